@@ -1,0 +1,358 @@
+// Package api is billingd's HTTP JSON API under /v1: plans, customers, contracts,
+// installments, payments, holidays and job runs. Every route requires the bearer token; bad
+// input gets a 4xx JSON error naming the field and writes nothing.
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/shopspring/decimal"
+
+	"github.com/billingd/billingd/billing"
+	"github.com/billingd/billingd/jobs"
+	"github.com/billingd/billingd/postgres"
+)
+
+// MaxBodyBytes bounds a request body.
+const MaxBodyBytes = 64 << 10
+
+// Config is what the API needs.
+type Config struct {
+	Pool        *pgxpool.Pool
+	River       *river.Client[pgx.Tx]
+	Token       string
+	Location    *time.Location
+	Now         func() time.Time
+	Logger      *slog.Logger
+	CatchUpDays int
+}
+
+// Server serves the /v1 API.
+type Server struct {
+	cfg   Config
+	store *postgres.Store
+	mux   *http.ServeMux
+}
+
+// New returns the API handler.
+func New(cfg Config) *Server {
+	s := &Server{cfg: cfg, store: &postgres.Store{Pool: cfg.Pool}, mux: http.NewServeMux()}
+	for _, r := range s.routes() {
+		s.mux.HandleFunc(r.method+" "+r.path, r.handler)
+	}
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "not_found", "", "no route "+r.Method+" "+r.URL.Path)
+	})
+	return s
+}
+
+type route struct {
+	method, path string
+	handler      http.HandlerFunc
+}
+
+// Routes lists the API's routes as "METHOD /path" (for the OpenAPI test).
+func (s *Server) Routes() []string {
+	var out []string
+	for _, r := range s.routes() {
+		out = append(out, r.method+" "+r.path)
+	}
+	return out
+}
+
+func (s *Server) routes() []route {
+	return []route{
+		{"POST", "/v1/plans", s.createPlan},
+		{"GET", "/v1/plans", s.listPlans},
+		{"GET", "/v1/plans/{id}", s.getPlan},
+		{"POST", "/v1/customers", s.createCustomer},
+		{"GET", "/v1/customers", s.listCustomers},
+		{"GET", "/v1/customers/{id}", s.getCustomer},
+		{"POST", "/v1/contracts", s.createContract},
+		{"GET", "/v1/contracts", s.listContracts},
+		{"GET", "/v1/contracts/{id}", s.getContract},
+		{"POST", "/v1/contracts/{id}/activate", s.activateContract},
+		{"POST", "/v1/contracts/{id}/cancel", s.cancelContract},
+		{"GET", "/v1/contracts/{id}/installments", s.contractInstallments},
+		{"GET", "/v1/installments", s.listInstallments},
+		{"POST", "/v1/installments/{id}/payments", s.recordPayment},
+		{"POST", "/v1/holidays", s.addHoliday},
+		{"GET", "/v1/holidays", s.listHolidays},
+		{"DELETE", "/v1/holidays/{date}", s.deleteHoliday},
+		{"POST", "/v1/runs", s.createRun},
+		{"GET", "/v1/runs", s.listRuns},
+		{"GET", "/v1/runs/{id}", s.getRun},
+	}
+}
+
+// ServeHTTP checks the bearer token in constant time, then routes the request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	reqID := r.Header.Get("X-Request-Id")
+	if reqID == "" || len(reqID) > 64 {
+		b := make([]byte, 8)
+		_, _ = rand.Read(b)
+		reqID = hex.EncodeToString(b)
+	}
+	w.Header().Set("X-Request-Id", reqID)
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.Token)) != 1 || s.cfg.Token == "" {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="billingd"`)
+		writeError(w, http.StatusUnauthorized, "unauthorized", "", "missing or wrong bearer token")
+		return
+	}
+	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, reqID))
+	s.mux.ServeHTTP(w, r)
+}
+
+type requestIDKey struct{}
+
+// apiError is the JSON error body.
+type apiError struct {
+	Error     string `json:"error"`
+	Field     string `json:"field,omitempty"`
+	Message   string `json:"message"`
+	RequestID string `json:"request_id,omitempty"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, code, field, msg string) {
+	writeJSON(w, status, apiError{Error: code, Field: field, Message: msg, RequestID: w.Header().Get("X-Request-Id")})
+}
+
+// fail answers err: field errors 422, not found 404, conflicts 409, anything else a logged 500.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var fe *billing.FieldError
+	var be *badRequest
+	switch {
+	case errors.As(err, &be):
+		writeError(w, be.status, be.code, be.field, be.msg)
+	case errors.As(err, &fe):
+		writeError(w, http.StatusUnprocessableEntity, "invalid", fe.Field, fe.Error())
+	case errors.Is(err, postgres.ErrNotFound), errors.Is(err, jobs.ErrRunNotFound):
+		writeError(w, http.StatusNotFound, "not_found", "", err.Error())
+	case errors.Is(err, postgres.ErrConflict):
+		writeError(w, http.StatusConflict, "conflict", "", err.Error())
+	default:
+		reqID, _ := r.Context().Value(requestIDKey{}).(string)
+		s.cfg.Logger.ErrorContext(r.Context(), "api request failed", slog.String("request_id", reqID),
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+		writeError(w, http.StatusInternalServerError, "internal", "", "internal error; see the server log for request "+reqID)
+	}
+}
+
+// badRequest is a request that cannot be read.
+type badRequest struct {
+	status           int
+	code, field, msg string
+}
+
+func (e *badRequest) Error() string { return e.msg }
+
+func invalid(field, format string, args ...any) error {
+	return &badRequest{status: http.StatusBadRequest, code: "invalid", field: field, msg: field + ": " + fmt.Sprintf(format, args...)}
+}
+
+// decode reads exactly one JSON object into v, refusing unknown fields, wrong types and
+// bodies over MaxBodyBytes.
+func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return &badRequest{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type", msg: "Content-Type must be application/json"}
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeError(err)
+	}
+	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
+		return &badRequest{status: http.StatusBadRequest, code: "malformed", msg: "body: want exactly one JSON object"}
+	}
+	return nil
+}
+
+func decodeError(err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return &badRequest{status: http.StatusRequestEntityTooLarge, code: "too_large", msg: fmt.Sprintf("body: larger than %d bytes", MaxBodyBytes)}
+	case errors.As(err, &syntax):
+		return &badRequest{status: http.StatusBadRequest, code: "malformed", msg: fmt.Sprintf("body: malformed JSON at byte %d", syntax.Offset)}
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "body"
+		}
+		return &badRequest{status: http.StatusBadRequest, code: "invalid", field: field,
+			msg: fmt.Sprintf("%s: want %s, got JSON %s", field, jsonKind(typ.Type.Kind().String()), typ.Value)}
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return &badRequest{status: http.StatusBadRequest, code: "malformed", msg: "body: empty or truncated JSON"}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return &badRequest{status: http.StatusBadRequest, code: "invalid", field: field, msg: field + ": unknown field"}
+	default:
+		return &badRequest{status: http.StatusBadRequest, code: "malformed", msg: "body: " + err.Error()}
+	}
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "string":
+		return "a string"
+	case "bool":
+		return "true or false"
+	case "struct", "map":
+		return "an object"
+	case "slice":
+		return "an array"
+	default:
+		return "a number"
+	}
+}
+
+// pathID parses the {id} path value.
+func pathID(r *http.Request) (int64, error) {
+	v := r.PathValue("id")
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id < 1 {
+		return 0, invalid("id", "want a positive whole number, got %q", v)
+	}
+	return id, nil
+}
+
+// queryInt parses an optional positive integer query parameter.
+func queryInt(r *http.Request, name string) (int64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, invalid(name, "want a whole number, got %q", v)
+	}
+	return n, nil
+}
+
+// queryDate parses an optional YYYY-MM-DD query parameter.
+func queryDate(r *http.Request, name string) (time.Time, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return time.Time{}, nil
+	}
+	d, err := billing.ParseDate(v)
+	if err != nil {
+		return time.Time{}, invalid(name, "%v", err)
+	}
+	return d, nil
+}
+
+// page reads ?limit= and ?after= (an id cursor).
+func page(r *http.Request) (postgres.Page, error) {
+	limit, err := queryInt(r, "limit")
+	if err != nil {
+		return postgres.Page{}, err
+	}
+	if limit > 500 {
+		return postgres.Page{}, invalid("limit", "at most 500, got %d", limit)
+	}
+	after, err := queryInt(r, "after")
+	if err != nil {
+		return postgres.Page{}, err
+	}
+	return postgres.Page{After: after, Limit: int(limit)}, nil
+}
+
+// list is a page of items with the cursor of the next page.
+type list[T any] struct {
+	Items     []T    `json:"items"`
+	NextAfter *int64 `json:"next_after"`
+}
+
+func newList[T any](items []T, p postgres.Page, id func(T) int64) list[T] {
+	l := list[T]{Items: items}
+	if l.Items == nil {
+		l.Items = []T{}
+	}
+	limit := p.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	if len(items) == limit {
+		last := id(items[len(items)-1])
+		l.NextAfter = &last
+	}
+	return l
+}
+
+// today is the current date in the business time zone.
+func (s *Server) today() time.Time { return billing.DateOf(s.cfg.Now(), s.cfg.Location) }
+
+// parseMoneyField parses a required decimal string field.
+func parseMoneyField(field, v string) (decimal.Decimal, error) {
+	if v == "" {
+		return decimal.Decimal{}, billing.Fieldf(field, "required: a decimal string such as \"99.90\"")
+	}
+	d, err := billing.ParseMoney(v)
+	if err != nil {
+		return decimal.Decimal{}, billing.Fieldf(field, "%v", err)
+	}
+	return d, nil
+}
+
+// optMoneyField parses an optional decimal string field; empty means def.
+func optMoneyField(field string, v *string, def decimal.Decimal) (decimal.Decimal, error) {
+	if v == nil {
+		return def, nil
+	}
+	return parseMoneyField(field, *v)
+}
+
+func money(d decimal.Decimal) string { return billing.FormatMoney(d) }
+
+func optMoney(d *decimal.Decimal) *string {
+	if d == nil {
+		return nil
+	}
+	s := billing.FormatMoney(*d)
+	return &s
+}
+
+func optDate(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := billing.FormatDate(t)
+	return &s
+}
+
+// parseDateField parses a required YYYY-MM-DD field.
+func parseDateField(field, v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, billing.Fieldf(field, "required: a date as YYYY-MM-DD")
+	}
+	d, err := billing.ParseDate(v)
+	if err != nil {
+		return time.Time{}, billing.Fieldf(field, "%v", err)
+	}
+	return d, nil
+}

@@ -1,0 +1,386 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+
+	"github.com/billingd/billingd/billing"
+	"github.com/billingd/billingd/postgres"
+)
+
+type contractRequest struct {
+	CustomerID           int64               `json:"customer_id"`
+	PlanID               int64               `json:"plan_id"`
+	Price                *string             `json:"price"`
+	AdhesionDate         string              `json:"adhesion_date"`
+	WaitActivation       bool                `json:"wait_activation"`
+	ActivationDate       *string             `json:"activation_date"`
+	DueDateRule          billing.DueDateRule `json:"due_date_rule"`
+	BillingMethod        *string             `json:"billing_method"`
+	PaymentMethod        *string             `json:"payment_method"`
+	CardInstallments     *int                `json:"card_installments"`
+	Discount             *string             `json:"discount"`
+	OnTimeDiscount       *string             `json:"on_time_discount"`
+	AdhesionFee          *string             `json:"adhesion_fee"`
+	AdhesionInstallments int                 `json:"adhesion_installments"`
+	GenerateNow          bool                `json:"generate_now"`
+	AutoRenew            *bool               `json:"auto_renew"`
+	IgnoreAutoRenewal    bool                `json:"ignore_auto_renewal"`
+	RenewalPriceMode     *string             `json:"renewal_price_mode"`
+	SuggestedPrice       *string             `json:"suggested_price"`
+}
+
+type contractResponse struct {
+	ID                   int64               `json:"id"`
+	CustomerID           int64               `json:"customer_id"`
+	PlanID               int64               `json:"plan_id"`
+	Status               string              `json:"status"`
+	Price                string              `json:"price"`
+	AdhesionDate         string              `json:"adhesion_date"`
+	WaitActivation       bool                `json:"wait_activation"`
+	ActivationDate       *string             `json:"activation_date"`
+	DueDateRule          billing.DueDateRule `json:"due_date_rule"`
+	BillingMethod        string              `json:"billing_method"`
+	PaymentMethod        string              `json:"payment_method"`
+	CardInstallments     int                 `json:"card_installments"`
+	Discount             string              `json:"discount"`
+	OnTimeDiscount       string              `json:"on_time_discount"`
+	AdhesionFee          string              `json:"adhesion_fee"`
+	AdhesionInstallments int                 `json:"adhesion_installments"`
+	GenerateNow          bool                `json:"generate_now"`
+	AutoRenew            bool                `json:"auto_renew"`
+	IgnoreAutoRenewal    bool                `json:"ignore_auto_renewal"`
+	RenewalPriceMode     string              `json:"renewal_price_mode"`
+	SuggestedPrice       *string             `json:"suggested_price"`
+	TermNumber           int                 `json:"term_number"`
+	TermEnd              *string             `json:"term_end"`
+	PaidThrough          *string             `json:"paid_through"`
+	CancelledOn          *string             `json:"cancelled_on"`
+	CreatedAt            string              `json:"created_at"`
+}
+
+func toContract(c billing.Contract) contractResponse {
+	return contractResponse{
+		ID: c.ID, CustomerID: c.CustomerID, PlanID: c.PlanID, Status: c.Status, Price: money(c.Price),
+		AdhesionDate: billing.FormatDate(c.AdhesionDate), WaitActivation: c.WaitActivation,
+		ActivationDate: optDate(c.ActivationDate), DueDateRule: c.Rule, BillingMethod: c.BillingMethod,
+		PaymentMethod: c.PaymentMethod, CardInstallments: c.CardInstallments, Discount: money(c.Discount),
+		OnTimeDiscount: money(c.OnTimeDiscount), AdhesionFee: money(c.AdhesionFee),
+		AdhesionInstallments: c.AdhesionInstallments, GenerateNow: c.GenerateNow, AutoRenew: c.AutoRenew,
+		IgnoreAutoRenewal: c.IgnoreAutoRenewal, RenewalPriceMode: c.RenewalPriceMode,
+		SuggestedPrice: optMoney(c.SuggestedPrice), TermNumber: c.TermNumber, TermEnd: optDate(c.TermEnd),
+		PaidThrough: optDate(c.PaidThrough), CancelledOn: optDate(c.CancelledOn),
+		CreatedAt: c.CreatedAt.UTC().Format(time.RFC3339),
+	}
+}
+
+// contract turns a request into a contract, naming the first bad field.
+func (req contractRequest) contract() (billing.Contract, error) {
+	c := billing.Contract{
+		CustomerID: req.CustomerID, PlanID: req.PlanID, WaitActivation: req.WaitActivation, Rule: req.DueDateRule,
+		BillingMethod: billing.BillPerInstallment, PaymentMethod: "boleto", CardInstallments: 1,
+		AdhesionInstallments: req.AdhesionInstallments, GenerateNow: req.GenerateNow, AutoRenew: true,
+		IgnoreAutoRenewal: req.IgnoreAutoRenewal, RenewalPriceMode: billing.RenewAtPlanPrice,
+	}
+	if req.CustomerID < 1 {
+		return c, billing.Fieldf("customer_id", "required: the id of an existing customer")
+	}
+	if req.PlanID < 1 {
+		return c, billing.Fieldf("plan_id", "required: the id of an existing plan")
+	}
+	var err error
+	if c.Price, err = optMoneyField("price", req.Price, decimal.Zero); err != nil {
+		return c, err
+	}
+	if c.AdhesionDate, err = parseDateField("adhesion_date", req.AdhesionDate); err != nil {
+		return c, err
+	}
+	if req.ActivationDate != nil {
+		if c.ActivationDate, err = parseDateField("activation_date", *req.ActivationDate); err != nil {
+			return c, err
+		}
+	}
+	if req.DueDateRule.Kind == "" {
+		return c, billing.Fieldf("due_date_rule.kind", "required: fixed_day, anniversary or prepaid_fixed_day")
+	}
+	if req.BillingMethod != nil {
+		c.BillingMethod = *req.BillingMethod
+	}
+	if req.PaymentMethod != nil {
+		c.PaymentMethod = *req.PaymentMethod
+	}
+	if req.CardInstallments != nil {
+		c.CardInstallments = *req.CardInstallments
+	}
+	if c.Discount, err = optMoneyField("discount", req.Discount, decimal.Zero); err != nil {
+		return c, err
+	}
+	if c.OnTimeDiscount, err = optMoneyField("on_time_discount", req.OnTimeDiscount, decimal.Zero); err != nil {
+		return c, err
+	}
+	if c.AdhesionFee, err = optMoneyField("adhesion_fee", req.AdhesionFee, decimal.Zero); err != nil {
+		return c, err
+	}
+	if req.AutoRenew != nil {
+		c.AutoRenew = *req.AutoRenew
+	}
+	if req.RenewalPriceMode != nil {
+		c.RenewalPriceMode = *req.RenewalPriceMode
+	}
+	if req.SuggestedPrice != nil {
+		p, err := parseMoneyField("suggested_price", *req.SuggestedPrice)
+		if err != nil {
+			return c, err
+		}
+		c.SuggestedPrice = &p
+	}
+	return c, nil
+}
+
+func (s *Server) createContract(w http.ResponseWriter, r *http.Request) {
+	var req contractRequest
+	if err := decode(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	c, err := req.contract()
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out, err := s.store.CreateContract(r.Context(), c, req.Price == nil)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, toContract(out))
+}
+
+func (s *Server) listContracts(w http.ResponseWriter, r *http.Request) {
+	pg, err := page(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	customer, err := queryInt(r, "customer_id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	status := r.URL.Query().Get("status")
+	switch status {
+	case "", billing.StatusPendingActivation, billing.StatusActive, billing.StatusBlocked, billing.StatusCancelled, billing.StatusFinished:
+	default:
+		s.fail(w, r, invalid("status", "want pending_activation, active, blocked, cancelled or finished, got %q", status))
+		return
+	}
+	cs, err := s.store.Contracts(r.Context(), postgres.ContractFilter{CustomerID: customer, Status: status}, pg)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]contractResponse, len(cs))
+	for i, c := range cs {
+		out[i] = toContract(c)
+	}
+	writeJSON(w, http.StatusOK, newList(out, pg, func(c contractResponse) int64 { return c.ID }))
+}
+
+func (s *Server) getContract(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	c, err := s.store.Contract(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toContract(c))
+}
+
+type dateRequest struct {
+	Date string `json:"date"`
+}
+
+func (s *Server) activateContract(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var req dateRequest
+	if err := decode(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	on, err := parseDateField("date", req.Date)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	c, err := s.store.ActivateContract(r.Context(), id, on)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toContract(c))
+}
+
+func (s *Server) cancelContract(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	on := s.today()
+	if r.ContentLength != 0 {
+		var req dateRequest
+		if err := decode(w, r, &req); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if req.Date != "" {
+			if on, err = parseDateField("date", req.Date); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+		}
+	}
+	c, err := s.store.CancelContract(r.Context(), id, on)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toContract(c))
+}
+
+type installmentResponse struct {
+	ID             int64   `json:"id"`
+	ContractID     int64   `json:"contract_id"`
+	Kind           string  `json:"kind"`
+	Term           int     `json:"term"`
+	Sequence       int     `json:"sequence"`
+	ServiceStart   *string `json:"service_start"`
+	ServiceEnd     *string `json:"service_end"`
+	NominalDue     string  `json:"nominal_due"`
+	DueDate        string  `json:"due_date"`
+	Amount         string  `json:"amount"`
+	Discount       string  `json:"discount"`
+	OnTimeDiscount string  `json:"on_time_discount"`
+	State          string  `json:"state"`
+	PaidAt         *string `json:"paid_at"`
+	PaidAmount     *string `json:"paid_amount"`
+}
+
+func toInstallment(i postgres.Installment) installmentResponse {
+	return installmentResponse{
+		ID: i.ID, ContractID: i.ContractID, Kind: string(i.Kind), Term: i.Term, Sequence: i.Sequence,
+		ServiceStart: optDate(i.ServiceStart), ServiceEnd: optDate(i.ServiceEnd),
+		NominalDue: billing.FormatDate(i.NominalDue), DueDate: billing.FormatDate(i.DueDate),
+		Amount: money(i.Amount), Discount: money(i.Discount), OnTimeDiscount: money(i.OnTimeDiscount),
+		State: i.State, PaidAt: optDate(i.PaidAt), PaidAmount: optMoney(i.PaidAmount),
+	}
+}
+
+func (s *Server) contractInstallments(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if _, err := s.store.Contract(r.Context(), id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.installments(w, r, id)
+}
+
+func (s *Server) listInstallments(w http.ResponseWriter, r *http.Request) {
+	contract, err := queryInt(r, "contract_id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.installments(w, r, contract)
+}
+
+func (s *Server) installments(w http.ResponseWriter, r *http.Request, contract int64) {
+	pg, err := page(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := postgres.InstallmentFilter{ContractID: contract, State: r.URL.Query().Get("state")}
+	switch f.State {
+	case "", postgres.InstallmentOpen, postgres.InstallmentPaid, postgres.InstallmentCancelled:
+	default:
+		s.fail(w, r, invalid("state", "want open, paid or cancelled, got %q", f.State))
+		return
+	}
+	if f.DueFrom, err = queryDate(r, "due_from"); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if f.DueTo, err = queryDate(r, "due_to"); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	items, err := s.store.Installments(r.Context(), f, pg)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]installmentResponse, len(items))
+	for i, it := range items {
+		out[i] = toInstallment(it)
+	}
+	writeJSON(w, http.StatusOK, newList(out, pg, func(i installmentResponse) int64 { return i.ID }))
+}
+
+type paymentRequest struct {
+	Amount string `json:"amount"`
+	PaidAt string `json:"paid_at"`
+}
+
+func (s *Server) recordPayment(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var req paymentRequest
+	if err := decode(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	amount, err := parseMoneyField("amount", req.Amount)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !amount.IsPositive() {
+		s.fail(w, r, billing.Fieldf("amount", "must be more than zero"))
+		return
+	}
+	paidAt, err := parseDateField("paid_at", req.PaidAt)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if paidAt.After(s.today()) {
+		s.fail(w, r, billing.Fieldf("paid_at", "%s is in the future (today is %s in %s)", req.PaidAt,
+			billing.FormatDate(s.today()), s.cfg.Location))
+		return
+	}
+	inst, err := s.store.RecordPayment(r.Context(), id, amount, paidAt, func(pgx.Tx, postgres.Installment) error { return nil })
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toInstallment(inst))
+}

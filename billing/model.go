@@ -1,0 +1,176 @@
+package billing
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// FieldError is a rule broken by one field of an input: the API answers it with a 4xx that
+// names the field.
+type FieldError struct {
+	Field  string
+	Reason string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
+
+// Fieldf returns a FieldError for field with a formatted reason.
+func Fieldf(field, format string, args ...any) *FieldError {
+	return &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)}
+}
+
+// Plan kinds.
+const (
+	KindPlan    = "plan"
+	KindPackage = "package"
+)
+
+// Plan is what a customer subscribes to: a price per period and a term of installments.
+type Plan struct {
+	ID                  int64
+	Name                string
+	Kind                string
+	Price               decimal.Decimal
+	Period              Period
+	InstallmentsPerTerm int
+	MinPrice            *decimal.Decimal
+	UsesPerCycle        *int
+	CreatedAt           time.Time
+}
+
+// Validate checks a plan's own rules.
+func (p Plan) Validate() error {
+	switch {
+	case p.Name == "":
+		return Fieldf("name", "required")
+	case p.Kind != KindPlan && p.Kind != KindPackage:
+		return Fieldf("kind", "want plan or package, got %q", p.Kind)
+	case p.InstallmentsPerTerm < 1 || p.InstallmentsPerTerm > 120:
+		return Fieldf("installments_per_term", "must be between 1 and 120, got %d", p.InstallmentsPerTerm)
+	case p.MinPrice != nil && p.Price.LessThan(*p.MinPrice):
+		return Fieldf("price", "below the plan's own minimum price %s", FormatMoney(*p.MinPrice))
+	case p.Kind == KindPackage && (p.UsesPerCycle == nil || *p.UsesPerCycle < 1):
+		return Fieldf("uses_per_cycle", "required for a package: how many uses one installment holds")
+	case p.Kind == KindPlan && p.UsesPerCycle != nil:
+		return Fieldf("uses_per_cycle", "only a package has uses per cycle")
+	}
+	if p.Period.Months() == 0 {
+		return Fieldf("period", "want monthly, bimonthly, quarterly, semiannual or annual, got %q", p.Period)
+	}
+	return nil
+}
+
+// Customer is who contracts and pays.
+type Customer struct {
+	ID        int64
+	Name      string
+	Email     string
+	Document  string
+	CreatedAt time.Time
+}
+
+// Payment methods.
+var paymentMethods = map[string]bool{"boleto": true, "credit_card": true, "bank_transfer": true, "pix": true}
+
+// Renewal price modes.
+const (
+	RenewAtPlanPrice = "plan_price"
+	RenewAtSuggested = "suggested"
+)
+
+// Contract binds a customer to a plan at a negotiated price.
+type Contract struct {
+	ID                   int64
+	CustomerID           int64
+	PlanID               int64
+	Price                decimal.Decimal
+	AdhesionDate         time.Time
+	WaitActivation       bool
+	ActivationDate       time.Time // zero while pending activation
+	Rule                 DueDateRule
+	BillingMethod        string
+	PaymentMethod        string
+	CardInstallments     int
+	Discount             decimal.Decimal
+	OnTimeDiscount       decimal.Decimal
+	AdhesionFee          decimal.Decimal
+	AdhesionInstallments int
+	GenerateNow          bool
+	AutoRenew            bool
+	IgnoreAutoRenewal    bool
+	RenewalPriceMode     string
+	SuggestedPrice       *decimal.Decimal
+	Status               string
+	TermNumber           int
+	TermEnd              time.Time
+	CancelledOn          time.Time
+	CreatedAt            time.Time
+	// PaidThrough is the last day the contract's payments cover; zero when nothing is paid.
+	PaidThrough time.Time
+}
+
+// Prepare validates a new contract against its plan and fills what follows from it: the
+// status, the activation date of a contract that does not wait for activation, and the
+// first date on which installments are due to be generated (zero: none yet).
+func (c *Contract) Prepare(plan Plan) (generationDue time.Time, err error) {
+	if err := c.Rule.Validate(); err != nil {
+		return time.Time{}, err
+	}
+	if plan.MinPrice != nil && c.Price.LessThan(*plan.MinPrice) {
+		return time.Time{}, Fieldf("price", "%s is below the plan's minimum price %s", FormatMoney(c.Price), FormatMoney(*plan.MinPrice))
+	}
+	if !paymentMethods[c.PaymentMethod] {
+		return time.Time{}, Fieldf("payment_method", "want boleto, credit_card, bank_transfer or pix, got %q", c.PaymentMethod)
+	}
+	if c.CardInstallments < 1 || c.CardInstallments > 24 || (c.PaymentMethod != "credit_card" && c.CardInstallments != 1) {
+		return time.Time{}, Fieldf("card_installments", "must be 1, or up to 24 for credit_card, got %d", c.CardInstallments)
+	}
+	switch c.BillingMethod {
+	case BillPerInstallment, BillGrouped, BillNone:
+	default:
+		return time.Time{}, Fieldf("billing_method", "want per_installment, grouped or no_billing, got %q", c.BillingMethod)
+	}
+	if c.Discount.Add(c.OnTimeDiscount).GreaterThan(c.Price) {
+		return time.Time{}, Fieldf("discount", "discount plus on_time_discount exceed the price %s", FormatMoney(c.Price))
+	}
+	if c.AdhesionInstallments < 0 || c.AdhesionInstallments > 24 {
+		return time.Time{}, Fieldf("adhesion_installments", "must be between 0 and 24, got %d", c.AdhesionInstallments)
+	}
+	if c.AdhesionFee.IsPositive() && c.AdhesionInstallments == 0 {
+		return time.Time{}, Fieldf("adhesion_installments", "must be at least 1 when adhesion_fee is set")
+	}
+	switch c.RenewalPriceMode {
+	case RenewAtPlanPrice:
+	case RenewAtSuggested:
+		if c.SuggestedPrice == nil {
+			return time.Time{}, Fieldf("suggested_price", "required when renewal_price_mode is suggested")
+		}
+	default:
+		return time.Time{}, Fieldf("renewal_price_mode", "want plan_price or suggested, got %q", c.RenewalPriceMode)
+	}
+	c.TermNumber = 1
+	if c.WaitActivation {
+		if !c.ActivationDate.IsZero() {
+			return time.Time{}, Fieldf("activation_date", "a contract that waits for activation is activated later (POST /v1/contracts/{id}/activate)")
+		}
+		c.Status = StatusPendingActivation
+		if c.GenerateNow && c.AdhesionFee.IsPositive() {
+			generationDue = c.AdhesionDate
+		}
+	} else {
+		if c.ActivationDate.IsZero() {
+			c.ActivationDate = c.AdhesionDate
+		}
+		if c.ActivationDate.Before(c.AdhesionDate) {
+			return time.Time{}, Fieldf("activation_date", "must not be before adhesion_date")
+		}
+		c.Status = StatusActive
+		generationDue = c.AdhesionDate
+	}
+	if c.BillingMethod == BillNone {
+		generationDue = time.Time{}
+	}
+	return generationDue, nil
+}

@@ -1,0 +1,216 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/coreos/go-systemd/v22/daemon"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/billingd/billingd/api"
+	"github.com/billingd/billingd/jobs"
+	"github.com/billingd/billingd/migrations"
+	"github.com/billingd/billingd/postgres"
+)
+
+const serveUsage = `Usage: billingd serve
+
+Runs the daemon until SIGTERM or SIGINT: works the job queue, and while it is the elected
+leader enqueues the scheduled jobs (in BILLINGD_TIMEZONE) and catches up missed dates.
+Serves /healthz, /readyz, /metrics and the /v1 API on BILLINGD_HTTP_ADDR. On a signal it
+stops taking jobs, lets running ones finish for up to BILLINGD_SHUTDOWN_TIMEOUT, and exits 0.
+`
+
+func cmdServe(ctx context.Context, args []string, lookup func(string) (string, bool), stdout, stderr io.Writer) error {
+	fs := newFlagSet("serve", serveUsage, stdout)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(lookup)
+	if err != nil {
+		return err
+	}
+	if cfg.APIToken == "" {
+		return &configError{setting: "BILLINGD_API_TOKEN", err: errors.New("required by serve: set BILLINGD_API_TOKEN or BILLINGD_API_TOKEN_FILE")}
+	}
+	logger := newLogger(cfg, stderr)
+	pool, err := openDatabase(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := migrations.Check(ctx, pool); err != nil {
+		return &configError{setting: "DATABASE_URL", err: err}
+	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return &configError{setting: "BILLINGD_HTTP_ADDR", err: err}
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := jobs.NewMetrics(reg, pool, logger)
+	postgres.RegisterInvariants(reg, pool, cfg.Location, time.Now, logger)
+	runner := &jobs.Runner{
+		Pool:         pool,
+		Sweeps:       sweeps(),
+		Location:     cfg.Location,
+		Now:          time.Now,
+		Logger:       logger,
+		Metrics:      metrics,
+		BatchSize:    cfg.BatchSize,
+		BatchTimeout: cfg.BatchTimeout,
+	}
+	client, err := runner.NewDaemonClient(jobs.DaemonOptions{
+		Schedules: cfg.Schedules, CatchUpDays: cfg.CatchUpDays, SweepWorkers: cfg.SweepWorkers,
+		SoftStopTimeout: cfg.ShutdownTimeout,
+	})
+	if err != nil {
+		return err
+	}
+
+	var queueRunning atomic.Bool
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeStatus(w, http.StatusOK, map[string]any{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", readyHandler(pool, &queueRunning))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.Handle("/v1/", api.New(api.Config{
+		Pool: pool, River: client, Token: cfg.APIToken, Location: cfg.Location, Now: time.Now, Logger: logger,
+		CatchUpDays: cfg.CatchUpDays,
+	}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute}
+
+	// River runs on its own context: the signal starts an explicit, ordered shutdown below.
+	if err := client.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("start job queue: %w", err)
+	}
+	queueRunning.Store(true)
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	logger.InfoContext(ctx, "billingd started", slog.String("http_addr", ln.Addr().String()),
+		slog.String("timezone", cfg.Location.String()), slog.Int("scheduled_jobs", len(cfg.Schedules)))
+	if _, err := daemon.SdNotify(false, daemon.SdNotifyReady); err != nil {
+		logger.WarnContext(ctx, "sd_notify ready", slog.String("error", err.Error()))
+	}
+	go watchdog(ctx, pool, logger)
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		logger.InfoContext(ctx, "shutdown requested; draining jobs", slog.String("shutdown_timeout", cfg.ShutdownTimeout.String()))
+	case err := <-serveErr:
+		runErr = fmt.Errorf("http server: %w", err)
+	}
+	_, _ = daemon.SdNotify(false, daemon.SdNotifyStopping)
+	stopCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout+10*time.Second)
+	defer cancel()
+	queueRunning.Store(false)
+	if err := client.Stop(stopCtx); err != nil {
+		logger.ErrorContext(stopCtx, "stop job queue", slog.String("error", err.Error()))
+	}
+	httpCtx, httpCancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer httpCancel()
+	if err := srv.Shutdown(httpCtx); err != nil {
+		logger.ErrorContext(httpCtx, "stop http server", slog.String("error", err.Error()))
+	}
+	logger.InfoContext(stopCtx, "billingd stopped")
+	return runErr
+}
+
+// sweeps binds each scheduled job to its storage implementation.
+func sweeps() map[string]jobs.Sweep {
+	return map[string]jobs.Sweep{
+		jobs.GenerateInstallments: postgres.GenerateSweep{},
+	}
+}
+
+// readyHandler answers 200 when the database answers, its migrations are current and the
+// job queue client runs; 503 with the failing checks otherwise.
+func readyHandler(pool *pgxpool.Pool, queueRunning *atomic.Bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		checks := map[string]string{"database": "ok", "migrations": "ok", "queue": "ok"}
+		ok := true
+		if err := pool.Ping(ctx); err != nil {
+			checks["database"], ok = err.Error(), false
+		} else if err := migrations.Check(ctx, pool); err != nil {
+			checks["migrations"], ok = err.Error(), false
+		}
+		if !queueRunning.Load() {
+			checks["queue"], ok = "not running", false
+		}
+		status := http.StatusOK
+		if !ok {
+			status = http.StatusServiceUnavailable
+		}
+		writeStatus(w, status, map[string]any{"ready": ok, "checks": checks})
+	}
+}
+
+// watchdog pets systemd's watchdog while the database answers, when the unit asks for it.
+func watchdog(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) {
+	interval, err := daemon.SdWatchdogEnabled(false)
+	if err != nil || interval == 0 {
+		return
+	}
+	ticker := time.NewTicker(interval / 3)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+			pingCtx, cancel := context.WithTimeout(ctx, interval/3)
+			err := pool.Ping(pingCtx)
+			cancel()
+			if err != nil {
+				logger.WarnContext(ctx, "watchdog: database not answering", slog.String("error", err.Error()))
+				continue
+			}
+			_, _ = daemon.SdNotify(false, daemon.SdNotifyWatchdog)
+		}
+	}
+}
+
+// openDatabase connects to DATABASE_URL; failure is a configuration error (exit status 2).
+func openDatabase(ctx context.Context, cfg *Config) (*pgxpool.Pool, error) {
+	pool, err := postgres.Open(ctx, cfg.DatabaseURL, nil)
+	if err != nil {
+		return nil, &configError{setting: "DATABASE_URL", err: errors.Unwrap(err)}
+	}
+	return pool, nil
+}
+
+// newLogger returns a slog logger: JSON by default, text on a terminal.
+func newLogger(cfg *Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	format := cfg.LogFormat
+	if format == "auto" {
+		format = "json"
+		if f, ok := w.(*os.File); ok {
+			if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+				format = "text"
+			}
+		}
+	}
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}

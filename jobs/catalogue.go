@@ -1,0 +1,98 @@
+// Package jobs is billingd's adapter to the River job queue: the scheduled sweeps, their
+// id-range batches, the job_runs ledger, catch-up of missed slots, and the job metrics.
+//
+// Every scheduled job follows one principle: a cron tick only enqueues a sweep for an as-of
+// date; the sweep plans the work due on or before that date in id-range batches, each batch
+// a River job done in one transaction, so a missed tick, a catch-up and an operator's rerun
+// are one operation and running any of them twice changes nothing.
+package jobs
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// Names of the scheduled jobs, as operators and metrics know them.
+const (
+	GenerateInstallments = "generate-installments"
+)
+
+// Triggers say why a run happened.
+const (
+	TriggerSchedule = "schedule"
+	TriggerManual   = "manual"
+	TriggerCatchUp  = "catch-up"
+)
+
+// Spec describes one scheduled job: its name and default schedule.
+type Spec struct {
+	// Name is the job's name, such as "generate-installments".
+	Name string
+	// Description says in one line what the job does.
+	Description string
+	// DefaultSchedule is the cron expression used when no setting overrides it.
+	DefaultSchedule string
+}
+
+// Catalogue lists every scheduled job billingd knows.
+var Catalogue = []Spec{
+	{
+		Name:            GenerateInstallments,
+		Description:     "creates the adhesion and recurring installments every contract should have as of the date",
+		DefaultSchedule: "0 2 * * *",
+	},
+}
+
+// Lookup returns the spec of the named job.
+func Lookup(name string) (Spec, bool) {
+	for _, s := range Catalogue {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Spec{}, false
+}
+
+// Names returns the names of every scheduled job, in catalogue order.
+func Names() []string {
+	out := make([]string, len(Catalogue))
+	for i, s := range Catalogue {
+		out[i] = s.Name
+	}
+	return out
+}
+
+// Schedule is a job's parsed cron schedule and its enabled switch.
+type Schedule struct {
+	// Spec is the job the schedule belongs to.
+	Spec Spec
+	// Expr is the cron expression as configured, without the time zone.
+	Expr string
+	// Enabled says whether the daemon runs the job on its schedule.
+	Enabled bool
+	// Cron is the parsed schedule, evaluated in the business time zone.
+	Cron cron.Schedule
+}
+
+// ParseSchedule parses a standard five-field cron expression (or a descriptor such as
+// @daily) to be evaluated in loc, whatever the host's time zone.
+func ParseSchedule(expr string, loc *time.Location) (cron.Schedule, error) {
+	expr = strings.TrimSpace(expr)
+	if expr == "" {
+		return nil, fmt.Errorf("empty cron expression")
+	}
+	if strings.HasPrefix(expr, "CRON_TZ=") || strings.HasPrefix(expr, "TZ=") {
+		return nil, fmt.Errorf("cron expression %q must not set a time zone: BILLINGD_TIMEZONE decides it", expr)
+	}
+	if strings.HasPrefix(expr, "@every") {
+		return nil, fmt.Errorf("cron expression %q: @every is not supported; use a calendar schedule", expr)
+	}
+	s, err := cron.ParseStandard("CRON_TZ=" + loc.String() + " " + expr)
+	if err != nil {
+		return nil, fmt.Errorf("invalid cron expression %q: %w", expr, err)
+	}
+	return s, nil
+}

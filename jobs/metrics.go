@@ -1,0 +1,114 @@
+package jobs
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/billingd/billingd/migrations"
+)
+
+// Metrics holds the job metrics, registered on an injected registry.
+type Metrics struct {
+	runs     *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+// NewMetrics registers the job metrics on reg. The last-success and queue gauges are read
+// from the database at scrape time, so they are right from the first scrape after a restart.
+func NewMetrics(reg prometheus.Registerer, pool *pgxpool.Pool, logger *slog.Logger) *Metrics {
+	m := &Metrics{
+		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "billingd_job_runs_total",
+			Help: "Runs of scheduled jobs finished by this process, by job, trigger and outcome.",
+		}, []string{"job", "trigger", "outcome"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "billingd_job_duration_seconds",
+			Help:    "Time from a run's start to its end, for runs finished by this process.",
+			Buckets: []float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800},
+		}, []string{"job"}),
+	}
+	for _, name := range Names() {
+		for _, trigger := range []string{TriggerSchedule, TriggerManual, TriggerCatchUp} {
+			for _, outcome := range []string{"success", "failure"} {
+				m.runs.WithLabelValues(name, trigger, outcome)
+			}
+		}
+		m.duration.WithLabelValues(name)
+	}
+	reg.MustRegister(m.runs, m.duration, &dbCollector{pool: pool, logger: logger})
+	return m
+}
+
+func (m *Metrics) observeRun(run Run, outcome string) {
+	m.runs.WithLabelValues(run.Job, run.Trigger, outcome).Inc()
+	if d := run.Duration(); d > 0 {
+		m.duration.WithLabelValues(run.Job).Observe(d.Seconds())
+	}
+}
+
+var (
+	lastSuccessDesc = prometheus.NewDesc("billingd_job_last_success_timestamp_seconds",
+		"When the job's latest successful run finished, from job_runs (0: never).", []string{"job"}, nil)
+	queueJobsDesc = prometheus.NewDesc("billingd_queue_jobs",
+		"River jobs by queue and state.", []string{"queue", "state"}, nil)
+)
+
+// dbCollector reads gauges from the database at scrape time.
+type dbCollector struct {
+	pool   *pgxpool.Pool
+	logger *slog.Logger
+}
+
+// Describe implements prometheus.Collector.
+func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- lastSuccessDesc
+	ch <- queueJobsDesc
+}
+
+// Collect implements prometheus.Collector.
+func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	last, err := LastSuccesses(ctx, c.pool)
+	if err != nil {
+		c.logger.WarnContext(ctx, "metrics: read last successes", slog.String("error", err.Error()))
+	} else {
+		for _, name := range Names() {
+			v := 0.0
+			if t, ok := last[name]; ok {
+				v = float64(t.UnixNano()) / 1e9
+			}
+			ch <- prometheus.MustNewConstMetric(lastSuccessDesc, prometheus.GaugeValue, v, name)
+		}
+	}
+
+	rows, err := c.pool.Query(ctx, `SELECT queue, state::text, count(*) FROM `+migrations.RiverSchema+`.river_job GROUP BY 1, 2`)
+	if err != nil {
+		c.logger.WarnContext(ctx, "metrics: read queue", slog.String("error", err.Error()))
+		return
+	}
+	defer rows.Close()
+	seen := map[[2]string]bool{}
+	for rows.Next() {
+		var queue, state string
+		var n int64
+		if err := rows.Scan(&queue, &state, &n); err != nil {
+			c.logger.WarnContext(ctx, "metrics: scan queue", slog.String("error", err.Error()))
+			return
+		}
+		seen[[2]string{queue, state}] = true
+		ch <- prometheus.MustNewConstMetric(queueJobsDesc, prometheus.GaugeValue, float64(n), queue, state)
+	}
+	// Report zeros for the states an alert watches, so a drained queue reads 0, not absent.
+	for _, queue := range []string{QueueSweeps, QueueEvents} {
+		for _, state := range []string{"available", "running", "retryable"} {
+			if !seen[[2]string{queue, state}] {
+				ch <- prometheus.MustNewConstMetric(queueJobsDesc, prometheus.GaugeValue, 0, queue, state)
+			}
+		}
+	}
+}

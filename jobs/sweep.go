@@ -1,0 +1,292 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/billingd/billingd/billing"
+)
+
+// Sweep is the work of one scheduled job, planned and done in id-range batches.
+type Sweep interface {
+	// Plan returns, in ascending order, the first id of each batch of at most batchSize
+	// items that have work due as of asOf; an empty result means nothing is due.
+	Plan(ctx context.Context, tx pgx.Tx, asOf time.Time, batchSize int) ([]int64, error)
+	// Batch does, inside tx, the work due as of asOf for the ids in [fromID, toID] and
+	// returns what it did as named counts. Running it twice must change nothing.
+	Batch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromID, toID int64) (map[string]int64, error)
+}
+
+// Queue names.
+const (
+	// QueueSweeps holds the sweeps and their batches.
+	QueueSweeps = "sweeps"
+	// QueueEvents holds per-event jobs (a payment's unblock, an e-mail).
+	QueueEvents = "default"
+)
+
+// SweepArgs asks for one run of a scheduled job as of a date.
+type SweepArgs struct {
+	Job     string     `json:"job"`
+	AsOf    string     `json:"as_of"`
+	Trigger string     `json:"trigger"`
+	Slot    *time.Time `json:"slot,omitempty"`
+	// RunID is the job_runs row a manual run was recorded under; zero for scheduled runs,
+	// whose row is keyed by (job, slot).
+	RunID int64 `json:"run_id,omitempty"`
+}
+
+// Kind implements river.JobArgs.
+func (SweepArgs) Kind() string { return "sweep" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts: identical requests collapse into one.
+func (SweepArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueSweeps, MaxAttempts: 10, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+// BatchArgs asks for one id range of a run.
+type BatchArgs struct {
+	Job    string `json:"job"`
+	AsOf   string `json:"as_of"`
+	RunID  int64  `json:"run_id"`
+	FromID int64  `json:"from_id"`
+	ToID   int64  `json:"to_id"`
+}
+
+// Kind implements river.JobArgs.
+func (BatchArgs) Kind() string { return "sweep_batch" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts.
+func (BatchArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueSweeps, MaxAttempts: 10, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+// Runner holds what the sweep workers need: the database, the sweeps by job name, the
+// business time zone, the clock, the logger and the metrics.
+type Runner struct {
+	Pool      *pgxpool.Pool
+	Sweeps    map[string]Sweep
+	Location  *time.Location
+	Now       func() time.Time
+	Logger    *slog.Logger
+	Metrics   *Metrics
+	BatchSize int
+	// BatchTimeout bounds one batch; River cancels the batch's context after it.
+	BatchTimeout time.Duration
+}
+
+// sweepWorker starts a run: it records it, plans its batches and enqueues them, all in one
+// transaction with the sweep job's completion.
+type sweepWorker struct {
+	river.WorkerDefaults[SweepArgs]
+	r *Runner
+}
+
+// Work implements river.Worker.
+func (w *sweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error {
+	r := w.r
+	a := job.Args
+	sweep, ok := r.Sweeps[a.Job]
+	if !ok {
+		return river.JobCancel(fmt.Errorf("unknown job %q", a.Job))
+	}
+	asOf, err := billing.ParseDate(a.AsOf)
+	if err != nil {
+		return river.JobCancel(fmt.Errorf("job %s: as_of: %w", a.Job, err))
+	}
+	client := river.ClientFromContext[pgx.Tx](ctx)
+
+	var run Run
+	var duplicate bool
+	err = pgx.BeginFunc(ctx, r.Pool, func(tx pgx.Tx) error {
+		run, duplicate, err = claimRun(ctx, tx, a, job.ID)
+		if err != nil || duplicate {
+			if err == nil {
+				_, err = river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
+			}
+			return err
+		}
+		starts, err := sweep.Plan(ctx, tx, asOf, r.BatchSize)
+		if err != nil {
+			return fmt.Errorf("plan %s as of %s: %w", a.Job, a.AsOf, err)
+		}
+		params := make([]river.InsertManyParams, len(starts))
+		for i, from := range starts {
+			to := int64(math.MaxInt64)
+			if i+1 < len(starts) {
+				to = starts[i+1] - 1
+			}
+			params[i] = river.InsertManyParams{Args: BatchArgs{Job: a.Job, AsOf: a.AsOf, RunID: run.ID, FromID: from, ToID: to}}
+		}
+		if len(params) > 0 {
+			if _, err := client.InsertManyTx(ctx, tx, params); err != nil {
+				return fmt.Errorf("enqueue %d batches: %w", len(params), err)
+			}
+		}
+		state := RunRunning
+		if len(params) == 0 {
+			state = RunSucceeded
+		}
+		run, err = scanRun(tx.QueryRow(ctx, `UPDATE job_runs SET state = $2, batches_total = $3,
+				finished_at = CASE WHEN $2 = 'succeeded' THEN now() END
+			WHERE id = $1 RETURNING `+runColumns, run.ID, state, len(params)))
+		if err != nil {
+			return fmt.Errorf("record plan of run %d: %w", run.ID, err)
+		}
+		_, err = river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
+		return err
+	})
+	if err != nil {
+		r.failIfLastAttempt(ctx, run.ID, job.Attempt, job.MaxAttempts, err)
+		return err
+	}
+	if duplicate {
+		r.Logger.InfoContext(ctx, "slot already run", slog.String("job", a.Job), slog.String("as_of", a.AsOf),
+			slog.String("trigger", a.Trigger), slog.Int64("run_id", run.ID))
+		return nil
+	}
+	r.Logger.InfoContext(ctx, "run planned", slog.String("job", a.Job), slog.String("as_of", a.AsOf),
+		slog.String("trigger", a.Trigger), slog.Int64("run_id", run.ID), slog.Int("batches", run.BatchesTotal))
+	if run.Finished() {
+		r.finished(ctx, run)
+	}
+	return nil
+}
+
+// Timeout implements river.Worker: planning a million contracts takes seconds, not minutes.
+func (w *sweepWorker) Timeout(*river.Job[SweepArgs]) time.Duration { return 5 * time.Minute }
+
+// claimRun finds or creates the job_runs row for a sweep job and marks it running. It
+// reports duplicate when the slot was already claimed by another River job.
+func claimRun(ctx context.Context, tx pgx.Tx, a SweepArgs, riverJobID int64) (Run, bool, error) {
+	if a.RunID != 0 {
+		run, err := scanRun(tx.QueryRow(ctx, `UPDATE job_runs SET
+				state = CASE WHEN state = 'queued' THEN 'running' ELSE state END,
+				river_job_id = CASE WHEN state = 'queued' THEN $2 ELSE river_job_id END,
+				started_at = coalesce(started_at, now()) WHERE id = $1 RETURNING `+runColumns, a.RunID, riverJobID))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return Run{}, false, river.JobCancel(fmt.Errorf("%w: %d", ErrRunNotFound, a.RunID))
+		}
+		if err != nil {
+			return Run{}, false, fmt.Errorf("start run %d: %w", a.RunID, err)
+		}
+		return run, run.BatchesTotal > 0 || run.Finished(), nil
+	}
+	if a.Slot == nil {
+		return Run{}, false, river.JobCancel(fmt.Errorf("job %s: a %s run needs a slot", a.Job, a.Trigger))
+	}
+	run, err := scanRun(tx.QueryRow(ctx, `INSERT INTO job_runs (job, as_of, trigger, slot, state, river_job_id, started_at)
+			VALUES ($1, $2, $3, $4, 'running', $5, now())
+			ON CONFLICT (job, slot) WHERE slot IS NOT NULL DO NOTHING RETURNING `+runColumns,
+		a.Job, a.AsOf, a.Trigger, *a.Slot, riverJobID))
+	if err == nil {
+		return run, false, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return Run{}, false, fmt.Errorf("record run of %s for slot %s: %w", a.Job, a.Slot.Format(time.RFC3339), err)
+	}
+	run, err = scanRun(tx.QueryRow(ctx, "SELECT "+runColumns+" FROM job_runs WHERE job = $1 AND slot = $2", a.Job, *a.Slot))
+	if err != nil {
+		return Run{}, false, fmt.Errorf("read run of %s for slot %s: %w", a.Job, a.Slot.Format(time.RFC3339), err)
+	}
+	return run, true, nil
+}
+
+// batchWorker does one id range of a run and, when it is the run's last, finishes the run.
+type batchWorker struct {
+	river.WorkerDefaults[BatchArgs]
+	r *Runner
+}
+
+// Work implements river.Worker.
+func (w *batchWorker) Work(ctx context.Context, job *river.Job[BatchArgs]) error {
+	r := w.r
+	a := job.Args
+	sweep, ok := r.Sweeps[a.Job]
+	if !ok {
+		return river.JobCancel(fmt.Errorf("unknown job %q", a.Job))
+	}
+	asOf, err := billing.ParseDate(a.AsOf)
+	if err != nil {
+		return river.JobCancel(fmt.Errorf("job %s: as_of: %w", a.Job, err))
+	}
+	var run Run
+	err = pgx.BeginFunc(ctx, r.Pool, func(tx pgx.Tx) error {
+		counts, err := sweep.Batch(ctx, tx, asOf, a.FromID, a.ToID)
+		if err != nil {
+			return fmt.Errorf("batch %d-%d of %s as of %s: %w", a.FromID, a.ToID, a.Job, a.AsOf, err)
+		}
+		run, err = scanRun(tx.QueryRow(ctx, `UPDATE job_runs SET batches_done = batches_done + 1,
+				counts = jsonb_add_counts(counts, $2),
+				state = CASE WHEN batches_done + 1 >= batches_total AND state = 'running' THEN 'succeeded' ELSE state END,
+				finished_at = CASE WHEN batches_done + 1 >= batches_total AND state = 'running' THEN now() ELSE finished_at END
+			WHERE id = $1 RETURNING `+runColumns, a.RunID, counts))
+		if err != nil {
+			return fmt.Errorf("record batch of run %d: %w", a.RunID, err)
+		}
+		_, err = river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
+		return err
+	})
+	if err != nil {
+		r.failIfLastAttempt(ctx, a.RunID, job.Attempt, job.MaxAttempts, err)
+		return err
+	}
+	if run.Finished() && run.BatchesDone == run.BatchesTotal {
+		r.finished(ctx, run)
+	}
+	return nil
+}
+
+// Timeout implements river.Worker.
+func (w *batchWorker) Timeout(*river.Job[BatchArgs]) time.Duration { return w.r.BatchTimeout }
+
+// failIfLastAttempt records a run as failed when the job that failed will not be retried.
+func (r *Runner) failIfLastAttempt(ctx context.Context, runID int64, attempt, maxAttempts int, cause error) {
+	r.Logger.ErrorContext(ctx, "job attempt failed", slog.Int64("run_id", runID), slog.Int("attempt", attempt),
+		slog.Int("max_attempts", maxAttempts), slog.String("error", cause.Error()))
+	if runID == 0 || attempt < maxAttempts || ctx.Err() != nil {
+		return
+	}
+	run, err := scanRun(r.Pool.QueryRow(context.WithoutCancel(ctx), `UPDATE job_runs SET state = 'failed', error = $2,
+			finished_at = now() WHERE id = $1 AND state <> 'failed' RETURNING `+runColumns, runID, cause.Error()))
+	if err != nil {
+		r.Logger.ErrorContext(ctx, "record failed run", slog.Int64("run_id", runID), slog.String("error", err.Error()))
+		return
+	}
+	r.finished(ctx, run)
+}
+
+// finished logs a run's outcome and counts and updates the metrics.
+func (r *Runner) finished(ctx context.Context, run Run) {
+	outcome := "success"
+	level := slog.LevelInfo
+	if run.State == RunFailed {
+		outcome, level = "failure", slog.LevelError
+	}
+	attrs := []slog.Attr{
+		slog.String("job", run.Job), slog.String("as_of", billing.FormatDate(run.AsOf)),
+		slog.String("trigger", run.Trigger), slog.Int64("run_id", run.ID), slog.String("outcome", outcome),
+		slog.String("duration", run.Duration().String()), slog.Int("batches", run.BatchesTotal), slog.Any("counts", run.Counts),
+	}
+	if run.Error != "" {
+		attrs = append(attrs, slog.String("error", run.Error))
+	}
+	r.Logger.LogAttrs(ctx, level, "run finished", attrs...)
+	if r.Metrics != nil {
+		r.Metrics.observeRun(run, outcome)
+	}
+}
+
+func scanTargets(r *Run) []any {
+	return []any{&r.ID, &r.Job, &r.AsOf, &r.Trigger, &r.Slot, &r.State, &r.RiverJobID, &r.BatchesTotal,
+		&r.BatchesDone, &r.Counts, &r.Error, &r.EnqueuedAt, &r.StartedAt, &r.FinishedAt}
+}

@@ -1,0 +1,174 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/billingd/billingd/billing"
+)
+
+const contractColumns = `c.id, c.customer_id, c.plan_id, c.price, c.adhesion_date, c.wait_activation, c.activation_date,
+	c.due_rule_kind, coalesce(c.due_day, 0), c.due_shift, c.billing_method, c.payment_method, c.card_installments,
+	c.discount, c.on_time_discount, c.adhesion_fee, c.adhesion_installments, c.generate_now, c.auto_renew,
+	c.ignore_auto_renewal, c.renewal_price_mode, c.suggested_price, c.status, c.term_number, c.term_end,
+	c.cancelled_on, c.created_at`
+
+func scanContract(row pgx.Row) (billing.Contract, error) {
+	var c billing.Contract
+	var activation, termEnd, cancelled pgtype.Date
+	err := row.Scan(&c.ID, &c.CustomerID, &c.PlanID, &c.Price, &c.AdhesionDate, &c.WaitActivation, &activation,
+		&c.Rule.Kind, &c.Rule.Day, &c.Rule.Shift, &c.BillingMethod, &c.PaymentMethod, &c.CardInstallments,
+		&c.Discount, &c.OnTimeDiscount, &c.AdhesionFee, &c.AdhesionInstallments, &c.GenerateNow, &c.AutoRenew,
+		&c.IgnoreAutoRenewal, &c.RenewalPriceMode, &c.SuggestedPrice, &c.Status, &c.TermNumber, &termEnd,
+		&cancelled, &c.CreatedAt)
+	c.ActivationDate, c.TermEnd, c.CancelledOn = optDate(activation), optDate(termEnd), optDate(cancelled)
+	return c, err
+}
+
+// CreateContract validates a contract against its plan and stores it; with usePlanPrice the
+// contract takes the plan's price. Unknown customer or plan ids are field errors.
+func (s *Store) CreateContract(ctx context.Context, c billing.Contract, usePlanPrice bool) (billing.Contract, error) {
+	var out billing.Contract
+	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+		var exists bool
+		if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM customers WHERE id = $1)", c.CustomerID).Scan(&exists); err != nil {
+			return fmt.Errorf("look up customer: %w", err)
+		}
+		if !exists {
+			return billing.Fieldf("customer_id", "no customer with id %d", c.CustomerID)
+		}
+		plan, err := scanPlan(tx.QueryRow(ctx, "SELECT "+planColumns+" FROM plans WHERE id = $1", c.PlanID))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return billing.Fieldf("plan_id", "no plan with id %d", c.PlanID)
+		}
+		if err != nil {
+			return fmt.Errorf("look up plan: %w", err)
+		}
+		if usePlanPrice {
+			c.Price = plan.Price
+		}
+		generationDue, err := c.Prepare(plan)
+		if err != nil {
+			return err
+		}
+		var day *int
+		if c.Rule.Day != 0 {
+			day = &c.Rule.Day
+		}
+		out, err = scanContract(tx.QueryRow(ctx, `INSERT INTO contracts AS c (customer_id, plan_id, price, adhesion_date,
+				wait_activation, activation_date, due_rule_kind, due_day, due_shift, billing_method, payment_method,
+				card_installments, discount, on_time_discount, adhesion_fee, adhesion_installments, generate_now,
+				auto_renew, ignore_auto_renewal, renewal_price_mode, suggested_price, status, term_number, generation_due_on)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)
+			RETURNING `+contractColumns,
+			c.CustomerID, c.PlanID, c.Price, c.AdhesionDate, c.WaitActivation, date(c.ActivationDate), c.Rule.Kind, day,
+			c.Rule.EffectiveShift(), c.BillingMethod, c.PaymentMethod, c.CardInstallments, c.Discount, c.OnTimeDiscount,
+			c.AdhesionFee, c.AdhesionInstallments, c.GenerateNow, c.AutoRenew, c.IgnoreAutoRenewal, c.RenewalPriceMode,
+			c.SuggestedPrice, c.Status, c.TermNumber, date(generationDue)))
+		if err != nil {
+			return fmt.Errorf("create contract: %w", err)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Contract returns the contract with the given id, with its paid-through date.
+func (s *Store) Contract(ctx context.Context, id int64) (billing.Contract, error) {
+	c, err := scanContract(s.Pool.QueryRow(ctx, "SELECT "+contractColumns+" FROM contracts c WHERE c.id = $1", id))
+	if err := notFound(err, "contract", id); err != nil {
+		return billing.Contract{}, err
+	}
+	rows, err := s.Pool.Query(ctx, `SELECT sequence, service_end, state = 'paid' FROM installments
+		WHERE contract_id = $1 AND kind = 'recurring'`, id)
+	if err != nil {
+		return billing.Contract{}, fmt.Errorf("read installments of contract %d: %w", id, err)
+	}
+	states, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (billing.PaidState, error) {
+		var p billing.PaidState
+		var end pgtype.Date
+		err := r.Scan(&p.Sequence, &end, &p.Paid)
+		p.ServiceEnd = optDate(end)
+		return p, err
+	})
+	if err != nil {
+		return billing.Contract{}, fmt.Errorf("read installments of contract %d: %w", id, err)
+	}
+	if through, ok := billing.PaidThrough(states); ok {
+		c.PaidThrough = through
+	}
+	return c, nil
+}
+
+// ContractFilter selects contracts for a list.
+type ContractFilter struct {
+	CustomerID int64
+	Status     string
+}
+
+// Contracts lists contracts by id.
+func (s *Store) Contracts(ctx context.Context, f ContractFilter, page Page) ([]billing.Contract, error) {
+	rows, err := s.Pool.Query(ctx, "SELECT "+contractColumns+` FROM contracts c
+		WHERE c.id > $1 AND ($2 = 0 OR c.customer_id = $2) AND ($3 = '' OR c.status = $3) ORDER BY c.id LIMIT $4`,
+		page.After, f.CustomerID, f.Status, page.limit())
+	if err != nil {
+		return nil, fmt.Errorf("list contracts: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (billing.Contract, error) { return scanContract(r) })
+}
+
+// ActivateContract activates a contract waiting for activation on the given date, from
+// which its recurring installments are generated.
+func (s *Store) ActivateContract(ctx context.Context, id int64, on time.Time) (billing.Contract, error) {
+	return s.changeContract(ctx, id, func(tx pgx.Tx, c billing.Contract) error {
+		if c.Status != billing.StatusPendingActivation {
+			return fmt.Errorf("%w: contract %d is %s, only a contract pending activation can be activated", ErrConflict, id, c.Status)
+		}
+		if on.Before(c.AdhesionDate) {
+			return billing.Fieldf("date", "must not be before the adhesion date %s", billing.FormatDate(c.AdhesionDate))
+		}
+		_, err := tx.Exec(ctx, `UPDATE contracts SET status = 'active', activation_date = $2, updated_at = now(),
+				generation_due_on = CASE WHEN billing_method = 'no_billing' THEN NULL
+					ELSE least(coalesce(generation_due_on, $2), $2) END
+			WHERE id = $1`, id, on)
+		return err
+	})
+}
+
+// CancelContract cancels a contract as of a date: it stops generating installments, and its
+// open installments due after that date are cancelled; what was already due stays owed.
+func (s *Store) CancelContract(ctx context.Context, id int64, on time.Time) (billing.Contract, error) {
+	return s.changeContract(ctx, id, func(tx pgx.Tx, c billing.Contract) error {
+		if c.Status == billing.StatusCancelled || c.Status == billing.StatusFinished {
+			return fmt.Errorf("%w: contract %d is already %s", ErrConflict, id, c.Status)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE contracts SET status = 'cancelled', cancelled_on = $2, generation_due_on = NULL,
+				updated_at = now() WHERE id = $1`, id, on); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `UPDATE installments SET state = 'cancelled'
+			WHERE contract_id = $1 AND state = 'open' AND due_date > $2`, id, on)
+		return err
+	})
+}
+
+// changeContract locks a contract, applies change in the same transaction and returns the
+// contract as it is afterwards.
+func (s *Store) changeContract(ctx context.Context, id int64, change func(pgx.Tx, billing.Contract) error) (billing.Contract, error) {
+	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+		c, err := scanContract(tx.QueryRow(ctx, "SELECT "+contractColumns+" FROM contracts c WHERE c.id = $1 FOR UPDATE", id))
+		if err := notFound(err, "contract", id); err != nil {
+			return err
+		}
+		return change(tx, c)
+	})
+	if err != nil {
+		return billing.Contract{}, err
+	}
+	return s.Contract(ctx, id)
+}

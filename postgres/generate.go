@@ -1,0 +1,158 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/shopspring/decimal"
+
+	"github.com/billingd/billingd/billing"
+)
+
+// GenerateSweep creates the installments every contract should have as of a date. Contracts
+// with work pending carry generation_due_on, so a day with nothing due reads one empty index
+// range; a batch reads its contracts in one query, computes their installments with the
+// billing rules and writes them with one INSERT … SELECT FROM unnest, keyed by
+// (contract, kind, sequence).
+type GenerateSweep struct{}
+
+// Plan implements jobs.Sweep.
+func (GenerateSweep) Plan(ctx context.Context, tx pgx.Tx, asOf time.Time, batchSize int) ([]int64, error) {
+	return planByIndex(ctx, tx, `SELECT id FROM contracts WHERE generation_due_on <= $1`, asOf, batchSize)
+}
+
+// planByIndex cuts the ids the due query returns (ascending) into batches of batchSize and
+// returns each batch's first id.
+func planByIndex(ctx context.Context, tx pgx.Tx, dueQuery string, asOf time.Time, batchSize int) ([]int64, error) {
+	rows, err := tx.Query(ctx, `SELECT id FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM (`+dueQuery+`) due) numbered
+		WHERE (n - 1) % $2 = 0 ORDER BY id`, asOf, batchSize)
+	if err != nil {
+		return nil, fmt.Errorf("plan batches: %w", err)
+	}
+	starts, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("plan batches: %w", err)
+	}
+	return starts, nil
+}
+
+// Batch implements jobs.Sweep.
+func (GenerateSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromID, toID int64) (map[string]int64, error) {
+	cal, err := LoadCalendar(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.Query(ctx, `SELECT c.id, c.status, c.billing_method, c.price, c.discount, c.on_time_discount,
+			c.adhesion_date, c.activation_date, c.due_rule_kind, coalesce(c.due_day, 0), c.due_shift,
+			p.period, p.installments_per_term, c.adhesion_fee, c.adhesion_installments, c.generate_now,
+			c.term_number, c.adhesion_generated, c.generated_term
+		FROM contracts c JOIN plans p ON p.id = c.plan_id
+		WHERE c.id BETWEEN $1 AND $2 AND c.generation_due_on <= $3
+		ORDER BY c.id FOR UPDATE OF c`, fromID, toID, asOf)
+	if err != nil {
+		return nil, fmt.Errorf("read contracts: %w", err)
+	}
+	var (
+		ins      installmentBatch
+		upd      progressColumns
+		contract int64
+	)
+	for rows.Next() {
+		var (
+			s              billing.GenerationState
+			activation     pgtype.Date
+			onTimeDiscount decimal.Decimal
+		)
+		if err := rows.Scan(&contract, &s.Status, &s.BillingMethod, &s.Price, &s.Discount, &onTimeDiscount,
+			&s.AdhesionDate, &activation, &s.Rule.Kind, &s.Rule.Day, &s.Rule.Shift,
+			&s.Period, &s.PerTerm, &s.AdhesionFee, &s.AdhesionInstallments, &s.GenerateNow,
+			&s.TermNumber, &s.AdhesionGenerated, &s.GeneratedTerm); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("scan contract: %w", err)
+		}
+		if activation.Valid {
+			s.ActivationDate = activation.Time
+		}
+		g, err := billing.Generate(s, asOf, cal)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("contract %d: %w", contract, err)
+		}
+		for _, it := range g.Installments {
+			otd := onTimeDiscount
+			if it.Kind == billing.Adhesion {
+				otd = decimal.Zero
+			}
+			ins.add(contract, it, otd)
+		}
+		upd.add(contract, g)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read contracts: %w", err)
+	}
+	if len(upd.id) == 0 {
+		return map[string]int64{"contracts": 0, "installments_created": 0}, nil
+	}
+	tag, err := tx.Exec(ctx, `INSERT INTO installments (contract_id, kind, term, sequence, service_start, service_end,
+			nominal_due, due_date, amount, discount, on_time_discount)
+		SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::int[], $5::date[], $6::date[], $7::date[],
+			$8::date[], $9::numeric[], $10::numeric[], $11::numeric[])
+		ON CONFLICT (contract_id, kind, sequence) DO NOTHING`,
+		ins.contract, ins.kind, ins.term, ins.sequence, ins.serviceStart, ins.serviceEnd, ins.nominalDue,
+		ins.dueDate, ins.amount, ins.discount, ins.onTimeDiscount)
+	if err != nil {
+		return nil, fmt.Errorf("insert installments: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE contracts c SET adhesion_generated = u.adhesion_generated,
+			generated_term = u.generated_term, term_end = coalesce(u.term_end, c.term_end),
+			generation_due_on = u.next_due, updated_at = now()
+		FROM unnest($1::bigint[], $2::bool[], $3::int[], $4::date[], $5::date[])
+			AS u(id, adhesion_generated, generated_term, term_end, next_due)
+		WHERE c.id = u.id`, upd.id, upd.adhesionGenerated, upd.generatedTerm, upd.termEnd, upd.nextDue); err != nil {
+		return nil, fmt.Errorf("record generation progress: %w", err)
+	}
+	return map[string]int64{"contracts": int64(len(upd.id)), "installments_created": tag.RowsAffected()}, nil
+}
+
+// installmentBatch holds installments column by column for one unnest insert.
+type installmentBatch struct {
+	contract                                      []int64
+	kind                                          []string
+	term, sequence                                []int32
+	serviceStart, serviceEnd, nominalDue, dueDate []pgtype.Date
+	amount, discount, onTimeDiscount              []decimal.Decimal
+}
+
+func (c *installmentBatch) add(contract int64, it billing.ScheduledInstallment, onTimeDiscount decimal.Decimal) {
+	c.contract = append(c.contract, contract)
+	c.kind = append(c.kind, string(it.Kind))
+	c.term = append(c.term, int32(it.Term))
+	c.sequence = append(c.sequence, int32(it.Sequence))
+	c.serviceStart = append(c.serviceStart, date(it.ServiceStart))
+	c.serviceEnd = append(c.serviceEnd, date(it.ServiceEnd))
+	c.nominalDue = append(c.nominalDue, date(it.NominalDue))
+	c.dueDate = append(c.dueDate, date(it.EffectiveDue))
+	c.amount = append(c.amount, it.Amount)
+	c.discount = append(c.discount, it.Discount)
+	c.onTimeDiscount = append(c.onTimeDiscount, onTimeDiscount)
+}
+
+// progressColumns holds each contract's generation progress for one unnest update.
+type progressColumns struct {
+	id                []int64
+	adhesionGenerated []bool
+	generatedTerm     []int32
+	termEnd, nextDue  []pgtype.Date
+}
+
+func (c *progressColumns) add(id int64, g billing.Generation) {
+	c.id = append(c.id, id)
+	c.adhesionGenerated = append(c.adhesionGenerated, g.AdhesionGenerated)
+	c.generatedTerm = append(c.generatedTerm, int32(g.GeneratedTerm))
+	c.termEnd = append(c.termEnd, date(g.TermEnd))
+	c.nextDue = append(c.nextDue, date(g.NextDue))
+}

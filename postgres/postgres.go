@@ -1,0 +1,70 @@
+// Package postgres is billingd's storage adapter: it keeps the billing domain's contracts,
+// installments and calendars in PostgreSQL and implements the sweeps' set-based batches.
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	pgxdecimal "github.com/jackc/pgx-shopspring-decimal"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/billingd/billingd/billing"
+)
+
+// Open connects a pool to url with NUMERIC mapped to decimal.Decimal, and checks that the
+// server answers.
+func Open(ctx context.Context, url string, configure func(*pgxpool.Config)) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database URL: %w", err)
+	}
+	cfg.AfterConnect = func(_ context.Context, conn *pgx.Conn) error {
+		pgxdecimal.Register(conn.TypeMap())
+		return nil
+	}
+	if configure != nil {
+		configure(cfg)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	return pool, nil
+}
+
+// Queryer is what read helpers need from a pool, a connection or a transaction.
+type Queryer interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// LoadCalendar returns the Brazilian banking calendar with the operator's holidays.
+func LoadCalendar(ctx context.Context, q Queryer) (*billing.Calendar, error) {
+	rows, err := q.Query(ctx, "SELECT day, name FROM holidays ORDER BY day")
+	if err != nil {
+		return nil, fmt.Errorf("load holidays: %w", err)
+	}
+	extra, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (billing.Holiday, error) {
+		var h billing.Holiday
+		err := row.Scan(&h.Date, &h.Name)
+		return h, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load holidays: %w", err)
+	}
+	return billing.NewCalendar(extra...), nil
+}
+
+func date(t time.Time) pgtype.Date {
+	return pgtype.Date{Time: t, Valid: !t.IsZero()}
+}

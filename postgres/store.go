@@ -1,0 +1,166 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/billingd/billingd/billing"
+)
+
+// ErrNotFound is returned when a row with the requested id does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrConflict is returned when a change contradicts the current state of a row.
+var ErrConflict = errors.New("conflict")
+
+// Store keeps plans, customers, contracts, installments and holidays.
+type Store struct {
+	Pool *pgxpool.Pool
+}
+
+// Page asks for one page of a list ordered by id: ids after After, at most Limit.
+type Page struct {
+	After int64
+	Limit int
+}
+
+func (p Page) limit() int {
+	if p.Limit <= 0 || p.Limit > 500 {
+		return 100
+	}
+	return p.Limit
+}
+
+const planColumns = `id, name, kind, price, period, installments_per_term, min_price, uses_per_cycle, created_at`
+
+func scanPlan(row pgx.Row) (billing.Plan, error) {
+	var p billing.Plan
+	var uses *int32
+	err := row.Scan(&p.ID, &p.Name, &p.Kind, &p.Price, &p.Period, &p.InstallmentsPerTerm, &p.MinPrice, &uses, &p.CreatedAt)
+	if uses != nil {
+		n := int(*uses)
+		p.UsesPerCycle = &n
+	}
+	return p, err
+}
+
+// CreatePlan stores a new plan.
+func (s *Store) CreatePlan(ctx context.Context, p billing.Plan) (billing.Plan, error) {
+	out, err := scanPlan(s.Pool.QueryRow(ctx, `INSERT INTO plans (name, kind, price, period, installments_per_term, min_price, uses_per_cycle)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+planColumns,
+		p.Name, p.Kind, p.Price, p.Period, p.InstallmentsPerTerm, p.MinPrice, p.UsesPerCycle))
+	if err != nil {
+		return billing.Plan{}, fmt.Errorf("create plan: %w", err)
+	}
+	return out, nil
+}
+
+// Plan returns the plan with the given id.
+func (s *Store) Plan(ctx context.Context, id int64) (billing.Plan, error) {
+	p, err := scanPlan(s.Pool.QueryRow(ctx, "SELECT "+planColumns+" FROM plans WHERE id = $1", id))
+	return p, notFound(err, "plan", id)
+}
+
+// Plans lists plans by id.
+func (s *Store) Plans(ctx context.Context, page Page) ([]billing.Plan, error) {
+	rows, err := s.Pool.Query(ctx, "SELECT "+planColumns+" FROM plans WHERE id > $1 ORDER BY id LIMIT $2", page.After, page.limit())
+	if err != nil {
+		return nil, fmt.Errorf("list plans: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (billing.Plan, error) { return scanPlan(r) })
+}
+
+const customerColumns = `id, name, email, document, created_at`
+
+func scanCustomer(row pgx.Row) (billing.Customer, error) {
+	var c billing.Customer
+	err := row.Scan(&c.ID, &c.Name, &c.Email, &c.Document, &c.CreatedAt)
+	return c, err
+}
+
+// CreateCustomer stores a new customer.
+func (s *Store) CreateCustomer(ctx context.Context, c billing.Customer) (billing.Customer, error) {
+	out, err := scanCustomer(s.Pool.QueryRow(ctx, `INSERT INTO customers (name, email, document) VALUES ($1, $2, $3)
+		RETURNING `+customerColumns, c.Name, c.Email, c.Document))
+	if err != nil {
+		return billing.Customer{}, fmt.Errorf("create customer: %w", err)
+	}
+	return out, nil
+}
+
+// Customer returns the customer with the given id.
+func (s *Store) Customer(ctx context.Context, id int64) (billing.Customer, error) {
+	c, err := scanCustomer(s.Pool.QueryRow(ctx, "SELECT "+customerColumns+" FROM customers WHERE id = $1", id))
+	return c, notFound(err, "customer", id)
+}
+
+// Customers lists customers by id.
+func (s *Store) Customers(ctx context.Context, page Page) ([]billing.Customer, error) {
+	rows, err := s.Pool.Query(ctx, "SELECT "+customerColumns+" FROM customers WHERE id > $1 ORDER BY id LIMIT $2", page.After, page.limit())
+	if err != nil {
+		return nil, fmt.Errorf("list customers: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (billing.Customer, error) { return scanCustomer(r) })
+}
+
+// AddHoliday stores an operator's holiday; ErrConflict when the day already is one.
+func (s *Store) AddHoliday(ctx context.Context, h billing.Holiday) error {
+	_, err := s.Pool.Exec(ctx, "INSERT INTO holidays (day, name) VALUES ($1, $2)", h.Date, h.Name)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return fmt.Errorf("%w: %s is already a holiday", ErrConflict, billing.FormatDate(h.Date))
+	}
+	if err != nil {
+		return fmt.Errorf("add holiday: %w", err)
+	}
+	return nil
+}
+
+// DeleteHoliday removes an operator's holiday.
+func (s *Store) DeleteHoliday(ctx context.Context, day time.Time) error {
+	tag, err := s.Pool.Exec(ctx, "DELETE FROM holidays WHERE day = $1", day)
+	if err != nil {
+		return fmt.Errorf("delete holiday: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("%w: no operator holiday on %s", ErrNotFound, billing.FormatDate(day))
+	}
+	return nil
+}
+
+// Holidays lists the operator's holidays in [from, to] (zero bounds are open).
+func (s *Store) Holidays(ctx context.Context, from, to time.Time) ([]billing.Holiday, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT day, name FROM holidays
+		WHERE ($1::date IS NULL OR day >= $1) AND ($2::date IS NULL OR day <= $2) ORDER BY day`, date(from), date(to))
+	if err != nil {
+		return nil, fmt.Errorf("list holidays: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (billing.Holiday, error) {
+		var h billing.Holiday
+		return h, r.Scan(&h.Date, &h.Name)
+	})
+}
+
+func notFound(err error, what string, id int64) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("%w: %s %d", ErrNotFound, what, id)
+	}
+	if err != nil {
+		return fmt.Errorf("read %s %d: %w", what, id, err)
+	}
+	return nil
+}
+
+func optDate(d pgtype.Date) time.Time {
+	if d.Valid {
+		return d.Time
+	}
+	return time.Time{}
+}

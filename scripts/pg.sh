@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Ensures a PostgreSQL server for development and tests and prints its admin URL on stdout.
+#
+# With DATABASE_URL set it prints that and does nothing else. Otherwise it runs a private
+# cluster under ./.data/pg (loopback only, port $BILLINGD_DEV_PGPORT, default 55432), creating
+# and starting it when needed with the machine's PostgreSQL binaries; where those are missing
+# it installs them with apt-get (Debian/Ubuntu, as root). Progress goes to stderr.
+set -euo pipefail
+
+# With --db NAME, the printed URL is that of database NAME, created if missing.
+dbname=""
+if [ "${1:-}" = "--db" ]; then dbname="${2:?--db needs a name}"; fi
+
+if [ -n "${DATABASE_URL:-}" ]; then
+  echo "$DATABASE_URL"
+  exit 0
+fi
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+data="$root/.data/pg"
+port="${BILLINGD_DEV_PGPORT:-55432}"
+log="$root/.data/pg.log"
+
+find_bin() {
+  local d
+  for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k4 -n -r); do
+    if [ -x "$d/pg_ctl" ] && [ -x "$d/initdb" ]; then echo "$d"; return 0; fi
+  done
+  if command -v pg_ctl >/dev/null 2>&1 && command -v initdb >/dev/null 2>&1; then
+    dirname "$(command -v pg_ctl)"; return 0
+  fi
+  return 1
+}
+
+bin=$(find_bin || true)
+if [ -z "$bin" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "pg.sh: PostgreSQL binaries not found; installing them with apt-get" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2 || true
+    apt-get install -y -qq --no-install-recommends postgresql postgresql-contrib >&2
+    bin=$(find_bin || true)
+  fi
+  if [ -z "$bin" ]; then
+    echo "pg.sh: PostgreSQL server binaries (initdb, pg_ctl) are missing: install PostgreSQL >= 13 (apt-get install postgresql) or set DATABASE_URL to an existing database" >&2
+    exit 1
+  fi
+fi
+
+# initdb and postgres refuse to run as root: run them as the postgres system user.
+as_owner=()
+if [ "$(id -u)" = 0 ]; then
+  if ! id postgres >/dev/null 2>&1; then
+    useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
+  fi
+  as_owner=(runuser -u postgres --)
+fi
+
+mkdir -p "$root/.data"
+if [ ! -s "$data/PG_VERSION" ]; then
+  echo "pg.sh: creating a private cluster in $data" >&2
+  rm -rf "$data"
+  mkdir -p "$data"
+  if [ "$(id -u)" = 0 ]; then chown postgres "$data" "$root/.data"; touch "$log"; chown postgres "$log"; fi
+  chmod 700 "$data"
+  "${as_owner[@]}" "$bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --no-locale >/dev/null
+  cat >>"$data/postgresql.conf" <<CONF
+# billingd development cluster: loopback only, tuned for tests (not durable).
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$data'
+max_connections = 400
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+shared_buffers = 256MB
+work_mem = 32MB
+maintenance_work_mem = 256MB
+max_wal_size = 4GB
+CONF
+fi
+if [ "$(id -u)" = 0 ]; then chown postgres "$log" 2>/dev/null || true; fi
+
+if ! "${as_owner[@]}" "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+  echo "pg.sh: starting PostgreSQL on 127.0.0.1:$port (log: $log)" >&2
+  "${as_owner[@]}" "$bin/pg_ctl" -D "$data" -l "$log" -w -t 60 start >/dev/null
+fi
+
+admin="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
+if [ -z "$dbname" ]; then
+  echo "$admin"
+  exit 0
+fi
+psql="$bin/psql"
+[ -x "$psql" ] || psql=psql
+if [ "$("$psql" "$admin" -tAc "SELECT 1 FROM pg_database WHERE datname = '$dbname'")" != 1 ]; then
+  echo "pg.sh: creating database $dbname" >&2
+  "$psql" "$admin" -qc "CREATE DATABASE \"$dbname\"" >&2
+fi
+echo "postgres://postgres@127.0.0.1:$port/$dbname?sslmode=disable"
