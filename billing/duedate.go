@@ -1,10 +1,5 @@
 package billing
 
-import (
-	"errors"
-	"fmt"
-)
-
 // DueRuleKind names how a contract's due dates are computed.
 type DueRuleKind string
 
@@ -25,25 +20,26 @@ type DueDateRule struct {
 	Shift Shift       `json:"shift,omitempty"` // non-business-day shift; empty means next
 }
 
-// Validate checks the rule and returns the first problem, naming its JSON field path.
+// Validate checks the rule and returns the first problem as a *FieldError naming its JSON
+// field path, so the API answers it with a 422.
 func (r DueDateRule) Validate() error {
 	switch r.Kind {
 	case FixedDay, PrepaidFixedDay:
 		if r.Day < 1 || r.Day > 31 {
-			return fmt.Errorf("due_date_rule.day: must be between 1 and 31, got %d", r.Day)
+			return Fieldf("due_date_rule.day", "must be between 1 and 31, got %d", r.Day)
 		}
 	case Anniversary:
 		if r.Day != 0 {
-			return fmt.Errorf("due_date_rule.day: must be omitted for kind anniversary (the due day is the activation day), got %d", r.Day)
+			return Fieldf("due_date_rule.day", "must be omitted for kind anniversary (the due day is the activation day), got %d", r.Day)
 		}
 	case "":
-		return errors.New("due_date_rule.kind: is required (want fixed_day, anniversary or prepaid_fixed_day)")
+		return Fieldf("due_date_rule.kind", "is required (want fixed_day, anniversary or prepaid_fixed_day)")
 	default:
-		return fmt.Errorf("due_date_rule.kind: unknown kind %q (want fixed_day, anniversary or prepaid_fixed_day)", clip(string(r.Kind)))
+		return Fieldf("due_date_rule.kind", "unknown kind %q (want fixed_day, anniversary or prepaid_fixed_day)", clip(string(r.Kind)))
 	}
 	if r.Shift != "" {
 		if _, err := ParseShift(string(r.Shift)); err != nil {
-			return fmt.Errorf("due_date_rule.shift: %w", err)
+			return Fieldf("due_date_rule.shift", "%v", err)
 		}
 	}
 	return nil

@@ -45,9 +45,7 @@ func NewMetrics(reg prometheus.Registerer, pool *pgxpool.Pool, logger *slog.Logg
 
 func (m *Metrics) observeRun(run Run, outcome string) {
 	m.runs.WithLabelValues(run.Job, run.Trigger, outcome).Inc()
-	if d := run.Duration(); d > 0 {
-		m.duration.WithLabelValues(run.Job).Observe(d.Seconds())
-	}
+	m.duration.WithLabelValues(run.Job).Observe(run.Duration().Seconds())
 }
 
 var (

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	_ "time/tzdata" // the business time zone must load even on a host without zoneinfo
@@ -35,7 +36,9 @@ func exitCode(err error, stderr io.Writer) int {
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
-	fmt.Fprintln(stderr, "billingd: "+err.Error())
+	// One line, whatever the error: pgx, for one, reports each address tried on its own line.
+	msg := strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n\t", "; ")), " ")
+	fmt.Fprintln(stderr, "billingd: "+msg)
 	var ue *usageError
 	var ce *configError
 	if errors.As(err, &ue) || errors.As(err, &ce) {

@@ -12,7 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/coreos/go-systemd/v22/daemon"
+	sdaemon "github.com/coreos/go-systemd/v22/daemon"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -102,7 +102,7 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 	go func() { serveErr <- srv.Serve(ln) }()
 	logger.InfoContext(ctx, "billingd started", slog.String("http_addr", ln.Addr().String()),
 		slog.String("timezone", cfg.Location.String()), slog.Int("scheduled_jobs", len(cfg.Schedules)))
-	if _, err := daemon.SdNotify(false, daemon.SdNotifyReady); err != nil {
+	if _, err := sdaemon.SdNotify(false, sdaemon.SdNotifyReady); err != nil {
 		logger.WarnContext(ctx, "sd_notify ready", slog.String("error", err.Error()))
 	}
 	go watchdog(ctx, pool, logger)
@@ -114,7 +114,7 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 	case err := <-serveErr:
 		runErr = fmt.Errorf("http server: %w", err)
 	}
-	_, _ = daemon.SdNotify(false, daemon.SdNotifyStopping)
+	_, _ = sdaemon.SdNotify(false, sdaemon.SdNotifyStopping)
 	stopCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout+10*time.Second)
 	defer cancel()
 	queueRunning.Store(false)
@@ -163,7 +163,7 @@ func readyHandler(pool *pgxpool.Pool, queueRunning *atomic.Bool) http.HandlerFun
 
 // watchdog pets systemd's watchdog while the database answers, when the unit asks for it.
 func watchdog(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) {
-	interval, err := daemon.SdWatchdogEnabled(false)
+	interval, err := sdaemon.SdWatchdogEnabled(false)
 	if err != nil || interval == 0 {
 		return
 	}
@@ -181,7 +181,7 @@ func watchdog(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) {
 				logger.WarnContext(ctx, "watchdog: database not answering", slog.String("error", err.Error()))
 				continue
 			}
-			_, _ = daemon.SdNotify(false, daemon.SdNotifyWatchdog)
+			_, _ = sdaemon.SdNotify(false, sdaemon.SdNotifyWatchdog)
 		}
 	}
 }

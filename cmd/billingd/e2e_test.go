@@ -1,0 +1,290 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/billingd/billingd/internal/dbtest"
+)
+
+func TestBadSettingsExitWithStatus2AndOneLine(t *testing.T) {
+	t.Parallel()
+	url := dbtest.NewURL(t)
+	tests := []struct {
+		name    string
+		args    []string
+		env     []string
+		setting string
+		reason  string
+	}{
+		{"unknown time zone", []string{"serve"}, baseEnv(url, "BILLINGD_TIMEZONE=Mars/Base"), "BILLINGD_TIMEZONE", `unknown time zone "Mars/Base"`},
+		{"bad cron minute", []string{"serve"}, baseEnv(url, "BILLINGD_GENERATE_INSTALLMENTS_SCHEDULE=61 * * * *"),
+			"BILLINGD_GENERATE_INSTALLMENTS_SCHEDULE", `invalid cron expression "61 * * * *"`},
+		{"unreachable database", []string{"serve"}, baseEnv("postgres://postgres@127.0.0.1:1/billingd?connect_timeout=2"),
+			"DATABASE_URL", "connect"},
+		{"missing database URL", []string{"status"}, []string{"PATH=/usr/bin"}, "DATABASE_URL", "required"},
+		{"bad shutdown timeout", []string{"serve"}, baseEnv(url, "BILLINGD_SHUTDOWN_TIMEOUT=soon"), "BILLINGD_SHUTDOWN_TIMEOUT", `"soon"`},
+		{"bad enabled switch", []string{"serve"}, baseEnv(url, "BILLINGD_GENERATE_INSTALLMENTS_ENABLED=maybe"),
+			"BILLINGD_GENERATE_INSTALLMENTS_ENABLED", `want true or false`},
+		{"missing API token", []string{"serve"}, []string{"DATABASE_URL=" + url}, "BILLINGD_API_TOKEN", "required by serve"},
+		{"short API token", []string{"serve"}, baseEnv(url, "BILLINGD_API_TOKEN=short"), "BILLINGD_API_TOKEN", "too short"},
+		{"unreadable secret file", []string{"serve"}, []string{"DATABASE_URL_FILE=/nonexistent/db-url"}, "DATABASE_URL_FILE", "read secret file"},
+		{"unknown job", []string{"run", "bill-everyone"}, baseEnv(url), "run", `unknown job "bill-everyone"`},
+		{"impossible as-of date", []string{"run", "generate-installments", "--as-of", "2026-02-30"}, baseEnv(url), "--as-of", "2026-02-30"},
+		{"unknown command", []string{"bill"}, baseEnv(url), "unknown command", `"bill"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			code, stdout, stderr := cli(t, tt.env, tt.args...)
+			if code != 2 {
+				t.Fatalf("exit status %d, want 2; stderr %q", code, stderr)
+			}
+			if stdout != "" || !oneLine(stderr) {
+				t.Fatalf("want one line on stderr and nothing on stdout, got stdout %q stderr %q", stdout, stderr)
+			}
+			if !strings.HasPrefix(stderr, "billingd: ") || !strings.Contains(stderr, tt.setting) || !strings.Contains(stderr, tt.reason) {
+				t.Fatalf("stderr %q does not name %q with reason %q", stderr, tt.setting, tt.reason)
+			}
+		})
+	}
+}
+
+func TestHelpDescribesEveryCommand(t *testing.T) {
+	t.Parallel()
+	code, stdout, _ := cli(t, nil, "--help")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, cmd := range []string{"serve", "migrate", "migrate status", "run JOB", "status"} {
+		if !strings.Contains(stdout, "billingd "+cmd) {
+			t.Errorf("--help does not mention %q:\n%s", cmd, stdout)
+		}
+	}
+	for _, cmd := range []string{"serve", "migrate", "run", "status"} {
+		code, stdout, _ := cli(t, nil, cmd, "--help")
+		if code != 0 || !strings.Contains(stdout, "Usage: billingd "+cmd) {
+			t.Errorf("%s --help: exit %d, output %q", cmd, code, stdout)
+		}
+	}
+}
+
+func TestMigrateIsIdempotentAndSafeConcurrently(t *testing.T) {
+	t.Parallel()
+	url := dbtest.NewEmptyURL(t)
+	env := baseEnv(url)
+
+	code, stdout, _ := cli(t, env, "migrate", "status")
+	if code != 0 || !strings.Contains(stdout, "0 applied, 10 pending") {
+		t.Fatalf("status before: exit %d\n%s", code, stdout)
+	}
+	// Two migrators at once: the advisory lock serialises them and both succeed.
+	var wg sync.WaitGroup
+	codes := make([]int, 2)
+	errs := make([]string, 2)
+	for i := range codes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes[i], _, errs[i] = cli(t, env, "migrate")
+		}()
+	}
+	wg.Wait()
+	if codes[0] != 0 || codes[1] != 0 {
+		t.Fatalf("concurrent migrate exit codes %v: %v", codes, errs)
+	}
+	applied := strings.Count(errs[0]+errs[1], `"msg":"migration applied"`)
+	if applied != 10 {
+		t.Fatalf("the two migrators applied %d migrations between them, want 10", applied)
+	}
+	code, _, stderr := cli(t, env, "migrate")
+	if code != 0 || !strings.Contains(stderr, `"applied":0`) {
+		t.Fatalf("second migrate: exit %d, %s", code, stderr)
+	}
+	code, stdout, _ = cli(t, env, "migrate", "status")
+	if code != 0 || !strings.Contains(stdout, "10 applied, 0 pending") {
+		t.Fatalf("status after: exit %d\n%s", code, stdout)
+	}
+}
+
+var runLine = regexp.MustCompile(`run (\d+) (succeeded|failed) in \S+: (\{.*\})`)
+
+func TestRunTwiceReallyRunsAndCreatesNothingNew(t *testing.T) {
+	t.Parallel()
+	url, pool := migratedDB(t)
+	ctx := context.Background()
+	if _, err := dbtest.SeedContracts(ctx, pool, 25, time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	// The schedule is disabled so only the manual runs touch the data.
+	env := baseEnv(url, "BILLINGD_GENERATE_INSTALLMENTS_ENABLED=false", "BILLINGD_BATCH_SIZE=10")
+	d := startDaemon(t, env)
+
+	var ready map[string]any
+	if code := d.get("/readyz", &ready); code != http.StatusOK || ready["ready"] != true {
+		t.Fatalf("/readyz: %d %v", code, ready)
+	}
+	code, stdout, stderr := cli(t, env, "run", "generate-installments", "--as-of", "2026-03-02", "--wait")
+	m := runLine.FindStringSubmatch(stdout)
+	if code != 0 || m == nil || m[2] != "succeeded" || m[3] != `{"contracts":25,"installments_created":300}` {
+		t.Fatalf("first run: exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+	if !strings.Contains(stderr, "/3 batches done") {
+		t.Errorf("first run showed no progress: %s", stderr)
+	}
+	first := m[1]
+	code, stdout, _ = cli(t, env, "run", "generate-installments", "--as-of", "2026-03-02", "--wait")
+	m = runLine.FindStringSubmatch(stdout)
+	if code != 0 || m == nil || m[1] == first || m[2] != "succeeded" || m[3] != `{}` {
+		t.Fatalf("second run: exit %d, stdout %s (first run was %s)", code, stdout, first)
+	}
+	if n := count(t, pool, "SELECT count(*) FROM installments"); n != 300 {
+		t.Fatalf("%d installments, want 300", n)
+	}
+	if n := count(t, pool, "SELECT count(*) FROM job_runs WHERE trigger = 'manual' AND state = 'succeeded'"); n != 2 {
+		t.Fatalf("%d succeeded manual runs, want 2", n)
+	}
+	code, stdout, _ = cli(t, env, "status")
+	if code != 0 || !strings.Contains(stdout, "generate-installments") || !strings.Contains(stdout, "as of 2026-03-02 (manual) succeeded") {
+		t.Fatalf("status: exit %d\n%s", code, stdout)
+	}
+	// The run's metrics are on /metrics.
+	resp, err := http.Get("http://" + d.addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body strings.Builder
+	_, _ = fmt.Fprint(&body, readAll(t, resp))
+	for _, want := range []string{
+		`billingd_job_runs_total{job="generate-installments",outcome="success",trigger="manual"} 2`,
+		`billingd_job_duration_seconds_count{job="generate-installments"} 2`,
+		`billingd_job_last_success_timestamp_seconds{job="generate-installments"}`,
+		`billingd_queue_jobs{queue="sweeps",state="completed"}`,
+		`billingd_contracts_due_not_generated 0`,
+	} {
+		if !strings.Contains(body.String(), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if code, took := d.stop(syscall.SIGTERM, 20*time.Second); code != 0 {
+		t.Fatalf("SIGTERM: exit %d after %s", code, took)
+	}
+}
+
+func TestTwoDaemonsRunEachScheduledSlotOnce(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Log("runs for about two minutes: two cron slots")
+	}
+	url, pool := migratedDB(t)
+	ctx := context.Background()
+	if _, err := dbtest.SeedContracts(ctx, pool, 50, time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	env := baseEnv(url, "BILLINGD_GENERATE_INSTALLMENTS_SCHEDULE=* * * * *", "BILLINGD_BATCH_SIZE=5")
+	a := startDaemon(t, env)
+	b := startDaemon(t, env)
+	// The first slot after start comes from catch-up, the next ones from the schedule.
+	waitFor(t, 150*time.Second, "two scheduled slots to finish", func() bool {
+		return count(t, pool, "SELECT count(*) FROM job_runs WHERE trigger = 'schedule' AND state = 'succeeded'") >= 2
+	})
+	var dupSlots int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM (SELECT args->>'slot' FROM river.river_job
+		WHERE kind = 'sweep' GROUP BY 1 HAVING count(*) > 1) d`).Scan(&dupSlots); err != nil {
+		t.Fatal(err)
+	}
+	if dupSlots != 0 {
+		t.Fatalf("%d slots were enqueued more than once", dupSlots)
+	}
+	finished := map[string]int{}
+	for _, d := range []*daemon{a, b} {
+		for _, l := range d.logsWith("run finished") {
+			finished[fmt.Sprint(l["run_id"])]++
+		}
+	}
+	runs := count(t, pool, "SELECT count(*) FROM job_runs")
+	if len(finished) != runs {
+		t.Fatalf("%d runs in job_runs but %d distinct runs finished in the logs: %v", runs, len(finished), finished)
+	}
+	for id, n := range finished {
+		if n != 1 {
+			t.Fatalf("run %s finished %d times across the daemons", id, n)
+		}
+	}
+	if n := count(t, pool, "SELECT count(*) FROM installments"); n != 50*12 {
+		t.Fatalf("%d installments, want %d", n, 50*12)
+	}
+	for _, d := range []*daemon{a, b} {
+		if code, _ := d.stop(syscall.SIGTERM, 30*time.Second); code != 0 {
+			t.Fatalf("exit %d", code)
+		}
+	}
+}
+
+func TestSIGTERMDuringRunExitsZeroAndNextDaemonFinishesIt(t *testing.T) {
+	t.Parallel()
+	url, pool := migratedDB(t)
+	ctx := context.Background()
+	const contracts = 3000
+	if _, err := dbtest.SeedContracts(ctx, pool, contracts, time.Date(2026, 5, 4, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	env := baseEnv(url, "BILLINGD_GENERATE_INSTALLMENTS_ENABLED=false", "BILLINGD_BATCH_SIZE=10",
+		"BILLINGD_SWEEP_WORKERS=1", "BILLINGD_SHUTDOWN_TIMEOUT=3s")
+	d := startDaemon(t, env)
+	code, stdout, _ := cli(t, env, "run", "generate-installments", "--as-of", "2026-05-04")
+	if code != 0 {
+		t.Fatalf("enqueue: %d %s", code, stdout)
+	}
+	waitFor(t, 60*time.Second, "the run to be under way", func() bool {
+		return count(t, pool, "SELECT coalesce(max(batches_done), 0) FROM job_runs") >= 3
+	})
+	code, took := d.stop(syscall.SIGTERM, 15*time.Second)
+	if code != 0 {
+		t.Fatalf("SIGTERM: exit %d", code)
+	}
+	if took > 3*time.Second+5*time.Second {
+		t.Fatalf("shutdown took %s, beyond the 3s timeout plus margin", took)
+	}
+	done := count(t, pool, "SELECT batches_done FROM job_runs")
+	if done >= contracts/10 {
+		t.Fatalf("the run finished before SIGTERM (%d batches); make it longer", done)
+	}
+	// The next daemon picks up the interrupted batches.
+	d2 := startDaemon(t, env)
+	waitFor(t, 90*time.Second, "the run to succeed", func() bool {
+		return count(t, pool, "SELECT count(*) FROM job_runs WHERE state = 'succeeded'") == 1
+	})
+	if n := count(t, pool, "SELECT count(*) FROM installments"); n != contracts*12 {
+		t.Fatalf("%d installments, want %d", n, contracts*12)
+	}
+	if n := count(t, pool, "SELECT (counts->>'installments_created')::int FROM job_runs"); n != contracts*12 {
+		t.Fatalf("run counted %d installments created, want %d", n, contracts*12)
+	}
+	if n := count(t, pool, "SELECT count(*) FROM contracts WHERE generation_due_on IS NOT NULL"); n != 0 {
+		t.Fatalf("%d contracts still due for generation", n)
+	}
+	d2.stop(syscall.SIGTERM, 20*time.Second)
+}
+
+func readAll(t *testing.T, resp *http.Response) string {
+	t.Helper()
+	var b strings.Builder
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := resp.Body.Read(buf)
+		b.Write(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	return b.String()
+}
