@@ -1,0 +1,160 @@
+// Package bench measures the sweeps at scale against their set-based floor: `make bench`
+// loads BENCH_CONTRACTS active contracts (default 1,000,000) into a scratch database and
+// times each sweep through River, the floor (one plain INSERT … SELECT of the same rows),
+// their ratio, a sweep on a day with nothing due, and the process's peak memory.
+package bench
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/billingd/billingd/internal/dbtest"
+	"github.com/billingd/billingd/jobs"
+	"github.com/billingd/billingd/postgres"
+)
+
+func contracts(b *testing.B) int {
+	n := 1_000_000
+	if v := os.Getenv("BENCH_CONTRACTS"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 1 {
+			b.Fatalf("BENCH_CONTRACTS=%q: want a positive number", v)
+		}
+	}
+	return n
+}
+
+// harness is a scratch database with seeded contracts and a daemon-like River client.
+type harness struct {
+	b      *testing.B
+	pool   *pgxpool.Pool
+	runner *jobs.Runner
+	n      int
+}
+
+func setup(b *testing.B) *harness {
+	b.Helper()
+	ctx := context.Background()
+	n := contracts(b)
+	pool, err := postgres.Open(ctx, dbtest.NewURL(b), func(c *pgxpool.Config) { c.MaxConns = 8 })
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(pool.Close)
+	start := time.Now()
+	if _, err := dbtest.SeedContracts(ctx, pool, n, time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, "VACUUM ANALYZE"); err != nil {
+		b.Fatal(err)
+	}
+	fmt.Printf("seeded %d contracts in %s\n", n, time.Since(start).Round(time.Millisecond))
+	loc, _ := time.LoadLocation("America/Sao_Paulo")
+	runner := &jobs.Runner{
+		Pool: pool, Sweeps: map[string]jobs.Sweep{jobs.GenerateInstallments: postgres.GenerateSweep{}},
+		Location: loc, Now: time.Now, Logger: slog.New(slog.DiscardHandler), BatchSize: 2000, BatchTimeout: 10 * time.Minute,
+	}
+	return &harness{b: b, pool: pool, runner: runner, n: n}
+}
+
+// sweep runs job as of asOf through River as the daemon would, and returns its duration
+// and counts.
+func (h *harness) sweep(job string, asOf time.Time) (time.Duration, map[string]int64) {
+	h.b.Helper()
+	ctx := context.Background()
+	client, err := h.runner.NewDaemonClient(jobs.DaemonOptions{SweepWorkers: 2, SoftStopTimeout: time.Second})
+	if err != nil {
+		h.b.Fatal(err)
+	}
+	if err := client.Start(ctx); err != nil {
+		h.b.Fatal(err)
+	}
+	defer func() { _ = client.Stop(ctx) }()
+	start := time.Now()
+	id, err := jobs.EnqueueRun(ctx, h.pool, client, job, asOf)
+	if err != nil {
+		h.b.Fatal(err)
+	}
+	run, err := jobs.WaitRun(ctx, h.pool, id, 20*time.Millisecond, nil)
+	if err != nil {
+		h.b.Fatal(err)
+	}
+	if run.State != jobs.RunSucceeded {
+		h.b.Fatalf("run %d %s: %s", run.ID, run.State, run.Error)
+	}
+	return time.Since(start), run.Counts
+}
+
+// timeSQL runs one statement and returns how long it took and the rows it touched.
+func (h *harness) timeSQL(sql string, args ...any) (time.Duration, int64) {
+	h.b.Helper()
+	start := time.Now()
+	tag, err := h.pool.Exec(context.Background(), sql, args...)
+	if err != nil {
+		h.b.Fatalf("%s: %v", strings.Fields(sql)[0], err)
+	}
+	return time.Since(start), tag.RowsAffected()
+}
+
+// peakRSS returns the process's peak resident memory in MiB.
+func peakRSS() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			kb, _ := strconv.ParseFloat(strings.Fields(line)[1], 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+func report(b *testing.B, name string, n int, floor, sweep, idle time.Duration, counts map[string]int64) {
+	ratio := sweep.Seconds() / floor.Seconds()
+	fmt.Printf("%-22s contracts=%d floor=%s sweep=%s ratio=%.2f nothing-due=%s peak_rss=%.0fMiB counts=%v\n",
+		name, n, floor.Round(time.Millisecond), sweep.Round(time.Millisecond), ratio, idle.Round(time.Millisecond), peakRSS(), counts)
+	b.ReportMetric(floor.Seconds(), "floor_s")
+	b.ReportMetric(sweep.Seconds(), "sweep_s")
+	b.ReportMetric(ratio, "ratio")
+	b.ReportMetric(idle.Seconds(), "nothing_due_s")
+	b.ReportMetric(peakRSS(), "peak_rss_MiB")
+}
+
+// BenchmarkGenerateInstallments times generate-installments for a month of 12-installment
+// terms against the floor, then a sweep on a day with nothing due.
+func BenchmarkGenerateInstallments(b *testing.B) {
+	h := setup(b)
+	asOf := time.Date(2026, 3, 31, 0, 0, 0, 0, time.UTC)
+	// The floor: the same rows (12 monthly installments due on day 10) in one statement.
+	floor, rows := h.timeSQL(`INSERT INTO installments (contract_id, kind, term, sequence, service_start, service_end,
+			nominal_due, due_date, amount, discount, on_time_discount)
+		SELECT c.id, 'recurring', 1, k + 1, (c.activation_date + make_interval(months => k))::date,
+			(c.activation_date + make_interval(months => k + 1))::date - 1,
+			(date_trunc('month', c.activation_date + make_interval(months => k)) + interval '9 days')::date,
+			(date_trunc('month', c.activation_date + make_interval(months => k)) + interval '9 days')::date,
+			c.price, c.discount, c.on_time_discount
+		FROM contracts c CROSS JOIN generate_series(0, 11) k`)
+	if rows != int64(h.n)*12 {
+		b.Fatalf("floor inserted %d rows, want %d", rows, h.n*12)
+	}
+	h.timeSQL("TRUNCATE installments")
+	h.timeSQL("VACUUM ANALYZE installments")
+	b.ResetTimer()
+	sweep, counts := h.sweep(jobs.GenerateInstallments, asOf)
+	idle, idleCounts := h.sweep(jobs.GenerateInstallments, asOf)
+	b.StopTimer()
+	if counts["installments_created"] != int64(h.n)*12 || len(idleCounts) != 0 {
+		b.Fatalf("sweep counts %v, nothing-due counts %v", counts, idleCounts)
+	}
+	report(b, "generate-installments", h.n, floor, sweep, idle, counts)
+}
