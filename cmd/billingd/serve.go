@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"riverqueue.com/riverui"
 
 	"github.com/billingd/billingd/api"
 	"github.com/billingd/billingd/jobs"
@@ -91,6 +92,16 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 		Pool: pool, River: client, Token: cfg.APIToken, Location: cfg.Location, Now: time.Now, Logger: logger,
 		CatchUpDays: cfg.CatchUpDays,
 	}))
+	ui, err := riverui.NewHandler(&riverui.HandlerOpts{
+		Endpoints: riverui.NewEndpoints(client, nil), Logger: logger, Prefix: "/riverui",
+	})
+	if err != nil {
+		return fmt.Errorf("create River UI: %w", err)
+	}
+	if err := ui.Start(ctx); err != nil {
+		return fmt.Errorf("start River UI: %w", err)
+	}
+	mux.Handle("/riverui/", api.RequireToken(cfg.APIToken, ui))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute}
 
 	// River runs on its own context: the signal starts an explicit, ordered shutdown below.
