@@ -82,7 +82,7 @@ func TestMigrateIsIdempotentAndSafeConcurrently(t *testing.T) {
 	env := baseEnv(url)
 
 	code, stdout, _ := cli(t, env, "migrate", "status")
-	if code != 0 || !strings.Contains(stdout, "0 applied, 10 pending") {
+	if code != 0 || !strings.Contains(stdout, "0 applied, 11 pending") {
 		t.Fatalf("status before: exit %d\n%s", code, stdout)
 	}
 	// Two migrators at once: the advisory lock serialises them and both succeed.
@@ -101,15 +101,15 @@ func TestMigrateIsIdempotentAndSafeConcurrently(t *testing.T) {
 		t.Fatalf("concurrent migrate exit codes %v: %v", codes, errs)
 	}
 	applied := strings.Count(errs[0]+errs[1], `"msg":"migration applied"`)
-	if applied != 10 {
-		t.Fatalf("the two migrators applied %d migrations between them, want 10", applied)
+	if applied != 11 {
+		t.Fatalf("the two migrators applied %d migrations between them, want 11", applied)
 	}
 	code, _, stderr := cli(t, env, "migrate")
 	if code != 0 || !strings.Contains(stderr, `"applied":0`) {
 		t.Fatalf("second migrate: exit %d, %s", code, stderr)
 	}
 	code, stdout, _ = cli(t, env, "migrate", "status")
-	if code != 0 || !strings.Contains(stdout, "10 applied, 0 pending") {
+	if code != 0 || !strings.Contains(stdout, "11 applied, 0 pending") {
 		t.Fatalf("status after: exit %d\n%s", code, stdout)
 	}
 }
