@@ -16,9 +16,9 @@ DEPLOY_UNITS := billingd.service billingd-migrate.service
 # PROMTOOL=/path/to/promtool to override.
 DEPLOY_ENSURE_PROMTOOL := $(DEPLOY_ROOT)/scripts/ensure-promtool.sh
 
-.PHONY: check-deploy check-deploy-systemd check-deploy-rules check-deploy-grafana check-deploy-manifests check-deploy-kustomize
+.PHONY: check-deploy check-deploy-systemd check-deploy-rules check-deploy-grafana check-deploy-manifests check-deploy-kustomize check-deploy-settings
 
-check-deploy: check-deploy-systemd check-deploy-rules check-deploy-grafana check-deploy-manifests check-deploy-kustomize ## Validate deploy/ (systemd units, Prometheus rules + tests, Grafana PromQL, k8s manifests)
+check-deploy: check-deploy-systemd check-deploy-rules check-deploy-grafana check-deploy-manifests check-deploy-kustomize check-deploy-settings ## Validate deploy/ (systemd units, Prometheus rules + tests, Grafana PromQL, k8s manifests, settings docs)
 	@echo "check-deploy: all deployment checks passed"
 
 # Units are verified inside a throwaway root that holds the real binary when
@@ -66,3 +66,11 @@ check-deploy-kustomize:
 	@if command -v kubectl >/dev/null 2>&1; then \
 	  kubectl kustomize "$(DEPLOY_DIR)/kubernetes" >/dev/null && echo "check-deploy-kustomize: kustomization renders"; \
 	else echo "check-deploy-kustomize: kubectl not found, skipped"; fi
+
+# Settings() (cmd/billingd/config.go) is the truth for setting names: the main
+# module's TestSettingsDocumented checks billingd.env.example, the README's
+# settings table and every BILLINGD_*/DATABASE_URL* name under deploy/.
+check-deploy-settings:
+	@if [ -d "$(DEPLOY_ROOT)/cmd/billingd" ]; then \
+	  cd "$(DEPLOY_ROOT)" && go test -count=1 -run '^TestSettingsDocumented$$' ./cmd/billingd; \
+	else echo "check-deploy-settings: ./cmd/billingd not found, skipped"; fi
