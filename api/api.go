@@ -149,15 +149,26 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &fe):
 		writeError(w, http.StatusUnprocessableEntity, "invalid", fe.Field, fe.Error())
 	case errors.Is(err, postgres.ErrNotFound), errors.Is(err, jobs.ErrRunNotFound):
-		writeError(w, http.StatusNotFound, "not_found", "", err.Error())
+		writeError(w, http.StatusNotFound, "not_found", pathParam(r), err.Error())
 	case errors.Is(err, postgres.ErrConflict):
-		writeError(w, http.StatusConflict, "conflict", "", err.Error())
+		writeError(w, http.StatusConflict, "conflict", pathParam(r), err.Error())
 	default:
 		reqID, _ := r.Context().Value(requestIDKey{}).(string)
 		s.cfg.Logger.ErrorContext(r.Context(), "api request failed", slog.String("request_id", reqID),
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
 		writeError(w, http.StatusInternalServerError, "internal", "", "internal error; see the server log for request "+reqID)
 	}
+}
+
+// pathParam names the path parameter that identifies the request's resource ("id" or
+// "date"), or "" when the path has none: a 404 or 409 names it as the field.
+func pathParam(r *http.Request) string {
+	for _, name := range []string{"id", "date"} {
+		if r.PathValue(name) != "" {
+			return name
+		}
+	}
+	return ""
 }
 
 // badRequest is a request that cannot be read.
@@ -184,7 +195,7 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 		return decodeError(err)
 	}
 	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
-		return &badRequest{status: http.StatusBadRequest, code: "malformed", msg: "body: want exactly one JSON object"}
+		return &badRequest{status: http.StatusBadRequest, code: "malformed", field: "body", msg: "body: want exactly one JSON object"}
 	}
 	return nil
 }
@@ -195,9 +206,9 @@ func decodeError(err error) error {
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		return &badRequest{status: http.StatusRequestEntityTooLarge, code: "too_large", msg: fmt.Sprintf("body: larger than %d bytes", MaxBodyBytes)}
+		return &badRequest{status: http.StatusRequestEntityTooLarge, code: "too_large", field: "body", msg: fmt.Sprintf("body: larger than %d bytes", MaxBodyBytes)}
 	case errors.As(err, &syntax):
-		return &badRequest{status: http.StatusBadRequest, code: "malformed", msg: fmt.Sprintf("body: malformed JSON at byte %d", syntax.Offset)}
+		return &badRequest{status: http.StatusBadRequest, code: "malformed", field: "body", msg: fmt.Sprintf("body: malformed JSON at byte %d", syntax.Offset)}
 	case errors.As(err, &typ):
 		field := typ.Field
 		if field == "" {
@@ -206,12 +217,12 @@ func decodeError(err error) error {
 		return &badRequest{status: http.StatusBadRequest, code: "invalid", field: field,
 			msg: fmt.Sprintf("%s: want %s, got JSON %s", field, jsonKind(typ.Type.Kind().String()), typ.Value)}
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return &badRequest{status: http.StatusBadRequest, code: "malformed", msg: "body: empty or truncated JSON"}
+		return &badRequest{status: http.StatusBadRequest, code: "malformed", field: "body", msg: "body: empty or truncated JSON"}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return &badRequest{status: http.StatusBadRequest, code: "invalid", field: field, msg: field + ": unknown field"}
 	default:
-		return &badRequest{status: http.StatusBadRequest, code: "malformed", msg: "body: " + err.Error()}
+		return &badRequest{status: http.StatusBadRequest, code: "malformed", field: "body", msg: "body: " + err.Error()}
 	}
 }
 

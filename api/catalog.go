@@ -1,11 +1,13 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/billingd/billingd/billing"
+	"github.com/billingd/billingd/postgres"
 )
 
 type planRequest struct {
@@ -48,6 +50,10 @@ func (s *Server) createPlan(w http.ResponseWriter, r *http.Request) {
 		InstallmentsPerTerm: req.InstallmentsPerTerm, UsesPerCycle: req.UsesPerCycle}
 	if p.Kind == "" {
 		p.Kind = billing.KindPlan
+	}
+	if hasNUL(p.Name) {
+		s.fail(w, r, billing.Fieldf("name", "must not contain NUL characters"))
+		return
 	}
 	var err error
 	if p.Price, err = parseMoneyField("price", req.Price); err != nil {
@@ -132,14 +138,14 @@ func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) {
 	}
 	c := billing.Customer{Name: strings.TrimSpace(req.Name), Email: strings.TrimSpace(req.Email), Document: strings.TrimSpace(req.Document)}
 	switch {
-	case c.Name == "" || len(c.Name) > 200:
-		s.fail(w, r, billing.Fieldf("name", "required, at most 200 characters"))
+	case c.Name == "" || len(c.Name) > 200 || hasNUL(c.Name):
+		s.fail(w, r, billing.Fieldf("name", "required, at most 200 characters, without NUL characters"))
 		return
 	case !validEmail(c.Email):
 		s.fail(w, r, billing.Fieldf("email", "want an e-mail address such as ana@example.com, got %q", c.Email))
 		return
-	case len(c.Document) > 32:
-		s.fail(w, r, billing.Fieldf("document", "at most 32 characters"))
+	case len(c.Document) > 32 || hasNUL(c.Document):
+		s.fail(w, r, billing.Fieldf("document", "at most 32 characters, without NUL characters"))
 		return
 	}
 	out, err := s.store.CreateCustomer(r.Context(), c)
@@ -150,9 +156,12 @@ func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, toCustomer(out))
 }
 
+// hasNUL reports whether s holds a NUL character, which a PostgreSQL text column refuses.
+func hasNUL(s string) bool { return strings.ContainsRune(s, 0) }
+
 func validEmail(s string) bool {
 	local, domain, ok := strings.Cut(s, "@")
-	return ok && local != "" && strings.Contains(domain, ".") && !strings.ContainsAny(s, " \t\r\n<>,;") && len(s) <= 254
+	return ok && local != "" && strings.Contains(domain, ".") && !strings.ContainsAny(s, " \t\r\n<>,;\x00") && len(s) <= 254
 }
 
 func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request) {
@@ -209,11 +218,15 @@ func (s *Server) addHoliday(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := strings.TrimSpace(req.Name)
-	if name == "" || len(name) > 100 {
-		s.fail(w, r, billing.Fieldf("name", "required, at most 100 characters"))
+	if name == "" || len(name) > 100 || hasNUL(name) {
+		s.fail(w, r, billing.Fieldf("name", "required, at most 100 characters, without NUL characters"))
 		return
 	}
 	if err := s.store.AddHoliday(r.Context(), billing.Holiday{Date: day, Name: name}); err != nil {
+		if errors.Is(err, postgres.ErrConflict) {
+			writeError(w, http.StatusConflict, "conflict", "date", err.Error())
+			return
+		}
 		s.fail(w, r, err)
 		return
 	}

@@ -9,8 +9,8 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// MaxMoneyIntegerDigits is the largest number of integer digits ParseMoney accepts (a numeric(15,2) column).
-const MaxMoneyIntegerDigits = 13
+// MaxMoneyIntegerDigits is the largest number of integer digits ParseMoney accepts (a numeric(14,2) column).
+const MaxMoneyIntegerDigits = 12
 
 // ParseMoney parses a non-negative plain decimal amount with at most two decimal places.
 //

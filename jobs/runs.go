@@ -100,7 +100,7 @@ func ListRuns(ctx context.Context, q Querier, f RunFilter) ([]Run, error) {
 	}
 	rows, err := q.Query(ctx, "SELECT "+runColumns+` FROM job_runs
 		WHERE ($1 = '' OR job = $1) AND ($2 = '' OR state = $2) AND ($3::timestamptz IS NULL OR enqueued_at >= $3)
-		  AND ($4 = 0 OR id < $4)
+		  AND ($4::bigint = 0 OR id < $4)
 		ORDER BY id DESC LIMIT $5`, f.Job, f.State, from, f.BeforeID, f.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("list runs: %w", err)

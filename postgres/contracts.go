@@ -114,7 +114,7 @@ type ContractFilter struct {
 // Contracts lists contracts by id.
 func (s *Store) Contracts(ctx context.Context, f ContractFilter, page Page) ([]billing.Contract, error) {
 	rows, err := s.Pool.Query(ctx, "SELECT "+contractColumns+` FROM contracts c
-		WHERE c.id > $1 AND ($2 = 0 OR c.customer_id = $2) AND ($3 = '' OR c.status = $3) ORDER BY c.id LIMIT $4`,
+		WHERE c.id > $1 AND ($2::bigint = 0 OR c.customer_id = $2) AND ($3 = '' OR c.status = $3) ORDER BY c.id LIMIT $4`,
 		page.After, f.CustomerID, f.Status, page.limit())
 	if err != nil {
 		return nil, fmt.Errorf("list contracts: %w", err)

@@ -71,7 +71,7 @@ type InstallmentFilter struct {
 // Installments lists installments by id.
 func (s *Store) Installments(ctx context.Context, f InstallmentFilter, page Page) ([]Installment, error) {
 	rows, err := s.Pool.Query(ctx, "SELECT "+installmentColumns+` FROM installments
-		WHERE id > $1 AND ($2 = 0 OR contract_id = $2) AND ($3 = '' OR state = $3)
+		WHERE id > $1 AND ($2::bigint = 0 OR contract_id = $2) AND ($3 = '' OR state = $3)
 		  AND ($4::date IS NULL OR due_date >= $4) AND ($5::date IS NULL OR due_date <= $5)
 		ORDER BY id LIMIT $6`, page.After, f.ContractID, f.State, date(f.DueFrom), date(f.DueTo), page.limit())
 	if err != nil {

@@ -1,0 +1,214 @@
+package api_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/billingd/billingd/api"
+)
+
+// concrete fills a route's path parameters.
+func concrete(route string) (method, path string) {
+	method, path, _ = strings.Cut(route, " ")
+	return method, strings.NewReplacer("{id}", "1", "{date}", "2026-11-30").Replace(path)
+}
+
+// authRoutes gives each route a request body and the status it answers with the right
+// token on the authFixture, in the order of Routes().
+var authRoutes = map[string]struct {
+	body   string
+	status int
+}{
+	"POST /v1/plans":                      {`{"name": "P", "price": "1.00", "period": "monthly", "installments_per_term": 1}`, 201},
+	"GET /v1/plans":                       {"", 200},
+	"GET /v1/plans/{id}":                  {"", 200},
+	"POST /v1/customers":                  {`{"name": "Ana", "email": "ana@example.com"}`, 201},
+	"GET /v1/customers":                   {"", 200},
+	"GET /v1/customers/{id}":              {"", 200},
+	"POST /v1/contracts":                  {`{"customer_id": 1, "plan_id": 1, "adhesion_date": "2026-07-01", "due_date_rule": {"kind": "anniversary"}}`, 201},
+	"GET /v1/contracts":                   {"", 200},
+	"GET /v1/contracts/{id}":              {"", 200},
+	"POST /v1/contracts/{id}/activate":    {`{"date": "2026-07-20"}`, 200},
+	"POST /v1/contracts/{id}/cancel":      {`{"date": "2026-07-20"}`, 200},
+	"GET /v1/contracts/{id}/installments": {"", 200},
+	"GET /v1/installments":                {"", 200},
+	"POST /v1/installments/{id}/payments": {`{"amount": "99.90", "paid_at": "2026-07-20"}`, 200},
+	"POST /v1/holidays":                   {`{"date": "2026-12-08", "name": "Feriado"}`, 201},
+	"GET /v1/holidays":                    {"", 200},
+	"DELETE /v1/holidays/{date}":          {"", 204},
+	"POST /v1/runs":                       {`{"job": "generate-installments"}`, 202},
+	"GET /v1/runs":                        {"", 200},
+	"GET /v1/runs/{id}":                   {"", 200},
+}
+
+// authFixture makes the rows the requests of authRoutes find: plan 1, customer 1, contract 1
+// pending activation, installment 1 open (of contract 2) and the holiday 2026-11-30.
+func authFixture(b *bundle) {
+	b.t.Helper()
+	plan := b.plan("99.90", "")
+	b.contract(plan, map[string]any{"adhesion_date": "2026-07-01", "wait_activation": true,
+		"due_date_rule": map[string]any{"kind": "fixed_day", "day": 10}})
+	b.contract(plan, map[string]any{"adhesion_date": "2026-07-01", "due_date_rule": map[string]any{"kind": "fixed_day", "day": 10}})
+	b.generate("2026-07-20")
+	b.must(http.StatusCreated, "POST", "/v1/holidays", `{"date": "2026-11-30", "name": "Feriado"}`)
+}
+
+// body returns a route's request body from authRoutes; nil for none.
+func authBody(route string) any {
+	if s := authRoutes[route].body; s != "" {
+		return s
+	}
+	return nil
+}
+
+// TestAuth sends every route without a token and with wrong ones: each gets 401 and writes nothing.
+func TestAuth(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	authFixture(b)
+	auths := []struct{ name, header string }{
+		{"no header", ""},
+		{"wrong token", "Bearer test-token-0123456780"},
+		{"token prefix", "Bearer test-token"},
+		{"token with suffix", "Bearer " + testToken + "x"},
+		{"lower-case scheme", "bearer " + testToken},
+		{"basic scheme", "Basic " + testToken},
+		{"bare token", testToken},
+		{"empty bearer", "Bearer "},
+		{"two spaces", "Bearer  " + testToken},
+	}
+	before := b.snapshot()
+	t.Cleanup(func() {
+		if after := b.snapshot(); after != before {
+			t.Errorf("unauthenticated requests wrote to the database:\nbefore %s\nafter  %s", before, after)
+		}
+	})
+	for _, route := range append(b.api.Routes(), "GET /v1/unknown", "GET /") {
+		for _, a := range auths {
+			t.Run(route+"/"+a.name, func(t *testing.T) {
+				t.Parallel()
+				b := b.with(t)
+				method, path := concrete(route)
+				r := b.sendAs(method, path, authBody(route), a.header)
+				if r.status != http.StatusUnauthorized {
+					t.Fatalf("%s %s: status %d, want 401; body %s", method, path, r.status, r.raw)
+				}
+				if e := r.err(t); e.Error != "unauthorized" || e.Field != "" {
+					t.Errorf("error %+v", e)
+				}
+				if got := r.header.Get("WWW-Authenticate"); got != `Bearer realm="billingd"` {
+					t.Errorf("WWW-Authenticate %q", got)
+				}
+			})
+		}
+	}
+}
+
+// TestAuthAccepted sends the requests of TestAuth with the right token: each succeeds.
+func TestAuthAccepted(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	authFixture(b)
+	for _, route := range b.api.Routes() {
+		method, path := concrete(route)
+		want, ok := authRoutes[route]
+		if !ok {
+			t.Errorf("%s: not in authRoutes", route)
+			continue
+		}
+		if r := b.send(method, path, authBody(route)); r.status != want.status {
+			t.Errorf("%s: status %d, want %d; body %s", route, r.status, want.status, r.raw)
+		}
+	}
+}
+
+// TestEmptyTokenRefusesAll checks that a server configured without a token refuses every request.
+func TestEmptyTokenRefusesAll(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	srv := api.New(api.Config{Pool: b.pool, Token: "", Location: saoPaulo})
+	for _, auth := range []string{"", "Bearer ", "Bearer x"} {
+		req, err := http.NewRequest("GET", "/v1/plans", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, req)
+		if w.Code != http.StatusUnauthorized {
+			t.Errorf("Authorization %q: status %d, want 401", auth, w.Code)
+		}
+	}
+}
+
+// TestOversizedBody sends every route that reads a body one byte more than api.MaxBodyBytes.
+func TestOversizedBody(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	authFixture(b) // the rows exist: only the size stops the requests
+	before := b.snapshot()
+	t.Cleanup(func() {
+		if after := b.snapshot(); after != before {
+			t.Errorf("oversized requests wrote to the database")
+		}
+	})
+	for _, route := range b.api.Routes() {
+		method, path := concrete(route)
+		if method != "POST" {
+			continue
+		}
+		t.Run(route, func(t *testing.T) {
+			t.Parallel()
+			b := b.with(t)
+			prefix := `{"name": "`
+			body := prefix + strings.Repeat("a", api.MaxBodyBytes+1-len(prefix)-2) + `"}`
+			if len(body) != api.MaxBodyBytes+1 {
+				t.Fatalf("body of %d bytes", len(body))
+			}
+			r := b.send(method, path, body)
+			if r.status != http.StatusRequestEntityTooLarge {
+				t.Fatalf("status %d, want 413; body %s", r.status, r.raw)
+			}
+			if e := r.err(t); e.Error != "too_large" || e.Field != "body" || e.Message != fmt.Sprintf("body: larger than %d bytes", api.MaxBodyBytes) {
+				t.Errorf("error %+v", e)
+			}
+		})
+	}
+}
+
+// TestBodyOfMaxSize reads a body of exactly api.MaxBodyBytes.
+func TestBodyOfMaxSize(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	// The document of 65,000-odd spaces is trimmed away.
+	prefix := `{"name": "Ana", "email": "ana@example.com", "document": "`
+	body := prefix + strings.Repeat(" ", api.MaxBodyBytes-len(prefix)-2) + `"}`
+	if r := b.send("POST", "/v1/customers", body); r.status != http.StatusCreated {
+		t.Errorf("body of exactly %d bytes: status %d, want 201; body %s", len(body), r.status, r.raw)
+	}
+}
+
+// TestRequestID checks that a client's X-Request-Id is echoed in the header and in errors.
+func TestRequestID(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	req, err := http.NewRequest("GET", b.server.URL+"/v1/plans/999", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	req.Header.Set("X-Request-Id", "req-42")
+	r := b.do(req)
+	if r.header.Get("X-Request-Id") != "req-42" || r.err(t).RequestID != "req-42" {
+		t.Errorf("request id: header %q, body %s", r.header.Get("X-Request-Id"), r.raw)
+	}
+	r = b.sendAs("GET", "/v1/plans", nil, "")
+	if id := r.header.Get("X-Request-Id"); len(id) != 16 || r.err(t).RequestID != id {
+		t.Errorf("generated request id: header %q, body %s", id, r.raw)
+	}
+}
