@@ -143,7 +143,7 @@ func cmdRun(ctx context.Context, args []string, lookup func(string) (string, boo
 	started := time.Now()
 	hinted := false
 	run, err := jobs.WaitRun(waitCtx, pool, id, 250*time.Millisecond, func(r jobs.Run) {
-		if r.State == jobs.RunRunning && r.BatchesTotal > 0 {
+		if r.BatchesTotal > 0 {
 			fmt.Fprintf(stderr, "run %d: %d/%d batches done\n", r.ID, r.BatchesDone, r.BatchesTotal)
 		}
 		if r.State == jobs.RunQueued && !hinted && time.Since(started) > 20*time.Second {
