@@ -6,7 +6,6 @@ package api
 import (
 	"context"
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -100,7 +99,7 @@ func (s *Server) routes() []route {
 	}
 }
 
-// ServeHTTP checks the bearer token in constant time, then routes the request.
+// ServeHTTP checks the token in constant time (see RequireToken), then routes the request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := r.Header.Get("X-Request-Id")
 	if reqID == "" || len(reqID) > 64 {
@@ -109,8 +108,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reqID = hex.EncodeToString(b)
 	}
 	w.Header().Set("X-Request-Id", reqID)
-	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.Token)) != 1 || s.cfg.Token == "" {
+	if !tokenOK(s.cfg.Token, r) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="billingd"`)
 		writeError(w, http.StatusUnauthorized, "unauthorized", "", "missing or wrong bearer token")
 		return
