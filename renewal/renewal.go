@@ -171,3 +171,17 @@ func NextTerm(spec billing.RecurringSpec, current int, cal *billing.Calendar) ([
 	}
 	return items, items[len(items)-1].ServiceEnd, nil
 }
+
+// PlanOverride checks a plan's own thresholds: both or neither (nil: the global defaults),
+// valid for terms of perTerm installments.
+func PlanOverride(queue, renewal *int, perTerm int) error {
+	switch {
+	case queue == nil && renewal == nil:
+		return nil
+	case queue == nil:
+		return billing.Fieldf(FieldQueue, "required with %s: a plan overrides both thresholds or neither", FieldRenewal)
+	case renewal == nil:
+		return billing.Fieldf(FieldRenewal, "required with %s: a plan overrides both thresholds or neither", FieldQueue)
+	}
+	return Thresholds{Queue: *queue, Renewal: *renewal}.ValidateFor(perTerm)
+}
