@@ -96,6 +96,10 @@ func (s *Server) routes() []route {
 		{"POST", "/v1/runs", s.createRun},
 		{"GET", "/v1/runs", s.listRuns},
 		{"GET", "/v1/runs/{id}", s.getRun},
+		{"PATCH", "/v1/plans/{id}", s.updatePlan},
+		{"PATCH", "/v1/contracts/{id}", s.updateContract},
+		{"POST", "/v1/contracts/{id}/renew", s.renewContract},
+		{"GET", "/v1/renewals", s.listRenewals},
 	}
 }
 

@@ -42,6 +42,10 @@ var authRoutes = map[string]struct {
 	"POST /v1/runs":                       {`{"job": "generate-installments"}`, 202},
 	"GET /v1/runs":                        {"", 200},
 	"GET /v1/runs/{id}":                   {"", 200},
+	"PATCH /v1/plans/{id}":                {`{"price": "109.90", "renewal_queue_threshold": 4, "renewal_threshold": 2}`, 200},
+	"PATCH /v1/contracts/{id}":            {`{"renewal_price_mode": "suggested", "suggested_price": "95.00"}`, 200},
+	"POST /v1/contracts/{id}/renew":       {`{"date": "2026-07-20"}`, 409}, // contract 1 is cancelled by then
+	"GET /v1/renewals":                    {"", 200},
 }
 
 // authFixture makes the rows the requests of authRoutes find: plan 1, customer 1, contract 1

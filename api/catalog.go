@@ -8,6 +8,7 @@ import (
 
 	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/postgres"
+	"github.com/billingd/billingd/renewal"
 )
 
 type planRequest struct {
@@ -18,6 +19,9 @@ type planRequest struct {
 	InstallmentsPerTerm int     `json:"installments_per_term"`
 	MinPrice            *string `json:"min_price"`
 	UsesPerCycle        *int    `json:"uses_per_cycle"`
+	// RenewalQueueThreshold and RenewalThreshold override the global thresholds, both or neither.
+	RenewalQueueThreshold *int `json:"renewal_queue_threshold"`
+	RenewalThreshold      *int `json:"renewal_threshold"`
 }
 
 type planResponse struct {
@@ -30,13 +34,17 @@ type planResponse struct {
 	MinPrice            *string `json:"min_price"`
 	UsesPerCycle        *int    `json:"uses_per_cycle"`
 	CreatedAt           string  `json:"created_at"`
+	// The plan's renewal thresholds; null means the global defaults.
+	RenewalQueueThreshold *int `json:"renewal_queue_threshold"`
+	RenewalThreshold      *int `json:"renewal_threshold"`
 }
 
 func toPlan(p billing.Plan) planResponse {
 	return planResponse{
 		ID: p.ID, Name: p.Name, Kind: p.Kind, Price: money(p.Price), Period: string(p.Period),
 		InstallmentsPerTerm: p.InstallmentsPerTerm, MinPrice: optMoney(p.MinPrice), UsesPerCycle: p.UsesPerCycle,
-		CreatedAt: p.CreatedAt.UTC().Format(time.RFC3339),
+		CreatedAt:             p.CreatedAt.UTC().Format(time.RFC3339),
+		RenewalQueueThreshold: p.RenewalQueueThreshold, RenewalThreshold: p.RenewalThreshold,
 	}
 }
 
@@ -47,7 +55,8 @@ func (s *Server) createPlan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := billing.Plan{Name: strings.TrimSpace(req.Name), Kind: req.Kind, Period: billing.Period(req.Period),
-		InstallmentsPerTerm: req.InstallmentsPerTerm, UsesPerCycle: req.UsesPerCycle}
+		InstallmentsPerTerm: req.InstallmentsPerTerm, UsesPerCycle: req.UsesPerCycle,
+		RenewalQueueThreshold: req.RenewalQueueThreshold, RenewalThreshold: req.RenewalThreshold}
 	if p.Kind == "" {
 		p.Kind = billing.KindPlan
 	}
@@ -69,6 +78,10 @@ func (s *Server) createPlan(w http.ResponseWriter, r *http.Request) {
 		p.MinPrice = &min
 	}
 	if err := p.Validate(); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := renewal.PlanOverride(p.RenewalQueueThreshold, p.RenewalThreshold, p.InstallmentsPerTerm); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -60,10 +60,13 @@ type contractResponse struct {
 	PaidThrough          *string             `json:"paid_through"`
 	CancelledOn          *string             `json:"cancelled_on"`
 	CreatedAt            string              `json:"created_at"`
+	// RenewalState is none, queued or renewed; QueuedOn is when the term entered the renewal queue.
+	RenewalState string  `json:"renewal_state"`
+	QueuedOn     *string `json:"queued_on"`
 }
 
 func toContract(c billing.Contract) contractResponse {
-	return contractResponse{
+	out := contractResponse{
 		ID: c.ID, CustomerID: c.CustomerID, PlanID: c.PlanID, Status: c.Status, Price: money(c.Price),
 		AdhesionDate: billing.FormatDate(c.AdhesionDate), WaitActivation: c.WaitActivation,
 		ActivationDate: optDate(c.ActivationDate), DueDateRule: c.Rule, BillingMethod: c.BillingMethod,
@@ -73,8 +76,13 @@ func toContract(c billing.Contract) contractResponse {
 		IgnoreAutoRenewal: c.IgnoreAutoRenewal, RenewalPriceMode: c.RenewalPriceMode,
 		SuggestedPrice: optMoney(c.SuggestedPrice), TermNumber: c.TermNumber, TermEnd: optDate(c.TermEnd),
 		PaidThrough: optDate(c.PaidThrough), CancelledOn: optDate(c.CancelledOn),
-		CreatedAt: c.CreatedAt.UTC().Format(time.RFC3339),
+		CreatedAt:    c.CreatedAt.UTC().Format(time.RFC3339),
+		RenewalState: c.RenewalState, QueuedOn: optDate(c.QueuedOn),
 	}
+	if out.RenewalState == "" {
+		out.RenewalState = postgres.RenewalNone
+	}
+	return out
 }
 
 // contract turns a request into a contract, naming the first bad field.

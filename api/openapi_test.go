@@ -93,6 +93,10 @@ var wire = map[string]struct {
 	"POST /v1/runs":                       {runRequest{}, "202", runResponse{}},
 	"GET /v1/runs":                        {nil, "200", list[runResponse]{}},
 	"GET /v1/runs/{id}":                   {nil, "200", runResponse{}},
+	"PATCH /v1/plans/{id}":                {planChangeRequest{}, "200", planResponse{}},
+	"PATCH /v1/contracts/{id}":            {contractRenewalRequest{}, "200", contractResponse{}},
+	"POST /v1/contracts/{id}/renew":       {dateRequest{}, "200", contractResponse{}},
+	"GET /v1/renewals":                    {nil, "200", list[renewalResponse]{}},
 }
 
 func loadOpenAPI(t *testing.T) (oasDoc, map[string]oasOperation) {

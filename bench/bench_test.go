@@ -19,6 +19,7 @@ import (
 	"github.com/billingd/billingd/internal/dbtest"
 	"github.com/billingd/billingd/jobs"
 	"github.com/billingd/billingd/postgres"
+	"github.com/billingd/billingd/renewal"
 )
 
 func contracts(b *testing.B) int {
@@ -157,4 +158,47 @@ func BenchmarkGenerateInstallments(b *testing.B) {
 		b.Fatalf("sweep counts %v, nothing-due counts %v", counts, idleCounts)
 	}
 	report(b, "generate-installments", h.n, floor, sweep, idle, counts)
+}
+
+// BenchmarkRenewContracts times renew-contracts renewing every contract (10 of 12
+// installments paid, flagged as payments flag them) against the floor, one INSERT … SELECT of
+// the renewed terms' rows, then a run with nothing due.
+func BenchmarkRenewContracts(b *testing.B) {
+	h := setup(b)
+	h.runner.Sweeps[jobs.RenewContracts] = postgres.RenewSweep{Thresholds: renewal.Defaults}
+	asOf := time.Date(2026, 7, 20, 0, 0, 0, 0, time.UTC)
+	term := func(first, last, termNo int) string {
+		return fmt.Sprintf(`INSERT INTO installments (contract_id, kind, term, sequence, service_start, service_end,
+				nominal_due, due_date, amount, discount, on_time_discount)
+			SELECT c.id, 'recurring', %d, k + 1, (c.activation_date + make_interval(months => k))::date,
+				(c.activation_date + make_interval(months => k + 1))::date - 1,
+				(date_trunc('month', c.activation_date + make_interval(months => k)) + interval '9 days')::date,
+				(date_trunc('month', c.activation_date + make_interval(months => k)) + interval '9 days')::date,
+				c.price, c.discount, c.on_time_discount
+			FROM contracts c CROSS JOIN generate_series(%d, %d) k`, termNo, first, last)
+	}
+	// The first term, generated and 10 installments paid (the trigger's flag is set in one go).
+	h.timeSQL(term(0, 11, 1))
+	h.timeSQL(`UPDATE contracts SET generated_term = 1, generation_due_on = NULL,
+		term_end = (activation_date + interval '12 months')::date - 1, renewal_check = true`)
+	h.timeSQL("ALTER TABLE installments DISABLE TRIGGER installments_renewal_check")
+	h.timeSQL("UPDATE installments SET state = 'paid', paid_at = due_date, paid_amount = amount WHERE sequence <= 10")
+	h.timeSQL("ALTER TABLE installments ENABLE TRIGGER installments_renewal_check")
+	h.timeSQL("INSERT INTO renewal_settings (queue_threshold, renew_threshold) VALUES ($1, $2)", renewal.Defaults.Queue, renewal.Defaults.Renewal)
+	h.timeSQL("VACUUM ANALYZE")
+	// The floor: the renewed terms' rows in one statement.
+	floor, rows := h.timeSQL(term(12, 23, 2))
+	if rows != int64(h.n)*12 {
+		b.Fatalf("floor inserted %d rows, want %d", rows, h.n*12)
+	}
+	h.timeSQL("DELETE FROM installments WHERE term = 2")
+	h.timeSQL("VACUUM ANALYZE installments")
+	b.ResetTimer()
+	sweep, counts := h.sweep(jobs.RenewContracts, asOf)
+	idle, idleCounts := h.sweep(jobs.RenewContracts, asOf)
+	b.StopTimer()
+	if counts["renewed"] != int64(h.n) || counts["installments_created"] != int64(h.n)*12 || len(idleCounts) != 0 {
+		b.Fatalf("sweep counts %v, nothing-due counts %v", counts, idleCounts)
+	}
+	report(b, "renew-contracts", h.n, floor, sweep, idle, counts)
 }

@@ -37,7 +37,11 @@ type Plan struct {
 	InstallmentsPerTerm int
 	MinPrice            *decimal.Decimal
 	UsesPerCycle        *int
-	CreatedAt           time.Time
+	// RenewalQueueThreshold and RenewalThreshold override the global renewal thresholds
+	// together; nil means the defaults.
+	RenewalQueueThreshold *int
+	RenewalThreshold      *int
+	CreatedAt             time.Time
 }
 
 // Validate checks a plan's own rules.
@@ -109,6 +113,10 @@ type Contract struct {
 	CreatedAt            time.Time
 	// PaidThrough is the last day the contract's payments cover; zero when nothing is paid.
 	PaidThrough time.Time
+	// RenewalState is none, queued (its term is in the renewal queue) or renewed (its term
+	// was created by a renewal); QueuedOn is when the term entered the queue.
+	RenewalState string
+	QueuedOn     time.Time
 }
 
 // Prepare validates a new contract against its plan and fills what follows from it: the

@@ -18,6 +18,7 @@ import (
 // Names of the scheduled jobs, as operators and metrics know them.
 const (
 	GenerateInstallments = "generate-installments"
+	RenewContracts       = "renew-contracts"
 )
 
 // Triggers say why a run happened.
@@ -43,6 +44,11 @@ var Catalogue = []Spec{
 		Name:            GenerateInstallments,
 		Description:     "creates the adhesion and recurring installments every contract should have as of the date",
 		DefaultSchedule: "0 2 * * *",
+	},
+	{
+		Name:            RenewContracts,
+		Description:     "queues the contracts whose open installments fell to the queue threshold and renews those at the renewal threshold",
+		DefaultSchedule: "0 3 * * *",
 	},
 }
 

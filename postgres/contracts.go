@@ -102,7 +102,11 @@ func (s *Store) Contract(ctx context.Context, id int64) (billing.Contract, error
 	if through, ok := billing.PaidThrough(states); ok {
 		c.PaidThrough = through
 	}
-	return c, nil
+	cs := []billing.Contract{c}
+	if err := fillRenewalStates(ctx, s.Pool, cs); err != nil {
+		return billing.Contract{}, err
+	}
+	return cs[0], nil
 }
 
 // ContractFilter selects contracts for a list.
@@ -119,7 +123,11 @@ func (s *Store) Contracts(ctx context.Context, f ContractFilter, page Page) ([]b
 	if err != nil {
 		return nil, fmt.Errorf("list contracts: %w", err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (billing.Contract, error) { return scanContract(r) })
+	cs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (billing.Contract, error) { return scanContract(r) })
+	if err != nil {
+		return nil, err
+	}
+	return cs, fillRenewalStates(ctx, s.Pool, cs)
 }
 
 // ActivateContract activates a contract waiting for activation on the given date, from

@@ -38,12 +38,14 @@ func (p Page) limit() int {
 	return p.Limit
 }
 
-const planColumns = `id, name, kind, price, period, installments_per_term, min_price, uses_per_cycle, created_at`
+const planColumns = `id, name, kind, price, period, installments_per_term, min_price, uses_per_cycle, created_at,
+	renewal_queue_threshold, renewal_threshold`
 
 func scanPlan(row pgx.Row) (billing.Plan, error) {
 	var p billing.Plan
 	var uses *int32
-	err := row.Scan(&p.ID, &p.Name, &p.Kind, &p.Price, &p.Period, &p.InstallmentsPerTerm, &p.MinPrice, &uses, &p.CreatedAt)
+	err := row.Scan(&p.ID, &p.Name, &p.Kind, &p.Price, &p.Period, &p.InstallmentsPerTerm, &p.MinPrice, &uses, &p.CreatedAt,
+		&p.RenewalQueueThreshold, &p.RenewalThreshold)
 	if uses != nil {
 		n := int(*uses)
 		p.UsesPerCycle = &n
@@ -53,9 +55,10 @@ func scanPlan(row pgx.Row) (billing.Plan, error) {
 
 // CreatePlan stores a new plan.
 func (s *Store) CreatePlan(ctx context.Context, p billing.Plan) (billing.Plan, error) {
-	out, err := scanPlan(s.Pool.QueryRow(ctx, `INSERT INTO plans (name, kind, price, period, installments_per_term, min_price, uses_per_cycle)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+planColumns,
-		p.Name, p.Kind, p.Price, p.Period, p.InstallmentsPerTerm, p.MinPrice, p.UsesPerCycle))
+	out, err := scanPlan(s.Pool.QueryRow(ctx, `INSERT INTO plans (name, kind, price, period, installments_per_term, min_price, uses_per_cycle,
+			renewal_queue_threshold, renewal_threshold)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING `+planColumns,
+		p.Name, p.Kind, p.Price, p.Period, p.InstallmentsPerTerm, p.MinPrice, p.UsesPerCycle, p.RenewalQueueThreshold, p.RenewalThreshold))
 	if err != nil {
 		return billing.Plan{}, fmt.Errorf("create plan: %w", err)
 	}

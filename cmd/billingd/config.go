@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/billingd/billingd/jobs"
+	"github.com/billingd/billingd/renewal"
 )
 
 // Config is every setting of billingd, read from the environment.
@@ -25,6 +26,8 @@ type Config struct {
 	BatchSize       int
 	BatchTimeout    time.Duration
 	Schedules       []jobs.Schedule
+	// Renewal holds the global renewal thresholds; a plan may override them.
+	Renewal renewal.Thresholds
 }
 
 // Setting documents one environment variable; the README's table is kept in step with this
@@ -50,6 +53,8 @@ func Settings() []Setting {
 		{Name: "BILLINGD_SWEEP_WORKERS", Default: "2", Doc: "sweep batches one process works at once"},
 		{Name: "BILLINGD_BATCH_SIZE", Default: "2000", Doc: "contracts per sweep batch"},
 		{Name: "BILLINGD_BATCH_TIMEOUT", Default: "10m", Doc: "longest one sweep batch may run before it is cancelled and retried"},
+		{Name: "BILLINGD_RENEWAL_QUEUE_THRESHOLD", Default: "3", Doc: "open installments of a term at or below which renew-contracts puts the contract in the renewal queue (a plan may override)"},
+		{Name: "BILLINGD_RENEWAL_THRESHOLD", Default: "2", Doc: "open installments of a term at or below which renew-contracts renews the contract (at most the queue threshold; a plan may override)"},
 	}
 	for _, spec := range jobs.Catalogue {
 		prefix := jobEnvPrefix(spec.Name)
@@ -177,6 +182,12 @@ func loadConfig(lookup func(string) (string, bool)) (*Config, error) {
 	c.SweepWorkers = e.integer("BILLINGD_SWEEP_WORKERS", "2", 1, 64)
 	c.BatchSize = e.integer("BILLINGD_BATCH_SIZE", "2000", 1, 100000)
 	c.BatchTimeout = e.duration("BILLINGD_BATCH_TIMEOUT", "10m")
+	c.Renewal.Queue = e.integer("BILLINGD_RENEWAL_QUEUE_THRESHOLD", "3", 0, 119)
+	c.Renewal.Renewal = e.integer("BILLINGD_RENEWAL_THRESHOLD", "2", 0, 119)
+	if c.Renewal.Renewal > c.Renewal.Queue {
+		e.fail("BILLINGD_RENEWAL_THRESHOLD", "%d is above BILLINGD_RENEWAL_QUEUE_THRESHOLD %d: a contract is queued before it is renewed",
+			c.Renewal.Renewal, c.Renewal.Queue)
+	}
 	for _, spec := range jobs.Catalogue {
 		prefix := jobEnvPrefix(spec.Name)
 		expr := e.get(prefix+"_SCHEDULE", spec.DefaultSchedule, false)

@@ -251,7 +251,7 @@ func TestSIGTERMDuringRunExitsZeroAndNextDaemonFinishesIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := baseEnv(url, "BILLINGD_GENERATE_INSTALLMENTS_ENABLED=false", "BILLINGD_BATCH_SIZE=10",
-		"BILLINGD_SWEEP_WORKERS=1", "BILLINGD_SHUTDOWN_TIMEOUT=3s")
+		"BILLINGD_SWEEP_WORKERS=1", "BILLINGD_SHUTDOWN_TIMEOUT=3s", "BILLINGD_RENEW_CONTRACTS_ENABLED=false")
 	d := startDaemon(t, env)
 	code, stdout, _ := cli(t, env, "run", "generate-installments", "--as-of", "2026-05-04")
 	if code != 0 {

@@ -63,9 +63,10 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := jobs.NewMetrics(reg, pool, logger)
 	postgres.RegisterInvariants(reg, pool, cfg.Location, time.Now, logger)
+	postgres.RegisterRenewalMetrics(reg, pool, logger)
 	runner := &jobs.Runner{
 		Pool:         pool,
-		Sweeps:       sweeps(),
+		Sweeps:       sweeps(cfg),
 		Location:     cfg.Location,
 		Now:          time.Now,
 		Logger:       logger,
@@ -142,9 +143,10 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 }
 
 // sweeps binds each scheduled job to its storage implementation.
-func sweeps() map[string]jobs.Sweep {
+func sweeps(cfg *Config) map[string]jobs.Sweep {
 	return map[string]jobs.Sweep{
 		jobs.GenerateInstallments: postgres.GenerateSweep{},
+		jobs.RenewContracts:       postgres.RenewSweep{Thresholds: cfg.Renewal},
 	}
 }
 

@@ -1,0 +1,238 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/billingd/billingd/billing"
+	"github.com/billingd/billingd/postgres"
+	"github.com/billingd/billingd/renewal"
+)
+
+// planChangeRequest is the body of PATCH /v1/plans/{id}: absent fields keep their value.
+// A new price applies to existing contracts at their next renewal (mode plan_price).
+type planChangeRequest struct {
+	Name                  *string `json:"name"`
+	Price                 *string `json:"price"`
+	MinPrice              *string `json:"min_price"`
+	RenewalQueueThreshold *int    `json:"renewal_queue_threshold"`
+	RenewalThreshold      *int    `json:"renewal_threshold"`
+	// ResetRenewalThresholds removes the plan's thresholds: the global defaults apply.
+	ResetRenewalThresholds bool `json:"reset_renewal_thresholds"`
+}
+
+func (s *Server) updatePlan(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var req planChangeRequest
+	if err := decode(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if req.ResetRenewalThresholds && (req.RenewalQueueThreshold != nil || req.RenewalThreshold != nil) {
+		s.fail(w, r, billing.Fieldf("reset_renewal_thresholds", "cannot be combined with new thresholds"))
+		return
+	}
+	p, err := s.store.UpdatePlan(r.Context(), id, func(p *billing.Plan) error {
+		if req.Name != nil {
+			p.Name = strings.TrimSpace(*req.Name)
+			if hasNUL(p.Name) {
+				return billing.Fieldf("name", "must not contain NUL characters")
+			}
+		}
+		var err error
+		if p.Price, err = optMoneyField("price", req.Price, p.Price); err != nil {
+			return err
+		}
+		if req.MinPrice != nil {
+			min, err := parseMoneyField("min_price", *req.MinPrice)
+			if err != nil {
+				return err
+			}
+			p.MinPrice = &min
+		}
+		switch {
+		case req.ResetRenewalThresholds:
+			p.RenewalQueueThreshold, p.RenewalThreshold = nil, nil
+		case req.RenewalQueueThreshold != nil || req.RenewalThreshold != nil:
+			if req.RenewalQueueThreshold != nil {
+				p.RenewalQueueThreshold = req.RenewalQueueThreshold
+			}
+			if req.RenewalThreshold != nil {
+				p.RenewalThreshold = req.RenewalThreshold
+			}
+		}
+		if err := p.Validate(); err != nil {
+			return err
+		}
+		return renewal.PlanOverride(p.RenewalQueueThreshold, p.RenewalThreshold, p.InstallmentsPerTerm)
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toPlan(p))
+}
+
+// contractRenewalRequest is the body of PATCH /v1/contracts/{id}: only the renewal settings
+// change; absent fields keep their value.
+type contractRenewalRequest struct {
+	AutoRenew         *bool   `json:"auto_renew"`
+	IgnoreAutoRenewal *bool   `json:"ignore_auto_renewal"`
+	RenewalPriceMode  *string `json:"renewal_price_mode"`
+	SuggestedPrice    *string `json:"suggested_price"`
+}
+
+func (s *Server) updateContract(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var req contractRenewalRequest
+	if err := decode(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	c, err := s.store.UpdateContractRenewal(r.Context(), id, func(c *billing.Contract, plan billing.Plan) error {
+		if req.AutoRenew != nil {
+			c.AutoRenew = *req.AutoRenew
+		}
+		if req.IgnoreAutoRenewal != nil {
+			c.IgnoreAutoRenewal = *req.IgnoreAutoRenewal
+		}
+		if req.RenewalPriceMode != nil {
+			c.RenewalPriceMode = *req.RenewalPriceMode
+		}
+		if req.SuggestedPrice != nil {
+			p, err := parseMoneyField("suggested_price", *req.SuggestedPrice)
+			if err != nil {
+				return err
+			}
+			if plan.MinPrice != nil && p.LessThan(*plan.MinPrice) {
+				return billing.Fieldf("suggested_price", "%s is below the plan's minimum price %s", money(p), money(*plan.MinPrice))
+			}
+			c.SuggestedPrice = &p
+		}
+		switch c.RenewalPriceMode {
+		case billing.RenewAtPlanPrice:
+		case billing.RenewAtSuggested:
+			if c.SuggestedPrice == nil {
+				return billing.Fieldf("suggested_price", "required when renewal_price_mode is suggested")
+			}
+		default:
+			return billing.Fieldf("renewal_price_mode", "want plan_price or suggested, got %q", c.RenewalPriceMode)
+		}
+		if p := c.SuggestedPrice; req.SuggestedPrice != nil && c.Discount.Add(c.OnTimeDiscount).GreaterThan(*p) {
+			return billing.Fieldf("suggested_price", "%s does not cover the contract's discount %s plus on_time_discount %s",
+				money(*p), money(c.Discount), money(c.OnTimeDiscount))
+		}
+		return nil
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toContract(c))
+}
+
+// renewContract renews a contract as of the optional body's date (default today in the
+// business zone, never in the future), whatever its open installments; 409 when it cannot be
+// renewed.
+func (s *Server) renewContract(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	on := s.today()
+	if r.ContentLength != 0 {
+		var req dateRequest
+		if err := decode(w, r, &req); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if req.Date != "" {
+			if on, err = parseDateField("date", req.Date); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			if on.After(s.today()) {
+				s.fail(w, r, billing.Fieldf("date", "%s is in the future (today is %s in %s)", req.Date,
+					billing.FormatDate(s.today()), s.cfg.Location))
+				return
+			}
+		}
+	}
+	c, err := s.store.RenewContract(r.Context(), id, on)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toContract(c))
+}
+
+type renewalResponse struct {
+	ID               int64   `json:"id"`
+	ContractID       int64   `json:"contract_id"`
+	Term             int     `json:"term"`
+	State            string  `json:"state"`
+	QueuedOn         string  `json:"queued_on"`
+	OpenInstallments int     `json:"open_installments"`
+	RenewedOn        *string `json:"renewed_on"`
+	NewTerm          *int    `json:"new_term"`
+	PriceMode        *string `json:"price_mode"`
+	Price            *string `json:"price"`
+	Trigger          *string `json:"trigger"`
+}
+
+func toRenewal(x postgres.Renewal) renewalResponse {
+	out := renewalResponse{
+		ID: x.ID, ContractID: x.ContractID, Term: x.Term, State: x.State, QueuedOn: billing.FormatDate(x.QueuedOn),
+		OpenInstallments: x.OpenInstallments, RenewedOn: optDate(x.RenewedOn), Price: optMoney(x.Price),
+	}
+	if x.State == postgres.RenewalRenewed {
+		out.NewTerm, out.PriceMode, out.Trigger = &x.NewTerm, &x.PriceMode, &x.Trigger
+	}
+	return out
+}
+
+func (s *Server) listRenewals(w http.ResponseWriter, r *http.Request) {
+	pg, err := page(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := postgres.RenewalFilter{State: r.URL.Query().Get("state")}
+	switch f.State {
+	case "", postgres.RenewalQueued, postgres.RenewalRenewed:
+	default:
+		s.fail(w, r, invalid("state", "want queued or renewed, got %q", f.State))
+		return
+	}
+	if f.ContractID, err = queryInt(r, "contract_id"); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if f.From, err = queryDate(r, "from"); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if f.To, err = queryDate(r, "to"); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	items, err := s.store.Renewals(r.Context(), f, pg)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]renewalResponse, len(items))
+	for i, x := range items {
+		out[i] = toRenewal(x)
+	}
+	writeJSON(w, http.StatusOK, newList(out, pg, func(x renewalResponse) int64 { return x.ID }))
+}

@@ -1,0 +1,212 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/shopspring/decimal"
+
+	"github.com/billingd/billingd/billing"
+)
+
+// Renewal states of a contract and of a renewals row.
+const (
+	RenewalNone    = "none"
+	RenewalQueued  = "queued"
+	RenewalRenewed = "renewed"
+)
+
+// fillRenewalStates sets each contract's renewal state: queued while its current term is in
+// the renewal queue (with the date it entered), renewed when its current term was created by
+// a renewal, none otherwise.
+func fillRenewalStates(ctx context.Context, q Queryer, cs []billing.Contract) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(cs))
+	terms := make([]int32, len(cs))
+	for i, c := range cs {
+		ids[i], terms[i] = c.ID, int32(c.TermNumber)
+	}
+	rows, err := q.Query(ctx, `SELECT u.ord, q.queued_on,
+			EXISTS (SELECT 1 FROM renewals r WHERE r.contract_id = u.id AND r.term = u.term - 1 AND r.renewed_on IS NOT NULL)
+		FROM unnest($1::bigint[], $2::int[]) WITH ORDINALITY AS u(id, term, ord)
+		LEFT JOIN renewals q ON q.contract_id = u.id AND q.term = u.term AND q.renewed_on IS NULL`, ids, terms)
+	if err != nil {
+		return fmt.Errorf("read renewal states: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ord int
+		var queued pgtype.Date
+		var renewed bool
+		if err := rows.Scan(&ord, &queued, &renewed); err != nil {
+			return fmt.Errorf("read renewal states: %w", err)
+		}
+		c := &cs[ord-1]
+		switch {
+		case queued.Valid:
+			c.RenewalState, c.QueuedOn = RenewalQueued, queued.Time
+		case renewed:
+			c.RenewalState = RenewalRenewed
+		default:
+			c.RenewalState = RenewalNone
+		}
+	}
+	return rows.Err()
+}
+
+// UpdatePlan locks a plan, applies change (which validates) and stores the plan's name,
+// price, minimum price and renewal thresholds. The plan's active contracts are flagged for
+// renew-contracts, whose thresholds and plan price may have changed. A plan price change
+// applies to existing contracts at their next renewal (renewal_price_mode plan_price).
+func (s *Store) UpdatePlan(ctx context.Context, id int64, change func(*billing.Plan) error) (billing.Plan, error) {
+	var out billing.Plan
+	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+		p, err := scanPlan(tx.QueryRow(ctx, "SELECT "+planColumns+" FROM plans WHERE id = $1 FOR UPDATE", id))
+		if err := notFound(err, "plan", id); err != nil {
+			return err
+		}
+		if err := change(&p); err != nil {
+			return err
+		}
+		out, err = scanPlan(tx.QueryRow(ctx, `UPDATE plans SET name = $2, price = $3, min_price = $4,
+				renewal_queue_threshold = $5, renewal_threshold = $6, updated_at = now()
+			WHERE id = $1 RETURNING `+planColumns, id, p.Name, p.Price, p.MinPrice, p.RenewalQueueThreshold, p.RenewalThreshold))
+		if err != nil {
+			return fmt.Errorf("update plan %d: %w", id, err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE contracts SET renewal_check = true
+			WHERE plan_id = $1 AND NOT renewal_check AND status IN ('active', 'blocked')`, id); err != nil {
+			return fmt.Errorf("flag contracts of plan %d: %w", id, err)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// UpdateContractRenewal changes a contract's renewal settings: change gets the contract and
+// its plan and validates. The contract is flagged for renew-contracts.
+func (s *Store) UpdateContractRenewal(ctx context.Context, id int64, change func(*billing.Contract, billing.Plan) error) (billing.Contract, error) {
+	return s.changeContract(ctx, id, func(tx pgx.Tx, c billing.Contract) error {
+		plan, err := scanPlan(tx.QueryRow(ctx, "SELECT "+planColumns+" FROM plans WHERE id = $1", c.PlanID))
+		if err != nil {
+			return fmt.Errorf("read plan of contract %d: %w", id, err)
+		}
+		if err := change(&c, plan); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE contracts SET auto_renew = $2, ignore_auto_renewal = $3, renewal_price_mode = $4,
+				suggested_price = $5, renewal_check = true, updated_at = now()
+			WHERE id = $1`, id, c.AutoRenew, c.IgnoreAutoRenewal, c.RenewalPriceMode, c.SuggestedPrice)
+		if err != nil {
+			return fmt.Errorf("update renewal settings of contract %d: %w", id, err)
+		}
+		return nil
+	})
+}
+
+// Renewal is one row of the renewal queue and ledger: a contract's term that entered the
+// queue and, once renewed, the term it was renewed into and the price used.
+type Renewal struct {
+	ID               int64
+	ContractID       int64
+	Term             int
+	State            string
+	QueuedOn         time.Time
+	OpenInstallments int
+	RenewedOn        time.Time
+	NewTerm          int
+	PriceMode        string
+	Price            *decimal.Decimal
+	Trigger          string
+}
+
+// RenewalFilter selects renewals; zero fields do not filter. From and To bound the date the
+// row entered its state: queued_on for queued rows, renewed_on for renewed ones, and
+// queued_on when State is empty.
+type RenewalFilter struct {
+	State      string
+	ContractID int64
+	From, To   time.Time
+}
+
+// Renewals lists renewals by id. Queued rows of contracts no longer active or blocked are
+// left out: they will not be renewed.
+func (s *Store) Renewals(ctx context.Context, f RenewalFilter, page Page) ([]Renewal, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT r.id, r.contract_id, r.term, r.queued_on, r.open_installments, r.renewed_on,
+			coalesce(r.new_term, 0), coalesce(r.price_mode, ''), r.price, coalesce(r.trigger, '')
+		FROM renewals r JOIN contracts c ON c.id = r.contract_id
+		WHERE r.id > $1 AND ($2::bigint = 0 OR r.contract_id = $2)
+		  AND (r.renewed_on IS NOT NULL OR c.status IN ('active', 'blocked'))
+		  AND ($3 = '' OR ($3 = 'queued') = (r.renewed_on IS NULL))
+		  AND ($4::date IS NULL OR CASE WHEN $3 = 'renewed' THEN r.renewed_on ELSE r.queued_on END >= $4)
+		  AND ($5::date IS NULL OR CASE WHEN $3 = 'renewed' THEN r.renewed_on ELSE r.queued_on END <= $5)
+		ORDER BY r.id LIMIT $6`, page.After, f.ContractID, f.State, date(f.From), date(f.To), page.limit())
+	if err != nil {
+		return nil, fmt.Errorf("list renewals: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Renewal, error) {
+		var x Renewal
+		var renewed pgtype.Date
+		err := r.Scan(&x.ID, &x.ContractID, &x.Term, &x.QueuedOn, &x.OpenInstallments, &renewed, &x.NewTerm,
+			&x.PriceMode, &x.Price, &x.Trigger)
+		x.RenewedOn, x.State = optDate(renewed), RenewalQueued
+		if renewed.Valid {
+			x.State = RenewalRenewed
+		}
+		return x, err
+	})
+}
+
+var (
+	renewalQueueDesc = prometheus.NewDesc("billingd_contracts_in_renewal_queue",
+		"Active or blocked contracts whose current term is in the renewal queue, not yet renewed.", nil, nil)
+	renewalsDesc = prometheus.NewDesc("billingd_renewals_total",
+		"Renewals carried out, by trigger (sweep or manual), read from the renewals ledger (never decreases).", []string{"trigger"}, nil)
+)
+
+// renewalCollector reads the renewal metrics from the database at scrape time.
+type renewalCollector struct {
+	pool   *pgxpool.Pool
+	logger *slog.Logger
+}
+
+// RegisterRenewalMetrics registers the renewal queue gauge and the renewals counter on reg.
+// Both are read from the database at scrape time, so every replica reports the same values
+// and the counter, backed by the append-only ledger, never goes backwards.
+func RegisterRenewalMetrics(reg prometheus.Registerer, pool *pgxpool.Pool, logger *slog.Logger) {
+	reg.MustRegister(&renewalCollector{pool: pool, logger: logger})
+}
+
+// Describe implements prometheus.Collector.
+func (c *renewalCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- renewalQueueDesc
+	ch <- renewalsDesc
+}
+
+// Collect implements prometheus.Collector.
+func (c *renewalCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	var queued, sweep, manual int64
+	err := c.pool.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM renewals r JOIN contracts c ON c.id = r.contract_id
+		 WHERE r.renewed_on IS NULL AND r.term = c.term_number AND c.status IN ('active', 'blocked')),
+		(SELECT count(*) FROM renewals WHERE renewed_on IS NOT NULL AND trigger = 'sweep'),
+		(SELECT count(*) FROM renewals WHERE renewed_on IS NOT NULL AND trigger = 'manual')`).Scan(&queued, &sweep, &manual)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		c.logger.WarnContext(ctx, "metrics: read renewals", slog.String("error", err.Error()))
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(renewalQueueDesc, prometheus.GaugeValue, float64(queued))
+	ch <- prometheus.MustNewConstMetric(renewalsDesc, prometheus.CounterValue, float64(sweep), "sweep")
+	ch <- prometheus.MustNewConstMetric(renewalsDesc, prometheus.CounterValue, float64(manual), "manual")
+}
