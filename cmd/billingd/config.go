@@ -24,6 +24,7 @@ type Config struct {
 	SweepWorkers    int
 	BatchSize       int
 	BatchTimeout    time.Duration
+	RescueAfter     time.Duration
 	Schedules       []jobs.Schedule
 }
 
@@ -50,6 +51,7 @@ func Settings() []Setting {
 		{Name: "BILLINGD_SWEEP_WORKERS", Default: "2", Doc: "sweep batches one process works at once"},
 		{Name: "BILLINGD_BATCH_SIZE", Default: "2000", Doc: "contracts per sweep batch"},
 		{Name: "BILLINGD_BATCH_TIMEOUT", Default: "10m", Doc: "longest one sweep batch may run before it is cancelled and retried"},
+		{Name: "BILLINGD_RESCUE_AFTER", Default: "15m", Doc: "how long a job may stay running before it is taken for lost (its process died) and retried; must exceed BILLINGD_BATCH_TIMEOUT"},
 	}
 	for _, spec := range jobs.Catalogue {
 		prefix := jobEnvPrefix(spec.Name)
@@ -177,6 +179,10 @@ func loadConfig(lookup func(string) (string, bool)) (*Config, error) {
 	c.SweepWorkers = e.integer("BILLINGD_SWEEP_WORKERS", "2", 1, 64)
 	c.BatchSize = e.integer("BILLINGD_BATCH_SIZE", "2000", 1, 100000)
 	c.BatchTimeout = e.duration("BILLINGD_BATCH_TIMEOUT", "10m")
+	c.RescueAfter = e.duration("BILLINGD_RESCUE_AFTER", "15m")
+	if c.RescueAfter <= c.BatchTimeout && e.err == nil {
+		e.fail("BILLINGD_RESCUE_AFTER", "must exceed BILLINGD_BATCH_TIMEOUT (%s), got %s", c.BatchTimeout, c.RescueAfter)
+	}
 	for _, spec := range jobs.Catalogue {
 		prefix := jobEnvPrefix(spec.Name)
 		expr := e.get(prefix+"_SCHEDULE", spec.DefaultSchedule, false)
