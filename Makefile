@@ -43,6 +43,14 @@ fuzz: ## run each fuzz target for FUZZTIME (seed corpora live in testdata/fuzz)
 	  done; \
 	done
 
+test-faults: ## fault tests on the real binary: SIGKILL, PostgreSQL restart, replicas, SIGTERM under load (~2 min)
+	$(GO) vet -tags faults ./faults/
+	@admin="$$(scripts/pg.sh)"; log="$$(mktemp)"; status=0; \
+	TEST_DATABASE_URL="$$admin" $(GO) test -tags faults -v -count=1 -timeout 15m ./faults/ 2>&1 | tee "$$log" || status=$$?; \
+	echo; echo "Invariants checked (make test-faults):"; \
+	awk '/^=== (RUN|CONT) /{name=$$3} /INVARIANT/{sub(/^ +[^ ]+: /, ""); print "  " name ": " $$0}' "$$log"; \
+	rm -f "$$log"; exit $$status
+
 bench: ## time each sweep at BENCH_CONTRACTS contracts against its set-based floor
 	@admin="$$(scripts/pg.sh)"; TEST_DATABASE_URL="$$admin" BENCH_CONTRACTS=$(BENCH_CONTRACTS) \
 	  $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 2h ./bench/
