@@ -48,7 +48,7 @@ test-faults: ## fault tests on the real binary: SIGKILL, PostgreSQL restart, rep
 	@admin="$$(scripts/pg.sh)"; log="$$(mktemp)"; status=0; \
 	TEST_DATABASE_URL="$$admin" $(GO) test -tags faults -v -count=1 -timeout 15m ./faults/ 2>&1 | tee "$$log" || status=$$?; \
 	echo; echo "Invariants checked (make test-faults):"; \
-	awk '/^=== (RUN|CONT) /{name=$$3} /INVARIANT/{sub(/^ +[^ ]+: /, ""); print "  " name ": " $$0}' "$$log"; \
+	sed -nE 's/^ +[a-z_]+_test\.go:[0-9]+: (INVARIANT .*)/  \1/p' "$$log" | sort -s -t']' -k1,1; \
 	rm -f "$$log"; exit $$status
 
 bench: ## time each sweep at BENCH_CONTRACTS contracts against its set-based floor

@@ -263,10 +263,10 @@ func invariant(t *testing.T, pool *pgxpool.Pool, statement, violations string, a
 	t.Helper()
 	n := count(t, pool, violations, args...)
 	if n != 0 {
-		t.Errorf("INVARIANT BROKEN: %s — %d violations (%s)", statement, n, violations)
+		broken(t, "%s — %d violations (%s)", statement, n, violations)
 		return
 	}
-	t.Logf("INVARIANT holds: %s", statement)
+	holds(t, "%s", statement)
 }
 
 // expectEqual logs and checks an exact figure measured with SQL.
@@ -274,8 +274,21 @@ func expectEqual(t *testing.T, pool *pgxpool.Pool, statement string, want int64,
 	t.Helper()
 	got := count(t, pool, sql, args...)
 	if got != want {
-		t.Errorf("INVARIANT BROKEN: %s — got %d, want %d (%s)", statement, got, want, sql)
+		broken(t, "%s — got %d, want %d (%s)", statement, got, want, sql)
 		return
 	}
-	t.Logf("INVARIANT holds: %s (%d)", statement, want)
+	holds(t, "%s (%d)", statement, want)
+}
+
+// holds logs an invariant that was checked and held, with the test's name, so that
+// `make test-faults` can list every invariant it checked.
+func holds(t *testing.T, format string, args ...any) {
+	t.Helper()
+	t.Logf("INVARIANT holds [%s]: %s", t.Name(), fmt.Sprintf(format, args...))
+}
+
+// broken fails the test on an invariant that does not hold.
+func broken(t *testing.T, format string, args ...any) {
+	t.Helper()
+	t.Errorf("INVARIANT BROKEN [%s]: %s", t.Name(), fmt.Sprintf(format, args...))
 }

@@ -58,7 +58,7 @@ func TestPostgresRestartDuringRun(t *testing.T) {
 	waitFor(t, 30*time.Second, "/readyz to answer 503 while PostgreSQL is down", func() bool {
 		return readyz() == http.StatusServiceUnavailable
 	})
-	t.Log("INVARIANT holds: /readyz answers 503 while PostgreSQL is down")
+	holds(t, "/readyz answers 503 while PostgreSQL is down")
 	time.Sleep(3 * time.Second)
 	if !d.running() {
 		t.Fatalf("the daemon exited while PostgreSQL was down: %v", d.messages())
@@ -68,7 +68,7 @@ func TestPostgresRestartDuringRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, 60*time.Second, "/readyz to answer 200 again", func() bool { return readyz() == http.StatusOK })
-	t.Log("INVARIANT holds: /readyz answers 200 again once PostgreSQL is back")
+	holds(t, "/readyz answers 200 again once PostgreSQL is back")
 	waitFor(t, 3*time.Minute, "the run to succeed after the restart", func() bool {
 		n, err := tryCount(pool, "SELECT count(*) FROM job_runs WHERE state = 'succeeded'")
 		return err == nil && n == 1
@@ -78,7 +78,7 @@ func TestPostgresRestartDuringRun(t *testing.T) {
 	}
 	t.Logf("%d River jobs had a failed attempt during the outage and were retried",
 		count(t, pool, "SELECT count(*) FROM river.river_job WHERE errors IS NOT NULL"))
-	t.Log("INVARIANT holds: the same daemon process stayed up through the restart and finished the run")
+	holds(t, "the same daemon process stayed up through the restart and finished the run")
 	checkGenerated(t, pool, contracts, asOf)
 	expectEqual(t, pool, "the run planned exactly 100 batches", batches, `SELECT batches_total FROM job_runs`)
 	if code, took := d.stop(syscall.SIGTERM, 30*time.Second); code != 0 {

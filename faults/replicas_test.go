@@ -140,13 +140,13 @@ func TestReplicasRunEachSlotOnce(t *testing.T) {
 	}
 	for id, n := range finished {
 		if n != 1 {
-			t.Errorf("INVARIANT BROKEN: run %s finished %d times across the replicas", id, n)
+			broken(t, "run %s finished %d times across the replicas", id, n)
 		}
 	}
 	if int64(len(finished)) != total-1 {
-		t.Errorf("INVARIANT BROKEN: %d runs finished in the replicas' logs, want %d", len(finished), total-1)
+		broken(t, "%d runs finished in the replicas' logs, want %d", len(finished), total-1)
 	} else {
-		t.Logf("INVARIANT holds: each of the %d runs finished exactly once across the replicas' logs", total-1)
+		holds(t, "each of the %d runs finished exactly once across the replicas' logs", total-1)
 	}
 	invariant(t, pool, "no notice (e-mail) is recorded twice for the same contract, kind and reference",
 		`SELECT count(*) FROM (SELECT 1 FROM notices GROUP BY contract_id, kind, reference HAVING count(*) > 1) d`)

@@ -85,14 +85,14 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 	}
 	limit := timeout + 5*time.Second // the soft stop, then at most 5s of HTTP drain
 	if took > limit {
-		t.Errorf("INVARIANT BROKEN: shutdown took %s, over BILLINGD_SHUTDOWN_TIMEOUT %s + 5s HTTP drain", took, timeout)
+		broken(t, "shutdown took %s, over BILLINGD_SHUTDOWN_TIMEOUT %s + 5s HTTP drain", took, timeout)
 	} else {
-		t.Logf("INVARIANT holds: shutdown under load took %s, within BILLINGD_SHUTDOWN_TIMEOUT %s + 5s HTTP drain", took.Round(time.Millisecond), timeout)
+		holds(t, "shutdown under load took %s, within BILLINGD_SHUTDOWN_TIMEOUT %s + 5s HTTP drain", took.Round(time.Millisecond), timeout)
 	}
 	if n := failed.Load(); n != 0 {
-		t.Errorf("INVARIANT BROKEN: %d API requests got a 5xx under load and shutdown", n)
+		broken(t, "%d API requests got a 5xx under load and shutdown", n)
 	} else {
-		t.Log("INVARIANT holds: no API request got a 5xx under load or during the shutdown")
+		holds(t, "no API request got a 5xx under load or during the shutdown")
 	}
 	if len(d.logsWith("billingd stopped")) != 1 {
 		t.Errorf("the daemon did not log its orderly stop: %v", d.messages())
