@@ -43,7 +43,7 @@ fuzz: ## run each fuzz target for FUZZTIME (seed corpora live in testdata/fuzz)
 	  done; \
 	done
 
-test-faults: ## fault tests on the real binary: SIGKILL, PostgreSQL restart, replicas, SIGTERM under load (~2 min)
+test-faults: ## fault tests on the real binary: SIGKILL, PostgreSQL restart, replicas, SIGTERM under load (~1 min)
 	$(GO) vet -tags faults ./faults/
 	@admin="$$(scripts/pg.sh)"; log="$$(mktemp)"; status=0; \
 	TEST_DATABASE_URL="$$admin" $(GO) test -tags faults -v -count=1 -timeout 15m ./faults/ 2>&1 | tee "$$log" || status=$$?; \

@@ -41,6 +41,7 @@ func TestSIGKILLAtRandomPointsOfALargeRun(t *testing.T) {
 		t.Fatalf("enqueue the run: exit %d: %s", code, out)
 	}
 	done := func() int64 { return count(t, pool, "SELECT batches_done FROM job_runs") }
+	leftRunning := int64(0)
 
 	// Kill k falls at a random number of finished batches inside the k-th fifth of the
 	// run (the first one possibly while the run is still being planned), plus a random
@@ -54,6 +55,7 @@ func TestSIGKILLAtRandomPointsOfALargeRun(t *testing.T) {
 		state := ""
 		_ = pool.QueryRow(ctx, "SELECT state FROM job_runs").Scan(&state)
 		running := count(t, pool, "SELECT count(*) FROM river.river_job WHERE state = 'running'")
+		leftRunning += running
 		t.Logf("SIGKILL %d at %d/%d batches done (target %d): run %s, %d River jobs left running by the dead process",
 			k+1, done(), batches, target, state, running)
 		if state == "succeeded" {
@@ -66,8 +68,8 @@ func TestSIGKILLAtRandomPointsOfALargeRun(t *testing.T) {
 	})
 	rescued := count(t, pool, `SELECT count(*) FROM river.river_job WHERE errors::text LIKE '%Stuck job rescued%'`)
 	t.Logf("%d River jobs were rescued after their process died", rescued)
-	if rescued == 0 {
-		t.Errorf("no job was rescued: the kills did not catch a job mid-transaction")
+	if rescued == 0 && leftRunning > 0 {
+		t.Errorf("jobs were left running by killed daemons, but none was rescued")
 	}
 	for _, l := range last.logsWith("run finished") {
 		if !strings.Contains(l["outcome"].(string), "success") {
