@@ -36,8 +36,9 @@ test: ## go vet, every test against a real PostgreSQL, brief fuzzing, deployment
 test-go:
 	@admin="$$(scripts/pg.sh)"; TEST_DATABASE_URL="$$admin" $(GO) test -race -count=1 ./...
 
-fuzz: ## run each fuzz target for FUZZTIME (seed corpora live in testdata/fuzz)
-	@for pkg in $$($(GO) list ./...); do \
+fuzz: ## run each fuzz target for FUZZTIME (seed corpora live in testdata/fuzz; the API's use PostgreSQL)
+	@export TEST_DATABASE_URL="$${TEST_DATABASE_URL:-$$(scripts/pg.sh)}"; \
+	for pkg in $$($(GO) list ./...); do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
 	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg >/dev/null; \
 	  done; \
