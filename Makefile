@@ -36,12 +36,21 @@ test: ## go vet, every test against a real PostgreSQL, brief fuzzing, deployment
 test-go:
 	@admin="$$(scripts/pg.sh)"; TEST_DATABASE_URL="$$admin" $(GO) test -race -count=1 ./...
 
-fuzz: ## run each fuzz target for FUZZTIME (seed corpora live in testdata/fuzz)
-	@for pkg in $$($(GO) list ./...); do \
+fuzz: ## run each fuzz target for FUZZTIME (seed corpora live in testdata/fuzz; the API's use PostgreSQL)
+	@export TEST_DATABASE_URL="$${TEST_DATABASE_URL:-$$(scripts/pg.sh)}"; \
+	for pkg in $$($(GO) list ./...); do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
 	    echo "fuzz $$pkg $$f"; out=$$($(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg 2>&1) || { echo "$$out"; exit 1; }; \
 	  done; \
 	done
+
+test-faults: ## fault tests on the real binary: SIGKILL, PostgreSQL restart, replicas, SIGTERM under load (~1 min)
+	$(GO) vet -tags faults ./faults/
+	@admin="$$(scripts/pg.sh)"; log="$$(mktemp)"; status=0; \
+	TEST_DATABASE_URL="$$admin" $(GO) test -tags faults -v -count=1 -timeout 15m ./faults/ 2>&1 | tee "$$log" || status=$$?; \
+	echo; echo "Invariants checked (make test-faults):"; \
+	sed -nE 's/^ +[a-z_]+_test\.go:[0-9]+: (INVARIANT .*)/  \1/p' "$$log" | sort -s -t']' -k1,1; \
+	rm -f "$$log"; exit $$status
 
 bench: ## time each sweep at BENCH_CONTRACTS contracts against its set-based floor
 	@admin="$$(scripts/pg.sh)"; TEST_DATABASE_URL="$$admin" BENCH_CONTRACTS=$(BENCH_CONTRACTS) \

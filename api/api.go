@@ -221,7 +221,12 @@ func decodeError(err error) error {
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return &badRequest{status: http.StatusBadRequest, code: "malformed", field: "body", msg: "body: empty or truncated JSON"}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		quoted := strings.TrimPrefix(err.Error(), "json: unknown field ")
+		field, uerr := strconv.Unquote(quoted)
+		if uerr != nil || field == "" {
+			// An empty or unprintable key: name the body and quote the key.
+			return &badRequest{status: http.StatusBadRequest, code: "invalid", field: "body", msg: "body: unknown field " + quoted}
+		}
 		return &badRequest{status: http.StatusBadRequest, code: "invalid", field: field, msg: field + ": unknown field"}
 	default:
 		return &badRequest{status: http.StatusBadRequest, code: "malformed", field: "body", msg: "body: " + err.Error()}

@@ -27,6 +27,10 @@ type DaemonOptions struct {
 	SweepWorkers int
 	// SoftStopTimeout is how long running jobs may finish after a stop before they are cancelled.
 	SoftStopTimeout time.Duration
+	// RescueAfter is how long a job may stay running before River takes it for lost (its
+	// process died) and retries it; it must exceed the Runner's BatchTimeout. Zero keeps
+	// River's default.
+	RescueAfter time.Duration
 }
 
 // NewDaemonClient returns a River client that works billingd's jobs and, while it is the
@@ -66,6 +70,8 @@ func (r *Runner) NewDaemonClient(opts DaemonOptions) (*river.Client[pgx.Tx], err
 		Hooks:           []rivertype.Hook{catchUp},
 		SoftStopTimeout: opts.SoftStopTimeout,
 		JobTimeout:      r.BatchTimeout,
+		// A killed batch's transaction rolled back, so retrying it is safe.
+		RescueStuckJobsAfter: opts.RescueAfter,
 		Queues: map[string]river.QueueConfig{
 			QueueSweeps: {MaxWorkers: max(opts.SweepWorkers, 1)},
 			QueueEvents: {MaxWorkers: 10},

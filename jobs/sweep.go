@@ -163,7 +163,14 @@ func (w *sweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error
 }
 
 // Timeout implements river.Worker: planning a million contracts takes seconds, not minutes.
-func (w *sweepWorker) Timeout(*river.Job[SweepArgs]) time.Duration { return 5 * time.Minute }
+// It never exceeds the batch timeout, so a plan whose process died is rescued as soon as a
+// batch would be.
+func (w *sweepWorker) Timeout(*river.Job[SweepArgs]) time.Duration {
+	if w.r.BatchTimeout > 0 {
+		return min(5*time.Minute, w.r.BatchTimeout)
+	}
+	return 5 * time.Minute
+}
 
 // claimRun finds or creates the job_runs row for a sweep job and marks it running. It
 // reports duplicate when the slot was already claimed by another River job.

@@ -25,6 +25,7 @@ type Config struct {
 	SweepWorkers    int
 	BatchSize       int
 	BatchTimeout    time.Duration
+	RescueAfter     time.Duration
 	Schedules       []jobs.Schedule
 	// Renewal holds the global renewal thresholds; a plan may override them.
 	Renewal renewal.Thresholds
@@ -55,6 +56,7 @@ func Settings() []Setting {
 		{Name: "BILLINGD_BATCH_TIMEOUT", Default: "10m", Doc: "longest one sweep batch may run before it is cancelled and retried"},
 		{Name: "BILLINGD_RENEWAL_QUEUE_THRESHOLD", Default: "3", Doc: "open installments of a term at or below which renew-contracts puts the contract in the renewal queue (a plan may override)"},
 		{Name: "BILLINGD_RENEWAL_THRESHOLD", Default: "2", Doc: "open installments of a term at or below which renew-contracts renews the contract (at most the queue threshold; a plan may override)"},
+		{Name: "BILLINGD_RESCUE_AFTER", Default: "15m", Doc: "how long a job may stay running before it is taken for lost (its process died) and retried; must exceed BILLINGD_BATCH_TIMEOUT"},
 	}
 	for _, spec := range jobs.Catalogue {
 		prefix := jobEnvPrefix(spec.Name)
@@ -187,6 +189,10 @@ func loadConfig(lookup func(string) (string, bool)) (*Config, error) {
 	if c.Renewal.Renewal > c.Renewal.Queue {
 		e.fail("BILLINGD_RENEWAL_THRESHOLD", "%d is above BILLINGD_RENEWAL_QUEUE_THRESHOLD %d: a contract is queued before it is renewed",
 			c.Renewal.Renewal, c.Renewal.Queue)
+	}
+	c.RescueAfter = e.duration("BILLINGD_RESCUE_AFTER", "15m")
+	if c.RescueAfter <= c.BatchTimeout && e.err == nil {
+		e.fail("BILLINGD_RESCUE_AFTER", "must exceed BILLINGD_BATCH_TIMEOUT (%s), got %s", c.BatchTimeout, c.RescueAfter)
 	}
 	for _, spec := range jobs.Catalogue {
 		prefix := jobEnvPrefix(spec.Name)

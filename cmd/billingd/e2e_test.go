@@ -35,6 +35,8 @@ func TestBadSettingsExitWithStatus2AndOneLine(t *testing.T) {
 			"DATABASE_URL", "connect"},
 		{"missing database URL", []string{"status"}, []string{"PATH=/usr/bin"}, "DATABASE_URL", "required"},
 		{"bad shutdown timeout", []string{"serve"}, baseEnv(url, "BILLINGD_SHUTDOWN_TIMEOUT=soon"), "BILLINGD_SHUTDOWN_TIMEOUT", `"soon"`},
+		{"rescue before the batch timeout", []string{"serve"}, baseEnv(url, "BILLINGD_BATCH_TIMEOUT=5m", "BILLINGD_RESCUE_AFTER=5m"),
+			"BILLINGD_RESCUE_AFTER", "must exceed BILLINGD_BATCH_TIMEOUT"},
 		{"bad enabled switch", []string{"serve"}, baseEnv(url, "BILLINGD_GENERATE_INSTALLMENTS_ENABLED=maybe"),
 			"BILLINGD_GENERATE_INSTALLMENTS_ENABLED", `want true or false`},
 		{"missing API token", []string{"serve"}, []string{"DATABASE_URL=" + url}, "BILLINGD_API_TOKEN", "required by serve"},

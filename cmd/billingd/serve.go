@@ -76,7 +76,7 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 	}
 	client, err := runner.NewDaemonClient(jobs.DaemonOptions{
 		Schedules: cfg.Schedules, CatchUpDays: cfg.CatchUpDays, SweepWorkers: cfg.SweepWorkers,
-		SoftStopTimeout: cfg.ShutdownTimeout,
+		SoftStopTimeout: cfg.ShutdownTimeout, RescueAfter: cfg.RescueAfter,
 	})
 	if err != nil {
 		return err

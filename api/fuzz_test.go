@@ -1,0 +1,176 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/billingd/billingd/api"
+	"github.com/billingd/billingd/internal/dbtest"
+	"github.com/billingd/billingd/jobs"
+	"github.com/billingd/billingd/postgres"
+)
+
+// fuzzServer is the API on a real database with the rows the fuzzed requests can find:
+// plan 1, customer 1, contract 1 pending activation, contract 2 active with its
+// installments (installment 1 open) and the holiday 2026-11-30.
+type fuzzServer struct {
+	pool *pgxpool.Pool
+	srv  *api.Server
+}
+
+func newFuzzServer(f *testing.F) *fuzzServer {
+	f.Helper()
+	ctx := context.Background()
+	pool, err := postgres.Open(ctx, dbtest.NewURL(f), nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(pool.Close)
+	logger := slog.New(slog.DiscardHandler)
+	client, err := jobs.NewInsertClient(pool, logger)
+	if err != nil {
+		f.Fatal(err)
+	}
+	s := &fuzzServer{pool: pool, srv: api.New(api.Config{
+		Pool: pool, River: client, Token: testToken, Location: saoPaulo,
+		Now: func() time.Time { return testNow }, Logger: logger, CatchUpDays: 31,
+	})}
+	for _, req := range []struct{ path, body string }{
+		{"/v1/plans", `{"name": "Plano", "price": "99.90", "period": "monthly", "installments_per_term": 12}`},
+		{"/v1/customers", `{"name": "Ana", "email": "ana@example.com"}`},
+		{"/v1/contracts", `{"customer_id": 1, "plan_id": 1, "adhesion_date": "2026-07-01", "wait_activation": true, "due_date_rule": {"kind": "fixed_day", "day": 10}}`},
+		{"/v1/contracts", `{"customer_id": 1, "plan_id": 1, "adhesion_date": "2026-07-01", "due_date_rule": {"kind": "fixed_day", "day": 10}}`},
+		{"/v1/holidays", `{"date": "2026-11-30", "name": "Feriado"}`},
+	} {
+		if code, body := s.post(req.path, []byte(req.body)); code != http.StatusCreated {
+			f.Fatalf("fixture %s: %d %s", req.path, code, body)
+		}
+	}
+	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		_, err := postgres.GenerateSweep{}.Batch(ctx, tx, time.Date(2026, 7, 20, 0, 0, 0, 0, time.UTC), 0, math.MaxInt64)
+		return err
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+	return s
+}
+
+// post sends body to path with the token, in process.
+func (s *fuzzServer) post(path string, body []byte) (int, []byte) {
+	req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	done := make(chan struct{})
+	go func() { defer close(done); s.srv.ServeHTTP(rec, req) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		buf := make([]byte, 1<<20)
+		n := runtime.Stack(buf, true)
+		panic(fmt.Sprintf("POST %s %q hangs\n%s", path, body, buf[:n]))
+	}
+	return rec.Code, rec.Body.Bytes()
+}
+
+// rows counts the rows of every table a request can write.
+func (s *fuzzServer) rows(t *testing.T) string {
+	t.Helper()
+	var out string
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := s.pool.QueryRow(ctx, `SELECT concat_ws(',', (SELECT count(*) FROM plans), (SELECT count(*) FROM customers),
+		(SELECT count(*) FROM contracts), (SELECT count(*) FROM installments), (SELECT count(*) FROM installments WHERE state <> 'open'),
+		(SELECT count(*) FROM contracts WHERE status <> 'active'), (SELECT count(*) FROM holidays), (SELECT count(*) FROM job_runs))`).Scan(&out)
+	if err != nil {
+		st := s.pool.Stat()
+		t.Fatalf("count rows: %v (pool: %d acquired of %d)", err, st.AcquiredConns(), st.MaxConns())
+	}
+	return out
+}
+
+// check sends body to path and holds the API to its promise on hostile input: never a
+// panic or a 5xx; a 2xx with a JSON object, or a 4xx with a JSON error that names the field
+// (for an unreadable or invalid body) and nothing written.
+func (s *fuzzServer) check(t *testing.T, path string, body []byte) {
+	t.Helper()
+	before := s.rows(t)
+	code, raw := s.post(path, body)
+	var obj map[string]any
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		t.Fatalf("POST %s %q: status %d, body %q is not a JSON object", path, body, code, raw)
+	}
+	switch {
+	case code >= 200 && code < 300:
+		return
+	case code >= 400 && code < 500:
+		msg, _ := obj["message"].(string)
+		if obj["error"] == nil || msg == "" {
+			t.Fatalf("POST %s %q: %d without error and message: %s", path, body, code, raw)
+		}
+		if field, _ := obj["field"].(string); field == "" && (code == 400 || code == 413 || code == 422) {
+			t.Fatalf("POST %s %q: %d names no field: %s", path, body, code, raw)
+		}
+		if after := s.rows(t); after != before {
+			t.Fatalf("POST %s %q: %d but rows changed from %s to %s", path, body, code, before, after)
+		}
+	default:
+		t.Fatalf("POST %s %q: status %d, want 2xx or 4xx: %s", path, body, code, raw)
+	}
+}
+
+// FuzzDecodeContractRequest sends arbitrary bytes as the body of POST /v1/contracts.
+func FuzzDecodeContractRequest(f *testing.F) {
+	s := newFuzzServer(f)
+	f.Add([]byte(`{"customer_id": 1, "plan_id": 1, "adhesion_date": "2026-07-01", "due_date_rule": {"kind": "anniversary"}}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		s.check(t, "/v1/contracts", body)
+	})
+}
+
+// bodyRoutes are the other routes that read a JSON body, with ids the fixture has.
+var bodyRoutes = []string{
+	"/v1/plans", "/v1/customers", "/v1/contracts/1/activate", "/v1/contracts/2/cancel",
+	"/v1/installments/1/payments", "/v1/holidays", "/v1/runs",
+}
+
+// FuzzRequestBodies sends arbitrary bytes as the body of every other route that reads one.
+func FuzzRequestBodies(f *testing.F) {
+	s := newFuzzServer(f)
+	f.Add(uint8(6), []byte(`{"job": "generate-installments", "as_of": "2026-07-20"}`))
+	f.Fuzz(func(t *testing.T, route uint8, body []byte) {
+		s.check(t, bodyRoutes[int(route)%len(bodyRoutes)], body)
+	})
+}
+
+// TestFuzzRoutesReadBodies keeps bodyRoutes in step with the routes that read a body.
+func TestFuzzRoutesReadBodies(t *testing.T) {
+	t.Parallel()
+	var want []string
+	for _, r := range (&api.Server{}).Routes() {
+		if strings.HasPrefix(r, "POST ") && r != "POST /v1/contracts" {
+			want = append(want, strings.TrimPrefix(r, "POST "))
+		}
+	}
+	got := make([]string, len(bodyRoutes))
+	for i, p := range bodyRoutes {
+		got[i] = strings.NewReplacer("/1/", "/{id}/", "/2/", "/{id}/").Replace(p)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("FuzzRequestBodies covers %v, want every POST route but contracts: %v", got, want)
+	}
+}

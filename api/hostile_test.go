@@ -1,0 +1,157 @@
+package api_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// hostileCase is an injection-shaped or wrong-typed request to one route.
+type hostileCase struct {
+	route, kind  string // kind: "injection" or "wrong type"
+	method, path string
+	body         any
+	status       int
+	field        string
+}
+
+const sqlInjection = `1' OR '1'='1'; DROP TABLE contracts; --`
+
+// hostileCases gives every route of Routes() at least one injection-shaped and one
+// wrong-typed request, each refused with a 4xx naming the field.
+func hostileCases(f badInputFixture) []hostileCase {
+	inj := url.PathEscape(sqlInjection)
+	q := func(name, value string) string { return "?" + url.Values{name: {value}}.Encode() }
+	contract := func(field string, value any) map[string]any {
+		body := map[string]any{"customer_id": f.customer, "plan_id": f.plan, "adhesion_date": "2026-07-01",
+			"due_date_rule": map[string]any{"kind": "fixed_day", "day": 10}}
+		body[field] = value
+		return body
+	}
+	activate := fmt.Sprintf("/v1/contracts/%d/activate", f.pending)
+	cancel := fmt.Sprintf("/v1/contracts/%d/cancel", f.active)
+	pay := fmt.Sprintf("/v1/installments/%d/payments", f.openInst)
+	plan := `{"name": "Plano", "price": "99.90", "period": %s, "installments_per_term": 12}`
+	return []hostileCase{
+		{"POST /v1/plans", "injection", "POST", "/v1/plans", fmt.Sprintf(plan, `"monthly'; DROP TABLE plans; --"`), 422, "period"},
+		{"POST /v1/plans", "wrong type", "POST", "/v1/plans", fmt.Sprintf(plan, `["monthly"]`), 400, "period"},
+		{"GET /v1/plans", "injection", "GET", "/v1/plans" + q("after", sqlInjection), nil, 400, "after"},
+		{"GET /v1/plans", "wrong type", "GET", "/v1/plans?limit=1.5", nil, 400, "limit"},
+		{"GET /v1/plans/{id}", "injection", "GET", "/v1/plans/" + inj, nil, 400, "id"},
+		{"GET /v1/plans/{id}", "wrong type", "GET", "/v1/plans/true", nil, 400, "id"},
+		{"POST /v1/customers", "injection", "POST", "/v1/customers", map[string]any{"name": "Ana", "email": sqlInjection}, 422, "email"},
+		{"POST /v1/customers", "wrong type", "POST", "/v1/customers", `{"name": "Ana", "email": {"$ne": null}}`, 400, "email"},
+		{"GET /v1/customers", "injection", "GET", "/v1/customers" + q("limit", sqlInjection), nil, 400, "limit"},
+		{"GET /v1/customers", "wrong type", "GET", "/v1/customers?after=1e3", nil, 400, "after"},
+		{"GET /v1/customers/{id}", "injection", "GET", "/v1/customers/" + inj, nil, 400, "id"},
+		{"GET /v1/customers/{id}", "wrong type", "GET", "/v1/customers/1.0", nil, 400, "id"},
+		{"POST /v1/contracts", "injection", "POST", "/v1/contracts", contract("payment_method", "pix'; DROP TABLE contracts; --"), 422, "payment_method"},
+		{"POST /v1/contracts", "injection in a date", "POST", "/v1/contracts", contract("adhesion_date", "2026-07-01' OR '1'='1"), 422, "adhesion_date"},
+		{"POST /v1/contracts", "wrong type", "POST", "/v1/contracts", contract("adhesion_date", 20260701), 400, "adhesion_date"},
+		{"GET /v1/contracts", "injection", "GET", "/v1/contracts" + q("status", "active' OR '1'='1"), nil, 400, "status"},
+		{"GET /v1/contracts", "wrong type", "GET", "/v1/contracts?customer_id=true", nil, 400, "customer_id"},
+		{"GET /v1/contracts/{id}", "injection", "GET", "/v1/contracts/" + inj, nil, 400, "id"},
+		{"GET /v1/contracts/{id}", "wrong type", "GET", "/v1/contracts/%5B1%5D", nil, 400, "id"},
+		{"POST /v1/contracts/{id}/activate", "injection", "POST", activate, map[string]any{"date": "2026-07-20' OR '1'='1"}, 422, "date"},
+		{"POST /v1/contracts/{id}/activate", "injection in the path", "POST", "/v1/contracts/" + inj + "/activate", `{"date": "2026-07-20"}`, 400, "id"},
+		{"POST /v1/contracts/{id}/activate", "wrong type", "POST", activate, `{"date": true}`, 400, "date"},
+		{"POST /v1/contracts/{id}/cancel", "injection", "POST", cancel, map[string]any{"date": "2026-07-20'; UPDATE contracts SET status = 'cancelled'; --"}, 422, "date"},
+		{"POST /v1/contracts/{id}/cancel", "wrong type", "POST", cancel, `{"date": ["2026-07-20"]}`, 400, "date"},
+		{"GET /v1/contracts/{id}/installments", "injection", "GET", "/v1/contracts/" + inj + "/installments", nil, 400, "id"},
+		{"GET /v1/contracts/{id}/installments", "wrong type", "GET", "/v1/contracts/-1/installments", nil, 400, "id"},
+		{"GET /v1/installments", "injection", "GET", "/v1/installments" + q("contract_id", "1 OR 1=1"), nil, 400, "contract_id"},
+		{"GET /v1/installments", "injection in a date", "GET", "/v1/installments" + q("due_from", "2026-07-01' --"), nil, 400, "due_from"},
+		{"GET /v1/installments", "wrong type", "GET", "/v1/installments?due_to=20260701", nil, 400, "due_to"},
+		{"POST /v1/installments/{id}/payments", "injection", "POST", pay, map[string]any{"amount": "99.90; UPDATE installments SET state = 'paid'", "paid_at": "2026-07-20"}, 422, "amount"},
+		{"POST /v1/installments/{id}/payments", "wrong type", "POST", pay, `{"amount": "99.90", "paid_at": 20260720}`, 400, "paid_at"},
+		{"POST /v1/holidays", "injection", "POST", "/v1/holidays", map[string]any{"date": "2026-12-08'); DELETE FROM holidays; --", "name": "x"}, 422, "date"},
+		{"POST /v1/holidays", "wrong type", "POST", "/v1/holidays", `{"date": "2026-12-08", "name": false}`, 400, "name"},
+		{"GET /v1/holidays", "injection", "GET", "/v1/holidays" + q("from", "2026-01-01'; DROP TABLE holidays; --"), nil, 400, "from"},
+		{"GET /v1/holidays", "wrong type", "GET", "/v1/holidays?to=true", nil, 400, "to"},
+		{"DELETE /v1/holidays/{date}", "injection", "DELETE", "/v1/holidays/" + url.PathEscape("2026-11-30' OR '1'='1"), nil, 400, "date"},
+		{"DELETE /v1/holidays/{date}", "wrong type", "DELETE", "/v1/holidays/20261130", nil, 400, "date"},
+		{"POST /v1/runs", "injection", "POST", "/v1/runs", map[string]any{"job": "generate-installments'; DROP TABLE job_runs; --"}, 422, "job"},
+		{"POST /v1/runs", "wrong type", "POST", "/v1/runs", `{"job": "generate-installments", "as_of": 20260720}`, 400, "as_of"},
+		{"GET /v1/runs", "injection", "GET", "/v1/runs" + q("job", "generate-installments' OR '1'='1"), nil, 400, "job"},
+		{"GET /v1/runs", "wrong type", "GET", "/v1/runs?state=1", nil, 400, "state"},
+		{"GET /v1/runs/{id}", "injection", "GET", "/v1/runs/" + inj, nil, 400, "id"},
+		{"GET /v1/runs/{id}", "wrong type", "GET", "/v1/runs/0x10", nil, 400, "id"},
+	}
+}
+
+// TestHostileRequestsEveryRoute sends an injection-shaped and a wrong-typed request to
+// every route: each gets a 4xx JSON error naming the field, and the database is unchanged.
+func TestHostileRequestsEveryRoute(t *testing.T) {
+	t.Parallel()
+	fx := setup(t)
+	f := newBadInputFixture(fx)
+	cases := hostileCases(f)
+	covered := map[string]map[string]bool{}
+	for _, tc := range cases {
+		kind := "injection"
+		if tc.kind == "wrong type" {
+			kind = tc.kind
+		}
+		if covered[tc.route] == nil {
+			covered[tc.route] = map[string]bool{}
+		}
+		covered[tc.route][kind] = true
+	}
+	for _, route := range fx.api.Routes() {
+		for _, kind := range []string{"injection", "wrong type"} {
+			if !covered[route][kind] {
+				t.Errorf("%s has no %s request in hostileCases", route, kind)
+			}
+		}
+		delete(covered, route)
+	}
+	for route := range covered {
+		t.Errorf("hostileCases names %s, which is not a route", route)
+	}
+
+	start := fx.snapshot()
+	t.Cleanup(func() {
+		if end := fx.snapshot(); end != start {
+			t.Errorf("the hostile requests wrote to the database:\nbefore %s\nafter  %s", start, end)
+		}
+	})
+	for _, tc := range cases {
+		t.Run(tc.route+" "+tc.kind, func(t *testing.T) {
+			t.Parallel()
+			b := fx.with(t)
+			before := b.snapshot()
+			r := b.send(tc.method, tc.path, tc.body)
+			if r.status != tc.status {
+				t.Fatalf("%s %s: status %d, want %d; body %s", tc.method, tc.path, r.status, tc.status, r.raw)
+			}
+			if e := r.err(t); e.Field != tc.field || !strings.Contains(e.Message, tc.field) {
+				t.Errorf("field %q, message %q: want the field %q named; body %s", e.Field, e.Message, tc.field, r.raw)
+			}
+			if after := b.snapshot(); after != before {
+				t.Errorf("the request wrote to the database:\nbefore %s\nafter  %s", before, after)
+			}
+		})
+	}
+}
+
+// TestInjectionShapedTextIsStoredVerbatim creates a customer and a holiday whose free text
+// looks like SQL: it is data, stored and returned exactly, and every table is still there.
+func TestInjectionShapedTextIsStoredVerbatim(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	name := `Robert'); DROP TABLE customers; --`
+	id := b.must(http.StatusCreated, "POST", "/v1/customers", map[string]any{"name": name, "email": "bobby@example.com", "document": `" OR ""="`}).id(t)
+	got := b.must(http.StatusOK, "GET", fmt.Sprintf("/v1/customers/%d", id), nil)
+	if got.body["name"] != name || got.body["document"] != `" OR ""="` {
+		t.Errorf("customer came back as %s", got.raw)
+	}
+	b.must(http.StatusCreated, "POST", "/v1/holidays", map[string]any{"date": "2026-12-08", "name": `x'; DELETE FROM holidays; --`})
+	if items := b.must(http.StatusOK, "GET", "/v1/holidays", nil).items(t); len(items) != 1 || items[0]["name"] != `x'; DELETE FROM holidays; --` {
+		t.Errorf("holidays: %v", items)
+	}
+	if c := b.counts(); c["customers"] != 1 || c["holidays"] != 1 {
+		t.Errorf("counts after the requests: %v", c)
+	}
+}

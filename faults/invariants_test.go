@@ -1,0 +1,41 @@
+//go:build faults
+
+package faults
+
+import (
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// seedPrice is the price of dbtest.SeedContracts' plan, in cents.
+const seedPrice = 9990
+
+// checkGenerated checks, over the whole database, that the generate-installments runs
+// left every one of the contracts seeded by dbtest.SeedContracts with exactly the
+// installments it should have — no more, no fewer — and that the run ledger and the
+// queue agree with what was written.
+func checkGenerated(t *testing.T, pool *pgxpool.Pool, contracts int64, asOf string) {
+	t.Helper()
+	expectEqual(t, pool, "the seeded contracts are all there", contracts, `SELECT count(*) FROM contracts`)
+	invariant(t, pool, "every contract has exactly 12 recurring installments, sequences 1..12, on 12 distinct due dates, and nothing else",
+		`SELECT count(*) FROM contracts c
+		 LEFT JOIN (SELECT contract_id, count(*) AS n, count(DISTINCT sequence) AS seqs, min(sequence) AS lo, max(sequence) AS hi,
+		                   count(DISTINCT due_date) AS dues, count(*) FILTER (WHERE kind <> 'recurring') AS other
+		            FROM installments GROUP BY contract_id) s ON s.contract_id = c.id
+		 WHERE s.contract_id IS NULL OR NOT (s.n = 12 AND s.seqs = 12 AND s.lo = 1 AND s.hi = 12 AND s.dues = 12 AND s.other = 0)`)
+	expectEqual(t, pool, "installments in the database = 12 × contracts (no duplicate, none missing)", 12*contracts,
+		`SELECT count(*) FROM installments`)
+	expectEqual(t, pool, "total billed in cents = contracts × 12 × 99.90", 12*contracts*seedPrice,
+		`SELECT coalesce(sum(amount) * 100, 0)::bigint FROM installments`)
+	invariant(t, pool, "no contract is still due for generation as of "+asOf,
+		`SELECT count(*) FROM contracts WHERE generation_due_on <= $1::date`, asOf)
+	invariant(t, pool, "every run in job_runs succeeded (none queued, running or failed)",
+		`SELECT count(*) FROM job_runs WHERE state <> 'succeeded'`)
+	invariant(t, pool, "every run's batches were each counted once (batches_done = batches_total)",
+		`SELECT count(*) FROM job_runs WHERE batches_done <> batches_total`)
+	expectEqual(t, pool, "installments_created summed over every run = installments in the database (each batch's effect committed once, with its count)",
+		12*contracts, `SELECT coalesce(sum((counts->>'installments_created')::bigint), 0) FROM job_runs`)
+	invariant(t, pool, "every River job completed (none left available, running, retryable or discarded)",
+		`SELECT count(*) FROM river.river_job WHERE state <> 'completed'`)
+}

@@ -1,0 +1,116 @@
+//go:build faults
+
+package faults
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/billingd/billingd/internal/dbtest"
+)
+
+// TestSIGTERMUnderLoad stops a daemon with SIGTERM while it works a large generate run and
+// answers a stream of API requests: it exits 0 within BILLINGD_SHUTDOWN_TIMEOUT (plus the
+// HTTP drain), no request gets a 5xx, and the next daemon finishes the interrupted run with
+// exactly the installments it should. Rescue is left at its 15-minute default, so the run
+// can only finish in time if the shutdown handed its batches back to the queue.
+func TestSIGTERMUnderLoad(t *testing.T) {
+	t.Parallel()
+	const (
+		contracts = 20000
+		batches   = 100
+		timeout   = 3 * time.Second
+		asOf      = "2026-05-04"
+	)
+	url, pool := migratedDB(t)
+	ctx := context.Background()
+	if _, err := dbtest.SeedContracts(ctx, pool, contracts, time.Date(2026, 5, 4, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	env := baseEnv(url, "BILLINGD_GENERATE_INSTALLMENTS_ENABLED=false", "BILLINGD_BATCH_SIZE=200",
+		"BILLINGD_SWEEP_WORKERS=4", fmt.Sprintf("BILLINGD_SHUTDOWN_TIMEOUT=%s", timeout))
+	d := startDaemon(t, "loaded", env)
+	if code, out := cli(t, env, "run", "generate-installments", "--as-of", asOf); code != 0 {
+		t.Fatalf("enqueue the run: exit %d: %s", code, out)
+	}
+
+	// API load: four clients reading installments and runs, and one asking for reruns.
+	var served, failed atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range 5 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				var code int
+				if i == 0 {
+					code, _ = d.request(http.MethodPost, "/v1/runs", map[string]any{"job": "generate-installments", "as_of": asOf, "force": true})
+				} else {
+					code, _ = d.request(http.MethodGet, fmt.Sprintf("/v1/installments?limit=500&after=%d", i*1000), nil)
+				}
+				switch {
+				case code == 0:
+					time.Sleep(20 * time.Millisecond) // the listener is closed: shutdown under way
+				case code >= 500:
+					failed.Add(1)
+				default:
+					served.Add(1)
+				}
+			}
+		}()
+	}
+	waitFor(t, 2*time.Minute, "the run to be a fifth done", func() bool {
+		return count(t, pool, "SELECT coalesce(max(batches_done), 0) FROM job_runs WHERE id = 1") >= batches/5
+	})
+	at := count(t, pool, "SELECT batches_done FROM job_runs WHERE id = 1")
+	code, took := d.stop(syscall.SIGTERM, 30*time.Second)
+	close(stop)
+	wg.Wait()
+	t.Logf("SIGTERM at %d/%d batches of the first run: exit %d after %s; %d API requests served meanwhile",
+		at, batches, code, took.Round(time.Millisecond), served.Load())
+	if code != 0 {
+		t.Fatalf("exit status %d, want 0", code)
+	}
+	limit := timeout + 5*time.Second // the soft stop, then at most 5s of HTTP drain
+	if took > limit {
+		broken(t, "shutdown took %s, over BILLINGD_SHUTDOWN_TIMEOUT %s + 5s HTTP drain", took, timeout)
+	} else {
+		holds(t, "shutdown under load took %s, within BILLINGD_SHUTDOWN_TIMEOUT %s + 5s HTTP drain", took.Round(time.Millisecond), timeout)
+	}
+	if n := failed.Load(); n != 0 {
+		broken(t, "%d API requests got a 5xx under load and shutdown", n)
+	} else {
+		holds(t, "no API request got a 5xx under load or during the shutdown")
+	}
+	if len(d.logsWith("billingd stopped")) != 1 {
+		t.Errorf("the daemon did not log its orderly stop: %v", d.messages())
+	}
+	if n := count(t, pool, "SELECT count(*) FROM job_runs WHERE state = 'succeeded'"); n == count(t, pool, "SELECT count(*) FROM job_runs") {
+		t.Fatalf("every run had finished before SIGTERM: make the run longer")
+	}
+	invariant(t, pool, "no River job is left running by the stopped daemon (the soft stop handed its batches back)",
+		`SELECT count(*) FROM river.river_job WHERE state = 'running'`)
+
+	next := startDaemon(t, "next", env)
+	waitFor(t, 3*time.Minute, "the interrupted runs to succeed on the next daemon", func() bool {
+		return count(t, pool, "SELECT count(*) FROM job_runs WHERE state <> 'succeeded'") == 0 &&
+			count(t, pool, "SELECT count(*) FROM river.river_job WHERE state <> 'completed'") == 0
+	})
+	t.Logf("%d runs in all (the first and the reruns asked for under load)", count(t, pool, "SELECT count(*) FROM job_runs"))
+	checkGenerated(t, pool, contracts, asOf)
+	if code, took := next.stop(syscall.SIGTERM, 30*time.Second); code != 0 {
+		t.Fatalf("next daemon: exit %d after %s", code, took)
+	}
+}
