@@ -54,6 +54,12 @@ func baseEnv(databaseURL string, extra ...string) []string {
 		"BILLINGD_HTTP_ADDR=127.0.0.1:0",
 		"BILLINGD_API_TOKEN=" + testToken,
 		"BILLINGD_LOG_FORMAT=json",
+		// The fault tests drive generate-installments; the other sweeps stay off so that
+		// every run and River job in the database belongs to the scenario under test.
+		"BILLINGD_RENEW_CONTRACTS_ENABLED=false",
+		"BILLINGD_BLOCK_DELINQUENT_ENABLED=false",
+		"BILLINGD_RESET_BENEFIT_QUOTAS_ENABLED=false",
+		"BILLINGD_SEND_NOTICES_ENABLED=false",
 	}
 	return append(env, extra...)
 }

@@ -52,6 +52,12 @@ func baseEnv(databaseURL string, extra ...string) []string {
 		"BILLINGD_HTTP_ADDR=127.0.0.1:0",
 		"BILLINGD_API_TOKEN=" + testToken,
 		"BILLINGD_LOG_FORMAT=json",
+		// Each test enables the scheduled jobs it is about; the others stay off so that the
+		// runs and River jobs in its database are its own.
+		"BILLINGD_RENEW_CONTRACTS_ENABLED=false",
+		"BILLINGD_BLOCK_DELINQUENT_ENABLED=false",
+		"BILLINGD_RESET_BENEFIT_QUOTAS_ENABLED=false",
+		"BILLINGD_SEND_NOTICES_ENABLED=false",
 	}
 	return append(env, extra...)
 }
