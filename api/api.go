@@ -40,6 +40,10 @@ type Config struct {
 	Now         func() time.Time
 	Logger      *slog.Logger
 	CatchUpDays int
+	// TrustUnlockMaxDays bounds a trust unlock (0: DefaultTrustUnlockMaxDays).
+	TrustUnlockMaxDays int
+	// TrustUnlocksPerEpisode is how many trust unlocks one block episode allows (0: DefaultTrustUnlocksPerEpisode).
+	TrustUnlocksPerEpisode int
 }
 
 // Server serves the /v1 API.
@@ -97,6 +101,10 @@ func (s *Server) routes() []route {
 		{"POST", "/v1/runs", s.createRun},
 		{"GET", "/v1/runs", s.listRuns},
 		{"GET", "/v1/runs/{id}", s.getRun},
+		{"POST", "/v1/blocking-rules", s.createBlockingRule},
+		{"GET", "/v1/blocking-rules", s.listBlockingRules},
+		{"GET", "/v1/blocking-rules/{id}", s.getBlockingRule},
+		{"POST", "/v1/contracts/{id}/trust-unlock", s.trustUnlock},
 	}
 }
 

@@ -18,6 +18,8 @@ import (
 // Names of the scheduled jobs, as operators and metrics know them.
 const (
 	GenerateInstallments = "generate-installments"
+	// BlockDelinquent warns and blocks delinquent contracts and re-blocks expired trust unlocks.
+	BlockDelinquent = "block-delinquent"
 )
 
 // Triggers say why a run happened.
@@ -43,6 +45,11 @@ var Catalogue = []Spec{
 		Name:            GenerateInstallments,
 		Description:     "creates the adhesion and recurring installments every contract should have as of the date",
 		DefaultSchedule: "0 2 * * *",
+	},
+	{
+		Name:            BlockDelinquent,
+		Description:     "warns, then blocks, the contracts their blocking rules select as of the date, and blocks again those whose trust unlock ended unpaid",
+		DefaultSchedule: "15 * * * *",
 	},
 }
 

@@ -25,6 +25,9 @@ type Config struct {
 	BatchSize       int
 	BatchTimeout    time.Duration
 	Schedules       []jobs.Schedule
+	// TrustUnlockMaxDays and TrustUnlocksPerEpisode bound trust unlocks.
+	TrustUnlockMaxDays     int
+	TrustUnlocksPerEpisode int
 }
 
 // Setting documents one environment variable; the README's table is kept in step with this
@@ -50,6 +53,8 @@ func Settings() []Setting {
 		{Name: "BILLINGD_SWEEP_WORKERS", Default: "2", Doc: "sweep batches one process works at once"},
 		{Name: "BILLINGD_BATCH_SIZE", Default: "2000", Doc: "contracts per sweep batch"},
 		{Name: "BILLINGD_BATCH_TIMEOUT", Default: "10m", Doc: "longest one sweep batch may run before it is cancelled and retried"},
+		{Name: "BILLINGD_TRUST_UNLOCK_MAX_DAYS", Default: "7", Doc: "longest trust unlock, in days, an operator may grant a blocked contract"},
+		{Name: "BILLINGD_TRUST_UNLOCKS_PER_EPISODE", Default: "1", Doc: "trust unlocks one block episode allows"},
 	}
 	for _, spec := range jobs.Catalogue {
 		prefix := jobEnvPrefix(spec.Name)
@@ -177,6 +182,8 @@ func loadConfig(lookup func(string) (string, bool)) (*Config, error) {
 	c.SweepWorkers = e.integer("BILLINGD_SWEEP_WORKERS", "2", 1, 64)
 	c.BatchSize = e.integer("BILLINGD_BATCH_SIZE", "2000", 1, 100000)
 	c.BatchTimeout = e.duration("BILLINGD_BATCH_TIMEOUT", "10m")
+	c.TrustUnlockMaxDays = e.integer("BILLINGD_TRUST_UNLOCK_MAX_DAYS", "7", 1, 90)
+	c.TrustUnlocksPerEpisode = e.integer("BILLINGD_TRUST_UNLOCKS_PER_EPISODE", "1", 1, 100)
 	for _, spec := range jobs.Catalogue {
 		prefix := jobEnvPrefix(spec.Name)
 		expr := e.get(prefix+"_SCHEDULE", spec.DefaultSchedule, false)

@@ -90,7 +90,7 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	mux.Handle("/v1/", api.New(api.Config{
 		Pool: pool, River: client, Token: cfg.APIToken, Location: cfg.Location, Now: time.Now, Logger: logger,
-		CatchUpDays: cfg.CatchUpDays,
+		CatchUpDays: cfg.CatchUpDays, TrustUnlockMaxDays: cfg.TrustUnlockMaxDays, TrustUnlocksPerEpisode: cfg.TrustUnlocksPerEpisode,
 	}))
 	ui, err := riverui.NewHandler(&riverui.HandlerOpts{
 		Endpoints: riverui.NewEndpoints(client, nil), Logger: logger, Prefix: "/riverui",
@@ -145,6 +145,7 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 func sweeps() map[string]jobs.Sweep {
 	return map[string]jobs.Sweep{
 		jobs.GenerateInstallments: postgres.GenerateSweep{},
+		jobs.BlockDelinquent:      postgres.BlockSweep{},
 	}
 }
 
