@@ -63,6 +63,7 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := jobs.NewMetrics(reg, pool, logger)
 	postgres.RegisterInvariants(reg, pool, cfg.Location, time.Now, logger)
+	postgres.RegisterDelinquencyMetrics(reg, pool, logger)
 	runner := &jobs.Runner{
 		Pool:         pool,
 		Sweeps:       sweeps(),
