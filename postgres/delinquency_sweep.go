@@ -43,11 +43,9 @@ type sweepContract struct {
 // rule, open episode and open installments due before asOf.
 func loadStates(ctx context.Context, tx pgx.Tx, from, to int64, asOf time.Time, all bool) ([]sweepContract, error) {
 	rows, err := tx.Query(ctx, `SELECT c.id, c.due_rule_kind = 'prepaid_fixed_day', r.id, r.block_after_days,
-			r.min_overdue_installments, r.warning_days, e.id, e.started_on, e.trust_unlock_until,
-			EXISTS (SELECT 1 FROM block_segments s WHERE s.episode_id = e.id AND s.blocked_to IS NULL)
+			r.min_overdue_installments, r.warning_days
 		FROM contracts c
 		JOIN blocking_rules r ON r.id = coalesce(c.blocking_rule_id, (SELECT id FROM blocking_rules WHERE is_default))
-		LEFT JOIN block_episodes e ON e.contract_id = c.id AND e.ended_on IS NULL
 		WHERE c.id BETWEEN $1 AND $2 AND (c.status = 'blocked' OR (c.status = 'active' AND ($4 OR EXISTS (
 			SELECT 1 FROM installments i WHERE i.contract_id = c.id AND i.state = 'open' AND i.due_date < $3))))
 		ORDER BY c.id FOR UPDATE OF c`, from, to, asOf, all)
@@ -58,16 +56,9 @@ func loadStates(ctx context.Context, tx pgx.Tx, from, to int64, asOf time.Time, 
 	index := map[int64]int{}
 	_, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct{}, error) {
 		var c sweepContract
-		var episode *int64
-		var started, trust pgtype.Date
-		var blocked bool
 		rule := &c.state.Rule
-		if err := r.Scan(&c.id, &c.state.Prepaid, &rule.ID, &rule.BlockAfterDays, &rule.MinOverdue, &rule.WarningDays,
-			&episode, &started, &trust, &blocked); err != nil {
+		if err := r.Scan(&c.id, &c.state.Prepaid, &rule.ID, &rule.BlockAfterDays, &rule.MinOverdue, &rule.WarningDays); err != nil {
 			return struct{}{}, err
-		}
-		if episode != nil {
-			c.state.Episode = &delinquency.Episode{ID: *episode, StartedOn: started.Time, Blocked: blocked, TrustUntil: optDate(trust)}
 		}
 		index[c.id] = len(out)
 		out = append(out, c)
@@ -82,6 +73,44 @@ func loadStates(ctx context.Context, tx pgx.Tx, from, to int64, asOf time.Time, 
 	ids := make([]int64, len(out))
 	for i, c := range out {
 		ids[i] = c.id
+	}
+	// Episodes and their open segments are read by id lists, not joined: the plan stays
+	// linear even while the planner still believes the delinquency tables empty.
+	rows, err = tx.Query(ctx, `SELECT contract_id, id, started_on, trust_unlock_until FROM block_episodes
+		WHERE contract_id = ANY($1) AND ended_on IS NULL`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read block episodes: %w", err)
+	}
+	byEpisode := map[int64]*delinquency.Episode{}
+	var episodes []int64
+	_, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct{}, error) {
+		var contract int64
+		var e delinquency.Episode
+		var trust pgtype.Date
+		if err := r.Scan(&contract, &e.ID, &e.StartedOn, &trust); err != nil {
+			return struct{}{}, err
+		}
+		e.TrustUntil = optDate(trust)
+		out[index[contract]].state.Episode = &e
+		byEpisode[e.ID] = &e
+		episodes = append(episodes, e.ID)
+		return struct{}{}, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read block episodes: %w", err)
+	}
+	if len(episodes) > 0 {
+		rows, err = tx.Query(ctx, `SELECT episode_id FROM block_segments WHERE episode_id = ANY($1) AND blocked_to IS NULL`, episodes)
+		if err != nil {
+			return nil, fmt.Errorf("read block segments: %w", err)
+		}
+		blocked, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return nil, fmt.Errorf("read block segments: %w", err)
+		}
+		for _, id := range blocked {
+			byEpisode[id].Blocked = true
+		}
 	}
 	rows, err = tx.Query(ctx, `SELECT contract_id, id, kind, sequence, due_date, service_start FROM installments
 		WHERE contract_id = ANY($1) AND state = 'open' AND due_date < $2`, ids, asOf)
