@@ -39,6 +39,10 @@ type Config struct {
 	Now         func() time.Time
 	Logger      *slog.Logger
 	CatchUpDays int
+	// TrustUnlockMaxDays bounds a trust unlock (0: DefaultTrustUnlockMaxDays).
+	TrustUnlockMaxDays int
+	// TrustUnlocksPerEpisode is how many trust unlocks one block episode allows (0: DefaultTrustUnlocksPerEpisode).
+	TrustUnlocksPerEpisode int
 }
 
 // Server serves the /v1 API.
@@ -100,6 +104,10 @@ func (s *Server) routes() []route {
 		{"PATCH", "/v1/contracts/{id}", s.updateContract},
 		{"POST", "/v1/contracts/{id}/renew", s.renewContract},
 		{"GET", "/v1/renewals", s.listRenewals},
+		{"POST", "/v1/blocking-rules", s.createBlockingRule},
+		{"GET", "/v1/blocking-rules", s.listBlockingRules},
+		{"GET", "/v1/blocking-rules/{id}", s.getBlockingRule},
+		{"POST", "/v1/contracts/{id}/trust-unlock", s.trustUnlock},
 	}
 }
 

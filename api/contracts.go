@@ -31,6 +31,8 @@ type contractRequest struct {
 	IgnoreAutoRenewal    bool                `json:"ignore_auto_renewal"`
 	RenewalPriceMode     *string             `json:"renewal_price_mode"`
 	SuggestedPrice       *string             `json:"suggested_price"`
+	BlockingRuleID       *int64              `json:"blocking_rule_id"`
+	InactivityDiscount   bool                `json:"inactivity_discount"`
 }
 
 type contractResponse struct {
@@ -61,8 +63,13 @@ type contractResponse struct {
 	CancelledOn          *string             `json:"cancelled_on"`
 	CreatedAt            string              `json:"created_at"`
 	// RenewalState is none, queued or renewed; QueuedOn is when the term entered the renewal queue.
-	RenewalState string  `json:"renewal_state"`
-	QueuedOn     *string `json:"queued_on"`
+	RenewalState       string            `json:"renewal_state"`
+	QueuedOn           *string           `json:"queued_on"`
+	BlockingRuleID     *int64            `json:"blocking_rule_id"`
+	InactivityDiscount bool              `json:"inactivity_discount"`
+	Blocked            bool              `json:"blocked"`
+	TrustUnlockUntil   *string           `json:"trust_unlock_until"`
+	BlockEpisodes      []episodeResponse `json:"block_episodes"`
 }
 
 func toContract(c billing.Contract) contractResponse {
@@ -78,6 +85,8 @@ func toContract(c billing.Contract) contractResponse {
 		PaidThrough: optDate(c.PaidThrough), CancelledOn: optDate(c.CancelledOn),
 		CreatedAt:    c.CreatedAt.UTC().Format(time.RFC3339),
 		RenewalState: c.RenewalState, QueuedOn: optDate(c.QueuedOn),
+		BlockingRuleID:     c.BlockingRuleID,
+		InactivityDiscount: c.InactivityDiscount, Blocked: c.Status == billing.StatusBlocked, BlockEpisodes: []episodeResponse{},
 	}
 	if out.RenewalState == "" {
 		out.RenewalState = postgres.RenewalNone
@@ -92,12 +101,19 @@ func (req contractRequest) contract() (billing.Contract, error) {
 		BillingMethod: billing.BillPerInstallment, PaymentMethod: "boleto", CardInstallments: 1,
 		AdhesionInstallments: req.AdhesionInstallments, GenerateNow: req.GenerateNow, AutoRenew: true,
 		IgnoreAutoRenewal: req.IgnoreAutoRenewal, RenewalPriceMode: billing.RenewAtPlanPrice,
+		InactivityDiscount: req.InactivityDiscount,
 	}
 	if req.CustomerID < 1 {
 		return c, billing.Fieldf("customer_id", "required: the id of an existing customer")
 	}
 	if req.PlanID < 1 {
 		return c, billing.Fieldf("plan_id", "required: the id of an existing plan")
+	}
+	if req.BlockingRuleID != nil {
+		if *req.BlockingRuleID < 1 {
+			return c, billing.Fieldf("blocking_rule_id", "want the id of an existing blocking rule, or omit it for the default rule")
+		}
+		c.BlockingRuleID = req.BlockingRuleID
 	}
 	var err error
 	if c.Price, err = optMoneyField("price", req.Price, decimal.Zero); err != nil {
@@ -164,7 +180,7 @@ func (s *Server) createContract(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, toContract(out))
+	s.writeContracts(w, r, http.StatusCreated, out)
 }
 
 func (s *Server) listContracts(w http.ResponseWriter, r *http.Request) {
@@ -190,9 +206,10 @@ func (s *Server) listContracts(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	out := make([]contractResponse, len(cs))
-	for i, c := range cs {
-		out[i] = toContract(c)
+	out, err := s.contractResponses(r, cs...)
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	writeJSON(w, http.StatusOK, newList(out, pg, func(c contractResponse) int64 { return c.ID }))
 }
@@ -208,7 +225,7 @@ func (s *Server) getContract(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toContract(c))
+	s.writeContracts(w, r, http.StatusOK, c)
 }
 
 type dateRequest struct {
@@ -236,7 +253,7 @@ func (s *Server) activateContract(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toContract(c))
+	s.writeContracts(w, r, http.StatusOK, c)
 }
 
 func (s *Server) cancelContract(w http.ResponseWriter, r *http.Request) {
@@ -264,7 +281,7 @@ func (s *Server) cancelContract(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toContract(c))
+	s.writeContracts(w, r, http.StatusOK, c)
 }
 
 type installmentResponse struct {
@@ -385,7 +402,10 @@ func (s *Server) recordPayment(w http.ResponseWriter, r *http.Request) {
 			billing.FormatDate(s.today()), s.cfg.Location))
 		return
 	}
-	inst, err := s.store.RecordPayment(r.Context(), id, amount, paidAt, func(pgx.Tx, postgres.Installment) error { return nil })
+	requested := s.cfg.Now()
+	inst, err := s.store.RecordPayment(r.Context(), id, amount, paidAt, func(tx pgx.Tx, inst postgres.Installment) error {
+		return s.enqueueUnblock(r.Context(), tx, inst, requested)
+	})
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -26,6 +26,8 @@ func TestCreateContractFixedDay31(t *testing.T) {
 		"generate_now": false, "auto_renew": true, "ignore_auto_renewal": false, "renewal_price_mode": "plan_price",
 		"suggested_price": nil, "term_number": 1.0, "term_end": nil, "paid_through": nil, "cancelled_on": nil,
 		"renewal_state": "none", "queued_on": nil,
+		"blocking_rule_id": nil, "inactivity_discount": false, "blocked": false, "trust_unlock_until": nil,
+		"block_episodes": []any{},
 	}
 	if got := without(created.body, "id", "created_at"); !reflect.DeepEqual(got, want) {
 		t.Errorf("created\n%v\nwant\n%v", got, want)

@@ -60,7 +60,10 @@ func setup(b *testing.B) *harness {
 	fmt.Printf("seeded %d contracts in %s\n", n, time.Since(start).Round(time.Millisecond))
 	loc, _ := time.LoadLocation("America/Sao_Paulo")
 	runner := &jobs.Runner{
-		Pool: pool, Sweeps: map[string]jobs.Sweep{jobs.GenerateInstallments: postgres.GenerateSweep{}},
+		Pool: pool, Sweeps: map[string]jobs.Sweep{
+			jobs.GenerateInstallments: postgres.GenerateSweep{},
+			jobs.BlockDelinquent:      postgres.BlockSweep{},
+		},
 		Location: loc, Now: time.Now, Logger: slog.New(slog.DiscardHandler), BatchSize: 2000, BatchTimeout: 10 * time.Minute,
 	}
 	return &harness{b: b, pool: pool, runner: runner, n: n}

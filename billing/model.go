@@ -117,6 +117,11 @@ type Contract struct {
 	// was created by a renewal); QueuedOn is when the term entered the queue.
 	RenewalState string
 	QueuedOn     time.Time
+	// BlockingRuleID is the contract's blocking rule; nil: the default rule.
+	BlockingRuleID *int64
+	// InactivityDiscount discounts the days the contract stayed blocked from its next
+	// installment (monthly plans only).
+	InactivityDiscount bool
 }
 
 // Prepare validates a new contract against its plan and fills what follows from it: the
@@ -142,6 +147,9 @@ func (c *Contract) Prepare(plan Plan) (generationDue time.Time, err error) {
 	}
 	if c.Discount.Add(c.OnTimeDiscount).GreaterThan(c.Price) {
 		return time.Time{}, Fieldf("discount", "discount plus on_time_discount exceed the price %s", FormatMoney(c.Price))
+	}
+	if c.InactivityDiscount && plan.Period != Monthly {
+		return time.Time{}, Fieldf("inactivity_discount", "only for a monthly plan; plan %d is %s", plan.ID, plan.Period)
 	}
 	if c.AdhesionInstallments < 0 || c.AdhesionInstallments > 24 {
 		return time.Time{}, Fieldf("adhesion_installments", "must be between 0 and 24, got %d", c.AdhesionInstallments)

@@ -19,6 +19,8 @@ import (
 const (
 	GenerateInstallments = "generate-installments"
 	RenewContracts       = "renew-contracts"
+	// BlockDelinquent warns and blocks delinquent contracts and re-blocks expired trust unlocks.
+	BlockDelinquent = "block-delinquent"
 )
 
 // Triggers say why a run happened.
@@ -49,6 +51,11 @@ var Catalogue = []Spec{
 		Name:            RenewContracts,
 		Description:     "queues the contracts whose open installments fell to the queue threshold and renews those at the renewal threshold",
 		DefaultSchedule: "0 3 * * *",
+	},
+	{
+		Name:            BlockDelinquent,
+		Description:     "warns, then blocks, the contracts their blocking rules select as of the date, and blocks again those whose trust unlock ended unpaid",
+		DefaultSchedule: "15 * * * *",
 	},
 }
 

@@ -44,6 +44,9 @@ func (r *Runner) NewDaemonClient(opts DaemonOptions) (*river.Client[pgx.Tx], err
 	if err := river.AddWorkerSafely(workers, &batchWorker{r: r}); err != nil {
 		return nil, fmt.Errorf("register batch worker: %w", err)
 	}
+	if err := river.AddWorkerSafely(workers, &unblockWorker{r: r}); err != nil {
+		return nil, fmt.Errorf("register unblock worker: %w", err)
+	}
 
 	var periodic []*river.PeriodicJob
 	for _, s := range opts.Schedules {

@@ -15,6 +15,7 @@ import (
 type Metrics struct {
 	runs     *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	unblock  prometheus.Histogram
 }
 
 // NewMetrics registers the job metrics on reg. The last-success and queue gauges are read
@@ -39,7 +40,8 @@ func NewMetrics(reg prometheus.Registerer, pool *pgxpool.Pool, logger *slog.Logg
 		}
 		m.duration.WithLabelValues(name)
 	}
-	reg.MustRegister(m.runs, m.duration, &dbCollector{pool: pool, logger: logger})
+	m.unblock = newUnblockHistogram()
+	reg.MustRegister(m.runs, m.duration, m.unblock, &dbCollector{pool: pool, logger: logger})
 	return m
 }
 

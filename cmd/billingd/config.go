@@ -29,6 +29,9 @@ type Config struct {
 	Schedules       []jobs.Schedule
 	// Renewal holds the global renewal thresholds; a plan may override them.
 	Renewal renewal.Thresholds
+	// TrustUnlockMaxDays and TrustUnlocksPerEpisode bound trust unlocks.
+	TrustUnlockMaxDays     int
+	TrustUnlocksPerEpisode int
 }
 
 // Setting documents one environment variable; the README's table is kept in step with this
@@ -57,6 +60,8 @@ func Settings() []Setting {
 		{Name: "BILLINGD_RENEWAL_QUEUE_THRESHOLD", Default: "3", Doc: "open installments of a term at or below which renew-contracts puts the contract in the renewal queue (a plan may override)"},
 		{Name: "BILLINGD_RENEWAL_THRESHOLD", Default: "2", Doc: "open installments of a term at or below which renew-contracts renews the contract (at most the queue threshold; a plan may override)"},
 		{Name: "BILLINGD_RESCUE_AFTER", Default: "15m", Doc: "how long a job may stay running before it is taken for lost (its process died) and retried; must exceed BILLINGD_BATCH_TIMEOUT"},
+		{Name: "BILLINGD_TRUST_UNLOCK_MAX_DAYS", Default: "7", Doc: "longest trust unlock, in days, an operator may grant a blocked contract"},
+		{Name: "BILLINGD_TRUST_UNLOCKS_PER_EPISODE", Default: "1", Doc: "trust unlocks one block episode allows"},
 	}
 	for _, spec := range jobs.Catalogue {
 		prefix := jobEnvPrefix(spec.Name)
@@ -194,6 +199,8 @@ func loadConfig(lookup func(string) (string, bool)) (*Config, error) {
 	if c.RescueAfter <= c.BatchTimeout && e.err == nil {
 		e.fail("BILLINGD_RESCUE_AFTER", "must exceed BILLINGD_BATCH_TIMEOUT (%s), got %s", c.BatchTimeout, c.RescueAfter)
 	}
+	c.TrustUnlockMaxDays = e.integer("BILLINGD_TRUST_UNLOCK_MAX_DAYS", "7", 1, 90)
+	c.TrustUnlocksPerEpisode = e.integer("BILLINGD_TRUST_UNLOCKS_PER_EPISODE", "1", 1, 100)
 	for _, spec := range jobs.Catalogue {
 		prefix := jobEnvPrefix(spec.Name)
 		expr := e.get(prefix+"_SCHEDULE", spec.DefaultSchedule, false)

@@ -212,8 +212,8 @@ func TestTwoDaemonsRunEachScheduledSlotOnce(t *testing.T) {
 		return count(t, pool, "SELECT count(*) FROM job_runs WHERE trigger = 'schedule' AND state = 'succeeded'") >= 2
 	})
 	var dupSlots int
-	if err := pool.QueryRow(ctx, `SELECT count(*) FROM (SELECT args->>'slot' FROM river.river_job
-		WHERE kind = 'sweep' GROUP BY 1 HAVING count(*) > 1) d`).Scan(&dupSlots); err != nil {
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM (SELECT args->>'job', args->>'slot' FROM river.river_job
+		WHERE kind = 'sweep' GROUP BY 1, 2 HAVING count(*) > 1) d`).Scan(&dupSlots); err != nil {
 		t.Fatal(err)
 	}
 	if dupSlots != 0 {
@@ -252,8 +252,8 @@ func TestSIGTERMDuringRunExitsZeroAndNextDaemonFinishesIt(t *testing.T) {
 	if _, err := dbtest.SeedContracts(ctx, pool, contracts, time.Date(2026, 5, 4, 0, 0, 0, 0, time.UTC)); err != nil {
 		t.Fatal(err)
 	}
-	env := baseEnv(url, "BILLINGD_GENERATE_INSTALLMENTS_ENABLED=false", "BILLINGD_BATCH_SIZE=10",
-		"BILLINGD_SWEEP_WORKERS=1", "BILLINGD_SHUTDOWN_TIMEOUT=3s", "BILLINGD_RENEW_CONTRACTS_ENABLED=false")
+	env := baseEnv(url, "BILLINGD_GENERATE_INSTALLMENTS_ENABLED=false",
+		"BILLINGD_BATCH_SIZE=10", "BILLINGD_SWEEP_WORKERS=1", "BILLINGD_SHUTDOWN_TIMEOUT=3s")
 	d := startDaemon(t, env)
 	code, stdout, _ := cli(t, env, "run", "generate-installments", "--as-of", "2026-05-04")
 	if code != 0 {

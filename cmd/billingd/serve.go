@@ -64,6 +64,7 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 	metrics := jobs.NewMetrics(reg, pool, logger)
 	postgres.RegisterInvariants(reg, pool, cfg.Location, time.Now, logger)
 	postgres.RegisterRenewalMetrics(reg, pool, logger)
+	postgres.RegisterDelinquencyMetrics(reg, pool, logger)
 	runner := &jobs.Runner{
 		Pool:         pool,
 		Sweeps:       sweeps(cfg),
@@ -91,7 +92,7 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	mux.Handle("/v1/", api.New(api.Config{
 		Pool: pool, River: client, Token: cfg.APIToken, Location: cfg.Location, Now: time.Now, Logger: logger,
-		CatchUpDays: cfg.CatchUpDays,
+		CatchUpDays: cfg.CatchUpDays, TrustUnlockMaxDays: cfg.TrustUnlockMaxDays, TrustUnlocksPerEpisode: cfg.TrustUnlocksPerEpisode,
 	}))
 	ui, err := riverui.NewHandler(&riverui.HandlerOpts{
 		Endpoints: riverui.NewEndpoints(client, nil), Logger: logger, Prefix: "/riverui",
@@ -147,6 +148,7 @@ func sweeps(cfg *Config) map[string]jobs.Sweep {
 	return map[string]jobs.Sweep{
 		jobs.GenerateInstallments: postgres.GenerateSweep{},
 		jobs.RenewContracts:       postgres.RenewSweep{Thresholds: cfg.Renewal},
+		jobs.BlockDelinquent:      postgres.BlockSweep{},
 	}
 }
 

@@ -1,0 +1,200 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/billingd/billingd/billing"
+	"github.com/billingd/billingd/delinquency"
+	"github.com/billingd/billingd/jobs"
+	"github.com/billingd/billingd/postgres"
+)
+
+// Defaults of the trust-unlock bounds when the Config leaves them zero.
+const (
+	DefaultTrustUnlockMaxDays     = 7
+	DefaultTrustUnlocksPerEpisode = 1
+)
+
+type blockingRuleRequest struct {
+	Name                   string `json:"name"`
+	BlockAfterDays         int    `json:"block_after_days"`
+	MinOverdueInstallments *int   `json:"min_overdue_installments"`
+	WarningDays            int    `json:"warning_days"`
+	Default                bool   `json:"default"`
+}
+
+type blockingRuleResponse struct {
+	ID                     int64  `json:"id"`
+	Name                   string `json:"name"`
+	BlockAfterDays         int    `json:"block_after_days"`
+	MinOverdueInstallments int    `json:"min_overdue_installments"`
+	WarningDays            int    `json:"warning_days"`
+	Default                bool   `json:"default"`
+	CreatedAt              string `json:"created_at"`
+}
+
+func toBlockingRule(r delinquency.Rule) blockingRuleResponse {
+	return blockingRuleResponse{ID: r.ID, Name: r.Name, BlockAfterDays: r.BlockAfterDays, MinOverdueInstallments: r.MinOverdue,
+		WarningDays: r.WarningDays, Default: r.Default, CreatedAt: r.CreatedAt.UTC().Format(time.RFC3339)}
+}
+
+func (s *Server) createBlockingRule(w http.ResponseWriter, r *http.Request) {
+	var req blockingRuleRequest
+	if err := decode(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rule := delinquency.Rule{Name: req.Name, BlockAfterDays: req.BlockAfterDays, MinOverdue: 1, WarningDays: req.WarningDays, Default: req.Default}
+	if req.MinOverdueInstallments != nil {
+		rule.MinOverdue = *req.MinOverdueInstallments
+	}
+	out, err := s.store.CreateBlockingRule(r.Context(), rule)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, toBlockingRule(out))
+}
+
+func (s *Server) listBlockingRules(w http.ResponseWriter, r *http.Request) {
+	pg, err := page(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rules, err := s.store.BlockingRules(r.Context(), pg)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]blockingRuleResponse, len(rules))
+	for i, rule := range rules {
+		out[i] = toBlockingRule(rule)
+	}
+	writeJSON(w, http.StatusOK, newList(out, pg, func(b blockingRuleResponse) int64 { return b.ID }))
+}
+
+func (s *Server) getBlockingRule(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rule, err := s.store.BlockingRule(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toBlockingRule(rule))
+}
+
+type trustUnlockRequest struct {
+	Days int `json:"days"`
+}
+
+func (s *Server) trustUnlock(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var req trustUnlockRequest
+	if err := decode(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	limits := postgres.TrustLimits{MaxDays: s.cfg.TrustUnlockMaxDays, PerEpisode: s.cfg.TrustUnlocksPerEpisode}
+	if limits.MaxDays == 0 {
+		limits.MaxDays = DefaultTrustUnlockMaxDays
+	}
+	if limits.PerEpisode == 0 {
+		limits.PerEpisode = DefaultTrustUnlocksPerEpisode
+	}
+	c, err := s.store.TrustUnlock(r.Context(), id, s.today(), req.Days, limits)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeContracts(w, r, http.StatusOK, c)
+}
+
+type episodeResponse struct {
+	ID               int64   `json:"id"`
+	InstallmentID    int64   `json:"installment_id"`
+	StartedOn        string  `json:"started_on"`
+	EndedOn          *string `json:"ended_on"`
+	Reason           string  `json:"reason"`
+	EndReason        *string `json:"end_reason"`
+	Blocked          bool    `json:"blocked"`
+	TrustUnlockUntil *string `json:"trust_unlock_until"`
+	TrustUnlocks     int     `json:"trust_unlocks"`
+	Reblocks         int     `json:"reblocks"`
+	BlockedDays      int     `json:"blocked_days"`
+}
+
+// contractResponses renders contracts with their block episodes.
+func (s *Server) contractResponses(r *http.Request, cs ...billing.Contract) ([]contractResponse, error) {
+	ids := make([]int64, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+	}
+	episodes, err := s.store.BlockEpisodes(r.Context(), ids, s.today())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]contractResponse, len(cs))
+	for i, c := range cs {
+		out[i] = toContract(c)
+		for _, e := range episodes[c.ID] {
+			er := episodeResponse{ID: e.ID, InstallmentID: e.InstallmentID, StartedOn: billing.FormatDate(e.StartedOn),
+				EndedOn: optDate(e.EndedOn), Reason: e.Reason, Blocked: e.Blocked, TrustUnlockUntil: optDate(e.TrustUnlockUntil),
+				TrustUnlocks: e.TrustUnlocks, Reblocks: e.Reblocks, BlockedDays: e.BlockedDays}
+			if e.EndReason != "" {
+				er.EndReason = &e.EndReason
+			}
+			if e.EndedOn.IsZero() && !e.Blocked {
+				out[i].TrustUnlockUntil = er.TrustUnlockUntil
+			}
+			out[i].BlockEpisodes = append(out[i].BlockEpisodes, er)
+		}
+	}
+	return out, nil
+}
+
+// writeContracts answers one contract with its block episodes.
+func (s *Server) writeContracts(w http.ResponseWriter, r *http.Request, status int, c billing.Contract) {
+	out, err := s.contractResponses(r, c)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, status, out[0])
+}
+
+// enqueueUnblock enqueues, in the payment's transaction, the job that unblocks the paid
+// installment's contract, when the contract has an open block episode.
+func (s *Server) enqueueUnblock(ctx context.Context, tx pgx.Tx, inst postgres.Installment, requested time.Time) error {
+	var open bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM block_episodes WHERE contract_id = $1 AND ended_on IS NULL)`,
+		inst.ContractID).Scan(&open); err != nil {
+		return fmt.Errorf("look up block episode: %w", err)
+	}
+	if !open {
+		return nil
+	}
+	if s.cfg.River == nil {
+		return errors.New("enqueue unblock: no job queue client configured")
+	}
+	_, err := s.cfg.River.InsertTx(ctx, tx, jobs.UnblockArgs{ContractID: inst.ContractID, InstallmentID: inst.ID,
+		PaidAt: billing.FormatDate(inst.PaidAt), RequestedAt: requested}, nil)
+	if err != nil {
+		return fmt.Errorf("enqueue unblock of contract %d: %w", inst.ContractID, err)
+	}
+	return nil
+}

@@ -1,0 +1,79 @@
+package delinquency
+
+import (
+	"time"
+)
+
+// Action is what the block-delinquent sweep does to one contract.
+type Action string
+
+// The sweep's actions.
+const (
+	// None leaves the contract as it is.
+	None Action = ""
+	// Warn records the warning before the block.
+	Warn Action = "warn"
+	// BlockNow blocks an active contract and opens a block episode.
+	BlockNow Action = "block"
+	// Reblock blocks again a contract whose trust unlock has ended while it is still delinquent.
+	Reblock Action = "reblock"
+	// Unblock closes the episode of a contract its rule no longer blocks.
+	Unblock Action = "unblock"
+)
+
+// Episode is what the sweep needs to know about a contract's open block episode.
+type Episode struct {
+	ID        int64
+	StartedOn time.Time
+	// Blocked is false while a trust unlock lifts the block.
+	Blocked bool
+	// TrustUntil is the last day of the latest trust unlock; zero when none was granted.
+	TrustUntil time.Time
+}
+
+// State is one contract as the sweep sees it.
+type State struct {
+	Rule    Rule
+	Prepaid bool
+	// Episode is the contract's open block episode, nil when it has none.
+	Episode *Episode
+	// Open are the contract's open installments (those due on or after asOf may be left out).
+	Open []Installment
+}
+
+// Decision is what to do with one contract as of a date, and why.
+type Decision struct {
+	Action Action
+	Block  Block
+}
+
+// Decide returns what the sweep does, as of asOf, to an active contract (or a blocked one,
+// which has an open episode):
+//   - without an open episode: block it when its rule holds, else warn it when the warning
+//     date has come (the warning is recorded once, so deciding Warn again changes nothing);
+//   - blocked: unblock it when its rule no longer holds (a missed payment job's safety net),
+//     unless the episode started after asOf (a rerun for an earlier date changes nothing);
+//   - trust-unlocked: after the unlock's last day, block it again when its rule still holds,
+//     close the episode when it does not.
+func Decide(s State, asOf time.Time) Decision {
+	b, ok := BlockOf(s.Rule, s.Prepaid, s.Open)
+	holds := ok && !b.On.After(asOf)
+	e := s.Episode
+	switch {
+	case e == nil && holds:
+		return Decision{Action: BlockNow, Block: b}
+	case e == nil && ok && !b.WarnOn.IsZero() && !b.WarnOn.After(asOf):
+		return Decision{Action: Warn, Block: b}
+	case e == nil:
+		return Decision{}
+	case e.StartedOn.After(asOf):
+		return Decision{}
+	case e.Blocked && !holds:
+		return Decision{Action: Unblock}
+	case !e.Blocked && asOf.After(e.TrustUntil) && holds:
+		return Decision{Action: Reblock, Block: b}
+	case !e.Blocked && asOf.After(e.TrustUntil):
+		return Decision{Action: Unblock}
+	}
+	return Decision{}
+}

@@ -1,0 +1,241 @@
+package delinquency_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/billingd/billingd/billing"
+	"github.com/billingd/billingd/delinquency"
+)
+
+func d(s string) time.Time {
+	t, err := billing.ParseDate(s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func fmtDate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return billing.FormatDate(t)
+}
+
+var rule = delinquency.Rule{Name: "r", BlockAfterDays: 10, MinOverdue: 1, WarningDays: 3}
+
+func TestRuleValidateNamesTheField(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		rule  delinquency.Rule
+		field string
+	}{
+		{"ok", rule, ""},
+		{"no name", delinquency.Rule{BlockAfterDays: 10, MinOverdue: 1}, "name"},
+		{"zero days", delinquency.Rule{Name: "x", MinOverdue: 1}, "block_after_days"},
+		{"366 days", delinquency.Rule{Name: "x", BlockAfterDays: 366, MinOverdue: 1}, "block_after_days"},
+		{"zero installments", delinquency.Rule{Name: "x", BlockAfterDays: 5}, "min_overdue_installments"},
+		{"warning as long as the wait", delinquency.Rule{Name: "x", BlockAfterDays: 5, MinOverdue: 1, WarningDays: 5}, "warning_days"},
+		{"negative warning", delinquency.Rule{Name: "x", BlockAfterDays: 5, MinOverdue: 1, WarningDays: -1}, "warning_days"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := tt.rule.Validate()
+			var fe *billing.FieldError
+			switch {
+			case tt.field == "" && err != nil:
+				t.Fatalf("unexpected error %v", err)
+			case tt.field != "" && (!errors.As(err, &fe) || fe.Field != tt.field):
+				t.Fatalf("error %v, want a field error on %s", err, tt.field)
+			}
+		})
+	}
+}
+
+func TestBlockOf(t *testing.T) {
+	t.Parallel()
+	rec := func(id int64, seq int, due, start string) delinquency.Installment {
+		return delinquency.Installment{ID: id, Kind: billing.Recurring, Sequence: seq, Due: d(due), ServiceStart: d(start)}
+	}
+	tests := []struct {
+		name     string
+		rule     delinquency.Rule
+		prepaid  bool
+		open     []delinquency.Installment
+		on, warn string
+		trigger  int64
+		none     bool
+	}{
+		{"ten days after the due date, warned three before", rule, false,
+			[]delinquency.Installment{rec(2, 2, "2026-04-10", "2026-04-01"), rec(1, 1, "2026-03-10", "2026-03-01")},
+			"2026-03-20", "2026-03-17", 1, false},
+		{"nothing open", rule, false, nil, "", "", 0, true},
+		{"two overdue needed: the second one's date", delinquency.Rule{Name: "k", BlockAfterDays: 5, MinOverdue: 2, WarningDays: 2}, false,
+			[]delinquency.Installment{rec(1, 1, "2026-03-10", "2026-03-01"), rec(2, 2, "2026-04-10", "2026-04-01")},
+			"2026-04-15", "2026-04-13", 2, false},
+		{"two overdue needed, one open", delinquency.Rule{Name: "k", BlockAfterDays: 5, MinOverdue: 2}, false,
+			[]delinquency.Installment{rec(1, 1, "2026-03-10", "2026-03-01")}, "", "", 0, true},
+		{"no warning", delinquency.Rule{Name: "n", BlockAfterDays: 1, MinOverdue: 1}, false,
+			[]delinquency.Installment{rec(1, 1, "2026-03-10", "2026-03-01")}, "2026-03-11", "", 1, false},
+		// Seed 004: activated 2026-06-01 and paid, due day 15; the July installment pays
+		// August; unpaid, the contract is blocked the day after paid_through 2026-07-31.
+		{"prepaid: the day after paid_through", rule, true,
+			[]delinquency.Installment{rec(2, 2, "2026-07-15", "2026-08-01"), rec(3, 3, "2026-08-15", "2026-09-01")},
+			"2026-08-01", "2026-07-29", 2, false},
+		{"prepaid: due on the 31st, warned the day after", rule, true,
+			[]delinquency.Installment{rec(2, 2, "2026-07-31", "2026-08-01")}, "2026-08-01", "", 2, false},
+		{"prepaid: first installment unpaid follows the days", rule, true,
+			[]delinquency.Installment{rec(1, 1, "2026-06-01", "2026-06-01")}, "2026-06-11", "2026-06-08", 1, false},
+		{"prepaid: an older adhesion installment blocks first", rule, true,
+			[]delinquency.Installment{rec(2, 2, "2026-07-15", "2026-08-01"),
+				{ID: 9, Kind: billing.Adhesion, Sequence: 1, Due: d("2026-07-01")}},
+			"2026-07-11", "2026-07-08", 9, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b, ok := delinquency.BlockOf(tt.rule, tt.prepaid, tt.open)
+			if ok == tt.none {
+				t.Fatalf("ok %v, want %v", ok, !tt.none)
+			}
+			if got := fmtDate(b.On); got != tt.on {
+				t.Errorf("block on %s, want %s", got, tt.on)
+			}
+			if got := fmtDate(b.WarnOn); got != tt.warn {
+				t.Errorf("warn on %s, want %s", got, tt.warn)
+			}
+			if b.Trigger.ID != tt.trigger {
+				t.Errorf("trigger %d, want %d", b.Trigger.ID, tt.trigger)
+			}
+		})
+	}
+}
+
+// TestPrepaidBlockIsTheDayAfterPaidThrough checks the prepaid block date against
+// billing.PaidThrough on the seed 004 schedule.
+func TestPrepaidBlockIsTheDayAfterPaidThrough(t *testing.T) {
+	t.Parallel()
+	spec := billing.RecurringSpec{Rule: billing.DueDateRule{Kind: billing.PrepaidFixedDay, Day: 15},
+		Period: billing.Monthly, Start: d("2026-06-01"), PerTerm: 12, Price: decimal.RequireFromString("50")}
+	sched := billing.RecurringTerm(spec, 1, nil)
+	for paid := 1; paid < 6; paid++ {
+		var states []billing.PaidState
+		var open []delinquency.Installment
+		for i, it := range sched {
+			states = append(states, billing.PaidState{Sequence: it.Sequence, ServiceEnd: it.ServiceEnd, Paid: i < paid})
+			if i >= paid {
+				open = append(open, delinquency.Installment{ID: int64(i + 1), Kind: it.Kind, Sequence: it.Sequence,
+					Due: it.EffectiveDue, ServiceStart: it.ServiceStart})
+			}
+		}
+		through, _ := billing.PaidThrough(states)
+		b, ok := delinquency.BlockOf(rule, true, open)
+		if !ok || !b.On.Equal(through.AddDate(0, 0, 1)) {
+			t.Errorf("%d paid: block on %s, want the day after paid_through %s", paid, fmtDate(b.On), fmtDate(through))
+		}
+	}
+}
+
+func TestDecide(t *testing.T) {
+	t.Parallel()
+	open := []delinquency.Installment{{ID: 1, Kind: billing.Recurring, Sequence: 1, Due: d("2026-03-10")}}
+	blocked := &delinquency.Episode{ID: 7, StartedOn: d("2026-03-20"), Blocked: true}
+	trusted := &delinquency.Episode{ID: 7, StartedOn: d("2026-03-20"), TrustUntil: d("2026-03-24")}
+	tests := []struct {
+		name    string
+		episode *delinquency.Episode
+		open    []delinquency.Installment
+		asOf    string
+		want    delinquency.Action
+	}{
+		{"before the warning", nil, open, "2026-03-16", delinquency.None},
+		{"warning day", nil, open, "2026-03-17", delinquency.Warn},
+		{"day before the block", nil, open, "2026-03-19", delinquency.Warn},
+		{"block day", nil, open, "2026-03-20", delinquency.BlockNow},
+		{"blocked stays blocked", blocked, open, "2026-03-21", delinquency.None},
+		{"blocked, paid: unblocked", blocked, nil, "2026-03-21", delinquency.Unblock},
+		{"blocked, rerun for an earlier date", blocked, nil, "2026-03-19", delinquency.None},
+		{"trust last day", trusted, open, "2026-03-24", delinquency.None},
+		{"trust over, unpaid", trusted, open, "2026-03-25", delinquency.Reblock},
+		{"trust over, paid", trusted, nil, "2026-03-25", delinquency.Unblock},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := delinquency.Decide(delinquency.State{Rule: rule, Episode: tt.episode, Open: tt.open}, d(tt.asOf))
+			if got.Action != tt.want {
+				t.Fatalf("action %q, want %q", got.Action, tt.want)
+			}
+		})
+	}
+}
+
+func TestInactivityDiscount(t *testing.T) {
+	t.Parallel()
+	seg := func(from, to string) delinquency.Segment { return delinquency.Segment{From: d(from), To: d(to)} }
+	tests := []struct {
+		name  string
+		price string
+		segs  []delinquency.Segment
+		days  int
+		want  string
+	}{
+		{"ten days of March", "93.00", []delinquency.Segment{seg("2026-03-20", "2026-03-30")}, 10, "30.00"},
+		{"30-day month", "99.90", []delinquency.Segment{seg("2026-04-01", "2026-04-08")}, 7, "23.31"},
+		{"across February and March", "99.90", []delinquency.Segment{seg("2026-02-20", "2026-03-02")}, 10, "35.33"},
+		{"leap February", "29.00", []delinquency.Segment{seg("2028-02-01", "2028-02-02")}, 1, "1.00"},
+		{"under half a cent rounds down", "0.15", []delinquency.Segment{seg("2026-03-01", "2026-03-02")}, 1, "0.00"},
+		{"exactly half a cent rounds up", "0.01", []delinquency.Segment{seg("2026-04-01", "2026-04-16")}, 15, "0.01"},
+		{"a trust unlock in between is not counted", "93.00",
+			[]delinquency.Segment{seg("2026-03-20", "2026-03-22"), seg("2026-03-25", "2026-03-28")}, 5, "15.00"},
+		{"same day", "93.00", []delinquency.Segment{seg("2026-03-20", "2026-03-20")}, 0, "0.00"},
+		{"free contract", "0", []delinquency.Segment{seg("2026-03-20", "2026-03-25")}, 5, "0.00"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := delinquency.BlockedDays(tt.segs); got != tt.days {
+				t.Errorf("%d blocked days, want %d", got, tt.days)
+			}
+			got := delinquency.InactivityDiscount(decimal.RequireFromString(tt.price), tt.segs)
+			if billing.FormatMoney(got) != tt.want {
+				t.Errorf("discount %s, want %s", billing.FormatMoney(got), tt.want)
+			}
+		})
+	}
+}
+
+func TestCapDiscountNeverBelowZero(t *testing.T) {
+	t.Parallel()
+	m := decimal.RequireFromString
+	tests := []struct{ d, amount, discount, onTime, want string }{
+		{"30.00", "93.00", "0", "0", "30.00"},
+		{"30.00", "93.00", "60.00", "5.00", "28.00"},
+		{"30.00", "93.00", "93.00", "5.00", "0.00"},
+	}
+	for _, tt := range tests {
+		got := delinquency.CapDiscount(m(tt.d), m(tt.amount), m(tt.discount), m(tt.onTime))
+		if billing.FormatMoney(got) != tt.want {
+			t.Errorf("cap %v: %s, want %s", tt, billing.FormatMoney(got), tt.want)
+		}
+	}
+}
+
+func TestTrustUntil(t *testing.T) {
+	t.Parallel()
+	if got, err := delinquency.TrustUntil(d("2026-03-22"), 3, 7); err != nil || fmtDate(got) != "2026-03-24" {
+		t.Fatalf("3 days from 2026-03-22: %s %v, want 2026-03-24", fmtDate(got), err)
+	}
+	for _, days := range []int{0, 8, -1} {
+		var fe *billing.FieldError
+		if _, err := delinquency.TrustUntil(d("2026-03-22"), days, 7); !errors.As(err, &fe) || fe.Field != "days" {
+			t.Errorf("%d days: %v, want a field error on days", days, err)
+		}
+	}
+}
