@@ -18,6 +18,7 @@ import (
 // Names of the scheduled jobs, as operators and metrics know them.
 const (
 	GenerateInstallments = "generate-installments"
+	ResetBenefitQuotas   = "reset-benefit-quotas"
 )
 
 // Triggers say why a run happened.
@@ -43,6 +44,11 @@ var Catalogue = []Spec{
 		Name:            GenerateInstallments,
 		Description:     "creates the adhesion and recurring installments every contract should have as of the date",
 		DefaultSchedule: "0 2 * * *",
+	},
+	{
+		Name:            ResetBenefitQuotas,
+		Description:     "opens the new period's benefit balance of every grant whose renewal period ended as of the date",
+		DefaultSchedule: "5 0 * * *",
 	},
 }
 

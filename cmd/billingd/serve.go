@@ -145,6 +145,7 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 func sweeps() map[string]jobs.Sweep {
 	return map[string]jobs.Sweep{
 		jobs.GenerateInstallments: postgres.GenerateSweep{},
+		jobs.ResetBenefitQuotas:   postgres.ResetBenefitQuotasSweep{},
 	}
 }
 
