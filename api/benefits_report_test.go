@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -165,5 +166,62 @@ func TestBenefitUsageReport(t *testing.T) {
 		fmt.Sprintf("%d,Exame,%d,Ana Souza,1,150.00,150.00\n", exam, cx)
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/csv; charset=utf-8" || string(raw) != wantCSV {
 		t.Errorf("CSV: status %d, %s\n%s\nwant\n%s", resp.StatusCode, resp.Header.Get("Content-Type"), raw, wantCSV)
+	}
+}
+
+// TestBenefitBadInput sends invalid benefit requests: each gets its exact status, names the
+// field, and writes nothing.
+func TestBenefitBadInput(t *testing.T) {
+	t.Parallel()
+	fx := setup(t)
+	plan := fx.plan("99.90", "")
+	bath := fx.benefit("Banho", "30.00", true)
+	fx.grant(plan, bath, 2, 0)
+	contract := fx.paidContract(plan, "2026-07-01", "2026-07-10", 1)
+	uses := fmt.Sprintf("/v1/contracts/%d/benefit-usages", contract)
+	planBenefits := fmt.Sprintf("/v1/plans/%d/benefits", plan)
+	tests := []badCase{
+		{"benefit without name", "POST", "/v1/benefits", `{"unit_cost": "1.00"}`, 422, "name"},
+		{"benefit without cost", "POST", "/v1/benefits", `{"name": "Banho"}`, 422, "unit_cost"},
+		{"benefit negative cost", "POST", "/v1/benefits", `{"name": "Banho", "unit_cost": "-1.00"}`, 422, "unit_cost"},
+		{"benefit cost as number", "POST", "/v1/benefits", `{"name": "Banho", "unit_cost": 1.5}`, 400, "unit_cost"},
+		{"update unknown benefit", "PUT", "/v1/benefits/999", `{"name": "Banho", "unit_cost": "1.00"}`, 404, "id"},
+		{"plan benefit unknown benefit", "POST", planBenefits, `{"benefit_id": 999, "quantity": 1, "renewal_period": "monthly"}`, 422, "benefit_id"},
+		{"plan benefit unknown plan", "POST", "/v1/plans/999/benefits", fmt.Sprintf(`{"benefit_id": %d, "quantity": 1, "renewal_period": "monthly"}`, bath), 404, "id"},
+		{"plan benefit without quantity", "POST", planBenefits, fmt.Sprintf(`{"benefit_id": %d, "renewal_period": "monthly"}`, bath), 422, "quantity"},
+		{"plan benefit weekly", "POST", planBenefits, fmt.Sprintf(`{"benefit_id": %d, "quantity": 1, "renewal_period": "weekly"}`, bath), 422, "renewal_period"},
+		{"plan benefit negative grace", "POST", planBenefits, fmt.Sprintf(`{"benefit_id": %d, "quantity": 1, "renewal_period": "monthly", "grace_days": -1}`, bath), 422, "grace_days"},
+		{"override unknown field", "PUT", fmt.Sprintf("/v1/contracts/%d/benefits/%d", contract, bath), `{"quota": 1}`, 400, "quota"},
+		{"override bad benefit id", "PUT", fmt.Sprintf("/v1/contracts/%d/benefits/x", contract), `{}`, 400, "benefit_id"},
+		{"override negative quantity", "PUT", fmt.Sprintf("/v1/contracts/%d/benefits/%d", contract, bath), `{"quantity": -1}`, 422, "quantity"},
+		{"use without date", "POST", uses, fmt.Sprintf(`{"benefit_id": %d}`, bath), 422, "used_at"},
+		{"use in the future", "POST", uses, fmt.Sprintf(`{"benefit_id": %d, "used_at": "2026-07-21"}`, bath), 422, "used_at"},
+		{"use of 0", "POST", uses, fmt.Sprintf(`{"benefit_id": %d, "used_at": "2026-07-20", "quantity": 0}`, bath), 422, "quantity"},
+		{"use of unknown benefit", "POST", uses, `{"benefit_id": 999, "used_at": "2026-07-20"}`, 422, "benefit_id"},
+		{"use by unknown contract", "POST", "/v1/contracts/999/benefit-usages", fmt.Sprintf(`{"benefit_id": %d, "used_at": "2026-07-20"}`, bath), 404, "id"},
+		{"reverse unknown use", "DELETE", uses + "/999", nil, 404, "id"},
+		{"reverse bad id", "DELETE", uses + "/x", nil, 400, "usage_id"},
+		{"report bad date", "GET", "/v1/reports/benefit-usage?from=2026-02-30", nil, 400, "from"},
+		{"report reversed range", "GET", "/v1/reports/benefit-usage?from=2026-07-02&to=2026-07-01", nil, 400, "to"},
+		{"report bad grouping", "GET", "/v1/reports/benefit-usage?group_by=plan", nil, 400, "group_by"},
+	}
+	start := fx.benefitRows()
+	t.Run("cases", func(t *testing.T) {
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				t.Parallel()
+				b := fx.with(t)
+				r := b.send(tc.method, tc.path, tc.body)
+				if r.status != tc.status {
+					t.Fatalf("%s %s: status %d, want %d; body %s", tc.method, tc.path, r.status, tc.status, r.raw)
+				}
+				if e := r.err(t); e.Field != tc.field || (tc.status != 404 && !strings.Contains(e.Message, tc.field)) {
+					t.Errorf("error %+v, want field %q named in the message", e, tc.field)
+				}
+			})
+		}
+	})
+	if end := fx.benefitRows(); end != start {
+		t.Errorf("the bad requests wrote:\nbefore %s\nafter  %s", start, end)
 	}
 }
