@@ -22,6 +22,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/shopspring/decimal"
 
+	"github.com/billingd/billingd/benefits"
 	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/jobs"
 	"github.com/billingd/billingd/postgres"
@@ -108,6 +109,16 @@ func (s *Server) routes() []route {
 		{"GET", "/v1/blocking-rules", s.listBlockingRules},
 		{"GET", "/v1/blocking-rules/{id}", s.getBlockingRule},
 		{"POST", "/v1/contracts/{id}/trust-unlock", s.trustUnlock},
+		{"POST", "/v1/benefits", s.createBenefit},
+		{"GET", "/v1/benefits", s.listBenefits},
+		{"GET", "/v1/benefits/{id}", s.getBenefit},
+		{"PUT", "/v1/benefits/{id}", s.updateBenefit},
+		{"POST", "/v1/plans/{id}/benefits", s.setPlanBenefit},
+		{"GET", "/v1/plans/{id}/benefits", s.listPlanBenefits},
+		{"PUT", "/v1/contracts/{id}/benefits/{benefit_id}", s.setContractBenefit},
+		{"POST", "/v1/contracts/{id}/benefit-usages", s.recordUse},
+		{"DELETE", "/v1/contracts/{id}/benefit-usages/{usage_id}", s.reverseUse},
+		{"GET", "/v1/reports/benefit-usage", s.usageReport},
 	}
 }
 
@@ -137,6 +148,9 @@ type apiError struct {
 	Field     string `json:"field,omitempty"`
 	Message   string `json:"message"`
 	RequestID string `json:"request_id,omitempty"`
+	// GraceEndsOn and NextResetOn come with a refused benefit use (in_grace, quota_exhausted).
+	GraceEndsOn string `json:"grace_ends_on,omitempty"`
+	NextResetOn string `json:"next_reset_on,omitempty"`
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -153,7 +167,18 @@ func writeError(w http.ResponseWriter, status int, code, field, msg string) {
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var fe *billing.FieldError
 	var be *badRequest
+	var refusal *benefits.Refusal
 	switch {
+	case errors.As(err, &refusal):
+		status, field := refusalStatus(refusal.Reason)
+		body := apiError{Error: string(refusal.Reason), Field: field, Message: refusal.Message, RequestID: w.Header().Get("X-Request-Id")}
+		if !refusal.GraceEndsOn.IsZero() {
+			body.GraceEndsOn = billing.FormatDate(refusal.GraceEndsOn)
+		}
+		if !refusal.NextResetOn.IsZero() {
+			body.NextResetOn = billing.FormatDate(refusal.NextResetOn)
+		}
+		writeJSON(w, status, body)
 	case errors.As(err, &be):
 		writeError(w, be.status, be.code, be.field, be.msg)
 	case errors.As(err, &fe):

@@ -13,7 +13,18 @@ import (
 // concrete fills a route's path parameters.
 func concrete(route string) (method, path string) {
 	method, path, _ = strings.Cut(route, " ")
+	if p, ok := authPaths[route]; ok {
+		return method, p
+	}
 	return method, strings.NewReplacer("{id}", "1", "{date}", "2026-11-30").Replace(path)
+}
+
+// authPaths gives the concrete path of the routes whose fixture row is not id 1: a benefit
+// use needs an active contract (contract 2, its installment 1 paid on 2026-07-20).
+var authPaths = map[string]string{
+	"POST /v1/contracts/{id}/benefit-usages":              "/v1/contracts/2/benefit-usages",
+	"DELETE /v1/contracts/{id}/benefit-usages/{usage_id}": "/v1/contracts/2/benefit-usages/1",
+	"PUT /v1/contracts/{id}/benefits/{benefit_id}":        "/v1/contracts/2/benefits/1",
 }
 
 // authRoutes gives each route a request body and the status it answers with the right
@@ -50,6 +61,17 @@ var authRoutes = map[string]struct {
 	"PATCH /v1/contracts/{id}":             {`{"renewal_price_mode": "suggested", "suggested_price": "95.00"}`, 200},
 	"POST /v1/contracts/{id}/renew":        {`{"date": "2026-07-20"}`, 409}, // contract 1 is cancelled by then
 	"GET /v1/renewals":                     {"", 200},
+	// Benefits (authPaths): benefit 1 granted on plan 1, used by contract 2.
+	"POST /v1/benefits":                                   {`{"name": "Banho", "unit_cost": "30.00"}`, 201},
+	"GET /v1/benefits":                                    {"", 200},
+	"GET /v1/benefits/{id}":                               {"", 200},
+	"PUT /v1/benefits/{id}":                               {`{"name": "Banho e tosa", "unit_cost": "35.00"}`, 200},
+	"POST /v1/plans/{id}/benefits":                        {`{"benefit_id": 1, "quantity": 4, "renewal_period": "monthly"}`, 201},
+	"GET /v1/plans/{id}/benefits":                         {"", 200},
+	"PUT /v1/contracts/{id}/benefits/{benefit_id}":        {`{"grace_days": 0}`, 200},
+	"POST /v1/contracts/{id}/benefit-usages":              {`{"benefit_id": 1, "used_at": "2026-07-20"}`, 201},
+	"DELETE /v1/contracts/{id}/benefit-usages/{usage_id}": {"", 200},
+	"GET /v1/reports/benefit-usage":                       {"", 200},
 }
 
 // authFixture makes the rows the requests of authRoutes find: plan 1, customer 1, contract 1

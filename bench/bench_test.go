@@ -63,6 +63,7 @@ func setup(b *testing.B) *harness {
 		Pool: pool, Sweeps: map[string]jobs.Sweep{
 			jobs.GenerateInstallments: postgres.GenerateSweep{},
 			jobs.BlockDelinquent:      postgres.BlockSweep{},
+			jobs.ResetBenefitQuotas:   postgres.ResetBenefitQuotasSweep{},
 		},
 		Location: loc, Now: time.Now, Logger: slog.New(slog.DiscardHandler), BatchSize: 2000, BatchTimeout: 10 * time.Minute,
 	}
@@ -204,4 +205,42 @@ func BenchmarkRenewContracts(b *testing.B) {
 		b.Fatalf("sweep counts %v, nothing-due counts %v", counts, idleCounts)
 	}
 	report(b, "renew-contracts", h.n, floor, sweep, idle, counts)
+}
+
+// BenchmarkResetBenefitQuotas times reset-benefit-quotas opening the next monthly balance of
+// one benefit for every contract against the floor, then a sweep with nothing due.
+func BenchmarkResetBenefitQuotas(b *testing.B) {
+	h := setup(b)
+	ctx := context.Background()
+	var plan int64
+	if err := h.pool.QueryRow(ctx, "SELECT id FROM plans ORDER BY id LIMIT 1").Scan(&plan); err != nil {
+		b.Fatal(err)
+	}
+	start, asOf := time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC), time.Date(2026, 4, 5, 0, 0, 0, 0, time.UTC)
+	if _, err := dbtest.SeedBenefitGrants(ctx, h.pool, plan, start); err != nil {
+		b.Fatal(err)
+	}
+	h.timeSQL("VACUUM ANALYZE benefit_balances")
+	// The floor: the same new balances and cleared markers in one statement.
+	floor, rows := h.timeSQL(`WITH due AS (
+			UPDATE benefit_balances SET next_reset_on = NULL WHERE next_reset_on <= $1
+			RETURNING contract_id, benefit_id, anchor, period_end, granted)
+		INSERT INTO benefit_balances (contract_id, benefit_id, anchor, period_start, period_end, granted, next_reset_on)
+		SELECT contract_id, benefit_id, anchor, period_end + 1, (period_end + 1 + interval '1 month')::date - 1, granted,
+			(period_end + 1 + interval '1 month')::date
+		FROM due`, asOf)
+	if rows != int64(h.n) {
+		b.Fatalf("floor opened %d balances, want %d", rows, h.n)
+	}
+	h.timeSQL("DELETE FROM benefit_balances WHERE period_start = $1", asOf)
+	h.timeSQL("UPDATE benefit_balances SET next_reset_on = $1", asOf)
+	h.timeSQL("VACUUM ANALYZE benefit_balances")
+	b.ResetTimer()
+	sweep, counts := h.sweep(jobs.ResetBenefitQuotas, asOf)
+	idle, idleCounts := h.sweep(jobs.ResetBenefitQuotas, asOf)
+	b.StopTimer()
+	if counts["balances_opened"] != int64(h.n) || len(idleCounts) != 0 {
+		b.Fatalf("sweep counts %v, nothing-due counts %v", counts, idleCounts)
+	}
+	report(b, "reset-benefit-quotas", h.n, floor, sweep, idle, counts)
 }

@@ -20,7 +20,8 @@ const (
 	GenerateInstallments = "generate-installments"
 	RenewContracts       = "renew-contracts"
 	// BlockDelinquent warns and blocks delinquent contracts and re-blocks expired trust unlocks.
-	BlockDelinquent = "block-delinquent"
+	BlockDelinquent    = "block-delinquent"
+	ResetBenefitQuotas = "reset-benefit-quotas"
 )
 
 // Triggers say why a run happened.
@@ -56,6 +57,11 @@ var Catalogue = []Spec{
 		Name:            BlockDelinquent,
 		Description:     "warns, then blocks, the contracts their blocking rules select as of the date, and blocks again those whose trust unlock ended unpaid",
 		DefaultSchedule: "15 * * * *",
+	},
+	{
+		Name:            ResetBenefitQuotas,
+		Description:     "opens the new period's benefit balance of every grant whose renewal period ended as of the date",
+		DefaultSchedule: "5 0 * * *",
 	},
 }
 

@@ -260,7 +260,7 @@ func TestSIGTERMDuringRunExitsZeroAndNextDaemonFinishesIt(t *testing.T) {
 		t.Fatalf("enqueue: %d %s", code, stdout)
 	}
 	waitFor(t, 60*time.Second, "the run to be under way", func() bool {
-		return count(t, pool, "SELECT coalesce(max(batches_done), 0) FROM job_runs") >= 3
+		return count(t, pool, "SELECT coalesce(max(batches_done), 0) FROM job_runs WHERE job = 'generate-installments'") >= 3
 	})
 	code, took := d.stop(syscall.SIGTERM, 15*time.Second)
 	if code != 0 {
@@ -269,19 +269,19 @@ func TestSIGTERMDuringRunExitsZeroAndNextDaemonFinishesIt(t *testing.T) {
 	if took > 3*time.Second+5*time.Second {
 		t.Fatalf("shutdown took %s, beyond the 3s timeout plus margin", took)
 	}
-	done := count(t, pool, "SELECT batches_done FROM job_runs")
+	done := count(t, pool, "SELECT batches_done FROM job_runs WHERE job = 'generate-installments'")
 	if done >= contracts/10 {
 		t.Fatalf("the run finished before SIGTERM (%d batches); make it longer", done)
 	}
 	// The next daemon picks up the interrupted batches.
 	d2 := startDaemon(t, env)
 	waitFor(t, 90*time.Second, "the run to succeed", func() bool {
-		return count(t, pool, "SELECT count(*) FROM job_runs WHERE state = 'succeeded'") == 1
+		return count(t, pool, "SELECT count(*) FROM job_runs WHERE job = 'generate-installments' AND state = 'succeeded'") == 1
 	})
 	if n := count(t, pool, "SELECT count(*) FROM installments"); n != contracts*12 {
 		t.Fatalf("%d installments, want %d", n, contracts*12)
 	}
-	if n := count(t, pool, "SELECT (counts->>'installments_created')::int FROM job_runs"); n != contracts*12 {
+	if n := count(t, pool, "SELECT (counts->>'installments_created')::int FROM job_runs WHERE job = 'generate-installments'"); n != contracts*12 {
 		t.Fatalf("run counted %d installments created, want %d", n, contracts*12)
 	}
 	if n := count(t, pool, "SELECT count(*) FROM contracts WHERE generation_due_on IS NOT NULL"); n != 0 {

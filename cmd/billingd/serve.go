@@ -149,6 +149,7 @@ func sweeps(cfg *Config) map[string]jobs.Sweep {
 		jobs.GenerateInstallments: postgres.GenerateSweep{},
 		jobs.RenewContracts:       postgres.RenewSweep{Thresholds: cfg.Renewal},
 		jobs.BlockDelinquent:      postgres.BlockSweep{},
+		jobs.ResetBenefitQuotas:   postgres.ResetBenefitQuotasSweep{},
 	}
 }
 

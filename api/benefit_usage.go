@@ -1,0 +1,234 @@
+package api
+
+import (
+	"encoding/csv"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/billingd/billingd/benefits"
+	"github.com/billingd/billingd/billing"
+	"github.com/billingd/billingd/postgres"
+)
+
+type usageRequest struct {
+	BenefitID int64  `json:"benefit_id"`
+	UsedAt    string `json:"used_at"`
+	Quantity  *int   `json:"quantity"`
+}
+
+type usageResponse struct {
+	ID                 int64   `json:"id"`
+	ContractID         int64   `json:"contract_id"`
+	BenefitID          int64   `json:"benefit_id"`
+	UsedAt             string  `json:"used_at"`
+	Quantity           int     `json:"quantity"`
+	UnitCost           string  `json:"unit_cost"`
+	TotalCost          string  `json:"total_cost"`
+	ReversedAt         *string `json:"reversed_at"`
+	BalanceID          int64   `json:"balance_id"`
+	PeriodStart        string  `json:"period_start"`
+	PeriodEnd          *string `json:"period_end"`
+	Cycle              *int    `json:"cycle"`
+	Granted            int     `json:"granted"`
+	Used               int     `json:"used"`
+	Remaining          int     `json:"remaining"`
+	NextInstallmentID  *int64  `json:"next_installment_id"`
+	NextInstallmentDue *string `json:"next_installment_due"`
+}
+
+func toUsage(u postgres.Usage) usageResponse {
+	out := usageResponse{
+		ID: u.ID, ContractID: u.ContractID, BenefitID: u.BenefitID, UsedAt: billing.FormatDate(u.UsedAt),
+		Quantity: u.Quantity, UnitCost: money(u.UnitCost), TotalCost: money(u.UnitCost.Mul(decimal.NewFromInt(int64(u.Quantity)))),
+		BalanceID: u.Balance.ID, PeriodStart: billing.FormatDate(u.Balance.PeriodStart), PeriodEnd: optDate(u.Balance.PeriodEnd),
+		Granted: u.Balance.Granted, Used: u.Balance.Used, Remaining: u.Balance.Granted - u.Balance.Used,
+	}
+	if u.ReversedAt != nil {
+		at := u.ReversedAt.UTC().Format(time.RFC3339)
+		out.ReversedAt = &at
+	}
+	if u.Balance.Cycle > 0 {
+		out.Cycle = &u.Balance.Cycle
+	}
+	if u.NextInstallment != nil {
+		out.NextInstallmentID = &u.NextInstallment.ID
+		out.NextInstallmentDue = optDate(u.NextInstallment.DueDate)
+	}
+	return out
+}
+
+func (s *Server) recordUse(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var req usageRequest
+	if err := decode(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if req.BenefitID < 1 {
+		s.fail(w, r, billing.Fieldf("benefit_id", "required: the id of a benefit"))
+		return
+	}
+	usedAt, err := parseDateField("used_at", req.UsedAt)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if today := s.today(); usedAt.After(today) {
+		s.fail(w, r, billing.Fieldf("used_at", "%s is in the future (today is %s)", billing.FormatDate(usedAt), billing.FormatDate(today)))
+		return
+	}
+	quantity := 1
+	if req.Quantity != nil {
+		quantity = *req.Quantity
+	}
+	if quantity < 1 || quantity > benefits.MaxQuantity {
+		s.fail(w, r, billing.Fieldf("quantity", "must be between 1 and %d, got %d", benefits.MaxQuantity, quantity))
+		return
+	}
+	u, err := s.store.RecordUse(r.Context(), id, req.BenefitID, usedAt, quantity)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, toUsage(u))
+}
+
+func (s *Server) reverseUse(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := r.PathValue("usage_id")
+	usageID, perr := strconv.ParseInt(v, 10, 64)
+	if perr != nil || usageID < 1 {
+		s.fail(w, r, invalid("usage_id", "want a positive whole number, got %q", v))
+		return
+	}
+	u, err := s.store.ReverseUse(r.Context(), id, usageID, s.cfg.Now())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toUsage(u))
+}
+
+// refusalStatus is the HTTP status of a refused use: 422 when the benefit named in the
+// body is at fault, 409 when the contract's state or balance forbids the use.
+func refusalStatus(r benefits.Reason) (int, string) {
+	switch r {
+	case benefits.NotGranted, benefits.BenefitInactive:
+		return http.StatusUnprocessableEntity, "benefit_id"
+	default:
+		return http.StatusConflict, ""
+	}
+}
+
+type usageReportLine struct {
+	BenefitID    int64   `json:"benefit_id"`
+	BenefitName  string  `json:"benefit_name"`
+	CustomerID   *int64  `json:"customer_id"`
+	CustomerName *string `json:"customer_name"`
+	Uses         int64   `json:"uses"`
+	UnitCost     string  `json:"unit_cost"`
+	TotalCost    string  `json:"total_cost"`
+}
+
+type usageReportResponse struct {
+	From      *string           `json:"from"`
+	To        *string           `json:"to"`
+	Items     []usageReportLine `json:"items"`
+	TotalUses int64             `json:"total_uses"`
+	TotalCost string            `json:"total_cost"`
+}
+
+func (s *Server) usageReport(w http.ResponseWriter, r *http.Request) {
+	var f postgres.UsageReportFilter
+	var err error
+	if f.From, err = queryDate(r, "from"); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if f.To, err = queryDate(r, "to"); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && f.To.Before(f.From) {
+		s.fail(w, r, invalid("to", "%s is before from %s", billing.FormatDate(f.To), billing.FormatDate(f.From)))
+		return
+	}
+	if f.CustomerID, err = queryInt(r, "customer_id"); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if f.BenefitID, err = queryInt(r, "benefit_id"); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	switch g := r.URL.Query().Get("group_by"); g {
+	case "", "benefit":
+	case "customer":
+		f.ByCustomer = true
+	default:
+		s.fail(w, r, invalid("group_by", "want benefit or customer, got %q", g))
+		return
+	}
+	lines, err := s.store.UsageReport(r.Context(), f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := usageReportResponse{From: optDate(f.From), To: optDate(f.To), Items: make([]usageReportLine, len(lines))}
+	total := decimal.Zero
+	for i, l := range lines {
+		out.Items[i] = usageReportLine{BenefitID: l.BenefitID, BenefitName: l.BenefitName, Uses: l.Uses,
+			UnitCost: money(l.UnitCost), TotalCost: money(l.TotalCost)}
+		if f.ByCustomer {
+			out.Items[i].CustomerID, out.Items[i].CustomerName = &l.CustomerID, &l.CustomerName
+		}
+		out.TotalUses += l.Uses
+		total = total.Add(l.TotalCost)
+	}
+	out.TotalCost = money(total)
+	if strings.Contains(r.Header.Get("Accept"), "text/csv") {
+		writeUsageCSV(w, out)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// writeUsageCSV writes the report as RFC 4180 CSV (comma-separated, decimal point), one
+// line per report line with a header; customer columns are empty unless grouped by customer.
+func writeUsageCSV(w http.ResponseWriter, rep usageReportResponse) {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="benefit-usage.csv"`)
+	w.WriteHeader(http.StatusOK)
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"benefit_id", "benefit_name", "customer_id", "customer_name", "uses", "unit_cost", "total_cost"})
+	for _, l := range rep.Items {
+		var customer, name string
+		if l.CustomerID != nil {
+			customer, name = strconv.FormatInt(*l.CustomerID, 10), *l.CustomerName
+		}
+		_ = cw.Write([]string{strconv.FormatInt(l.BenefitID, 10), cell(l.BenefitName), customer, cell(name),
+			strconv.FormatInt(l.Uses, 10), l.UnitCost, l.TotalCost})
+	}
+	cw.Flush()
+}
+
+// cell keeps a spreadsheet from reading a name as a formula (CSV injection): a value
+// starting with =, +, -, @, tab or carriage return gets a leading apostrophe.
+func cell(v string) string {
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		return "'" + v
+	}
+	return v
+}

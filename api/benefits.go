@@ -1,0 +1,251 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/billingd/billingd/benefits"
+	"github.com/billingd/billingd/billing"
+	"github.com/billingd/billingd/postgres"
+)
+
+type benefitRequest struct {
+	Name        string `json:"name"`
+	UnitCost    string `json:"unit_cost"`
+	Active      *bool  `json:"active"`
+	Description string `json:"description"`
+}
+
+type benefitResponse struct {
+	ID          int64  `json:"id"`
+	Name        string `json:"name"`
+	UnitCost    string `json:"unit_cost"`
+	Active      bool   `json:"active"`
+	Description string `json:"description"`
+	CreatedAt   string `json:"created_at"`
+}
+
+func toBenefit(b benefits.Benefit) benefitResponse {
+	return benefitResponse{ID: b.ID, Name: b.Name, UnitCost: money(b.UnitCost), Active: b.Active,
+		Description: b.Description, CreatedAt: b.CreatedAt.UTC().Format(time.RFC3339)}
+}
+
+// readBenefit decodes and validates a benefit request (active defaults to true).
+func readBenefit(w http.ResponseWriter, r *http.Request) (benefits.Benefit, error) {
+	var req benefitRequest
+	if err := decode(w, r, &req); err != nil {
+		return benefits.Benefit{}, err
+	}
+	b := benefits.Benefit{Name: strings.TrimSpace(req.Name), Active: true, Description: strings.TrimSpace(req.Description)}
+	if req.Active != nil {
+		b.Active = *req.Active
+	}
+	if len(b.Name) > 200 {
+		return benefits.Benefit{}, billing.Fieldf("name", "at most 200 characters")
+	}
+	if len(b.Description) > 2000 {
+		return benefits.Benefit{}, billing.Fieldf("description", "at most 2000 characters")
+	}
+	var err error
+	if b.UnitCost, err = parseMoneyField("unit_cost", req.UnitCost); err != nil {
+		return benefits.Benefit{}, err
+	}
+	return b, b.Validate()
+}
+
+func (s *Server) createBenefit(w http.ResponseWriter, r *http.Request) {
+	b, err := readBenefit(w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out, err := s.store.CreateBenefit(r.Context(), b)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, toBenefit(out))
+}
+
+func (s *Server) updateBenefit(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	b, err := readBenefit(w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	b.ID = id
+	out, err := s.store.UpdateBenefit(r.Context(), b)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toBenefit(out))
+}
+
+func (s *Server) listBenefits(w http.ResponseWriter, r *http.Request) {
+	pg, err := page(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	bs, err := s.store.Benefits(r.Context(), pg)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]benefitResponse, len(bs))
+	for i, b := range bs {
+		out[i] = toBenefit(b)
+	}
+	writeJSON(w, http.StatusOK, newList(out, pg, func(b benefitResponse) int64 { return b.ID }))
+}
+
+func (s *Server) getBenefit(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	b, err := s.store.Benefit(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toBenefit(b))
+}
+
+type planBenefitRequest struct {
+	BenefitID     int64   `json:"benefit_id"`
+	Quantity      *int    `json:"quantity"`
+	RenewalPeriod *string `json:"renewal_period"`
+	GraceDays     *int    `json:"grace_days"`
+}
+
+type planBenefitResponse struct {
+	PlanID        int64   `json:"plan_id"`
+	BenefitID     int64   `json:"benefit_id"`
+	BenefitName   string  `json:"benefit_name"`
+	Quantity      int     `json:"quantity"`
+	RenewalPeriod *string `json:"renewal_period"`
+	GraceDays     int     `json:"grace_days"`
+}
+
+func toPlanBenefit(p postgres.PlanBenefit) planBenefitResponse {
+	return planBenefitResponse{PlanID: p.PlanID, BenefitID: p.BenefitID, BenefitName: p.BenefitName,
+		Quantity: p.Quantity, RenewalPeriod: optPeriod(p.Period), GraceDays: p.GraceDays}
+}
+
+func optPeriod(p billing.Period) *string {
+	if p == "" {
+		return nil
+	}
+	s := string(p)
+	return &s
+}
+
+func (s *Server) setPlanBenefit(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var req planBenefitRequest
+	if err := decode(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if req.BenefitID < 1 {
+		s.fail(w, r, billing.Fieldf("benefit_id", "required: the id of a benefit"))
+		return
+	}
+	out, err := s.store.SetPlanBenefit(r.Context(), id, req.BenefitID, func(p billing.Plan) (benefits.Terms, error) {
+		return benefits.NewPlanTerms(p, req.Quantity, req.RenewalPeriod, req.GraceDays)
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, toPlanBenefit(out))
+}
+
+func (s *Server) listPlanBenefits(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	pg, err := page(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ps, err := s.store.PlanBenefits(r.Context(), id, pg)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]planBenefitResponse, len(ps))
+	for i, p := range ps {
+		out[i] = toPlanBenefit(p)
+	}
+	writeJSON(w, http.StatusOK, newList(out, pg, func(p planBenefitResponse) int64 { return p.BenefitID }))
+}
+
+type contractBenefitRequest struct {
+	Quantity      *int    `json:"quantity"`
+	RenewalPeriod *string `json:"renewal_period"`
+	GraceDays     *int    `json:"grace_days"`
+}
+
+type contractBenefitResponse struct {
+	ContractID            int64   `json:"contract_id"`
+	BenefitID             int64   `json:"benefit_id"`
+	Granted               bool    `json:"granted"`
+	Quantity              int     `json:"quantity"`
+	RenewalPeriod         *string `json:"renewal_period"`
+	GraceDays             int     `json:"grace_days"`
+	OverrideQuantity      *int    `json:"override_quantity"`
+	OverrideRenewalPeriod *string `json:"override_renewal_period"`
+	OverrideGraceDays     *int    `json:"override_grace_days"`
+}
+
+func (s *Server) setContractBenefit(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := r.PathValue("benefit_id")
+	benefitID, perr := strconv.ParseInt(v, 10, 64)
+	if perr != nil || benefitID < 1 {
+		s.fail(w, r, invalid("benefit_id", "want a positive whole number, got %q", v))
+		return
+	}
+	var req contractBenefitRequest
+	if err := decode(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	o := benefits.Override{Quantity: req.Quantity, GraceDays: req.GraceDays}
+	if req.RenewalPeriod != nil {
+		p := billing.Period(*req.RenewalPeriod)
+		o.Period = &p
+	}
+	out, err := s.store.SetContractBenefit(r.Context(), id, benefitID, o)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, contractBenefitResponse{
+		ContractID: out.ContractID, BenefitID: out.BenefitID, Granted: out.Granted, Quantity: out.Terms.Quantity,
+		RenewalPeriod: optPeriod(out.Terms.Period), GraceDays: out.Terms.GraceDays, OverrideQuantity: req.Quantity,
+		OverrideRenewalPeriod: req.RenewalPeriod, OverrideGraceDays: req.GraceDays,
+	})
+}

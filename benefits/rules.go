@@ -1,0 +1,128 @@
+package benefits
+
+import (
+	"time"
+
+	"github.com/billingd/billingd/billing"
+)
+
+// AvailableFrom returns the first day a grant with graceDays of carência may be used when
+// the contract's first charge was settled on settled: settled + graceDays. With 0 grace
+// days the benefit may be used on the settlement day itself; with 30, paid on 10 Jan, from
+// 9 Feb (the grace period is the 30 days 10 Jan … 8 Feb).
+func AvailableFrom(settled time.Time, graceDays int) time.Time {
+	return settled.AddDate(0, 0, graceDays)
+}
+
+// PeriodAt returns the renewal period of length p that contains d, for periods anchored at
+// anchor: period k runs from anchor plus k·p months (on anchor's day, clamped to shorter
+// months) to the day before period k+1. Anchored on 31 Jan, monthly: 31 Jan–27 Feb,
+// 28 Feb–30 Mar, 31 Mar–29 Apr. p must be a known period.
+func PeriodAt(anchor time.Time, p billing.Period, d time.Time) (start, end time.Time) {
+	m := p.Months()
+	diff := (d.Year()-anchor.Year())*12 + int(d.Month()) - int(anchor.Month())
+	k := floorDiv(diff, m)
+	bounds := func(k int) (time.Time, time.Time) {
+		return billing.AddMonthsClamped(anchor, k*m, anchor.Day()),
+			billing.AddMonthsClamped(anchor, (k+1)*m, anchor.Day()).AddDate(0, 0, -1)
+	}
+	start, end = bounds(k)
+	for d.Before(start) {
+		k--
+		start, end = bounds(k)
+	}
+	for d.After(end) {
+		k++
+		start, end = bounds(k)
+	}
+	return start, end
+}
+
+func floorDiv(a, b int) int {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+// UseState is what deciding on a use needs to know, read in the use's transaction.
+type UseState struct {
+	// Granted and Terms are the contract's resolved terms (Resolve).
+	Granted bool
+	Terms   Terms
+	// BenefitActive says whether the benefit is active in the catalogue.
+	BenefitActive bool
+	// Blocked says whether the contract is blocked.
+	Blocked bool
+	// Settled is the day the contract's first charge was settled (for a no-billing contract,
+	// its activation day); zero while nothing is settled.
+	Settled time.Time
+	// OverdueSince is the earliest effective due date of an open installment that falls
+	// before the use date; zero when none does.
+	OverdueSince time.Time
+	// UsedAt is the day of the use.
+	UsedAt time.Time
+}
+
+// Check returns the Refusal for a use, or nil when it may go on to the quota check. The
+// reasons are tried in this order: not_granted, benefit_inactive, contract_blocked,
+// delinquent, in_grace.
+func Check(s UseState) *Refusal {
+	switch {
+	case !s.Granted:
+		return refuse(NotGranted, "the contract is not granted this benefit")
+	case !s.BenefitActive:
+		return refuse(BenefitInactive, "the benefit is inactive")
+	case s.Blocked:
+		return refuse(ContractBlocked, "the contract is blocked (invalid wallet)")
+	case !s.OverdueSince.IsZero():
+		return refuse(Delinquent, "the contract has an installment overdue since %s", billing.FormatDate(s.OverdueSince))
+	case s.Settled.IsZero():
+		return refuse(InGrace, "the contract's first charge is not settled yet; the grace period of %d days counts from its settlement", s.Terms.GraceDays)
+	}
+	if from := AvailableFrom(s.Settled, s.Terms.GraceDays); s.UsedAt.Before(from) {
+		r := refuse(InGrace, "in the grace period of %d days from the settlement of the first charge on %s, until %s",
+			s.Terms.GraceDays, billing.FormatDate(s.Settled), billing.FormatDate(from.AddDate(0, 0, -1)))
+		r.GraceEndsOn = from.AddDate(0, 0, -1)
+		return r
+	}
+	return nil
+}
+
+// CheckQuota refuses a use of quantity against a balance of granted and used: with
+// quota_exhausted and the day the quota starts afresh (periodEnd + 1) for a renewal
+// period, or without a reset date for a package cycle (periodEnd zero).
+func CheckQuota(granted, used, quantity int, periodEnd time.Time) *Refusal {
+	if used+quantity <= granted {
+		return nil
+	}
+	if periodEnd.IsZero() {
+		return refuse(QuotaExhausted, "%d of the package cycle's %d uses are left, %d asked", granted-used, granted, quantity)
+	}
+	r := refuse(QuotaExhausted, "%d of the period's %d uses are left, %d asked; the quota starts afresh on %s",
+		granted-used, granted, quantity, billing.FormatDate(periodEnd.AddDate(0, 0, 1)))
+	r.NextResetOn = periodEnd.AddDate(0, 0, 1)
+	return r
+}
+
+// NextCycleDue returns the nominal due date of the installment of a package's next billing
+// cycle, opened by a use on usedOn: the first day the contract's due-date rule gives on or
+// after usedOn (the fixed day for fixed_day and prepaid_fixed_day, the activation day for
+// anniversary, clamped to shorter months) and after previousDue, the nominal due date of
+// the cycle before; so due dates follow use, never share a day and never go back.
+func NextCycleDue(rule billing.DueDateRule, activation, usedOn, previousDue time.Time) time.Time {
+	day := rule.Day
+	if rule.Kind == billing.Anniversary {
+		day = activation.Day()
+	}
+	from := usedOn
+	if !previousDue.IsZero() && !from.After(previousDue) {
+		from = previousDue.AddDate(0, 0, 1)
+	}
+	due := billing.AddMonthsClamped(from, 0, day)
+	for i := 1; due.Before(from); i++ {
+		due = billing.AddMonthsClamped(from, i, day)
+	}
+	return due
+}

@@ -1,0 +1,304 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/shopspring/decimal"
+
+	"github.com/billingd/billingd/benefits"
+	"github.com/billingd/billingd/billing"
+)
+
+// Usage is one recorded use of a benefit, with the balance it was counted against as it
+// stands after the use (or its reversal).
+type Usage struct {
+	ID         int64
+	ContractID int64
+	BenefitID  int64
+	UsedAt     time.Time
+	Quantity   int
+	UnitCost   decimal.Decimal
+	ReversedAt *time.Time
+	Balance    Balance
+	// NextInstallment is the installment of the package's next cycle that this use created;
+	// nil when it created none.
+	NextInstallment *Installment
+}
+
+// Balance is one contract's quota of a benefit for a renewal period or a package cycle.
+type Balance struct {
+	ID          int64
+	PeriodStart time.Time
+	PeriodEnd   time.Time // zero for a package cycle
+	Cycle       int       // 0 for a renewal period
+	Granted     int
+	Used        int
+}
+
+const balanceColumns = `id, period_start, period_end, coalesce(cycle, 0), granted, used`
+
+func scanBalance(row pgx.Row) (Balance, error) {
+	var b Balance
+	var end pgtype.Date
+	err := row.Scan(&b.ID, &b.PeriodStart, &end, &b.Cycle, &b.Granted, &b.Used)
+	b.PeriodEnd = optDate(end)
+	return b, err
+}
+
+// useContract is what recording a use reads about a contract and its plan.
+type useContract struct {
+	planID, customerID              int64
+	status, billingMethod, planKind string
+	activation                      pgtype.Date
+	rule                            billing.DueDateRule
+	price, discount, onTimeDiscount decimal.Decimal
+	perTerm                         int
+}
+
+// RecordUse records quantity uses of a benefit by a contract on usedAt, in one transaction
+// that locks the contract (so concurrent uses of one contract are serialised) and the
+// balance. A refused use writes nothing and returns a *benefits.Refusal. A use that
+// exhausts a package's cycle opens the next cycle and creates its installment (unless it
+// exists), due by the contract's due-date rule on or after usedAt (benefits.NextCycleDue).
+func (s *Store) RecordUse(ctx context.Context, contractID, benefitID int64, usedAt time.Time, quantity int) (Usage, error) {
+	var out Usage
+	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+		var c useContract
+		err := tx.QueryRow(ctx, `SELECT c.plan_id, c.customer_id, c.status, c.billing_method, p.kind, c.activation_date,
+				c.due_rule_kind, coalesce(c.due_day, 0), c.due_shift, c.price, c.discount, c.on_time_discount,
+				p.installments_per_term
+			FROM contracts c JOIN plans p ON p.id = c.plan_id WHERE c.id = $1 FOR NO KEY UPDATE OF c`, contractID).Scan(
+			&c.planID, &c.customerID, &c.status, &c.billingMethod, &c.planKind, &c.activation, &c.rule.Kind, &c.rule.Day,
+			&c.rule.Shift, &c.price, &c.discount, &c.onTimeDiscount, &c.perTerm)
+		if err := notFound(err, "contract", contractID); err != nil {
+			return err
+		}
+		var active bool
+		var unitCost decimal.Decimal
+		err = tx.QueryRow(ctx, "SELECT active, unit_cost FROM benefits WHERE id = $1", benefitID).Scan(&active, &unitCost)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return billing.Fieldf("benefit_id", "no benefit with id %d", benefitID)
+		}
+		if err != nil {
+			return fmt.Errorf("read benefit %d: %w", benefitID, err)
+		}
+		plan, override, err := grantOf(ctx, tx, contractID, c.planID, benefitID)
+		if err != nil {
+			return err
+		}
+		st := benefits.UseState{BenefitActive: active, Blocked: c.status == billing.StatusBlocked, UsedAt: usedAt}
+		st.Terms, st.Granted = benefits.Resolve(plan, override)
+		if st.Granted && c.status != billing.StatusActive && c.status != billing.StatusBlocked {
+			return fmt.Errorf("%w: contract %d is %s; only an active contract's customer uses benefits", ErrConflict, contractID, c.status)
+		}
+		if st.Settled, st.OverdueSince, err = settlement(ctx, tx, contractID, c, usedAt); err != nil {
+			return err
+		}
+		if r := benefits.Check(st); r != nil {
+			return r
+		}
+		var bal Balance
+		if st.Terms.PerCycle() {
+			bal, err = lockCycleBalance(ctx, tx, contractID, benefitID, st)
+		} else {
+			bal, err = lockPeriodBalance(ctx, tx, contractID, benefitID, st)
+		}
+		if err != nil {
+			return err
+		}
+		if r := benefits.CheckQuota(bal.Granted, bal.Used, quantity, bal.PeriodEnd); r != nil {
+			return r
+		}
+		if err := tx.QueryRow(ctx, `UPDATE benefit_balances SET used = used + $2 WHERE id = $1 AND used + $2 <= granted
+			RETURNING used`, bal.ID, quantity).Scan(&bal.Used); err != nil {
+			return fmt.Errorf("count use against balance %d: %w", bal.ID, err)
+		}
+		out = Usage{ContractID: contractID, BenefitID: benefitID, UsedAt: usedAt, Quantity: quantity, UnitCost: unitCost, Balance: bal}
+		if err := tx.QueryRow(ctx, `INSERT INTO benefit_usages (contract_id, benefit_id, balance_id, used_at, quantity, unit_cost)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, contractID, benefitID, bal.ID, usedAt, quantity, unitCost).Scan(&out.ID); err != nil {
+			return fmt.Errorf("record use: %w", err)
+		}
+		if st.Terms.PerCycle() && bal.Used == bal.Granted {
+			out.NextInstallment, err = openNextCycle(ctx, tx, contractID, benefitID, c, st, bal)
+		}
+		return err
+	})
+	return out, err
+}
+
+// settlement returns the day the contract's first charge was settled (the earliest paid_at
+// of its installments; the activation day for a no-billing contract) and the earliest due
+// date of an open installment before usedAt.
+func settlement(ctx context.Context, tx pgx.Tx, contractID int64, c useContract, usedAt time.Time) (settled, overdue time.Time, err error) {
+	var paid, due pgtype.Date
+	if err := tx.QueryRow(ctx, `SELECT min(paid_at) FILTER (WHERE state = 'paid'),
+			min(due_date) FILTER (WHERE state = 'open' AND due_date < $2)
+		FROM installments WHERE contract_id = $1`, contractID, usedAt).Scan(&paid, &due); err != nil {
+		return time.Time{}, time.Time{}, fmt.Errorf("read installments of contract %d: %w", contractID, err)
+	}
+	settled = optDate(paid)
+	if c.billingMethod == billing.BillNone {
+		settled = optDate(c.activation)
+	}
+	return settled, optDate(due), nil
+}
+
+// lockPeriodBalance returns, locked, the balance of the renewal period containing the use
+// date, opening it when neither the reset sweep nor an earlier use has: the period
+// anchored at the settlement day, clipped so that it never overlaps another balance.
+func lockPeriodBalance(ctx context.Context, tx pgx.Tx, contractID, benefitID int64, st benefits.UseState) (Balance, error) {
+	find := func() (Balance, error) {
+		return scanBalance(tx.QueryRow(ctx, "SELECT "+balanceColumns+` FROM benefit_balances
+			WHERE contract_id = $1 AND benefit_id = $2 AND cycle IS NULL AND period_start <= $3 AND period_end >= $3
+			FOR UPDATE`, contractID, benefitID, st.UsedAt))
+	}
+	bal, err := find()
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return bal, wrap(err, "read balance")
+	}
+	start, end := benefits.PeriodAt(st.Settled, st.Terms.Period, st.UsedAt)
+	var prevEnd, nextStart pgtype.Date
+	if err := tx.QueryRow(ctx, `SELECT max(period_end) FILTER (WHERE period_end < $3), min(period_start) FILTER (WHERE period_start > $3)
+		FROM benefit_balances WHERE contract_id = $1 AND benefit_id = $2 AND cycle IS NULL`,
+		contractID, benefitID, st.UsedAt).Scan(&prevEnd, &nextStart); err != nil {
+		return Balance{}, fmt.Errorf("read neighbouring balances: %w", err)
+	}
+	if prevEnd.Valid && !start.After(prevEnd.Time) {
+		start = prevEnd.Time.AddDate(0, 0, 1)
+	}
+	nextReset := pgtype.Date{Time: end.AddDate(0, 0, 1), Valid: true}
+	if nextStart.Valid {
+		nextReset.Valid = false // a later period is already open
+		if !end.Before(nextStart.Time) {
+			end = nextStart.Time.AddDate(0, 0, -1)
+		}
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO benefit_balances (contract_id, benefit_id, anchor, period_start, period_end, granted, next_reset_on)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (contract_id, benefit_id, period_start) WHERE cycle IS NULL DO NOTHING`,
+		contractID, benefitID, st.Settled, start, end, st.Terms.Quantity, nextReset); err != nil {
+		return Balance{}, fmt.Errorf("open balance: %w", err)
+	}
+	bal, err = find()
+	return bal, wrap(err, "read opened balance")
+}
+
+// lockCycleBalance returns, locked, the balance of a package's current (latest) cycle,
+// opening cycle 1 on the first use.
+func lockCycleBalance(ctx context.Context, tx pgx.Tx, contractID, benefitID int64, st benefits.UseState) (Balance, error) {
+	find := func() (Balance, error) {
+		return scanBalance(tx.QueryRow(ctx, "SELECT "+balanceColumns+` FROM benefit_balances
+			WHERE contract_id = $1 AND benefit_id = $2 AND cycle IS NOT NULL ORDER BY cycle DESC LIMIT 1 FOR UPDATE`,
+			contractID, benefitID))
+	}
+	bal, err := find()
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return bal, wrap(err, "read cycle balance")
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO benefit_balances (contract_id, benefit_id, anchor, period_start, cycle, granted)
+		VALUES ($1, $2, $3, $3, 1, $4) ON CONFLICT (contract_id, benefit_id, cycle) WHERE cycle IS NOT NULL DO NOTHING`,
+		contractID, benefitID, st.Settled, st.Terms.Quantity); err != nil {
+		return Balance{}, fmt.Errorf("open package cycle: %w", err)
+	}
+	bal, err = find()
+	return bal, wrap(err, "read opened cycle balance")
+}
+
+// openNextCycle opens the package cycle after bal and, for a billed contract, creates the
+// recurring installment of sequence cycle+1 that pays for it, unless it exists.
+func openNextCycle(ctx context.Context, tx pgx.Tx, contractID, benefitID int64, c useContract, st benefits.UseState, bal Balance) (*Installment, error) {
+	if _, err := tx.Exec(ctx, `INSERT INTO benefit_balances (contract_id, benefit_id, anchor, period_start, cycle, granted)
+		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (contract_id, benefit_id, cycle) WHERE cycle IS NOT NULL DO NOTHING`,
+		contractID, benefitID, st.Settled, st.UsedAt, bal.Cycle+1, st.Terms.Quantity); err != nil {
+		return nil, fmt.Errorf("open package cycle %d: %w", bal.Cycle+1, err)
+	}
+	if c.billingMethod == billing.BillNone {
+		return nil, nil
+	}
+	seq := bal.Cycle + 1
+	var prevDue pgtype.Date
+	if err := tx.QueryRow(ctx, `SELECT max(nominal_due) FROM installments WHERE contract_id = $1 AND kind = 'recurring'
+		AND sequence < $2`, contractID, seq).Scan(&prevDue); err != nil {
+		return nil, fmt.Errorf("read previous cycle's installment: %w", err)
+	}
+	cal, err := LoadCalendar(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	nominal := benefits.NextCycleDue(c.rule, optDate(c.activation), st.UsedAt, optDate(prevDue))
+	perTerm := max(c.perTerm, 1)
+	inst, err := scanInstallment(tx.QueryRow(ctx, `INSERT INTO installments (contract_id, kind, term, sequence, service_start,
+			nominal_due, due_date, amount, discount, on_time_discount)
+		VALUES ($1, 'recurring', $2, $3, $4, $5, $6, $7, $8, $9)
+		ON CONFLICT (contract_id, kind, sequence) DO NOTHING RETURNING `+installmentColumns,
+		contractID, (seq-1)/perTerm+1, seq, st.UsedAt, nominal, cal.Adjust(nominal, c.rule.EffectiveShift()),
+		c.price, c.discount, c.onTimeDiscount))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil // the term's generation already created it
+	}
+	if err != nil {
+		return nil, fmt.Errorf("create installment of package cycle %d: %w", seq, err)
+	}
+	return &inst, nil
+}
+
+// ReverseUse reverses a contract's recorded use as of at, restoring its balance. A use
+// already reversed, or counted in a package cycle that has been closed (its next cycle is
+// open and billed), is a conflict.
+func (s *Store) ReverseUse(ctx context.Context, contractID, usageID int64, at time.Time) (Usage, error) {
+	var out Usage
+	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+		var reversed pgtype.Timestamptz
+		err := tx.QueryRow(ctx, `SELECT u.id, u.contract_id, u.benefit_id, u.used_at, u.quantity, u.unit_cost, u.reversed_at, u.balance_id
+			FROM benefit_usages u WHERE u.id = $1 AND u.contract_id = $2 FOR UPDATE`, usageID, contractID).Scan(
+			&out.ID, &out.ContractID, &out.BenefitID, &out.UsedAt, &out.Quantity, &out.UnitCost, &reversed, &out.Balance.ID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("%w: contract %d has no benefit use %d", ErrNotFound, contractID, usageID)
+		}
+		if err != nil {
+			return fmt.Errorf("read benefit use %d: %w", usageID, err)
+		}
+		if reversed.Valid {
+			return fmt.Errorf("%w: benefit use %d was already reversed", ErrConflict, usageID)
+		}
+		bal, err := scanBalance(tx.QueryRow(ctx, "SELECT "+balanceColumns+" FROM benefit_balances WHERE id = $1 FOR UPDATE", out.Balance.ID))
+		if err != nil {
+			return fmt.Errorf("read balance %d: %w", out.Balance.ID, err)
+		}
+		if bal.Cycle > 0 {
+			var closed bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM benefit_balances WHERE contract_id = $1 AND benefit_id = $2
+				AND cycle > $3)`, out.ContractID, out.BenefitID, bal.Cycle).Scan(&closed); err != nil {
+				return fmt.Errorf("read package cycles: %w", err)
+			}
+			if closed {
+				return fmt.Errorf("%w: benefit use %d belongs to package cycle %d, which is closed and billed", ErrConflict, usageID, bal.Cycle)
+			}
+		}
+		if err := tx.QueryRow(ctx, "UPDATE benefit_balances SET used = used - $2 WHERE id = $1 RETURNING used",
+			bal.ID, out.Quantity).Scan(&bal.Used); err != nil {
+			return fmt.Errorf("restore balance %d: %w", bal.ID, err)
+		}
+		out.Balance = bal
+		var when time.Time
+		if err := tx.QueryRow(ctx, "UPDATE benefit_usages SET reversed_at = $2 WHERE id = $1 RETURNING reversed_at",
+			usageID, at).Scan(&when); err != nil {
+			return fmt.Errorf("reverse benefit use %d: %w", usageID, err)
+		}
+		out.ReversedAt = &when
+		return nil
+	})
+	return out, err
+}
+
+// wrap adds context to a non-nil error.
+func wrap(err error, what string) error {
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}

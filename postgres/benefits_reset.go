@@ -1,0 +1,121 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/billingd/billingd/benefits"
+	"github.com/billingd/billingd/billing"
+)
+
+// ResetBenefitQuotasSweep opens, for every benefit balance whose renewal period ended on
+// or before the as-of date, the balance of the period containing that date, with the
+// quantity the contract's terms grant then. The latest balance of each grant carries
+// next_reset_on (the day after its period), so a day with nothing due reads one empty
+// index range; a batch reads its due balances in one query, computes the new periods with
+// the benefit rules, inserts them with one INSERT … SELECT FROM unnest (keyed by contract,
+// benefit and period start, skipping a period a use already opened) and clears the
+// markers of the balances it rolled over. Grants withdrawn, package cycles and contracts
+// cancelled or finished are closed without a new period.
+type ResetBenefitQuotasSweep struct{}
+
+// Plan implements jobs.Sweep.
+func (ResetBenefitQuotasSweep) Plan(ctx context.Context, tx pgx.Tx, asOf time.Time, batchSize int) ([]int64, error) {
+	return planByIndex(ctx, tx, `SELECT DISTINCT contract_id AS id FROM benefit_balances WHERE next_reset_on <= $1`, asOf, batchSize)
+}
+
+// Batch implements jobs.Sweep.
+func (ResetBenefitQuotasSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromID, toID int64) (map[string]int64, error) {
+	rows, err := tx.Query(ctx, `SELECT b.id, b.contract_id, b.benefit_id, b.anchor, b.period_end, c.status,
+			pb.quantity, pb.renewal_period, pb.grace_days, o.contract_id IS NOT NULL, o.quantity, o.renewal_period, o.grace_days
+		FROM benefit_balances b
+		JOIN contracts c ON c.id = b.contract_id
+		LEFT JOIN plan_benefits pb ON pb.plan_id = c.plan_id AND pb.benefit_id = b.benefit_id
+		LEFT JOIN contract_benefit_overrides o ON o.contract_id = b.contract_id AND o.benefit_id = b.benefit_id
+		WHERE b.contract_id BETWEEN $1 AND $2 AND b.next_reset_on <= $3
+		ORDER BY b.id FOR UPDATE OF b`, fromID, toID, asOf)
+	if err != nil {
+		return nil, fmt.Errorf("read due balances: %w", err)
+	}
+	var (
+		done                        []int64
+		contract, benefit           []int64
+		anchor, start, end, nextDue []pgtype.Date
+		granted                     []int32
+	)
+	for rows.Next() {
+		var (
+			id, contractID, benefitID int64
+			anc, periodEnd            time.Time
+			status                    string
+			pq, pg                    *int32
+			pp                        *string
+			hasOverride               bool
+			o                         benefits.Override
+			op                        *string
+		)
+		if err := rows.Scan(&id, &contractID, &benefitID, &anc, &periodEnd, &status, &pq, &pp, &pg,
+			&hasOverride, &o.Quantity, &op, &o.GraceDays); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("scan due balance: %w", err)
+		}
+		done = append(done, id)
+		var plan *benefits.Terms
+		if pq != nil {
+			plan = &benefits.Terms{Quantity: int(*pq), GraceDays: int(*pg)}
+			if pp != nil {
+				plan.Period = billing.Period(*pp)
+			}
+		}
+		var over *benefits.Override
+		if hasOverride {
+			if op != nil {
+				p := billing.Period(*op)
+				o.Period = &p
+			}
+			over = &o
+		}
+		terms, ok := benefits.Resolve(plan, over)
+		if !ok || terms.PerCycle() || status == billing.StatusCancelled || status == billing.StatusFinished {
+			continue
+		}
+		next := periodEnd.AddDate(0, 0, 1)
+		s, e := benefits.PeriodAt(anc, terms.Period, asOf)
+		if s.Before(next) {
+			s = next
+		}
+		contract = append(contract, contractID)
+		benefit = append(benefit, benefitID)
+		anchor = append(anchor, date(anc))
+		start = append(start, date(s))
+		end = append(end, date(e))
+		nextDue = append(nextDue, date(e.AddDate(0, 0, 1)))
+		granted = append(granted, int32(terms.Quantity))
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read due balances: %w", err)
+	}
+	if len(done) == 0 {
+		return map[string]int64{"balances_due": 0, "balances_opened": 0}, nil
+	}
+	tag, err := tx.Exec(ctx, `INSERT INTO benefit_balances (contract_id, benefit_id, anchor, period_start, period_end, granted, next_reset_on)
+		SELECT n.contract_id, n.benefit_id, n.anchor, n.period_start, n.period_end, n.granted, n.next_reset_on
+		FROM unnest($1::bigint[], $2::bigint[], $3::date[], $4::date[], $5::date[], $6::int[], $7::date[])
+			AS n(contract_id, benefit_id, anchor, period_start, period_end, granted, next_reset_on)
+		WHERE NOT EXISTS (SELECT 1 FROM benefit_balances x WHERE x.contract_id = n.contract_id AND x.benefit_id = n.benefit_id
+			AND x.cycle IS NULL AND x.period_start <= n.period_end AND x.period_end >= n.period_start)
+		ON CONFLICT (contract_id, benefit_id, period_start) WHERE cycle IS NULL DO NOTHING`,
+		contract, benefit, anchor, start, end, granted, nextDue)
+	if err != nil {
+		return nil, fmt.Errorf("open balances: %w", err)
+	}
+	if _, err := tx.Exec(ctx, "UPDATE benefit_balances SET next_reset_on = NULL WHERE id = ANY($1)", done); err != nil {
+		return nil, fmt.Errorf("close rolled-over balances: %w", err)
+	}
+	return map[string]int64{"balances_due": int64(len(done)), "balances_opened": tag.RowsAffected()}, nil
+}
