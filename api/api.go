@@ -97,6 +97,12 @@ func (s *Server) routes() []route {
 		{"POST", "/v1/runs", s.createRun},
 		{"GET", "/v1/runs", s.listRuns},
 		{"GET", "/v1/runs/{id}", s.getRun},
+		{"POST", "/v1/email-templates", s.createTemplate},
+		{"GET", "/v1/email-templates", s.listTemplates},
+		{"GET", "/v1/email-templates/{id}", s.getTemplate},
+		{"PUT", "/v1/email-templates/{id}", s.updateTemplate},
+		{"GET", "/v1/notifications", s.listNotifications},
+		{"GET", "/v1/notifications/{id}", s.getNotification},
 	}
 }
 

@@ -31,6 +31,7 @@ type contractRequest struct {
 	IgnoreAutoRenewal    bool                `json:"ignore_auto_renewal"`
 	RenewalPriceMode     *string             `json:"renewal_price_mode"`
 	SuggestedPrice       *string             `json:"suggested_price"`
+	welcomeFields
 }
 
 type contractResponse struct {
@@ -151,7 +152,12 @@ func (s *Server) createContract(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	out, err := s.store.CreateContract(r.Context(), c, req.Price == nil)
+	then, err := s.welcomeThen(r.Context(), req.welcomeFields)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out, err := s.store.CreateContractThen(r.Context(), c, req.Price == nil, then)
 	if err != nil {
 		s.fail(w, r, err)
 		return

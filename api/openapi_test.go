@@ -93,6 +93,12 @@ var wire = map[string]struct {
 	"POST /v1/runs":                       {runRequest{}, "202", runResponse{}},
 	"GET /v1/runs":                        {nil, "200", list[runResponse]{}},
 	"GET /v1/runs/{id}":                   {nil, "200", runResponse{}},
+	"POST /v1/email-templates":            {templateRequest{}, "201", templateResponse{}},
+	"GET /v1/email-templates":             {nil, "200", list[templateResponse]{}},
+	"GET /v1/email-templates/{id}":        {nil, "200", templateResponse{}},
+	"PUT /v1/email-templates/{id}":        {templateRequest{}, "200", templateResponse{}},
+	"GET /v1/notifications":               {nil, "200", list[notificationResponse]{}},
+	"GET /v1/notifications/{id}":          {nil, "200", notificationResponse{}},
 }
 
 func loadOpenAPI(t *testing.T) (oasDoc, map[string]oasOperation) {

@@ -18,6 +18,8 @@ import (
 // Names of the scheduled jobs, as operators and metrics know them.
 const (
 	GenerateInstallments = "generate-installments"
+	// SendNotices records coming-due and overdue notices and enqueues the outbox's delivery.
+	SendNotices = "send-notices"
 )
 
 // Triggers say why a run happened.
@@ -43,6 +45,11 @@ var Catalogue = []Spec{
 		Name:            GenerateInstallments,
 		Description:     "creates the adhesion and recurring installments every contract should have as of the date",
 		DefaultSchedule: "0 2 * * *",
+	},
+	{
+		Name:            SendNotices,
+		Description:     "records coming-due and overdue notices of open installments and enqueues the e-mail of every undelivered notice",
+		DefaultSchedule: "0 8 * * *",
 	},
 }
 

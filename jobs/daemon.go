@@ -27,6 +27,8 @@ type DaemonOptions struct {
 	SweepWorkers int
 	// SoftStopTimeout is how long running jobs may finish after a stop before they are cancelled.
 	SoftStopTimeout time.Duration
+	// Delivery delivers the notices outbox (per-event jobs); nil: notices are not worked.
+	Delivery *Delivery
 }
 
 // NewDaemonClient returns a River client that works billingd's jobs and, while it is the
@@ -39,6 +41,11 @@ func (r *Runner) NewDaemonClient(opts DaemonOptions) (*river.Client[pgx.Tx], err
 	}
 	if err := river.AddWorkerSafely(workers, &batchWorker{r: r}); err != nil {
 		return nil, fmt.Errorf("register batch worker: %w", err)
+	}
+	if opts.Delivery != nil {
+		if err := river.AddWorkerSafely(workers, &noticeWorker{d: opts.Delivery}); err != nil {
+			return nil, fmt.Errorf("register notice worker: %w", err)
+		}
 	}
 
 	var periodic []*river.PeriodicJob

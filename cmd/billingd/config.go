@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/billingd/billingd/jobs"
+	"github.com/billingd/billingd/mail"
 )
 
 // Config is every setting of billingd, read from the environment.
@@ -25,6 +26,10 @@ type Config struct {
 	BatchSize       int
 	BatchTimeout    time.Duration
 	Schedules       []jobs.Schedule
+	// SMTP is the parsed BILLINGD_SMTP_URL; nil when e-mails are not sent.
+	SMTP                *mail.Config
+	SMTPFrom            string
+	NoticeDaysBeforeDue int
 }
 
 // Setting documents one environment variable; the README's table is kept in step with this
@@ -50,6 +55,9 @@ func Settings() []Setting {
 		{Name: "BILLINGD_SWEEP_WORKERS", Default: "2", Doc: "sweep batches one process works at once"},
 		{Name: "BILLINGD_BATCH_SIZE", Default: "2000", Doc: "contracts per sweep batch"},
 		{Name: "BILLINGD_BATCH_TIMEOUT", Default: "10m", Doc: "longest one sweep batch may run before it is cancelled and retried"},
+		{Name: "BILLINGD_SMTP_URL", Secret: true, Doc: "SMTP server of the e-mails: smtp://user:pass@host:587?starttls=required (starttls required, opportunistic or none; timeout=30s; auth=plain…) or smtps://…:465; empty: notices are rendered and kept in the outbox, not sent"},
+		{Name: "BILLINGD_SMTP_FROM", Doc: "sender of the e-mails, e.g. Cobrança <cobranca@example.com.br> (required with BILLINGD_SMTP_URL)"},
+		{Name: "BILLINGD_NOTICE_DAYS_BEFORE_DUE", Default: "3", Doc: "how many days before its due date send-notices announces an installment"},
 	}
 	for _, spec := range jobs.Catalogue {
 		prefix := jobEnvPrefix(spec.Name)
@@ -177,6 +185,18 @@ func loadConfig(lookup func(string) (string, bool)) (*Config, error) {
 	c.SweepWorkers = e.integer("BILLINGD_SWEEP_WORKERS", "2", 1, 64)
 	c.BatchSize = e.integer("BILLINGD_BATCH_SIZE", "2000", 1, 100000)
 	c.BatchTimeout = e.duration("BILLINGD_BATCH_TIMEOUT", "10m")
+	if raw := e.get("BILLINGD_SMTP_URL", "", true); raw != "" {
+		smtp, err := mail.ParseURL(raw)
+		if err != nil {
+			e.fail("BILLINGD_SMTP_URL", "%v", err)
+		}
+		c.SMTP = &smtp
+		c.SMTPFrom = e.get("BILLINGD_SMTP_FROM", "", false)
+		if _, err := mail.New(smtp, c.SMTPFrom); err != nil {
+			e.fail("BILLINGD_SMTP_FROM", "want the sender address of the e-mails, such as cobranca@example.com.br: %v", err)
+		}
+	}
+	c.NoticeDaysBeforeDue = e.integer("BILLINGD_NOTICE_DAYS_BEFORE_DUE", "3", 0, 60)
 	for _, spec := range jobs.Catalogue {
 		prefix := jobEnvPrefix(spec.Name)
 		expr := e.get(prefix+"_SCHEDULE", spec.DefaultSchedule, false)

@@ -21,6 +21,7 @@ import (
 
 	"github.com/billingd/billingd/api"
 	"github.com/billingd/billingd/jobs"
+	"github.com/billingd/billingd/mail"
 	"github.com/billingd/billingd/migrations"
 	"github.com/billingd/billingd/postgres"
 )
@@ -63,9 +64,17 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := jobs.NewMetrics(reg, pool, logger)
 	postgres.RegisterInvariants(reg, pool, cfg.Location, time.Now, logger)
+	delivery := &jobs.Delivery{Pool: pool, Logger: logger, Metrics: jobs.NewNoticeMetrics(reg)}
+	if cfg.SMTP != nil {
+		if delivery.Mailer, err = mail.New(*cfg.SMTP, cfg.SMTPFrom); err != nil {
+			return &configError{setting: "BILLINGD_SMTP_FROM", err: err}
+		}
+	} else {
+		logger.WarnContext(ctx, "no SMTP configured (BILLINGD_SMTP_URL empty): notices are rendered and kept in the outbox, not sent")
+	}
 	runner := &jobs.Runner{
 		Pool:         pool,
-		Sweeps:       sweeps(),
+		Sweeps:       sweeps(cfg),
 		Location:     cfg.Location,
 		Now:          time.Now,
 		Logger:       logger,
@@ -75,7 +84,7 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 	}
 	client, err := runner.NewDaemonClient(jobs.DaemonOptions{
 		Schedules: cfg.Schedules, CatchUpDays: cfg.CatchUpDays, SweepWorkers: cfg.SweepWorkers,
-		SoftStopTimeout: cfg.ShutdownTimeout,
+		SoftStopTimeout: cfg.ShutdownTimeout, Delivery: delivery,
 	})
 	if err != nil {
 		return err
@@ -142,9 +151,12 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 }
 
 // sweeps binds each scheduled job to its storage implementation.
-func sweeps() map[string]jobs.Sweep {
+func sweeps(cfg *Config) map[string]jobs.Sweep {
 	return map[string]jobs.Sweep{
 		jobs.GenerateInstallments: postgres.GenerateSweep{},
+		jobs.SendNotices: postgres.NoticeSweep{
+			DaysBeforeDue: cfg.NoticeDaysBeforeDue, Deliver: cfg.SMTP != nil, Enqueue: jobs.EnqueueNoticesFromContext,
+		},
 	}
 }
 
