@@ -119,6 +119,12 @@ func (s *Server) routes() []route {
 		{"POST", "/v1/contracts/{id}/benefit-usages", s.recordUse},
 		{"DELETE", "/v1/contracts/{id}/benefit-usages/{usage_id}", s.reverseUse},
 		{"GET", "/v1/reports/benefit-usage", s.usageReport},
+		{"POST", "/v1/email-templates", s.createTemplate},
+		{"GET", "/v1/email-templates", s.listTemplates},
+		{"GET", "/v1/email-templates/{id}", s.getTemplate},
+		{"PUT", "/v1/email-templates/{id}", s.updateTemplate},
+		{"GET", "/v1/notifications", s.listNotifications},
+		{"GET", "/v1/notifications/{id}", s.getNotification},
 	}
 }
 

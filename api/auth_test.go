@@ -72,10 +72,17 @@ var authRoutes = map[string]struct {
 	"POST /v1/contracts/{id}/benefit-usages":              {`{"benefit_id": 1, "used_at": "2026-07-20"}`, 201},
 	"DELETE /v1/contracts/{id}/benefit-usages/{usage_id}": {"", 200},
 	"GET /v1/reports/benefit-usage":                       {"", 200},
+	"POST /v1/email-templates":                            {`{"kind": "welcome", "subject": "Olá {{.Customer.Name}}", "html_body": "<p>Olá</p>", "text_body": "Olá"}`, 201},
+	"GET /v1/email-templates":                             {"", 200},
+	"GET /v1/email-templates/{id}":                        {"", 200},
+	"PUT /v1/email-templates/{id}":                        {`{"kind": "overdue", "subject": "Vencida", "html_body": "<p>Vencida</p>", "text_body": "Vencida"}`, 200},
+	"GET /v1/notifications":                               {"", 200},
+	"GET /v1/notifications/{id}":                          {"", 200},
 }
 
 // authFixture makes the rows the requests of authRoutes find: plan 1, customer 1, contract 1
-// pending activation, installment 1 open (of contract 2) and the holiday 2026-11-30.
+// pending activation, installment 1 open (of contract 2), the holiday 2026-11-30, e-mail
+// template 1 and notice 1.
 func authFixture(b *bundle) {
 	b.t.Helper()
 	plan := b.plan("99.90", "")
@@ -84,6 +91,8 @@ func authFixture(b *bundle) {
 	b.contract(plan, map[string]any{"adhesion_date": "2026-07-01", "due_date_rule": map[string]any{"kind": "fixed_day", "day": 10}})
 	b.generate("2026-07-20")
 	b.must(http.StatusCreated, "POST", "/v1/holidays", `{"date": "2026-11-30", "name": "Feriado"}`)
+	b.must(http.StatusCreated, "POST", "/v1/email-templates", `{"kind": "renewed", "subject": "Renovado", "html_body": "<p>Renovado</p>", "text_body": "Renovado"}`)
+	b.exec("INSERT INTO notices (contract_id, kind, reference) VALUES (1, 'renewed', '2')")
 }
 
 // body returns a route's request body from authRoutes; nil for none.

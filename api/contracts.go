@@ -33,6 +33,7 @@ type contractRequest struct {
 	SuggestedPrice       *string             `json:"suggested_price"`
 	BlockingRuleID       *int64              `json:"blocking_rule_id"`
 	InactivityDiscount   bool                `json:"inactivity_discount"`
+	welcomeFields
 }
 
 type contractResponse struct {
@@ -175,7 +176,12 @@ func (s *Server) createContract(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	out, err := s.store.CreateContract(r.Context(), c, req.Price == nil)
+	then, err := s.welcomeThen(r.Context(), req.welcomeFields)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out, err := s.store.CreateContractThen(r.Context(), c, req.Price == nil, then)
 	if err != nil {
 		s.fail(w, r, err)
 		return

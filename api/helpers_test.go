@@ -199,7 +199,7 @@ func (b *bundle) must(want int, method, path string, body any) response {
 // counts is the number of rows of every table the API writes.
 type counts map[string]int
 
-var countedTables = []string{"customers", "plans", "contracts", "installments", "holidays", "job_runs", "river.river_job"}
+var countedTables = []string{"customers", "plans", "contracts", "installments", "holidays", "job_runs", "river.river_job", "email_templates", "notices"}
 
 func (b *bundle) counts() counts {
 	b.t.Helper()

@@ -112,6 +112,12 @@ var wire = map[string]struct {
 	"POST /v1/contracts/{id}/benefit-usages":              {usageRequest{}, "201", usageResponse{}},
 	"DELETE /v1/contracts/{id}/benefit-usages/{usage_id}": {nil, "200", usageResponse{}},
 	"GET /v1/reports/benefit-usage":                       {nil, "200", usageReportResponse{}},
+	"POST /v1/email-templates":                            {templateRequest{}, "201", templateResponse{}},
+	"GET /v1/email-templates":                             {nil, "200", list[templateResponse]{}},
+	"GET /v1/email-templates/{id}":                        {nil, "200", templateResponse{}},
+	"PUT /v1/email-templates/{id}":                        {templateRequest{}, "200", templateResponse{}},
+	"GET /v1/notifications":                               {nil, "200", list[notificationResponse]{}},
+	"GET /v1/notifications/{id}":                          {nil, "200", notificationResponse{}},
 }
 
 func loadOpenAPI(t *testing.T) (oasDoc, map[string]oasOperation) {

@@ -22,6 +22,8 @@ const (
 	// BlockDelinquent warns and blocks delinquent contracts and re-blocks expired trust unlocks.
 	BlockDelinquent    = "block-delinquent"
 	ResetBenefitQuotas = "reset-benefit-quotas"
+	// SendNotices records coming-due and overdue notices and enqueues the outbox's delivery.
+	SendNotices = "send-notices"
 )
 
 // Triggers say why a run happened.
@@ -62,6 +64,11 @@ var Catalogue = []Spec{
 		Name:            ResetBenefitQuotas,
 		Description:     "opens the new period's benefit balance of every grant whose renewal period ended as of the date",
 		DefaultSchedule: "5 0 * * *",
+	},
+	{
+		Name:            SendNotices,
+		Description:     "records coming-due and overdue notices of open installments and enqueues the e-mail of every undelivered notice",
+		DefaultSchedule: "0 8 * * *",
 	},
 }
 

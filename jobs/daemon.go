@@ -31,6 +31,8 @@ type DaemonOptions struct {
 	// process died) and retries it; it must exceed the Runner's BatchTimeout. Zero keeps
 	// River's default.
 	RescueAfter time.Duration
+	// Delivery delivers the notices outbox (per-event jobs); nil: notices are not worked.
+	Delivery *Delivery
 }
 
 // NewDaemonClient returns a River client that works billingd's jobs and, while it is the
@@ -46,6 +48,11 @@ func (r *Runner) NewDaemonClient(opts DaemonOptions) (*river.Client[pgx.Tx], err
 	}
 	if err := river.AddWorkerSafely(workers, &unblockWorker{r: r}); err != nil {
 		return nil, fmt.Errorf("register unblock worker: %w", err)
+	}
+	if opts.Delivery != nil {
+		if err := river.AddWorkerSafely(workers, &noticeWorker{d: opts.Delivery}); err != nil {
+			return nil, fmt.Errorf("register notice worker: %w", err)
+		}
 	}
 
 	var periodic []*river.PeriodicJob

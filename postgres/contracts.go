@@ -33,6 +33,14 @@ func scanContract(row pgx.Row) (billing.Contract, error) {
 // CreateContract validates a contract against its plan and stores it; with usePlanPrice the
 // contract takes the plan's price. Unknown customer or plan ids are field errors.
 func (s *Store) CreateContract(ctx context.Context, c billing.Contract, usePlanPrice bool) (billing.Contract, error) {
+	return s.CreateContractThen(ctx, c, usePlanPrice, nil)
+}
+
+// CreateContractThen is CreateContract that also runs then, when not nil, in the contract's
+// transaction with the stored contract (to record its welcome e-mail, say): an error from
+// then rolls the contract back.
+func (s *Store) CreateContractThen(ctx context.Context, c billing.Contract, usePlanPrice bool,
+	then func(tx pgx.Tx, c billing.Contract) error) (billing.Contract, error) {
 	var out billing.Contract
 	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
 		var exists bool
@@ -82,6 +90,9 @@ func (s *Store) CreateContract(ctx context.Context, c billing.Contract, usePlanP
 			c.SuggestedPrice, c.Status, c.TermNumber, date(generationDue), c.BlockingRuleID, c.InactivityDiscount))
 		if err != nil {
 			return fmt.Errorf("create contract: %w", err)
+		}
+		if then != nil {
+			return then(tx, out)
 		}
 		return nil
 	})

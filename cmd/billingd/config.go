@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/billingd/billingd/jobs"
+	"github.com/billingd/billingd/mail"
 	"github.com/billingd/billingd/renewal"
 )
 
@@ -32,6 +33,10 @@ type Config struct {
 	// TrustUnlockMaxDays and TrustUnlocksPerEpisode bound trust unlocks.
 	TrustUnlockMaxDays     int
 	TrustUnlocksPerEpisode int
+	// SMTP is the parsed BILLINGD_SMTP_URL; nil when e-mails are not sent.
+	SMTP                *mail.Config
+	SMTPFrom            string
+	NoticeDaysBeforeDue int
 }
 
 // Setting documents one environment variable; the README's table is kept in step with this
@@ -62,6 +67,9 @@ func Settings() []Setting {
 		{Name: "BILLINGD_RESCUE_AFTER", Default: "15m", Doc: "how long a job may stay running before it is taken for lost (its process died) and retried; must exceed BILLINGD_BATCH_TIMEOUT"},
 		{Name: "BILLINGD_TRUST_UNLOCK_MAX_DAYS", Default: "7", Doc: "longest trust unlock, in days, an operator may grant a blocked contract"},
 		{Name: "BILLINGD_TRUST_UNLOCKS_PER_EPISODE", Default: "1", Doc: "trust unlocks one block episode allows"},
+		{Name: "BILLINGD_SMTP_URL", Secret: true, Doc: "SMTP server of the e-mails: smtp://user:pass@host:587?starttls=required (starttls required, opportunistic or none; timeout=30s; auth=plain…) or smtps://…:465; empty: notices are rendered and kept in the outbox, not sent"},
+		{Name: "BILLINGD_SMTP_FROM", Doc: "sender of the e-mails, e.g. Cobrança <cobranca@example.com.br> (required with BILLINGD_SMTP_URL)"},
+		{Name: "BILLINGD_NOTICE_DAYS_BEFORE_DUE", Default: "3", Doc: "how many days before its due date send-notices announces an installment"},
 	}
 	for _, spec := range jobs.Catalogue {
 		prefix := jobEnvPrefix(spec.Name)
@@ -201,6 +209,18 @@ func loadConfig(lookup func(string) (string, bool)) (*Config, error) {
 	}
 	c.TrustUnlockMaxDays = e.integer("BILLINGD_TRUST_UNLOCK_MAX_DAYS", "7", 1, 90)
 	c.TrustUnlocksPerEpisode = e.integer("BILLINGD_TRUST_UNLOCKS_PER_EPISODE", "1", 1, 100)
+	if raw := e.get("BILLINGD_SMTP_URL", "", true); raw != "" {
+		smtp, err := mail.ParseURL(raw)
+		if err != nil {
+			e.fail("BILLINGD_SMTP_URL", "%v", err)
+		}
+		c.SMTP = &smtp
+		c.SMTPFrom = e.get("BILLINGD_SMTP_FROM", "", false)
+		if _, err := mail.New(smtp, c.SMTPFrom); err != nil {
+			e.fail("BILLINGD_SMTP_FROM", "want the sender address of the e-mails, such as cobranca@example.com.br: %v", err)
+		}
+	}
+	c.NoticeDaysBeforeDue = e.integer("BILLINGD_NOTICE_DAYS_BEFORE_DUE", "3", 0, 60)
 	for _, spec := range jobs.Catalogue {
 		prefix := jobEnvPrefix(spec.Name)
 		expr := e.get(prefix+"_SCHEDULE", spec.DefaultSchedule, false)

@@ -138,8 +138,8 @@ func TestRunTwiceReallyRunsAndCreatesNothingNew(t *testing.T) {
 	if _, err := dbtest.SeedContracts(ctx, pool, 25, time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)); err != nil {
 		t.Fatal(err)
 	}
-	// The schedule is disabled so only the manual runs touch the data.
-	env := baseEnv(url, "BILLINGD_GENERATE_INSTALLMENTS_ENABLED=false", "BILLINGD_BATCH_SIZE=10")
+	// The schedules are disabled so only the manual runs touch the data.
+	env := baseEnv(url, "BILLINGD_GENERATE_INSTALLMENTS_ENABLED=false", "BILLINGD_SEND_NOTICES_ENABLED=false", "BILLINGD_BATCH_SIZE=10")
 	d := startDaemon(t, env)
 
 	var ready map[string]any

@@ -23,7 +23,7 @@ func TestOperatorEndpoints(t *testing.T) {
 		VALUES ('generate-installments', '2026-11-20', 'schedule', $1, 'succeeded', $1, $2)`, finished.Add(-7*time.Second), finished); err != nil {
 		t.Fatal(err)
 	}
-	d := startDaemon(t, baseEnv(url, "BILLINGD_GENERATE_INSTALLMENTS_ENABLED=false"))
+	d := startDaemon(t, baseEnv(url, "BILLINGD_GENERATE_INSTALLMENTS_ENABLED=false", "BILLINGD_SEND_NOTICES_ENABLED=false"))
 
 	get := func(path string, auth func(*http.Request)) (int, string) {
 		req, _ := http.NewRequest(http.MethodGet, "http://"+d.addr+path, nil)

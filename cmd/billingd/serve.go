@@ -21,6 +21,7 @@ import (
 
 	"github.com/billingd/billingd/api"
 	"github.com/billingd/billingd/jobs"
+	"github.com/billingd/billingd/mail"
 	"github.com/billingd/billingd/migrations"
 	"github.com/billingd/billingd/postgres"
 )
@@ -65,6 +66,14 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 	postgres.RegisterInvariants(reg, pool, cfg.Location, time.Now, logger)
 	postgres.RegisterRenewalMetrics(reg, pool, logger)
 	postgres.RegisterDelinquencyMetrics(reg, pool, logger)
+	delivery := &jobs.Delivery{Pool: pool, Logger: logger, Metrics: jobs.NewNoticeMetrics(reg)}
+	if cfg.SMTP != nil {
+		if delivery.Mailer, err = mail.New(*cfg.SMTP, cfg.SMTPFrom); err != nil {
+			return &configError{setting: "BILLINGD_SMTP_FROM", err: err}
+		}
+	} else {
+		logger.WarnContext(ctx, "no SMTP configured (BILLINGD_SMTP_URL empty): notices are rendered and kept in the outbox, not sent")
+	}
 	runner := &jobs.Runner{
 		Pool:         pool,
 		Sweeps:       sweeps(cfg),
@@ -78,6 +87,7 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 	client, err := runner.NewDaemonClient(jobs.DaemonOptions{
 		Schedules: cfg.Schedules, CatchUpDays: cfg.CatchUpDays, SweepWorkers: cfg.SweepWorkers,
 		SoftStopTimeout: cfg.ShutdownTimeout, RescueAfter: cfg.RescueAfter,
+		Delivery: delivery,
 	})
 	if err != nil {
 		return err
@@ -150,6 +160,9 @@ func sweeps(cfg *Config) map[string]jobs.Sweep {
 		jobs.RenewContracts:       postgres.RenewSweep{Thresholds: cfg.Renewal},
 		jobs.BlockDelinquent:      postgres.BlockSweep{},
 		jobs.ResetBenefitQuotas:   postgres.ResetBenefitQuotasSweep{},
+		jobs.SendNotices: postgres.NoticeSweep{
+			DaysBeforeDue: cfg.NoticeDaysBeforeDue, Deliver: cfg.SMTP != nil, Enqueue: jobs.EnqueueNoticesFromContext,
+		},
 	}
 }
 

@@ -1,0 +1,205 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/billingd/billingd/billing"
+	"github.com/billingd/billingd/mail"
+	"github.com/billingd/billingd/notifications"
+	"github.com/billingd/billingd/postgres"
+)
+
+// NoticeArgs asks for the delivery of one notice of the outbox.
+type NoticeArgs struct {
+	NoticeID int64 `json:"notice_id"`
+}
+
+// Kind implements river.JobArgs.
+func (NoticeArgs) Kind() string { return "deliver_notice" }
+
+// InsertOpts implements river.JobArgsWithInsertOpts: one live job per notice; about four
+// hours of retries (attempt⁴ seconds apart) before a temporary failure becomes final.
+func (NoticeArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueEvents, MaxAttempts: 10, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+// EnqueueNotices enqueues the delivery of notices inside tx; a notice whose delivery job is
+// already waiting or running is not enqueued twice.
+func EnqueueNotices(ctx context.Context, client *river.Client[pgx.Tx], tx pgx.Tx, ids []int64) error {
+	params := make([]river.InsertManyParams, len(ids))
+	for i, id := range ids {
+		params[i] = river.InsertManyParams{Args: NoticeArgs{NoticeID: id}}
+	}
+	if _, err := client.InsertManyTx(ctx, tx, params); err != nil {
+		return fmt.Errorf("enqueue delivery of %d notices: %w", len(ids), err)
+	}
+	return nil
+}
+
+// EnqueueNoticesFromContext is EnqueueNotices with the River client of the job running in
+// ctx (a sweep batch).
+func EnqueueNoticesFromContext(ctx context.Context, tx pgx.Tx, ids []int64) error {
+	client, err := river.ClientFromContextSafely[pgx.Tx](ctx)
+	if err != nil {
+		return fmt.Errorf("enqueue notices: %w", err)
+	}
+	return EnqueueNotices(ctx, client, tx, ids)
+}
+
+// Mailer sends one rendered e-mail; *mail.Sender is the SMTP one.
+type Mailer interface {
+	Send(ctx context.Context, to string, m notifications.Message, messageID string) error
+	Domain() string
+}
+
+// Delivery is what the notice worker needs. With a nil Mailer (no SMTP configured) notices
+// are rendered and kept in the outbox.
+type Delivery struct {
+	Pool    *pgxpool.Pool
+	Mailer  Mailer
+	Logger  *slog.Logger
+	Metrics *NoticeMetrics
+}
+
+// NoticeMetrics counts notices sent and failed by kind.
+type NoticeMetrics struct {
+	sent, failed *prometheus.CounterVec
+}
+
+// NewNoticeMetrics registers billingd_notices_sent_total and billingd_notices_failed_total.
+func NewNoticeMetrics(reg prometheus.Registerer) *NoticeMetrics {
+	m := &NoticeMetrics{
+		sent: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "billingd_notices_sent_total", Help: "Notices the SMTP server accepted, sent by this process, by kind.",
+		}, []string{"kind"}),
+		failed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "billingd_notices_failed_total", Help: "Notices that failed for good (refused, or out of retries) in this process, by kind.",
+		}, []string{"kind"}),
+	}
+	for _, k := range notifications.Kinds {
+		m.sent.WithLabelValues(k)
+		m.failed.WithLabelValues(k)
+	}
+	reg.MustRegister(m.sent, m.failed)
+	return m
+}
+
+// noticeWorker delivers one notice. The notice row is locked (FOR UPDATE SKIP LOCKED) in a
+// transaction that spans the SMTP exchange and commits the outcome together with the job's
+// completion, so two workers never send it both and a sent notice is never sent again. The
+// one window left: the server accepts the message and the process dies (or loses the
+// database) before the commit; the notice is then sent again, with the same Message-ID.
+type noticeWorker struct {
+	river.WorkerDefaults[NoticeArgs]
+	d *Delivery
+}
+
+// Timeout implements river.Worker: the SMTP timeout bounds each command; this bounds all.
+func (w *noticeWorker) Timeout(*river.Job[NoticeArgs]) time.Duration { return 3 * time.Minute }
+
+// Work implements river.Worker.
+func (w *noticeWorker) Work(ctx context.Context, job *river.Job[NoticeArgs]) error {
+	d := w.d
+	var (
+		n       postgres.Notice
+		outcome string
+		sendErr error
+	)
+	err := pgx.BeginFunc(ctx, d.Pool, func(tx pgx.Tx) error {
+		var err error
+		if n, err = postgres.LockNotice(ctx, tx, job.Args.NoticeID); err != nil {
+			return err
+		}
+		switch n.State {
+		case postgres.NoticeSent, postgres.NoticeFailed:
+			outcome = "done"
+			_, err = river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
+			return err
+		case postgres.NoticePending:
+			if n, err = postgres.RenderNotice(ctx, tx, n); err != nil {
+				var fe *billing.FieldError
+				if !errors.As(err, &fe) {
+					return err
+				}
+				// A notice whose template or reference is wrong never renders: record it failed.
+				outcome, sendErr = "failed", fmt.Errorf("render: %w", err)
+				return postgres.MarkNoticeFailed(ctx, tx, n.ID, sendErr, true)
+			}
+		}
+		if d.Mailer == nil {
+			outcome = "kept"
+			_, err = river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
+			return err
+		}
+		messageID := notifications.MessageID(n.ID, n.Kind, d.Mailer.Domain())
+		sendErr = d.Mailer.Send(ctx, n.Recipient, notifications.Message{Subject: n.Subject, HTML: n.HTML, Text: n.Text}, messageID)
+		switch {
+		case sendErr == nil:
+			outcome = "sent"
+			if err := postgres.MarkNoticeSent(ctx, tx, n.ID, "<"+messageID+">"); err != nil {
+				return err
+			}
+			_, err = river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
+			return err
+		case mail.IsPermanent(sendErr), job.Attempt >= job.MaxAttempts:
+			outcome = "failed"
+			return postgres.MarkNoticeFailed(ctx, tx, n.ID, sendErr, true)
+		default:
+			outcome = "retry"
+			return postgres.MarkNoticeFailed(ctx, tx, n.ID, sendErr, false)
+		}
+	})
+	attrs := []any{slog.Int64("notice_id", job.Args.NoticeID), slog.String("kind", n.Kind), slog.Int64("contract_id", n.ContractID),
+		slog.Int("attempt", job.Attempt)}
+	switch {
+	case errors.Is(err, postgres.ErrNoticeLocked):
+		return river.JobSnooze(30 * time.Second)
+	case errors.Is(err, postgres.ErrNotFound):
+		return river.JobCancel(err)
+	case err != nil:
+		return fmt.Errorf("deliver notice %d: %w", job.Args.NoticeID, err)
+	}
+	switch outcome {
+	case "sent":
+		d.Logger.InfoContext(ctx, "notice sent", append(attrs, slog.String("recipient", n.Recipient))...)
+		if d.Metrics != nil {
+			d.Metrics.sent.WithLabelValues(n.Kind).Inc()
+		}
+	case "kept":
+		d.Logger.InfoContext(ctx, "no SMTP configured (BILLINGD_SMTP_URL empty): notice rendered and kept in the outbox", attrs...)
+	case "failed":
+		d.Logger.ErrorContext(ctx, "notice failed; not retried", append(attrs, slog.String("error", sendErr.Error()))...)
+		if d.Metrics != nil {
+			d.Metrics.failed.WithLabelValues(n.Kind).Inc()
+		}
+		return river.JobCancel(sendErr)
+	case "retry":
+		d.Logger.WarnContext(ctx, "notice not delivered; will retry", append(attrs, slog.String("error", sendErr.Error()))...)
+		return sendErr
+	}
+	return nil
+}
+
+// EnqueueWelcome records the welcome notice of a contract being created and enqueues its
+// delivery, both in the contract's transaction: no contract without its e-mail, no e-mail
+// without its contract. It returns the notice's id.
+func EnqueueWelcome(ctx context.Context, client *river.Client[pgx.Tx], tx pgx.Tx, c billing.Contract, w postgres.Welcome) (int64, error) {
+	id, err := postgres.InsertWelcome(ctx, tx, c, w)
+	if err != nil {
+		return 0, err
+	}
+	if client == nil {
+		return 0, errors.New("enqueue welcome e-mail: no job queue client")
+	}
+	return id, EnqueueNotices(ctx, client, tx, []int64{id})
+}

@@ -1,0 +1,168 @@
+// Package notifications renders the e-mails billingd sends: the welcome e-mail and the billing
+// notices (coming due, overdue, block warning, blocked, unblocked, renewed). Templates are Go
+// templates (html/template for the HTML body, text/template for the subject and the plain
+// text) over typed data, so a template that does not parse or names a field that does not
+// exist is refused when it is saved, never discovered at send time. The package is pure: it
+// does no I/O and reads no clock.
+package notifications
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/billingd/billingd/billing"
+)
+
+// Notice kinds, as the notices outbox stores them.
+const (
+	KindWelcome      = "welcome"
+	KindComingDue    = "coming_due"
+	KindOverdue      = "overdue"
+	KindBlockWarning = "block_warning"
+	KindBlocked      = "blocked"
+	KindUnblocked    = "unblocked"
+	KindRenewed      = "renewed"
+)
+
+// Kinds lists every notice kind, in the order operators read them.
+var Kinds = []string{KindWelcome, KindComingDue, KindOverdue, KindBlockWarning, KindBlocked, KindUnblocked, KindRenewed}
+
+// ValidKind reports whether kind is a notice kind.
+func ValidKind(kind string) bool {
+	for _, k := range Kinds {
+		if k == kind {
+			return true
+		}
+	}
+	return false
+}
+
+// Data is what a template sees: {{.Customer.Name}}, {{.Contract.Price}}, {{.Plan.Name}},
+// {{.Installment.DueDate}}. Dates are written dd/mm/yyyy and money as R$ 1.234,56.
+type Data struct {
+	Customer    CustomerData
+	Contract    ContractData
+	Plan        PlanData
+	Installment InstallmentData
+}
+
+// CustomerData are the customer's fields.
+type CustomerData struct {
+	ID       int64
+	Name     string
+	Email    string
+	Document string
+}
+
+// ContractData are the contract's fields.
+type ContractData struct {
+	ID             int64
+	Status         string
+	Price          string
+	AdhesionDate   string
+	ActivationDate string
+	DueDay         int
+	PaymentMethod  string
+	BillingMethod  string
+	TermNumber     int
+	TermEnd        string
+}
+
+// PlanData are the plan's fields.
+type PlanData struct {
+	ID                  int64
+	Name                string
+	Price               string
+	Period              string
+	InstallmentsPerTerm int
+}
+
+// InstallmentData are the fields of the installment a coming-due or overdue notice is
+// about; zero for the other kinds (test it with {{if .Installment.ID}}).
+type InstallmentData struct {
+	ID             int64
+	Kind           string
+	Term           int
+	Sequence       int
+	DueDate        string
+	Amount         string
+	Discount       string
+	OnTimeDiscount string
+	// AmountDue is the amount less the fixed discount.
+	AmountDue    string
+	ServiceStart string
+	ServiceEnd   string
+}
+
+// NewData builds a template's data from the billing model; installment may be nil.
+func NewData(cust billing.Customer, c billing.Contract, p billing.Plan, inst *Installment) Data {
+	d := Data{
+		Customer: CustomerData{ID: cust.ID, Name: cust.Name, Email: cust.Email, Document: cust.Document},
+		Contract: ContractData{
+			ID: c.ID, Status: c.Status, Price: BRL(c.Price), AdhesionDate: BRDate(c.AdhesionDate),
+			ActivationDate: BRDate(c.ActivationDate), DueDay: c.Rule.Day, PaymentMethod: c.PaymentMethod,
+			BillingMethod: c.BillingMethod, TermNumber: c.TermNumber, TermEnd: BRDate(c.TermEnd),
+		},
+		Plan: PlanData{ID: p.ID, Name: p.Name, Price: BRL(p.Price), Period: string(p.Period), InstallmentsPerTerm: p.InstallmentsPerTerm},
+	}
+	if inst != nil {
+		d.Installment = InstallmentData{
+			ID: inst.ID, Kind: inst.Kind, Term: inst.Term, Sequence: inst.Sequence, DueDate: BRDate(inst.DueDate),
+			Amount: BRL(inst.Amount), Discount: BRL(inst.Discount), OnTimeDiscount: BRL(inst.OnTimeDiscount),
+			AmountDue: BRL(inst.Amount.Sub(inst.Discount)), ServiceStart: BRDate(inst.ServiceStart), ServiceEnd: BRDate(inst.ServiceEnd),
+		}
+	}
+	return d
+}
+
+// Installment is the part of an installment a notice shows.
+type Installment struct {
+	ID                                int64
+	Kind                              string
+	Term, Sequence                    int
+	DueDate, ServiceStart, ServiceEnd time.Time
+	Amount, Discount, OnTimeDiscount  decimal.Decimal
+}
+
+// BRDate writes a date as dd/mm/yyyy; a zero date is "".
+func BRDate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format("02/01/2006")
+}
+
+// BRL writes an amount as Brazilian reais: R$ 1.234,56.
+func BRL(d decimal.Decimal) string {
+	s := d.Abs().StringFixed(2)
+	whole, cents, _ := strings.Cut(s, ".")
+	var b strings.Builder
+	for i, r := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte('.')
+		}
+		b.WriteRune(r)
+	}
+	sign := ""
+	if d.IsNegative() {
+		sign = "-"
+	}
+	return fmt.Sprintf("%sR$ %s,%s", sign, b.String(), cents)
+}
+
+// sampleData is every field set, so that validation executes every branch that tests one.
+func sampleData() Data {
+	return Data{
+		Customer: CustomerData{ID: 1, Name: "Ana Souza", Email: "ana@example.com", Document: "123.456.789-09"},
+		Contract: ContractData{ID: 1, Status: billing.StatusActive, Price: "R$ 99,90", AdhesionDate: "01/07/2026",
+			ActivationDate: "01/07/2026", DueDay: 10, PaymentMethod: "boleto", BillingMethod: billing.BillPerInstallment,
+			TermNumber: 1, TermEnd: "30/06/2027"},
+		Plan: PlanData{ID: 1, Name: "Plano Mensal", Price: "R$ 99,90", Period: "monthly", InstallmentsPerTerm: 12},
+		Installment: InstallmentData{ID: 1, Kind: "recurring", Term: 1, Sequence: 1, DueDate: "10/07/2026",
+			Amount: "R$ 99,90", Discount: "R$ 0,00", OnTimeDiscount: "R$ 0,00", AmountDue: "R$ 99,90",
+			ServiceStart: "01/07/2026", ServiceEnd: "31/07/2026"},
+	}
+}

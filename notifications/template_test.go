@@ -1,0 +1,105 @@
+package notifications
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/billingd/billingd/billing"
+)
+
+func TestShippedDefaultsCompileForEveryKind(t *testing.T) {
+	t.Parallel()
+	for _, kind := range Kinds {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			c, ok := CompiledDefault(kind)
+			if !ok {
+				t.Fatalf("no shipped template for %s", kind)
+			}
+			m, err := c.Render(sampleData())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Subject == "" || !strings.Contains(m.HTML, "Ana Souza") || !strings.Contains(m.Text, "Ana Souza") {
+				t.Errorf("rendered %+v", m)
+			}
+		})
+	}
+}
+
+func TestCompileRefusesBadTemplates(t *testing.T) {
+	t.Parallel()
+	ok := Template{Subject: "Olá {{.Customer.Name}}", HTML: "<p>{{.Plan.Name}}</p>", Text: "{{.Plan.Name}}"}
+	tests := []struct {
+		name      string
+		change    func(*Template)
+		field     string
+		mentioned string
+	}{
+		{"syntax error in subject", func(t *Template) { t.Subject = "Olá {{.Customer.Name" }, "subject", "unclosed action"},
+		{"unclosed if in html", func(t *Template) { t.HTML = "{{if .Plan.Name}}x" }, "html_body", "unexpected EOF"},
+		{"unknown top-level field", func(t *Template) { t.Text = "{{.Cliente.Name}}" }, "text_body", "unknown field Cliente"},
+		{"unknown nested field", func(t *Template) { t.HTML = "<p>{{.Contract.Preço}}</p>" }, "html_body", "unknown field Preço in ContractData"},
+		{"unknown field in a branch not taken", func(t *Template) { t.Text = "{{if .Installment.ID}}{{.Installment.Valor}}{{end}}" }, "text_body", "unknown field Valor"},
+		{"unknown field under with", func(t *Template) { t.Text = "{{with .Customer}}{{.Nome}}{{end}}" }, "text_body", "unknown field Nome in CustomerData"},
+		{"unknown field via $", func(t *Template) { t.Text = "{{with .Plan}}{{$.Contrato.ID}}{{end}}" }, "text_body", "unknown field Contrato"},
+		{"field of a string", func(t *Template) { t.Subject = "{{.Customer.Name.First}}" }, "subject", "unknown field First in string"},
+		{"wrong function use", func(t *Template) { t.Text = `{{index .Customer.Name "x"}}` }, "text_body", "index"},
+		{"empty subject", func(t *Template) { t.Subject = "  " }, "subject", "required"},
+		{"empty html", func(t *Template) { t.HTML = "" }, "html_body", "required"},
+		{"empty text", func(t *Template) { t.Text = "" }, "text_body", "required"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tpl := ok
+			tt.change(&tpl)
+			_, err := Compile(tpl)
+			var fe *billing.FieldError
+			if !errors.As(err, &fe) {
+				t.Fatalf("Compile: %v, want a field error", err)
+			}
+			if fe.Field != tt.field || !strings.Contains(fe.Reason, tt.mentioned) {
+				t.Errorf("error %q on %s, want %s mentioning %q", fe.Reason, fe.Field, tt.field, tt.mentioned)
+			}
+		})
+	}
+	if _, err := Compile(ok); err != nil {
+		t.Errorf("valid template refused: %v", err)
+	}
+}
+
+func TestRenderEscapesHTMLAndFormatsBrazilian(t *testing.T) {
+	t.Parallel()
+	c, err := Compile(Template{Subject: "Parcela de {{.Installment.AmountDue}}\r\nBcc: x@y", HTML: "<p>{{.Customer.Name}}</p>", Text: "{{.Customer.Name}} {{.Installment.DueDate}}"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	due := time.Date(2026, 8, 10, 0, 0, 0, 0, time.UTC)
+	d := NewData(billing.Customer{Name: "Ana <b>"}, billing.Contract{}, billing.Plan{},
+		&Installment{ID: 7, DueDate: due, Amount: decimal.RequireFromString("1234.50"), Discount: decimal.RequireFromString("10")})
+	m, err := c.Render(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Subject != "Parcela de R$ 1.224,50 Bcc: x@y" {
+		t.Errorf("subject %q (one line, Brazilian money)", m.Subject)
+	}
+	if m.HTML != "<p>Ana &lt;b&gt;</p>" || m.Text != "Ana <b> 10/08/2026" {
+		t.Errorf("html %q text %q", m.HTML, m.Text)
+	}
+}
+
+func TestBRL(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{"0": "R$ 0,00", "9.9": "R$ 9,90", "999.99": "R$ 999,99", "1000": "R$ 1.000,00",
+		"1234567.891": "R$ 1.234.567,89", "-12.5": "-R$ 12,50"} {
+		if got := BRL(decimal.RequireFromString(in)); got != want {
+			t.Errorf("BRL(%s) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,213 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/billingd/billingd/billing"
+	"github.com/billingd/billingd/notifications"
+)
+
+// Notice states.
+const (
+	NoticePending  = "pending"
+	NoticeRendered = "rendered"
+	NoticeSent     = "sent"
+	NoticeFailed   = "failed"
+)
+
+// WelcomeReference is the reference of a contract's welcome notice: there is one per contract.
+const WelcomeReference = "welcome"
+
+// ErrNoticeLocked is returned when another worker holds a notice.
+var ErrNoticeLocked = errors.New("notice is being delivered by another worker")
+
+// Notice is one row of the outbox.
+type Notice struct {
+	ID              int64
+	ContractID      int64
+	Kind            string
+	Reference       string
+	State           string
+	Recipient       string
+	Subject         string
+	HTML            string
+	Text            string
+	TemplateID      *int64
+	SubjectOverride string
+	MessageID       string
+	Attempts        int
+	LastError       string
+	CreatedAt       time.Time
+	SentAt          *time.Time
+}
+
+const noticeColumns = `id, contract_id, kind, reference, state, coalesce(recipient, ''), coalesce(subject, ''),
+	coalesce(html_body, ''), coalesce(text_body, ''), template_id, coalesce(subject_override, ''),
+	coalesce(message_id, ''), attempts, coalesce(last_error, ''), created_at, sent_at`
+
+func scanNotice(row pgx.Row) (Notice, error) {
+	var n Notice
+	err := row.Scan(&n.ID, &n.ContractID, &n.Kind, &n.Reference, &n.State, &n.Recipient, &n.Subject, &n.HTML, &n.Text,
+		&n.TemplateID, &n.SubjectOverride, &n.MessageID, &n.Attempts, &n.LastError, &n.CreatedAt, &n.SentAt)
+	return n, err
+}
+
+// Welcome is the welcome option of a new contract.
+type Welcome struct {
+	// To is the destination; empty means the customer's address.
+	To string
+	// Subject replaces the template's subject when not empty (literal text).
+	Subject string
+	// TemplateID chooses a welcome template; nil resolves contract, plan, default, shipped.
+	TemplateID *int64
+}
+
+// InsertWelcome records, in the contract's transaction, the welcome notice of contract and
+// returns its id.
+func InsertWelcome(ctx context.Context, tx pgx.Tx, c billing.Contract, w Welcome) (int64, error) {
+	if w.TemplateID != nil {
+		var kind string
+		err := tx.QueryRow(ctx, "SELECT kind FROM email_templates WHERE id = $1", *w.TemplateID).Scan(&kind)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return 0, billing.Fieldf("welcome_email_template_id", "no e-mail template with id %d", *w.TemplateID)
+		}
+		if err != nil {
+			return 0, fmt.Errorf("look up welcome template: %w", err)
+		}
+		if kind != notifications.KindWelcome {
+			return 0, billing.Fieldf("welcome_email_template_id", "template %d is a %s template, not a welcome one", *w.TemplateID, kind)
+		}
+	}
+	var id int64
+	err := tx.QueryRow(ctx, `INSERT INTO notices (contract_id, kind, reference, recipient, subject_override, template_id)
+		SELECT $1, 'welcome', $2, coalesce(nullif($3, ''), cu.email), nullif($4, ''), $5
+		FROM customers cu WHERE cu.id = $6 RETURNING id`,
+		c.ID, WelcomeReference, w.To, w.Subject, w.TemplateID, c.CustomerID).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("record welcome notice of contract %d: %w", c.ID, err)
+	}
+	return id, nil
+}
+
+// NoticeFilter selects notices for a list; empty fields match all.
+type NoticeFilter struct {
+	ContractID int64
+	Kind       string
+	State      string
+}
+
+// Notices lists notices by id.
+func (s *Store) Notices(ctx context.Context, f NoticeFilter, page Page) ([]Notice, error) {
+	rows, err := s.Pool.Query(ctx, "SELECT "+noticeColumns+` FROM notices
+		WHERE id > $1 AND ($2::bigint = 0 OR contract_id = $2) AND ($3 = '' OR kind = $3) AND ($4 = '' OR state = $4)
+		ORDER BY id LIMIT $5`, page.After, f.ContractID, f.Kind, f.State, page.limit())
+	if err != nil {
+		return nil, fmt.Errorf("list notices: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Notice, error) { return scanNotice(r) })
+}
+
+// GetNotice returns the notice with the given id.
+func (s *Store) GetNotice(ctx context.Context, id int64) (Notice, error) {
+	n, err := scanNotice(s.Pool.QueryRow(ctx, "SELECT "+noticeColumns+" FROM notices WHERE id = $1", id))
+	return n, notFound(err, "notice", id)
+}
+
+// LockNotice locks a notice for delivery inside tx. Another worker holding it is
+// ErrNoticeLocked; a missing notice ErrNotFound.
+func LockNotice(ctx context.Context, tx pgx.Tx, id int64) (Notice, error) {
+	n, err := scanNotice(tx.QueryRow(ctx, "SELECT "+noticeColumns+" FROM notices WHERE id = $1 FOR UPDATE SKIP LOCKED", id))
+	if !errors.Is(err, pgx.ErrNoRows) {
+		if err != nil {
+			return Notice{}, fmt.Errorf("lock notice %d: %w", id, err)
+		}
+		return n, nil
+	}
+	var exists bool
+	if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM notices WHERE id = $1)", id).Scan(&exists); err != nil {
+		return Notice{}, fmt.Errorf("look up notice %d: %w", id, err)
+	}
+	if exists {
+		return Notice{}, ErrNoticeLocked
+	}
+	return Notice{}, fmt.Errorf("%w: notice %d", ErrNotFound, id)
+}
+
+// RenderNotice renders a pending notice with its resolved template over its contract,
+// customer, plan and (for coming_due and overdue) installment, records the result (state
+// rendered) and returns the notice as rendered.
+func RenderNotice(ctx context.Context, tx pgx.Tx, n Notice) (Notice, error) {
+	var (
+		cust billing.Customer
+		plan billing.Plan
+	)
+	c, err := scanContract(tx.QueryRow(ctx, "SELECT "+contractColumns+" FROM contracts c WHERE c.id = $1", n.ContractID))
+	if err != nil {
+		return n, fmt.Errorf("read contract %d: %w", n.ContractID, err)
+	}
+	if cust, err = scanCustomer(tx.QueryRow(ctx, "SELECT "+customerColumns+" FROM customers WHERE id = $1", c.CustomerID)); err != nil {
+		return n, fmt.Errorf("read customer %d: %w", c.CustomerID, err)
+	}
+	if plan, err = scanPlan(tx.QueryRow(ctx, "SELECT "+planColumns+" FROM plans WHERE id = $1", c.PlanID)); err != nil {
+		return n, fmt.Errorf("read plan %d: %w", c.PlanID, err)
+	}
+	var inst *notifications.Installment
+	if n.Kind == notifications.KindComingDue || n.Kind == notifications.KindOverdue {
+		id, err := strconv.ParseInt(n.Reference, 10, 64)
+		if err != nil {
+			return n, billing.Fieldf("reference", "a %s notice references an installment id, got %q", n.Kind, n.Reference)
+		}
+		i, err := scanInstallment(tx.QueryRow(ctx, "SELECT "+installmentColumns+" FROM installments WHERE id = $1 AND contract_id = $2", id, n.ContractID))
+		if err != nil {
+			return n, billing.Fieldf("reference", "installment %d of contract %d: %v", id, n.ContractID, err)
+		}
+		inst = &notifications.Installment{ID: i.ID, Kind: string(i.Kind), Term: i.Term, Sequence: i.Sequence,
+			DueDate: i.DueDate, ServiceStart: i.ServiceStart, ServiceEnd: i.ServiceEnd,
+			Amount: i.Amount, Discount: i.Discount, OnTimeDiscount: i.OnTimeDiscount}
+	}
+	tpl, err := resolveTemplate(ctx, tx, n.Kind, n.TemplateID, c.ID, c.PlanID)
+	if err != nil {
+		return n, err
+	}
+	msg, err := tpl.Render(notifications.NewData(cust, c, plan, inst))
+	if err != nil {
+		return n, err
+	}
+	if n.SubjectOverride != "" {
+		msg.Subject = n.SubjectOverride
+	}
+	if n.Recipient == "" {
+		n.Recipient = cust.Email
+	}
+	n.Subject, n.HTML, n.Text, n.State = msg.Subject, msg.HTML, msg.Text, NoticeRendered
+	if _, err := tx.Exec(ctx, `UPDATE notices SET state = 'rendered', recipient = $2, subject = $3, html_body = $4,
+			text_body = $5, rendered_at = now() WHERE id = $1`, n.ID, n.Recipient, n.Subject, n.HTML, n.Text); err != nil {
+		return n, fmt.Errorf("record rendered notice %d: %w", n.ID, err)
+	}
+	return n, nil
+}
+
+// MarkNoticeSent records that the SMTP server accepted the notice: it is never sent again.
+func MarkNoticeSent(ctx context.Context, tx pgx.Tx, id int64, messageID string) error {
+	if _, err := tx.Exec(ctx, `UPDATE notices SET state = 'sent', message_id = $2, sent_at = now(),
+			attempts = attempts + 1, last_error = NULL WHERE id = $1`, id, messageID); err != nil {
+		return fmt.Errorf("record notice %d sent: %w", id, err)
+	}
+	return nil
+}
+
+// MarkNoticeFailed records a failure: final (state failed) or to be retried.
+func MarkNoticeFailed(ctx context.Context, tx pgx.Tx, id int64, cause error, final bool) error {
+	if _, err := tx.Exec(ctx, `UPDATE notices SET attempts = attempts + 1, last_error = $2,
+			state = CASE WHEN $3 THEN 'failed' ELSE state END, failed_at = CASE WHEN $3 THEN now() END
+		WHERE id = $1`, id, cause.Error(), final); err != nil {
+		return fmt.Errorf("record notice %d failure: %w", id, err)
+	}
+	return nil
+}
