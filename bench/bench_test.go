@@ -45,7 +45,7 @@ func setup(b *testing.B) *harness {
 	b.Helper()
 	ctx := context.Background()
 	n := contracts(b)
-	pool, err := postgres.Open(ctx, dbtest.NewURL(b), func(c *pgxpool.Config) { c.MaxConns = 8 })
+	pool, err := postgres.Open(ctx, dbtest.NewURL(b), func(c *pgxpool.Config) { c.MaxConns = 20 })
 	if err != nil {
 		b.Fatal(err)
 	}

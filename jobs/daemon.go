@@ -84,7 +84,9 @@ func (r *Runner) NewDaemonClient(opts DaemonOptions) (*river.Client[pgx.Tx], err
 		RescueStuckJobsAfter: opts.RescueAfter,
 		Queues: map[string]river.QueueConfig{
 			QueueSweeps: {MaxWorkers: max(opts.SweepWorkers, 1)},
-			QueueEvents: {MaxWorkers: 10},
+			// Per-event jobs (an unblock after a payment, an e-mail) are short: fetch often, so
+			// a backlog is not paced at MaxWorkers per default 100 ms cooldown.
+			QueueEvents: {MaxWorkers: 16, FetchCooldown: 10 * time.Millisecond, FetchPollInterval: 250 * time.Millisecond},
 		},
 	})
 	if err != nil {

@@ -26,6 +26,7 @@ type Config struct {
 	SweepWorkers    int
 	BatchSize       int
 	BatchTimeout    time.Duration
+	DBMaxConns      int
 	RescueAfter     time.Duration
 	Schedules       []jobs.Schedule
 	// Renewal holds the global renewal thresholds; a plan may override them.
@@ -62,6 +63,7 @@ func Settings() []Setting {
 		{Name: "BILLINGD_SWEEP_WORKERS", Default: "2", Doc: "sweep batches one process works at once"},
 		{Name: "BILLINGD_BATCH_SIZE", Default: "2000", Doc: "contracts per sweep batch"},
 		{Name: "BILLINGD_BATCH_TIMEOUT", Default: "10m", Doc: "longest one sweep batch may run before it is cancelled and retried"},
+		{Name: "BILLINGD_DB_MAX_CONNS", Default: "20", Doc: "PostgreSQL connections one process may open (River, sweeps, e-mail deliveries and the API share them)"},
 		{Name: "BILLINGD_RENEWAL_QUEUE_THRESHOLD", Default: "3", Doc: "open installments of a term at or below which renew-contracts puts the contract in the renewal queue (a plan may override)"},
 		{Name: "BILLINGD_RENEWAL_THRESHOLD", Default: "2", Doc: "open installments of a term at or below which renew-contracts renews the contract (at most the queue threshold; a plan may override)"},
 		{Name: "BILLINGD_RESCUE_AFTER", Default: "15m", Doc: "how long a job may stay running before it is taken for lost (its process died) and retried; must exceed BILLINGD_BATCH_TIMEOUT"},
@@ -197,6 +199,7 @@ func loadConfig(lookup func(string) (string, bool)) (*Config, error) {
 	c.SweepWorkers = e.integer("BILLINGD_SWEEP_WORKERS", "2", 1, 64)
 	c.BatchSize = e.integer("BILLINGD_BATCH_SIZE", "2000", 1, 100000)
 	c.BatchTimeout = e.duration("BILLINGD_BATCH_TIMEOUT", "10m")
+	c.DBMaxConns = e.integer("BILLINGD_DB_MAX_CONNS", "20", 4, 1000)
 	c.Renewal.Queue = e.integer("BILLINGD_RENEWAL_QUEUE_THRESHOLD", "3", 0, 119)
 	c.Renewal.Renewal = e.integer("BILLINGD_RENEWAL_THRESHOLD", "2", 0, 119)
 	if c.Renewal.Renewal > c.Renewal.Queue {

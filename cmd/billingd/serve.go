@@ -217,7 +217,7 @@ func watchdog(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) {
 
 // openDatabase connects to DATABASE_URL; failure is a configuration error (exit status 2).
 func openDatabase(ctx context.Context, cfg *Config) (*pgxpool.Pool, error) {
-	pool, err := postgres.Open(ctx, cfg.DatabaseURL, nil)
+	pool, err := postgres.Open(ctx, cfg.DatabaseURL, func(c *pgxpool.Config) { c.MaxConns = int32(cfg.DBMaxConns) })
 	if err != nil {
 		return nil, &configError{setting: "DATABASE_URL", err: errors.Unwrap(err)}
 	}
