@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -12,10 +13,12 @@ type badInputFixture struct {
 	plan, customer                 int64
 	active, pending, cancelled     int64
 	openInst, paidInst, cancelInst int64
+	benefit, template, notice      int64
 }
 
 // newBadInputFixture creates a plan with a minimum price, a customer, an active contract with
-// its first installment paid, a contract pending activation and a cancelled contract.
+// its first installment paid, a contract pending activation and a cancelled contract, a
+// benefit the plan grants, an e-mail template and a notice of the active contract.
 func newBadInputFixture(b *bundle) badInputFixture {
 	b.t.Helper()
 	var f badInputFixture
@@ -32,6 +35,14 @@ func newBadInputFixture(b *bundle) badInputFixture {
 	b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/contracts/%d/cancel", f.cancelled), map[string]any{"date": "2026-07-20"})
 	f.cancelInst = b.installmentID(f.cancelled, "recurring", 2)
 	b.must(http.StatusCreated, "POST", "/v1/holidays", map[string]any{"date": "2026-11-30", "name": "Feriado local"})
+	f.benefit = b.benefit("Banho", "30.00", true)
+	b.grant(f.plan, f.benefit, 4, 0)
+	f.template = b.must(http.StatusCreated, "POST", "/v1/email-templates",
+		map[string]any{"kind": "renewed", "subject": "Renovado", "html_body": "<p>Renovado</p>", "text_body": "Renovado"}).id(b.t)
+	if err := b.pool.QueryRow(context.Background(), `INSERT INTO notices (contract_id, kind, reference)
+		VALUES ($1, 'renewed', '2') RETURNING id`, f.active).Scan(&f.notice); err != nil {
+		b.t.Fatal(err)
+	}
 	return f
 }
 

@@ -50,6 +50,10 @@ func (s *Server) createBlockingRule(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	if hasNUL(req.Name) {
+		s.fail(w, r, billing.Fieldf("name", "must not contain NUL characters"))
+		return
+	}
 	rule := delinquency.Rule{Name: req.Name, BlockAfterDays: req.BlockAfterDays, MinOverdue: 1, WarningDays: req.WarningDays, Default: req.Default}
 	if req.MinOverdueInstallments != nil {
 		rule.MinOverdue = *req.MinOverdueInstallments

@@ -25,7 +25,8 @@ import (
 
 // fuzzServer is the API on a real database with the rows the fuzzed requests can find:
 // plan 1, customer 1, contract 1 pending activation, contract 2 active with its
-// installments (installment 1 open) and the holiday 2026-11-30.
+// installments (installment 1 open), the holiday 2026-11-30, benefit 1 granted by plan 1,
+// blocking rule 1 and e-mail template 1.
 type fuzzServer struct {
 	pool *pgxpool.Pool
 	srv  *api.Server
@@ -54,6 +55,10 @@ func newFuzzServer(f *testing.F) *fuzzServer {
 		{"/v1/contracts", `{"customer_id": 1, "plan_id": 1, "adhesion_date": "2026-07-01", "wait_activation": true, "due_date_rule": {"kind": "fixed_day", "day": 10}}`},
 		{"/v1/contracts", `{"customer_id": 1, "plan_id": 1, "adhesion_date": "2026-07-01", "due_date_rule": {"kind": "fixed_day", "day": 10}}`},
 		{"/v1/holidays", `{"date": "2026-11-30", "name": "Feriado"}`},
+		{"/v1/benefits", `{"name": "Banho", "unit_cost": "30.00"}`},
+		{"/v1/plans/1/benefits", `{"benefit_id": 1, "quantity": 4, "renewal_period": "monthly"}`},
+		{"/v1/blocking-rules", `{"name": "Padrão", "block_after_days": 10, "warning_days": 3}`},
+		{"/v1/email-templates", `{"kind": "renewed", "subject": "Renovado", "html_body": "<p>Renovado</p>", "text_body": "Renovado"}`},
 	} {
 		if code, body := s.post(req.path, []byte(req.body)); code != http.StatusCreated {
 			f.Fatalf("fixture %s: %d %s", req.path, code, body)
@@ -95,7 +100,10 @@ func (s *fuzzServer) rows(t *testing.T) string {
 	defer cancel()
 	err := s.pool.QueryRow(ctx, `SELECT concat_ws(',', (SELECT count(*) FROM plans), (SELECT count(*) FROM customers),
 		(SELECT count(*) FROM contracts), (SELECT count(*) FROM installments), (SELECT count(*) FROM installments WHERE state <> 'open'),
-		(SELECT count(*) FROM contracts WHERE status <> 'active'), (SELECT count(*) FROM holidays), (SELECT count(*) FROM job_runs))`).Scan(&out)
+		(SELECT count(*) FROM contracts WHERE status <> 'active'), (SELECT count(*) FROM holidays), (SELECT count(*) FROM job_runs),
+		(SELECT count(*) FROM renewals), (SELECT count(*) FROM blocking_rules), (SELECT count(*) FROM block_episodes),
+		(SELECT count(*) FROM benefits), (SELECT count(*) FROM plan_benefits), (SELECT count(*) FROM benefit_usages),
+		(SELECT count(*) FROM benefit_balances), (SELECT count(*) FROM email_templates), (SELECT count(*) FROM notices))`).Scan(&out)
 	if err != nil {
 		st := s.pool.Stat()
 		t.Fatalf("count rows: %v (pool: %d acquired of %d)", err, st.AcquiredConns(), st.MaxConns())
@@ -145,7 +153,9 @@ func FuzzDecodeContractRequest(f *testing.F) {
 // bodyRoutes are the other routes that read a JSON body, with ids the fixture has.
 var bodyRoutes = []string{
 	"/v1/plans", "/v1/customers", "/v1/contracts/1/activate", "/v1/contracts/2/cancel",
-	"/v1/installments/1/payments", "/v1/holidays", "/v1/runs",
+	"/v1/installments/1/payments", "/v1/holidays", "/v1/runs", "/v1/contracts/2/renew", "/v1/blocking-rules",
+	"/v1/contracts/2/trust-unlock", "/v1/benefits", "/v1/plans/1/benefits", "/v1/contracts/2/benefit-usages",
+	"/v1/email-templates",
 }
 
 // FuzzRequestBodies sends arbitrary bytes as the body of every other route that reads one.

@@ -34,6 +34,16 @@ func hostileCases(f badInputFixture) []hostileCase {
 	cancel := fmt.Sprintf("/v1/contracts/%d/cancel", f.active)
 	pay := fmt.Sprintf("/v1/installments/%d/payments", f.openInst)
 	plan := `{"name": "Plano", "price": "99.90", "period": %s, "installments_per_term": 12}`
+	id := func(format string, ids ...any) string { return fmt.Sprintf(format, ids...) }
+	planPath, contractPath := id("/v1/plans/%d", f.plan), id("/v1/contracts/%d", f.active)
+	benefitPath, templatePath := id("/v1/benefits/%d", f.benefit), id("/v1/email-templates/%d", f.template)
+	grant := id("/v1/contracts/%d/benefits/%d", f.active, f.benefit)
+	usages := id("/v1/contracts/%d/benefit-usages", f.active)
+	template := func(field string, value any) map[string]any {
+		body := map[string]any{"kind": "welcome", "subject": "Olá", "html_body": "<p>Olá</p>", "text_body": "Olá"}
+		body[field] = value
+		return body
+	}
 	return []hostileCase{
 		{"POST /v1/plans", "injection", "POST", "/v1/plans", fmt.Sprintf(plan, `"monthly'; DROP TABLE plans; --"`), 422, "period"},
 		{"POST /v1/plans", "wrong type", "POST", "/v1/plans", fmt.Sprintf(plan, `["monthly"]`), 400, "period"},
@@ -78,6 +88,63 @@ func hostileCases(f badInputFixture) []hostileCase {
 		{"GET /v1/runs", "wrong type", "GET", "/v1/runs?state=1", nil, 400, "state"},
 		{"GET /v1/runs/{id}", "injection", "GET", "/v1/runs/" + inj, nil, 400, "id"},
 		{"GET /v1/runs/{id}", "wrong type", "GET", "/v1/runs/0x10", nil, 400, "id"},
+		{"PATCH /v1/plans/{id}", "injection", "PATCH", planPath, map[string]any{"price": "0.01'; UPDATE plans SET price = 0; --"}, 422, "price"},
+		{"PATCH /v1/plans/{id}", "injection in the path", "PATCH", "/v1/plans/" + inj, `{"name": "Plano"}`, 400, "id"},
+		{"PATCH /v1/plans/{id}", "wrong type", "PATCH", planPath, `{"renewal_threshold": "2"}`, 400, "renewal_threshold"},
+		{"PATCH /v1/contracts/{id}", "injection", "PATCH", contractPath, map[string]any{"renewal_price_mode": "suggested' OR '1'='1"}, 422, "renewal_price_mode"},
+		{"PATCH /v1/contracts/{id}", "wrong type", "PATCH", contractPath, `{"auto_renew": "false"}`, 400, "auto_renew"},
+		{"POST /v1/contracts/{id}/renew", "injection", "POST", contractPath + "/renew", map[string]any{"date": "2026-07-20'; UPDATE contracts SET term = term + 1; --"}, 422, "date"},
+		{"POST /v1/contracts/{id}/renew", "injection in the path", "POST", "/v1/contracts/" + inj + "/renew", nil, 400, "id"},
+		{"POST /v1/contracts/{id}/renew", "wrong type", "POST", contractPath + "/renew", `{"date": 20260720}`, 400, "date"},
+		{"GET /v1/renewals", "injection", "GET", "/v1/renewals" + q("state", "queued' OR '1'='1"), nil, 400, "state"},
+		{"GET /v1/renewals", "injection in a date", "GET", "/v1/renewals" + q("from", "2026-07-01'; --"), nil, 400, "from"},
+		{"GET /v1/renewals", "wrong type", "GET", "/v1/renewals?contract_id=true", nil, 400, "contract_id"},
+		{"POST /v1/blocking-rules", "injection", "POST", "/v1/blocking-rules", map[string]any{"name": "R", "block_after_days": "10; DROP TABLE blocking_rules; --"}, 400, "block_after_days"},
+		{"POST /v1/blocking-rules", "injection with NUL", "POST", "/v1/blocking-rules", map[string]any{"name": "R\x00'; --", "block_after_days": 10}, 422, "name"},
+		{"POST /v1/blocking-rules", "wrong type", "POST", "/v1/blocking-rules", `{"name": "R", "block_after_days": 10, "default": "true"}`, 400, "default"},
+		{"GET /v1/blocking-rules", "injection", "GET", "/v1/blocking-rules" + q("after", sqlInjection), nil, 400, "after"},
+		{"GET /v1/blocking-rules", "wrong type", "GET", "/v1/blocking-rules?limit=true", nil, 400, "limit"},
+		{"GET /v1/blocking-rules/{id}", "injection", "GET", "/v1/blocking-rules/" + inj, nil, 400, "id"},
+		{"GET /v1/blocking-rules/{id}", "wrong type", "GET", "/v1/blocking-rules/1.5", nil, 400, "id"},
+		{"POST /v1/contracts/{id}/trust-unlock", "injection", "POST", contractPath + "/trust-unlock", map[string]any{"days": "3; UPDATE contracts SET status = 'active'; --"}, 400, "days"},
+		{"POST /v1/contracts/{id}/trust-unlock", "injection in the path", "POST", "/v1/contracts/" + inj + "/trust-unlock", `{"days": 3}`, 400, "id"},
+		{"POST /v1/contracts/{id}/trust-unlock", "wrong type", "POST", contractPath + "/trust-unlock", `{"days": 1.5}`, 400, "days"},
+		{"POST /v1/benefits", "injection", "POST", "/v1/benefits", map[string]any{"name": "Banho", "unit_cost": "30.00'; DROP TABLE benefits; --"}, 422, "unit_cost"},
+		{"POST /v1/benefits", "wrong type", "POST", "/v1/benefits", `{"name": "Banho", "unit_cost": "30.00", "active": "yes"}`, 400, "active"},
+		{"GET /v1/benefits", "injection", "GET", "/v1/benefits" + q("after", sqlInjection), nil, 400, "after"},
+		{"GET /v1/benefits", "wrong type", "GET", "/v1/benefits?limit=1e2", nil, 400, "limit"},
+		{"GET /v1/benefits/{id}", "injection", "GET", "/v1/benefits/" + inj, nil, 400, "id"},
+		{"GET /v1/benefits/{id}", "wrong type", "GET", "/v1/benefits/true", nil, 400, "id"},
+		{"PUT /v1/benefits/{id}", "injection", "PUT", benefitPath, map[string]any{"name": "Banho", "unit_cost": "0 WHERE 1=1; --"}, 422, "unit_cost"},
+		{"PUT /v1/benefits/{id}", "wrong type", "PUT", benefitPath, `{"name": ["Banho"], "unit_cost": "30.00"}`, 400, "name"},
+		{"POST /v1/plans/{id}/benefits", "injection", "POST", planPath + "/benefits",
+			map[string]any{"benefit_id": f.benefit, "quantity": 4, "renewal_period": "monthly'; DROP TABLE plan_benefits; --"}, 422, "renewal_period"},
+		{"POST /v1/plans/{id}/benefits", "wrong type", "POST", planPath + "/benefits", fmt.Sprintf(`{"benefit_id": "%d", "quantity": 4, "renewal_period": "monthly"}`, f.benefit), 400, "benefit_id"},
+		{"GET /v1/plans/{id}/benefits", "injection", "GET", "/v1/plans/" + inj + "/benefits", nil, 400, "id"},
+		{"GET /v1/plans/{id}/benefits", "wrong type", "GET", planPath + "/benefits?after=x", nil, 400, "after"},
+		{"PUT /v1/contracts/{id}/benefits/{benefit_id}", "injection", "PUT", grant, map[string]any{"renewal_period": "monthly' OR '1'='1"}, 422, "renewal_period"},
+		{"PUT /v1/contracts/{id}/benefits/{benefit_id}", "injection in the path", "PUT", contractPath + "/benefits/" + inj, `{"quantity": 0}`, 400, "benefit_id"},
+		{"PUT /v1/contracts/{id}/benefits/{benefit_id}", "wrong type", "PUT", grant, `{"quantity": "0"}`, 400, "quantity"},
+		{"POST /v1/contracts/{id}/benefit-usages", "injection", "POST", usages, map[string]any{"benefit_id": f.benefit, "used_at": "2026-07-20'); DELETE FROM benefit_usages; --"}, 422, "used_at"},
+		{"POST /v1/contracts/{id}/benefit-usages", "wrong type", "POST", usages, fmt.Sprintf(`{"benefit_id": %d, "used_at": "2026-07-20", "quantity": [1]}`, f.benefit), 400, "quantity"},
+		{"DELETE /v1/contracts/{id}/benefit-usages/{usage_id}", "injection", "DELETE", usages + "/" + inj, nil, 400, "usage_id"},
+		{"DELETE /v1/contracts/{id}/benefit-usages/{usage_id}", "wrong type", "DELETE", usages + "/1.0", nil, 400, "usage_id"},
+		{"GET /v1/reports/benefit-usage", "injection", "GET", "/v1/reports/benefit-usage" + q("group_by", "customer' OR '1'='1"), nil, 400, "group_by"},
+		{"GET /v1/reports/benefit-usage", "injection in a date", "GET", "/v1/reports/benefit-usage" + q("from", "2026-07-01' OR '1'='1"), nil, 400, "from"},
+		{"GET /v1/reports/benefit-usage", "wrong type", "GET", "/v1/reports/benefit-usage?benefit_id=1.5", nil, 400, "benefit_id"},
+		{"POST /v1/email-templates", "injection", "POST", "/v1/email-templates", template("kind", "welcome'; DROP TABLE email_templates; --"), 422, "kind"},
+		{"POST /v1/email-templates", "template injection", "POST", "/v1/email-templates", template("subject", `{{.Customer.Password}}`), 422, "subject"},
+		{"POST /v1/email-templates", "wrong type", "POST", "/v1/email-templates", template("plan_id", "1"), 400, "plan_id"},
+		{"GET /v1/email-templates", "injection", "GET", "/v1/email-templates" + q("kind", "welcome' OR '1'='1"), nil, 400, "kind"},
+		{"GET /v1/email-templates", "wrong type", "GET", "/v1/email-templates?after=true", nil, 400, "after"},
+		{"GET /v1/email-templates/{id}", "injection", "GET", "/v1/email-templates/" + inj, nil, 400, "id"},
+		{"GET /v1/email-templates/{id}", "wrong type", "GET", "/v1/email-templates/%5B1%5D", nil, 400, "id"},
+		{"PUT /v1/email-templates/{id}", "injection", "PUT", templatePath, template("scope", "plan' OR '1'='1"), 422, "scope"},
+		{"PUT /v1/email-templates/{id}", "wrong type", "PUT", templatePath, template("contract_id", true), 400, "contract_id"},
+		{"GET /v1/notifications", "injection", "GET", "/v1/notifications" + q("state", "sent' OR '1'='1"), nil, 400, "state"},
+		{"GET /v1/notifications", "wrong type", "GET", "/v1/notifications?contract_id=1.5", nil, 400, "contract_id"},
+		{"GET /v1/notifications/{id}", "injection", "GET", "/v1/notifications/" + inj, nil, 400, "id"},
+		{"GET /v1/notifications/{id}", "wrong type", "GET", id("/v1/notifications/%d.0", f.notice), nil, 400, "id"},
 	}
 }
 
