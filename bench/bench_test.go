@@ -152,7 +152,7 @@ func BenchmarkGenerateInstallments(b *testing.B) {
 	if rows != int64(h.n)*12 {
 		b.Fatalf("floor inserted %d rows, want %d", rows, h.n*12)
 	}
-	h.timeSQL("TRUNCATE installments")
+	h.timeSQL("TRUNCATE installments CASCADE")
 	h.timeSQL("VACUUM ANALYZE installments")
 	b.ResetTimer()
 	sweep, counts := h.sweep(jobs.GenerateInstallments, asOf)
