@@ -51,7 +51,7 @@ func TestSIGKILLAtRandomPointsOfALargeRun(t *testing.T) {
 		target := int64(k*batches/(kills+1) + rng.IntN(batches/(kills+1)))
 		waitFor(t, 2*time.Minute, "the run to reach its kill point", func() bool { return done() >= target })
 		time.Sleep(time.Duration(rng.IntN(60)) * time.Millisecond)
-		d.kill()
+		d.Kill()
 		state := ""
 		_ = pool.QueryRow(ctx, "SELECT state FROM job_runs").Scan(&state)
 		running := count(t, pool, "SELECT count(*) FROM river.river_job WHERE state = 'running'")
@@ -71,14 +71,14 @@ func TestSIGKILLAtRandomPointsOfALargeRun(t *testing.T) {
 	if rescued == 0 && leftRunning > 0 {
 		t.Errorf("jobs were left running by killed daemons, but none was rescued")
 	}
-	for _, l := range last.logsWith("run finished") {
+	for _, l := range last.LogsWith("run finished") {
 		if !strings.Contains(l["outcome"].(string), "success") {
 			t.Errorf("run finished with %v", l)
 		}
 	}
 	checkGenerated(t, pool, contracts, asOf)
 	expectEqual(t, pool, "the run planned exactly 100 batches despite the kills", batches, `SELECT batches_total FROM job_runs`)
-	if code, took := last.stop(syscall.SIGTERM, 30*time.Second); code != 0 {
+	if code, took := last.Stop(syscall.SIGTERM, 30*time.Second); code != 0 {
 		t.Fatalf("final daemon: exit %d after %s", code, took)
 	}
 }

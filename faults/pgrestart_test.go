@@ -35,7 +35,7 @@ func TestPostgresRestartDuringRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := startDaemon(t, "daemon", env)
-	readyz := func() int { code, _ := d.request(http.MethodGet, "/readyz", nil); return code }
+	readyz := func() int { code, _ := d.Request(http.MethodGet, "/readyz", testToken, nil); return code }
 	if code := readyz(); code != http.StatusOK {
 		t.Fatalf("/readyz before: %d", code)
 	}
@@ -60,8 +60,8 @@ func TestPostgresRestartDuringRun(t *testing.T) {
 	})
 	holds(t, "/readyz answers 503 while PostgreSQL is down")
 	time.Sleep(3 * time.Second)
-	if !d.running() {
-		t.Fatalf("the daemon exited while PostgreSQL was down: %v", d.messages())
+	if !d.Running() {
+		t.Fatalf("the daemon exited while PostgreSQL was down: %v", d.Messages())
 	}
 	t.Log("starting PostgreSQL again")
 	if err := pg.ctl("start"); err != nil {
@@ -73,15 +73,15 @@ func TestPostgresRestartDuringRun(t *testing.T) {
 		n, err := tryCount(pool, "SELECT count(*) FROM job_runs WHERE state = 'succeeded'")
 		return err == nil && n == 1
 	})
-	if !d.running() {
-		t.Fatalf("the daemon exited: %v", d.messages())
+	if !d.Running() {
+		t.Fatalf("the daemon exited: %v", d.Messages())
 	}
 	t.Logf("%d River jobs had a failed attempt during the outage and were retried",
 		count(t, pool, "SELECT count(*) FROM river.river_job WHERE errors IS NOT NULL"))
 	holds(t, "the same daemon process stayed up through the restart and finished the run")
 	checkGenerated(t, pool, contracts, asOf)
 	expectEqual(t, pool, "the run planned exactly 100 batches", batches, `SELECT batches_total FROM job_runs`)
-	if code, took := d.stop(syscall.SIGTERM, 30*time.Second); code != 0 {
+	if code, took := d.Stop(syscall.SIGTERM, 30*time.Second); code != 0 {
 		t.Fatalf("exit %d after %s", code, took)
 	}
 }

@@ -77,7 +77,7 @@ func TestReplicasRunEachSlotOnce(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				codes[i], _ = daemons[i].request(http.MethodPost, "/v1/runs", map[string]any{"job": job, "as_of": date})
+				codes[i], _ = daemons[i].Request(http.MethodPost, "/v1/runs", testToken, map[string]any{"job": job, "as_of": date})
 			}()
 		}
 		wg.Wait()
@@ -89,16 +89,16 @@ func TestReplicasRunEachSlotOnce(t *testing.T) {
 	var leader *daemon
 	waitFor(t, time.Minute, "a leader to catch up the missed slots", func() bool {
 		for _, d := range daemons {
-			if len(d.logsWith("catch-up enqueued")) > 0 {
+			if len(d.LogsWith("catch-up enqueued")) > 0 {
 				leader = d
 				return true
 			}
 		}
 		return false
 	})
-	t.Logf("%s led and enqueued %d catch-up slots; stopping it with SIGTERM", leader.name, len(leader.logsWith("catch-up enqueued")))
-	if code, took := leader.stop(syscall.SIGTERM, 30*time.Second); code != 0 {
-		t.Fatalf("%s: exit %d after %s", leader.name, code, took)
+	t.Logf("%s led and enqueued %d catch-up slots; stopping it with SIGTERM", leader.Name(), len(leader.LogsWith("catch-up enqueued")))
+	if code, took := leader.Stop(syscall.SIGTERM, 30*time.Second); code != 0 {
+		t.Fatalf("%s: exit %d after %s", leader.Name(), code, took)
 	}
 	all := append([]*daemon{}, daemons...)
 	all = append(all, startDaemon(t, "replica-4", env))
@@ -110,7 +110,7 @@ func TestReplicasRunEachSlotOnce(t *testing.T) {
 	})
 	catchUps, skipped := 0, 0
 	for _, d := range all {
-		for _, l := range d.logsWith("catch-up enqueued") {
+		for _, l := range d.LogsWith("catch-up enqueued") {
 			catchUps++
 			if l["duplicate"] == true {
 				skipped++
@@ -134,7 +134,7 @@ func TestReplicasRunEachSlotOnce(t *testing.T) {
 		`SELECT count(*) FROM job_runs WHERE trigger = 'manual'`)
 	finished := map[string]int{}
 	for _, d := range all {
-		for _, l := range d.logsWith("run finished") {
+		for _, l := range d.LogsWith("run finished") {
 			finished[fmt.Sprint(l["run_id"])]++
 		}
 	}
@@ -152,9 +152,9 @@ func TestReplicasRunEachSlotOnce(t *testing.T) {
 		`SELECT count(*) FROM (SELECT 1 FROM notices GROUP BY contract_id, kind, reference HAVING count(*) > 1) d`)
 	checkGenerated(t, pool, contracts, billing.FormatDate(today))
 	for _, d := range all {
-		if d.running() {
-			if code, took := d.stop(syscall.SIGTERM, 30*time.Second); code != 0 {
-				t.Errorf("%s: exit %d after %s", d.name, code, took)
+		if d.Running() {
+			if code, took := d.Stop(syscall.SIGTERM, 30*time.Second); code != 0 {
+				t.Errorf("%s: exit %d after %s", d.Name(), code, took)
 			}
 		}
 	}

@@ -56,9 +56,9 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 				}
 				var code int
 				if i == 0 {
-					code, _ = d.request(http.MethodPost, "/v1/runs", map[string]any{"job": "generate-installments", "as_of": asOf, "force": true})
+					code, _ = d.Request(http.MethodPost, "/v1/runs", testToken, map[string]any{"job": "generate-installments", "as_of": asOf, "force": true})
 				} else {
-					code, _ = d.request(http.MethodGet, fmt.Sprintf("/v1/installments?limit=500&after=%d", i*1000), nil)
+					code, _ = d.Request(http.MethodGet, fmt.Sprintf("/v1/installments?limit=500&after=%d", i*1000), testToken, nil)
 				}
 				switch {
 				case code == 0:
@@ -75,7 +75,7 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 		return count(t, pool, "SELECT coalesce(max(batches_done), 0) FROM job_runs WHERE id = 1") >= batches/5
 	})
 	at := count(t, pool, "SELECT batches_done FROM job_runs WHERE id = 1")
-	code, took := d.stop(syscall.SIGTERM, 30*time.Second)
+	code, took := d.Stop(syscall.SIGTERM, 30*time.Second)
 	close(stop)
 	wg.Wait()
 	t.Logf("SIGTERM at %d/%d batches of the first run: exit %d after %s; %d API requests served meanwhile",
@@ -94,8 +94,8 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 	} else {
 		holds(t, "no API request got a 5xx under load or during the shutdown")
 	}
-	if len(d.logsWith("billingd stopped")) != 1 {
-		t.Errorf("the daemon did not log its orderly stop: %v", d.messages())
+	if len(d.LogsWith("billingd stopped")) != 1 {
+		t.Errorf("the daemon did not log its orderly stop: %v", d.Messages())
 	}
 	if n := count(t, pool, "SELECT count(*) FROM job_runs WHERE state = 'succeeded'"); n == count(t, pool, "SELECT count(*) FROM job_runs") {
 		t.Fatalf("every run had finished before SIGTERM: make the run longer")
@@ -110,7 +110,7 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 	})
 	t.Logf("%d runs in all (the first and the reruns asked for under load)", count(t, pool, "SELECT count(*) FROM job_runs"))
 	checkGenerated(t, pool, contracts, asOf)
-	if code, took := next.stop(syscall.SIGTERM, 30*time.Second); code != 0 {
+	if code, took := next.Stop(syscall.SIGTERM, 30*time.Second); code != 0 {
 		t.Fatalf("next daemon: exit %d after %s", code, took)
 	}
 }

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -17,26 +14,6 @@ import (
 	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/delinquency"
 )
-
-// send performs an authenticated request with a JSON body and decodes the JSON answer.
-func (d *daemon) send(method, path, body string, out any) int {
-	d.t.Helper()
-	req, _ := http.NewRequest(method, "http://"+d.addr+path, bytes.NewBufferString(body))
-	req.Header.Set("Authorization", "Bearer "+testToken)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		d.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if out != nil {
-		if err := json.Unmarshal(raw, out); err != nil {
-			d.t.Fatalf("%s %s: decode %q: %v", method, path, raw, err)
-		}
-	}
-	return resp.StatusCode
-}
 
 // TestDelinquencyEndToEnd drives 20 contracts through the API and `billingd run
 // block-delinquent --as-of` with the daemon running: activated 20 days ago (A), due on A,
@@ -159,7 +136,7 @@ func TestDelinquencyEndToEnd(t *testing.T) {
 		t.Errorf("%d unblocked notices, want %d", got, n)
 	}
 
-	resp, err := http.Get("http://" + d.addr + "/metrics")
+	resp, err := http.Get("http://" + d.Addr() + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +153,7 @@ func TestDelinquencyEndToEnd(t *testing.T) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
-	if code, took := d.stop(syscall.SIGTERM, 20*time.Second); code != 0 {
+	if code, took := d.Stop(syscall.SIGTERM, 20*time.Second); code != 0 {
 		t.Fatalf("SIGTERM: exit %d after %s", code, took)
 	}
 }

@@ -171,7 +171,7 @@ func TestRunTwiceReallyRunsAndCreatesNothingNew(t *testing.T) {
 		t.Fatalf("status: exit %d\n%s", code, stdout)
 	}
 	// The run's metrics are on /metrics.
-	resp, err := http.Get("http://" + d.addr + "/metrics")
+	resp, err := http.Get("http://" + d.Addr() + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +189,7 @@ func TestRunTwiceReallyRunsAndCreatesNothingNew(t *testing.T) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
-	if code, took := d.stop(syscall.SIGTERM, 20*time.Second); code != 0 {
+	if code, took := d.Stop(syscall.SIGTERM, 20*time.Second); code != 0 {
 		t.Fatalf("SIGTERM: exit %d after %s", code, took)
 	}
 }
@@ -221,7 +221,7 @@ func TestTwoDaemonsRunEachScheduledSlotOnce(t *testing.T) {
 	}
 	finished := map[string]int{}
 	for _, d := range []*daemon{a, b} {
-		for _, l := range d.logsWith("run finished") {
+		for _, l := range d.LogsWith("run finished") {
 			finished[fmt.Sprint(l["run_id"])]++
 		}
 	}
@@ -238,7 +238,7 @@ func TestTwoDaemonsRunEachScheduledSlotOnce(t *testing.T) {
 		t.Fatalf("%d installments, want %d", n, 50*12)
 	}
 	for _, d := range []*daemon{a, b} {
-		if code, _ := d.stop(syscall.SIGTERM, 30*time.Second); code != 0 {
+		if code, _ := d.Stop(syscall.SIGTERM, 30*time.Second); code != 0 {
 			t.Fatalf("exit %d", code)
 		}
 	}
@@ -262,7 +262,7 @@ func TestSIGTERMDuringRunExitsZeroAndNextDaemonFinishesIt(t *testing.T) {
 	waitFor(t, 60*time.Second, "the run to be under way", func() bool {
 		return count(t, pool, "SELECT coalesce(max(batches_done), 0) FROM job_runs WHERE job = 'generate-installments'") >= 3
 	})
-	code, took := d.stop(syscall.SIGTERM, 15*time.Second)
+	code, took := d.Stop(syscall.SIGTERM, 15*time.Second)
 	if code != 0 {
 		t.Fatalf("SIGTERM: exit %d", code)
 	}
@@ -287,7 +287,7 @@ func TestSIGTERMDuringRunExitsZeroAndNextDaemonFinishesIt(t *testing.T) {
 	if n := count(t, pool, "SELECT count(*) FROM contracts WHERE generation_due_on IS NOT NULL"); n != 0 {
 		t.Fatalf("%d contracts still due for generation", n)
 	}
-	d2.stop(syscall.SIGTERM, 20*time.Second)
+	d2.Stop(syscall.SIGTERM, 20*time.Second)
 }
 
 func readAll(t *testing.T, resp *http.Response) string {

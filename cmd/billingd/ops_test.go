@@ -26,7 +26,7 @@ func TestOperatorEndpoints(t *testing.T) {
 	d := startDaemon(t, baseEnv(url, "BILLINGD_GENERATE_INSTALLMENTS_ENABLED=false", "BILLINGD_SEND_NOTICES_ENABLED=false"))
 
 	get := func(path string, auth func(*http.Request)) (int, string) {
-		req, _ := http.NewRequest(http.MethodGet, "http://"+d.addr+path, nil)
+		req, _ := http.NewRequest(http.MethodGet, "http://"+d.Addr()+path, nil)
 		if auth != nil {
 			auth(req)
 		}
@@ -83,7 +83,7 @@ func TestOperatorEndpoints(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("promtool check metrics: %v\n%s", err, out)
 	}
-	if code, _ := d.stop(syscall.SIGTERM, 20*time.Second); code != 0 {
+	if code, _ := d.Stop(syscall.SIGTERM, 20*time.Second); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
 }
