@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -10,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/billingd/billingd/internal/dbtest"
 )
 
 // TestOperatorEndpoints checks what an operator and Prometheus see: the River UI behind the
@@ -82,6 +85,30 @@ func TestOperatorEndpoints(t *testing.T) {
 	cmd.Stdin = f
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("promtool check metrics: %v\n%s", err, out)
+	}
+	// A rerun through the API: 202 with the run, its outcome and counts at GET /v1/runs/{id}.
+	if _, err := dbtest.SeedContracts(context.Background(), pool, 7, time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	var run struct {
+		ID      int64            `json:"id"`
+		Job     string           `json:"job"`
+		AsOf    string           `json:"as_of"`
+		Trigger string           `json:"trigger"`
+		State   string           `json:"state"`
+		Counts  map[string]int64 `json:"counts"`
+	}
+	if code := d.send(http.MethodPost, "/v1/runs", `{"job": "generate-installments", "as_of": "2026-11-20"}`, &run); code != http.StatusAccepted {
+		t.Fatalf("POST /v1/runs: %d", code)
+	}
+	path := fmt.Sprintf("/v1/runs/%d", run.ID)
+	waitFor(t, 60*time.Second, "the API's run to finish", func() bool {
+		d.get(path, &run)
+		return run.State == "succeeded" || run.State == "failed"
+	})
+	if run.State != "succeeded" || run.Trigger != "manual" || run.AsOf != "2026-11-20" ||
+		run.Counts["contracts"] != 7 || run.Counts["installments_created"] != 84 {
+		t.Fatalf("GET %s = %+v", path, run)
 	}
 	if code, _ := d.Stop(syscall.SIGTERM, 20*time.Second); code != 0 {
 		t.Fatalf("exit %d", code)
