@@ -270,7 +270,7 @@ func (s *Server) listHolidays(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) deleteHoliday(w http.ResponseWriter, r *http.Request) {
-	day, err := billing.ParseDate(r.PathValue("date"))
+	day, err := apiDate(r.PathValue("date"))
 	if err != nil {
 		s.fail(w, r, invalid("date", "%v", err))
 		return
