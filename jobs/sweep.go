@@ -84,6 +84,20 @@ type Runner struct {
 	BatchTimeout time.Duration
 }
 
+// resolve finds the sweep of job and parses its as-of date; a job args that name neither can
+// never succeed, so the error cancels the River job.
+func (r *Runner) resolve(job, asOf string) (Sweep, time.Time, error) {
+	sweep, ok := r.Sweeps[job]
+	if !ok {
+		return nil, time.Time{}, river.JobCancel(fmt.Errorf("unknown job %q", job))
+	}
+	date, err := billing.ParseDate(asOf)
+	if err != nil {
+		return nil, time.Time{}, river.JobCancel(fmt.Errorf("job %s: as_of: %w", job, err))
+	}
+	return sweep, date, nil
+}
+
 // sweepWorker starts a run: it records it, plans its batches and enqueues them, all in one
 // transaction with the sweep job's completion.
 type sweepWorker struct {
@@ -95,13 +109,9 @@ type sweepWorker struct {
 func (w *sweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error {
 	r := w.r
 	a := job.Args
-	sweep, ok := r.Sweeps[a.Job]
-	if !ok {
-		return river.JobCancel(fmt.Errorf("unknown job %q", a.Job))
-	}
-	asOf, err := billing.ParseDate(a.AsOf)
+	sweep, asOf, err := r.resolve(a.Job, a.AsOf)
 	if err != nil {
-		return river.JobCancel(fmt.Errorf("job %s: as_of: %w", a.Job, err))
+		return err
 	}
 	client := river.ClientFromContext[pgx.Tx](ctx)
 
@@ -218,13 +228,9 @@ type batchWorker struct {
 func (w *batchWorker) Work(ctx context.Context, job *river.Job[BatchArgs]) error {
 	r := w.r
 	a := job.Args
-	sweep, ok := r.Sweeps[a.Job]
-	if !ok {
-		return river.JobCancel(fmt.Errorf("unknown job %q", a.Job))
-	}
-	asOf, err := billing.ParseDate(a.AsOf)
+	sweep, asOf, err := r.resolve(a.Job, a.AsOf)
 	if err != nil {
-		return river.JobCancel(fmt.Errorf("job %s: as_of: %w", a.Job, err))
+		return err
 	}
 	var run Run
 	err = pgx.BeginFunc(ctx, r.Pool, func(tx pgx.Tx) error {
