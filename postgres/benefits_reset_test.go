@@ -1,7 +1,6 @@
 package postgres_test
 
 import (
-	"math"
 	"testing"
 	"time"
 
@@ -15,32 +14,7 @@ import (
 // number of batches and the merged counts.
 func (b *bundle) resetAll(t *testing.T, asOf time.Time, batchSize int) (int, map[string]int64) {
 	t.Helper()
-	sweep := postgres.ResetBenefitQuotasSweep{}
-	var starts []int64
-	if err := pgx.BeginFunc(b.ctx, b.pool, func(tx pgx.Tx) error {
-		var err error
-		starts, err = sweep.Plan(b.ctx, tx, asOf, batchSize)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	total := map[string]int64{}
-	for i, from := range starts {
-		to := int64(math.MaxInt64)
-		if i+1 < len(starts) {
-			to = starts[i+1] - 1
-		}
-		if err := pgx.BeginFunc(b.ctx, b.pool, func(tx pgx.Tx) error {
-			counts, err := sweep.Batch(b.ctx, tx, asOf, from, to)
-			for k, v := range counts {
-				total[k] += v
-			}
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return len(starts), total
+	return b.runSweep(t, postgres.ResetBenefitQuotasSweep{}, asOf, batchSize)
 }
 
 // TestResetBenefitQuotas seeds 7 contracts with a monthly balance from 2026-03-05 and

@@ -36,28 +36,48 @@ func date(s string) time.Time {
 	return d
 }
 
-// sweepAll plans and runs every batch of generate-installments as of asOf, one transaction
-// per batch, and returns the installments it created.
-func (b *bundle) sweepAll(t *testing.T, asOf time.Time, batchSize int) int64 {
+// sweeper is a sweep's plan and batch, as jobs.Sweep has them.
+type sweeper interface {
+	Plan(ctx context.Context, tx pgx.Tx, asOf time.Time, batchSize int) ([]int64, error)
+	Batch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromID, toID int64) (map[string]int64, error)
+}
+
+// runSweep plans and runs every batch of sweep as of asOf, one transaction per batch, as the
+// daemon does, and returns the number of batches and their merged counts.
+func (b *bundle) runSweep(t *testing.T, sweep sweeper, asOf time.Time, batchSize int) (int, map[string]int64) {
 	t.Helper()
 	var starts []int64
-	err := pgx.BeginFunc(b.ctx, b.pool, func(tx pgx.Tx) error {
+	if err := pgx.BeginFunc(b.ctx, b.pool, func(tx pgx.Tx) error {
 		var err error
-		starts, err = postgres.GenerateSweep{}.Plan(b.ctx, tx, asOf, batchSize)
+		starts, err = sweep.Plan(b.ctx, tx, asOf, batchSize)
 		return err
-	})
-	if err != nil {
+	}); err != nil {
 		t.Fatal(err)
 	}
-	var created int64
+	total := map[string]int64{}
 	for i, from := range starts {
 		to := int64(math.MaxInt64)
 		if i+1 < len(starts) {
 			to = starts[i+1] - 1
 		}
-		created += b.batch(t, asOf, from, to, false)
+		if err := pgx.BeginFunc(b.ctx, b.pool, func(tx pgx.Tx) error {
+			counts, err := sweep.Batch(b.ctx, tx, asOf, from, to)
+			for k, v := range counts {
+				total[k] += v
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
 	}
-	return created
+	return len(starts), total
+}
+
+// sweepAll runs generate-installments as of asOf and returns the installments it created.
+func (b *bundle) sweepAll(t *testing.T, asOf time.Time, batchSize int) int64 {
+	t.Helper()
+	_, counts := b.runSweep(t, postgres.GenerateSweep{}, asOf, batchSize)
+	return counts["installments_created"]
 }
 
 // batch runs one batch; with crash it rolls the transaction back as a killed process would.

@@ -32,31 +32,8 @@ func (b *bundle) seedDue(t *testing.T, n int) {
 // renewAll plans and runs renew-contracts as of asOf, one transaction per batch.
 func (b *bundle) renewAll(t *testing.T, sweep postgres.RenewSweep, asOf time.Time, batchSize int) map[string]int64 {
 	t.Helper()
-	var starts []int64
-	if err := pgx.BeginFunc(b.ctx, b.pool, func(tx pgx.Tx) error {
-		var err error
-		starts, err = sweep.Plan(b.ctx, tx, asOf, batchSize)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	total := map[string]int64{}
-	for i, from := range starts {
-		to := int64(math.MaxInt64)
-		if i+1 < len(starts) {
-			to = starts[i+1] - 1
-		}
-		if err := pgx.BeginFunc(b.ctx, b.pool, func(tx pgx.Tx) error {
-			counts, err := sweep.Batch(b.ctx, tx, asOf, from, to)
-			for k, v := range counts {
-				total[k] += v
-			}
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return total
+	_, counts := b.runSweep(t, sweep, asOf, batchSize)
+	return counts
 }
 
 // checkOneNewTerm checks that each of n contracts has exactly two terms and one renewal.
