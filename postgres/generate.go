@@ -97,15 +97,9 @@ func (GenerateSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromI
 	if len(upd.id) == 0 {
 		return map[string]int64{"contracts": 0, "installments_created": 0}, nil
 	}
-	tag, err := tx.Exec(ctx, `INSERT INTO installments (contract_id, kind, term, sequence, service_start, service_end,
-			nominal_due, due_date, amount, discount, on_time_discount)
-		SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::int[], $5::date[], $6::date[], $7::date[],
-			$8::date[], $9::numeric[], $10::numeric[], $11::numeric[])
-		ON CONFLICT (contract_id, kind, sequence) DO NOTHING`,
-		ins.contract, ins.kind, ins.term, ins.sequence, ins.serviceStart, ins.serviceEnd, ins.nominalDue,
-		ins.dueDate, ins.amount, ins.discount, ins.onTimeDiscount)
+	created, err := ins.insert(ctx, tx)
 	if err != nil {
-		return nil, fmt.Errorf("insert installments: %w", err)
+		return nil, err
 	}
 	if _, err := tx.Exec(ctx, `UPDATE contracts c SET adhesion_generated = u.adhesion_generated,
 			generated_term = u.generated_term, term_end = coalesce(u.term_end, c.term_end),
@@ -115,7 +109,7 @@ func (GenerateSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromI
 		WHERE c.id = u.id`, upd.id, upd.adhesionGenerated, upd.generatedTerm, upd.termEnd, upd.nextDue); err != nil {
 		return nil, fmt.Errorf("record generation progress: %w", err)
 	}
-	return map[string]int64{"contracts": int64(len(upd.id)), "installments_created": tag.RowsAffected()}, nil
+	return map[string]int64{"contracts": int64(len(upd.id)), "installments_created": created}, nil
 }
 
 // installmentBatch holds installments column by column for one unnest insert.
@@ -125,6 +119,22 @@ type installmentBatch struct {
 	term, sequence                                []int32
 	serviceStart, serviceEnd, nominalDue, dueDate []pgtype.Date
 	amount, discount, onTimeDiscount              []decimal.Decimal
+}
+
+// insert writes the batch in one statement, skipping installments that already exist (by
+// contract, kind and sequence), and returns how many it created.
+func (c *installmentBatch) insert(ctx context.Context, tx pgx.Tx) (int64, error) {
+	tag, err := tx.Exec(ctx, `INSERT INTO installments (contract_id, kind, term, sequence, service_start, service_end,
+			nominal_due, due_date, amount, discount, on_time_discount)
+		SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::int[], $5::date[], $6::date[], $7::date[],
+			$8::date[], $9::numeric[], $10::numeric[], $11::numeric[])
+		ON CONFLICT (contract_id, kind, sequence) DO NOTHING`,
+		c.contract, c.kind, c.term, c.sequence, c.serviceStart, c.serviceEnd, c.nominalDue,
+		c.dueDate, c.amount, c.discount, c.onTimeDiscount)
+	if err != nil {
+		return 0, fmt.Errorf("insert installments: %w", err)
+	}
+	return tag.RowsAffected(), nil
 }
 
 func (c *installmentBatch) add(contract int64, it billing.ScheduledInstallment, onTimeDiscount decimal.Decimal) {

@@ -303,17 +303,11 @@ func (w *renewalWrites) flush(ctx context.Context, tx pgx.Tx) (map[string]int64,
 		upd.notices = append(upd.notices, fmt.Sprint(rt.term))
 	}
 	if len(upd.id) > 0 {
-		tag, err := tx.Exec(ctx, `INSERT INTO installments (contract_id, kind, term, sequence, service_start, service_end,
-				nominal_due, due_date, amount, discount, on_time_discount)
-			SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::int[], $5::date[], $6::date[], $7::date[],
-				$8::date[], $9::numeric[], $10::numeric[], $11::numeric[])
-			ON CONFLICT (contract_id, kind, sequence) DO NOTHING`,
-			ins.contract, ins.kind, ins.term, ins.sequence, ins.serviceStart, ins.serviceEnd, ins.nominalDue,
-			ins.dueDate, ins.amount, ins.discount, ins.onTimeDiscount)
+		created, err := ins.insert(ctx, tx)
 		if err != nil {
-			return nil, fmt.Errorf("insert renewed terms: %w", err)
+			return nil, fmt.Errorf("renewed terms: %w", err)
 		}
-		counts["installments_created"] = tag.RowsAffected()
+		counts["installments_created"] = created
 		counts["renewed"] = int64(len(upd.id))
 		if _, err := tx.Exec(ctx, `INSERT INTO notices (contract_id, kind, reference)
 			SELECT id, 'renewed', ref FROM unnest($1::bigint[], $2::text[]) AS u(id, ref)
