@@ -418,3 +418,30 @@ func TestDelinquencyBadInput(t *testing.T) {
 		t.Errorf("rule %s", got.raw)
 	}
 }
+
+// TestCancelEndsBlockEpisode: cancelling a blocked contract ends its episode on the
+// cancellation date (reason "cancelled", no inactivity discount, no unblocked notice), and the
+// sweep leaves the cancelled contract alone.
+func TestCancelEndsBlockEpisode(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	c := b.delinquent("2026-07-01", 0)
+	b.block("2026-07-11")
+	b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/contracts/%d/cancel", c), `{"date": "2026-07-15"}`)
+	if got, want := b.contractState(c), "cancelled; 2026-07-11..2026-07-15 cancelled 4d"; got != want {
+		t.Errorf("after cancelling: %q, want %q", got, want)
+	}
+	if got := fmt.Sprint(b.block("2026-07-16")); got != "map[]" {
+		t.Errorf("sweep after cancelling: %s", got)
+	}
+	var episode int64
+	if err := b.pool.QueryRow(context.Background(), "SELECT id FROM block_episodes WHERE contract_id = $1", c).Scan(&episode); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := b.notices(c), fmt.Sprintf("blocked %d", episode); got != want {
+		t.Errorf("notices %q, want %q", got, want)
+	}
+	if n := count(t, b, fmt.Sprintf("SELECT count(*) FROM installment_discounts WHERE contract_id = %d", c)); n != 0 {
+		t.Errorf("%d inactivity discounts for a cancelled contract", n)
+	}
+}

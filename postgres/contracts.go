@@ -169,8 +169,9 @@ func (s *Store) ActivateContract(ctx context.Context, id int64, on time.Time) (b
 	})
 }
 
-// CancelContract cancels a contract as of a date: it stops generating installments, and its
-// open installments due after that date are cancelled; what was already due stays owed.
+// CancelContract cancels a contract as of a date: it stops generating installments, its
+// open installments due after that date are cancelled (what was already due stays owed), and
+// an open block episode ends on that date with the reason "cancelled".
 func (s *Store) CancelContract(ctx context.Context, id int64, on time.Time) (billing.Contract, error) {
 	return s.changeContract(ctx, id, func(tx pgx.Tx, c billing.Contract) error {
 		if c.Status == billing.StatusCancelled || c.Status == billing.StatusFinished {
@@ -180,8 +181,16 @@ func (s *Store) CancelContract(ctx context.Context, id int64, on time.Time) (bil
 				updated_at = now() WHERE id = $1`, id, on); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `UPDATE installments SET state = 'cancelled'
-			WHERE contract_id = $1 AND state = 'open' AND due_date > $2`, id, on)
+		if _, err := tx.Exec(ctx, `UPDATE installments SET state = 'cancelled'
+			WHERE contract_id = $1 AND state = 'open' AND due_date > $2`, id, on); err != nil {
+			return err
+		}
+		// A blocked contract's episode ends with the contract: no inactivity discount, no unblock.
+		_, err := tx.Exec(ctx, `WITH ended AS (
+				UPDATE block_episodes SET ended_on = greatest($2, started_on), end_reason = 'cancelled'
+				WHERE contract_id = $1 AND ended_on IS NULL RETURNING id, ended_on)
+			UPDATE block_segments s SET blocked_to = greatest(ended.ended_on, s.blocked_from)
+			FROM ended WHERE s.episode_id = ended.id AND s.blocked_to IS NULL`, id, on)
 		return err
 	})
 }
