@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 GO ?= go
 BIN := bin/billingd
-FUZZTIME ?= 5s
+FUZZTIME ?= 10000x
 BENCH_CONTRACTS ?= 1000000
 
 .DEFAULT_GOAL := help
