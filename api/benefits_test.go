@@ -4,16 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"reflect"
 	"strings"
 	"sync"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
-	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/postgres"
 )
 
@@ -94,19 +90,7 @@ func (b *bundle) benefitRows() string {
 // resetQuotas runs the reset-benefit-quotas sweep over every contract as of asOf.
 func (b *bundle) resetQuotas(asOf string) map[string]int64 {
 	b.t.Helper()
-	day, err := billing.ParseDate(asOf)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	var got map[string]int64
-	err = pgx.BeginFunc(context.Background(), b.pool, func(tx pgx.Tx) error {
-		got, err = postgres.ResetBenefitQuotasSweep{}.Batch(context.Background(), tx, day, 0, math.MaxInt64)
-		return err
-	})
-	if err != nil {
-		b.t.Fatalf("reset quotas as of %s: %v", asOf, err)
-	}
-	return got
+	return b.sweepBatch("reset-benefit-quotas", postgres.ResetBenefitQuotasSweep{}, asOf)
 }
 
 // TestBenefitUseRules walks one contract through carência, a block, the period's quota and

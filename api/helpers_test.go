@@ -236,17 +236,24 @@ func (b *bundle) snapshot() string {
 // generate runs the generate-installments sweep over every contract as of asOf, as River would.
 func (b *bundle) generate(asOf string) map[string]int64 {
 	b.t.Helper()
+	return b.sweepBatch("generate-installments", postgres.GenerateSweep{}, asOf)
+}
+
+// sweepBatch runs one batch of sweep over every contract as of asOf in its own transaction and
+// returns its counts; name says which sweep failed.
+func (b *bundle) sweepBatch(name string, sweep jobs.Sweep, asOf string) map[string]int64 {
+	b.t.Helper()
 	day, err := billing.ParseDate(asOf)
 	if err != nil {
 		b.t.Fatal(err)
 	}
 	var got map[string]int64
 	err = pgx.BeginFunc(context.Background(), b.pool, func(tx pgx.Tx) error {
-		got, err = postgres.GenerateSweep{}.Batch(context.Background(), tx, day, 0, math.MaxInt64)
+		got, err = sweep.Batch(context.Background(), tx, day, 0, math.MaxInt64)
 		return err
 	})
 	if err != nil {
-		b.t.Fatalf("generate as of %s: %v", asOf, err)
+		b.t.Fatalf("%s as of %s: %v", name, asOf, err)
 	}
 	return got
 }
