@@ -16,10 +16,10 @@ import (
 // or before the as-of date, the balance of the period containing that date, with the
 // quantity the contract's terms grant then. The latest balance of each grant carries
 // next_reset_on (the day after its period), so a day with nothing due reads one empty
-// index range; a batch reads its due balances in one query, computes the new periods with
-// the benefit rules, inserts them with one INSERT … SELECT FROM unnest (keyed by contract,
-// benefit and period start, skipping a period a use already opened) and clears the
-// markers of the balances it rolled over. Grants withdrawn, package cycles and contracts
+// index range; a batch clears the markers of its due balances and reads them with their
+// terms in one UPDATE … RETURNING, computes the new periods with the benefit rules and
+// inserts them with one INSERT … SELECT FROM unnest (keyed by contract, benefit and period
+// start, skipping a period a use already opened). Grants withdrawn, package cycles and contracts
 // cancelled or finished are closed without a new period.
 type ResetBenefitQuotasSweep struct{}
 
@@ -30,14 +30,19 @@ func (ResetBenefitQuotasSweep) Plan(ctx context.Context, tx pgx.Tx, asOf time.Ti
 
 // Batch implements jobs.Sweep.
 func (ResetBenefitQuotasSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromID, toID int64) (map[string]int64, error) {
-	rows, err := tx.Query(ctx, `SELECT b.id, b.contract_id, b.benefit_id, b.anchor, b.period_end, c.status,
+	// The UPDATE drives the read: it takes each due balance's marker with one write (and
+	// the row lock), and the SELECT joins the terms that decide the next period.
+	rows, err := tx.Query(ctx, `WITH due AS (
+			UPDATE benefit_balances SET next_reset_on = NULL
+			WHERE contract_id BETWEEN $1 AND $2 AND next_reset_on <= $3
+			RETURNING id, contract_id, benefit_id, anchor, period_end)
+		SELECT b.id, b.contract_id, b.benefit_id, b.anchor, b.period_end, c.status,
 			pb.quantity, pb.renewal_period, pb.grace_days, o.contract_id IS NOT NULL, o.quantity, o.renewal_period, o.grace_days
-		FROM benefit_balances b
+		FROM due b
 		JOIN contracts c ON c.id = b.contract_id
 		LEFT JOIN plan_benefits pb ON pb.plan_id = c.plan_id AND pb.benefit_id = b.benefit_id
 		LEFT JOIN contract_benefit_overrides o ON o.contract_id = b.contract_id AND o.benefit_id = b.benefit_id
-		WHERE b.contract_id BETWEEN $1 AND $2 AND b.next_reset_on <= $3
-		ORDER BY b.id FOR UPDATE OF b`, fromID, toID, asOf)
+		ORDER BY b.id`, fromID, toID, asOf)
 	if err != nil {
 		return nil, fmt.Errorf("read due balances: %w", err)
 	}
@@ -113,9 +118,6 @@ func (ResetBenefitQuotasSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.T
 		contract, benefit, anchor, start, end, granted, nextDue)
 	if err != nil {
 		return nil, fmt.Errorf("open balances: %w", err)
-	}
-	if _, err := tx.Exec(ctx, "UPDATE benefit_balances SET next_reset_on = NULL WHERE id = ANY($1)", done); err != nil {
-		return nil, fmt.Errorf("close rolled-over balances: %w", err)
 	}
 	return map[string]int64{"balances_due": int64(len(done)), "balances_opened": tag.RowsAffected()}, nil
 }

@@ -50,21 +50,19 @@ func (s NoticeSweep) Plan(ctx context.Context, tx pgx.Tx, asOf time.Time, batchS
 // Batch implements jobs.Sweep.
 func (s NoticeSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromID, toID int64) (map[string]int64, error) {
 	var created, marked int64
+	// The UPDATE drives the statement: it locks and marks each installment with one write
+	// and re-checks state = 'open' against a concurrent payment before its notice is recorded.
 	if err := tx.QueryRow(ctx, `WITH due AS (
-			SELECT id, contract_id, CASE WHEN due_date < $3 THEN 'overdue' ELSE 'coming_due' END AS kind
-			FROM installments
+			UPDATE installments SET notice_stage = CASE WHEN due_date < $3 THEN 2 ELSE 1 END
 			WHERE contract_id BETWEEN $1 AND $2 AND state = 'open' AND notice_stage < 2
 				AND due_date <= $3::date + $4::int AND (notice_stage = 0 OR due_date < $3)
-			FOR UPDATE
+			RETURNING id, contract_id, CASE WHEN due_date < $3 THEN 'overdue' ELSE 'coming_due' END AS kind
 		), created AS (
 			INSERT INTO notices (contract_id, kind, reference)
 			SELECT contract_id, kind, id::text FROM due
 			ON CONFLICT (contract_id, kind, reference) DO NOTHING RETURNING 1
-		), marked AS (
-			UPDATE installments i SET notice_stage = CASE WHEN due.kind = 'overdue' THEN 2 ELSE 1 END
-			FROM due WHERE i.id = due.id RETURNING 1
 		)
-		SELECT (SELECT count(*) FROM created), (SELECT count(*) FROM marked)`,
+		SELECT (SELECT count(*) FROM created), (SELECT count(*) FROM due)`,
 		fromID, toID, asOf, s.DaysBeforeDue).Scan(&created, &marked); err != nil {
 		return nil, fmt.Errorf("record installment notices: %w", err)
 	}
