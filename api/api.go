@@ -59,10 +59,28 @@ func New(cfg Config) *Server {
 	for _, r := range s.routes() {
 		s.mux.HandleFunc(r.method+" "+r.path, r.handler)
 	}
-	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "not_found", "", "no route "+r.Method+" "+r.URL.Path)
-	})
+	s.mux.HandleFunc("/", s.noRoute)
 	return s
+}
+
+// noRoute answers a request no route takes: 405 with the Allow header when the path exists
+// under other methods, 404 otherwise.
+func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
+	var allowed []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "/" && pattern != "" {
+			allowed = append(allowed, m)
+		}
+	}
+	if len(allowed) == 0 {
+		writeError(w, http.StatusNotFound, "not_found", "", "no route "+r.Method+" "+r.URL.Path)
+		return
+	}
+	w.Header().Set("Allow", strings.Join(allowed, ", "))
+	writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "",
+		r.Method+" is not allowed on "+r.URL.Path+"; allowed: "+strings.Join(allowed, ", "))
 }
 
 type route struct {
@@ -189,6 +207,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, be.status, be.code, be.field, be.msg)
 	case errors.As(err, &fe):
 		writeError(w, http.StatusUnprocessableEntity, "invalid", fe.Field, fe.Error())
+	case errors.Is(err, postgres.ErrBenefitNotFound) && r.PathValue("benefit_id") != "":
+		writeError(w, http.StatusNotFound, "not_found", "benefit_id", err.Error())
+	case errors.Is(err, postgres.ErrUsageNotFound):
+		writeError(w, http.StatusNotFound, "not_found", "usage_id", err.Error())
 	case errors.Is(err, postgres.ErrNotFound), errors.Is(err, jobs.ErrRunNotFound):
 		writeError(w, http.StatusNotFound, "not_found", pathParam(r), err.Error())
 	case errors.Is(err, postgres.ErrConflict):

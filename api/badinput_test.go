@@ -177,6 +177,11 @@ func badCases(f badInputFixture) []badCase {
 		{"delete non-holiday", "DELETE", "/v1/holidays/2026-12-08", nil, 404, "date"},
 		{"unknown run", "GET", "/v1/runs/999999", nil, 404, "id"},
 		{"unknown route", "GET", "/v1/invoices", nil, 404, ""},
+		{"override of unknown benefit", "PUT", fmt.Sprintf("/v1/contracts/%d/benefits/999999", f.active), `{"quantity": 2}`, 404, "benefit_id"},
+		{"override on unknown contract", "PUT", fmt.Sprintf("/v1/contracts/999999/benefits/%d", f.benefit), `{"quantity": 2}`, 404, "id"},
+		{"reverse unknown use", "DELETE", fmt.Sprintf("/v1/contracts/%d/benefit-usages/999999", f.active), nil, 404, "usage_id"},
+		{"DELETE on a plan", "DELETE", fmt.Sprintf("/v1/plans/%d", f.plan), nil, 405, ""},
+		{"PUT on the contract list", "PUT", "/v1/contracts", `{}`, 405, ""},
 		{"contract id not a number", "GET", "/v1/contracts/abc", nil, 400, "id"},
 		{"contract id zero", "GET", "/v1/contracts/0", nil, 400, "id"},
 		{"pay installment id negative", "POST", pay(-1), `{"amount": "99.90", "paid_at": "2026-07-20"}`, 400, "id"},
@@ -256,5 +261,33 @@ func TestUnsupportedMediaType(t *testing.T) {
 	}
 	if after := b.counts(); fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Errorf("counts %v, want %v", after, before)
+	}
+}
+
+// TestMethodNotAllowed answers a known path under a method it lacks with 405, the methods it
+// has in the Allow header and the JSON error body; an unknown path stays a 404.
+func TestMethodNotAllowed(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	cases := []struct {
+		method, path string
+		status       int
+		allow        string
+	}{
+		{"DELETE", "/v1/plans/1", 405, "GET, PATCH"},
+		{"PATCH", "/v1/contracts", 405, "GET, POST"},
+		{"GET", "/v1/contracts/1/renew", 405, "POST"},
+		{"POST", "/v1/holidays/2026-12-25", 405, "DELETE"},
+		{"DELETE", "/v1/invoices/1", 404, ""},
+	}
+	for _, tc := range cases {
+		r := b.send(tc.method, tc.path, nil)
+		if r.status != tc.status || r.header.Get("Allow") != tc.allow {
+			t.Errorf("%s %s: status %d, Allow %q; want %d, %q (body %s)", tc.method, tc.path, r.status, r.header.Get("Allow"), tc.status, tc.allow, r.raw)
+			continue
+		}
+		if want := map[int]string{405: "method_not_allowed", 404: "not_found"}[tc.status]; r.err(t).Error != want {
+			t.Errorf("%s %s: error %q, want %q", tc.method, tc.path, r.err(t).Error, want)
+		}
 	}
 }

@@ -199,7 +199,7 @@ func TestBenefitBadInput(t *testing.T) {
 		{"use of 0", "POST", uses, fmt.Sprintf(`{"benefit_id": %d, "used_at": "2026-07-20", "quantity": 0}`, bath), 422, "quantity"},
 		{"use of unknown benefit", "POST", uses, `{"benefit_id": 999, "used_at": "2026-07-20"}`, 422, "benefit_id"},
 		{"use by unknown contract", "POST", "/v1/contracts/999/benefit-usages", fmt.Sprintf(`{"benefit_id": %d, "used_at": "2026-07-20"}`, bath), 404, "id"},
-		{"reverse unknown use", "DELETE", uses + "/999", nil, 404, "id"},
+		{"reverse unknown use", "DELETE", uses + "/999", nil, 404, "usage_id"},
 		{"reverse bad id", "DELETE", uses + "/x", nil, 400, "usage_id"},
 		{"report bad date", "GET", "/v1/reports/benefit-usage?from=2026-02-30", nil, 400, "from"},
 		{"report reversed range", "GET", "/v1/reports/benefit-usage?from=2026-07-02&to=2026-07-01", nil, 400, "to"},

@@ -66,20 +66,32 @@ func (h *harness) sweepPaused(job string, asOf time.Time) (time.Duration, map[st
 
 // BenchmarkSendNotices times send-notices on the day each contract has one installment
 // overdue and one coming due (2 notices per contract, and 2 delivery jobs enqueued) against
-// the floor (one INSERT … SELECT of the same notices), then a day with nothing due.
+// the floor (one statement writing the same marks, notices and delivery jobs), then a day
+// with nothing due.
 func BenchmarkSendNotices(b *testing.B) {
 	h := setup(b)
 	h.seedInstallments()
 	h.runner.Sweeps[jobs.SendNotices] = postgres.NoticeSweep{DaysBeforeDue: 3, Enqueue: jobs.EnqueueNoticesFromContext}
 	asOf := time.Date(2026, 4, 8, 0, 0, 0, 0, time.UTC)
-	floor, rows := h.timeSQL(`INSERT INTO notices (contract_id, kind, reference)
-		SELECT contract_id, CASE WHEN due_date < $1 THEN 'overdue' ELSE 'coming_due' END, id::text
-		FROM installments WHERE state = 'open' AND due_date <= $1::date + 3`, asOf)
+	// The floor: the same rows in one statement — the installments' notice marks, the
+	// notices, and one delivery job per notice as River writes it (args, queue, attempts,
+	// and the sha256 unique key and state bitmask of unique-by-args jobs).
+	floor, rows := h.timeSQL(`WITH due AS (
+			UPDATE installments SET notice_stage = CASE WHEN due_date < $1 THEN 2 ELSE 1 END
+			WHERE state = 'open' AND notice_stage < 2 AND due_date <= $1::date + 3
+			RETURNING id, contract_id, CASE WHEN due_date < $1 THEN 'overdue' ELSE 'coming_due' END AS kind),
+		created AS (INSERT INTO notices (contract_id, kind, reference) SELECT contract_id, kind, id::text FROM due RETURNING id)
+		INSERT INTO river.river_job (args, kind, max_attempts, queue, state, unique_key, unique_states)
+		SELECT jsonb_build_object('notice_id', id), 'deliver_notice', 10, $2, 'available',
+			sha256(convert_to('&kind=deliver_notice&args={"notice_id":' || id || '}', 'UTF8')), B'11110101'
+		FROM created`, asOf, jobs.QueueEvents)
 	if rows != int64(h.n)*2 {
-		b.Fatalf("floor inserted %d notices, want %d", rows, h.n*2)
+		b.Fatalf("floor enqueued %d notices, want %d", rows, h.n*2)
 	}
 	h.timeSQL("TRUNCATE notices")
-	h.timeSQL("VACUUM ANALYZE notices")
+	h.timeSQL("UPDATE installments SET notice_stage = 0 WHERE notice_stage > 0")
+	h.timeSQL("DELETE FROM river.river_job WHERE kind = 'deliver_notice'")
+	h.timeSQL("VACUUM ANALYZE")
 	b.ResetTimer()
 	sweep, counts := h.sweepPaused(jobs.SendNotices, asOf)
 	b.StopTimer()

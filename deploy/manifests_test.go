@@ -38,7 +38,7 @@ type manifest struct {
 // in Settings(), cmd/billingd/config.go). Which names are settings at all is
 // checked in the main module, by TestSettingsDocumented in
 // cmd/billingd/settings_test.go (`make check-deploy-settings`).
-var secretSettings = []string{"DATABASE_URL", "BILLINGD_API_TOKEN"}
+var secretSettings = []string{"DATABASE_URL", "BILLINGD_API_TOKEN", "BILLINGD_SMTP_URL"}
 
 // isSecretFile reports whether name is NAME_FILE for a secret setting NAME.
 func isSecretFile(name string) bool {

@@ -257,7 +257,7 @@ func (s *Store) ReverseUse(ctx context.Context, contractID, usageID int64, at ti
 			FROM benefit_usages u WHERE u.id = $1 AND u.contract_id = $2 FOR UPDATE`, usageID, contractID).Scan(
 			&out.ID, &out.ContractID, &out.BenefitID, &out.UsedAt, &out.Quantity, &out.UnitCost, &reversed, &out.Balance.ID)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("%w: contract %d has no benefit use %d", ErrNotFound, contractID, usageID)
+			return fmt.Errorf("%w: contract %d has no benefit use %d", ErrUsageNotFound, contractID, usageID)
 		}
 		if err != nil {
 			return fmt.Errorf("read benefit use %d: %w", usageID, err)

@@ -193,7 +193,7 @@ func (s *Store) SetContractBenefit(ctx context.Context, contractID, benefitID in
 			return fmt.Errorf("look up benefit: %w", err)
 		}
 		if !exists {
-			return fmt.Errorf("%w: benefit %d", ErrNotFound, benefitID)
+			return fmt.Errorf("%w: %d", ErrBenefitNotFound, benefitID)
 		}
 		plan, _, err := grantOf(ctx, tx, contractID, planID, benefitID)
 		if err != nil {

@@ -17,6 +17,13 @@ import (
 // ErrNotFound is returned when a row with the requested id does not exist.
 var ErrNotFound = errors.New("not found")
 
+// ErrBenefitNotFound and ErrUsageNotFound wrap ErrNotFound for a benefit or a benefit use
+// named beside the contract a request is about, so the caller can name the right field.
+var (
+	ErrBenefitNotFound = fmt.Errorf("benefit %w", ErrNotFound)
+	ErrUsageNotFound   = fmt.Errorf("benefit use %w", ErrNotFound)
+)
+
 // ErrConflict is returned when a change contradicts the current state of a row.
 var ErrConflict = errors.New("conflict")
 
