@@ -445,3 +445,47 @@ func TestCancelEndsBlockEpisode(t *testing.T) {
 		t.Errorf("%d inactivity discounts for a cancelled contract", n)
 	}
 }
+
+// TestPrepaidBlockThroughTheSweep runs block-delinquent over seed 004's prepaid contract
+// (day 15, activated and paid on 2026-06-01, paid_through 2026-07-31) under the default
+// rule (10 days, warned 3 before): the unpaid July installment (due 2026-07-15) does not
+// block it on 2026-07-25 as the days would, but the day after paid_through, 2026-08-01,
+// warned on 2026-07-29.
+func TestPrepaidBlockThroughTheSweep(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	c := b.contract(b.plan("150.00", ""), map[string]any{"adhesion_date": "2026-06-01",
+		"due_date_rule": map[string]any{"kind": "prepaid_fixed_day", "day": 15}}).id(t)
+	b.generate("2026-07-20")
+	b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/installments/%d/payments", b.installmentID(c, "recurring", 1)),
+		`{"amount": "150.00", "paid_at": "2026-06-01"}`)
+	july := b.installmentID(c, "recurring", 2)
+	steps := []struct{ asOf, counts, status, notices string }{
+		{"2026-07-25", "map[]", "active", ""},
+		{"2026-07-28", "map[]", "active", ""},
+		{"2026-07-29", "map[contracts_warned:1]", "active", fmt.Sprintf("block_warning %d", july)},
+		{"2026-07-31", "map[contracts_warned:0]", "active", fmt.Sprintf("block_warning %d", july)},
+		{"2026-08-01", "map[contracts_blocked:1]", "blocked", fmt.Sprintf("block_warning %d, blocked ", july)},
+		{"2026-08-01", "map[]", "blocked", fmt.Sprintf("block_warning %d, blocked ", july)},
+	}
+	for _, st := range steps {
+		if got := fmt.Sprint(b.block(st.asOf)); got != st.counts {
+			t.Errorf("as of %s: counts %s, want %s", st.asOf, got, st.counts)
+		}
+		if got := b.must(http.StatusOK, "GET", fmt.Sprintf("/v1/contracts/%d", c), nil).body["status"]; got != st.status {
+			t.Errorf("as of %s: status %v, want %s", st.asOf, got, st.status)
+		}
+		if got := b.notices(c); !strings.HasPrefix(got, st.notices) || (st.notices == "" && got != "") {
+			t.Errorf("as of %s: notices %q, want %q…", st.asOf, got, st.notices)
+		}
+	}
+	var started, reason string
+	if err := b.pool.QueryRow(context.Background(), `SELECT started_on::text, reason FROM block_episodes
+		WHERE contract_id = $1 AND installment_id = $2`, c, july).Scan(&started, &reason); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("service paid through 2026-07-31 ran out and installment %d due 2026-07-15 is unpaid", july)
+	if started != "2026-08-01" || reason != want {
+		t.Errorf("episode started %s, reason %q; want 2026-08-01, %q", started, reason, want)
+	}
+}
