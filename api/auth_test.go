@@ -25,6 +25,8 @@ var authPaths = map[string]string{
 	"POST /v1/contracts/{id}/benefit-usages":              "/v1/contracts/2/benefit-usages",
 	"DELETE /v1/contracts/{id}/benefit-usages/{usage_id}": "/v1/contracts/2/benefit-usages/1",
 	"PUT /v1/contracts/{id}/benefits/{benefit_id}":        "/v1/contracts/2/benefits/1",
+	"GET /v1/contracts/{id}/benefits":                     "/v1/contracts/2/benefits",
+	"GET /v1/contracts/{id}/benefit-usages":               "/v1/contracts/2/benefit-usages",
 }
 
 // authRoutes gives each route a request body and the status it answers with the right
@@ -68,8 +70,10 @@ var authRoutes = map[string]struct {
 	"PUT /v1/benefits/{id}":                               {`{"name": "Banho e tosa", "unit_cost": "35.00"}`, 200},
 	"POST /v1/plans/{id}/benefits":                        {`{"benefit_id": 1, "quantity": 4, "renewal_period": "monthly"}`, 201},
 	"GET /v1/plans/{id}/benefits":                         {"", 200},
+	"GET /v1/contracts/{id}/benefits":                     {"", 200},
 	"PUT /v1/contracts/{id}/benefits/{benefit_id}":        {`{"grace_days": 0}`, 200},
 	"POST /v1/contracts/{id}/benefit-usages":              {`{"benefit_id": 1, "used_at": "2026-07-20"}`, 201},
+	"GET /v1/contracts/{id}/benefit-usages":               {"", 200},
 	"DELETE /v1/contracts/{id}/benefit-usages/{usage_id}": {"", 200},
 	"GET /v1/reports/benefit-usage":                       {"", 200},
 	"POST /v1/email-templates":                            {`{"kind": "welcome", "subject": "Olá {{.Customer.Name}}", "html_body": "<p>Olá</p>", "text_body": "Olá"}`, 201},

@@ -180,6 +180,12 @@ func badCases(f badInputFixture) []badCase {
 		{"override of unknown benefit", "PUT", fmt.Sprintf("/v1/contracts/%d/benefits/999999", f.active), `{"quantity": 2}`, 404, "benefit_id"},
 		{"override on unknown contract", "PUT", fmt.Sprintf("/v1/contracts/999999/benefits/%d", f.benefit), `{"quantity": 2}`, 404, "id"},
 		{"reverse unknown use", "DELETE", fmt.Sprintf("/v1/contracts/%d/benefit-usages/999999", f.active), nil, 404, "usage_id"},
+		{"benefits of unknown contract", "GET", "/v1/contracts/999999/benefits", nil, 404, "id"},
+		{"benefit uses of unknown contract", "GET", "/v1/contracts/999999/benefit-usages", nil, 404, "id"},
+		{"benefits on 2026-02-30", "GET", fmt.Sprintf("/v1/contracts/%d/benefits?on=2026-02-30", f.active), nil, 400, "on"},
+		{"benefit uses reversed maybe", "GET", fmt.Sprintf("/v1/contracts/%d/benefit-usages?reversed=maybe", f.active), nil, 400, "reversed"},
+		{"benefit uses to before from", "GET", fmt.Sprintf("/v1/contracts/%d/benefit-usages?from=2026-07-20&to=2026-07-19", f.active), nil, 400, "to"},
+		{"benefit uses benefit_id not a number", "GET", fmt.Sprintf("/v1/contracts/%d/benefit-usages?benefit_id=x", f.active), nil, 400, "benefit_id"},
 		{"DELETE on a plan", "DELETE", fmt.Sprintf("/v1/plans/%d", f.plan), nil, 405, ""},
 		{"PUT on the contract list", "PUT", "/v1/contracts", `{}`, 405, ""},
 		{"contract id not a number", "GET", "/v1/contracts/abc", nil, 400, "id"},
@@ -278,6 +284,8 @@ func TestMethodNotAllowed(t *testing.T) {
 		{"PATCH", "/v1/contracts", 405, "GET, POST"},
 		{"GET", "/v1/contracts/1/renew", 405, "POST"},
 		{"POST", "/v1/holidays/2026-12-25", 405, "DELETE"},
+		{"PUT", "/v1/contracts/1/benefit-usages", 405, "GET, POST"},
+		{"POST", "/v1/contracts/1/benefits", 405, "GET"},
 		{"DELETE", "/v1/invoices/1", 404, ""},
 	}
 	for _, tc := range cases {

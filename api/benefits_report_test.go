@@ -72,6 +72,20 @@ func TestBenefitPackageCycle(t *testing.T) {
 	if got := len(b.installments(contract)); got != 2 {
 		t.Errorf("%d installments after the reversal, want 2", got)
 	}
+	// A package's balance on a day is the latest cycle opened on or before it.
+	cycle := func(balance, n, used any) map[string]any {
+		return map[string]any{"id": balance, "period_start": map[any]string{1.0: "2026-03-05", 2.0: "2026-04-11"}[n], "period_end": nil,
+			"cycle": n, "granted": 4.0, "used": used, "remaining": 4 - used.(float64), "next_reset_on": nil}
+	}
+	for on, want := range map[string]any{"2026-03-04": nil, "2026-03-05": cycle(fourth.body["balance_id"], 1.0, 4.0),
+		"2026-04-10": cycle(fourth.body["balance_id"], 1.0, 4.0), "2026-04-11": cycle(fifth.body["balance_id"], 2.0, 0.0)} {
+		items := b.must(http.StatusOK, "GET", fmt.Sprintf("/v1/contracts/%d/benefits?on=%s", contract, on), nil).items(t)
+		wantItems := []map[string]any{{"benefit_id": float64(bath), "benefit_name": "Banho", "active": true, "quantity": 4.0,
+			"renewal_period": nil, "grace_days": 0.0, "overridden": false, "balance": want}}
+		if !reflect.DeepEqual(items, wantItems) {
+			t.Errorf("benefits on %s: %v, want %v", on, items, wantItems)
+		}
+	}
 }
 
 // TestBenefitUsageReport checks the report's counts and costs, to the cent, against the
