@@ -230,12 +230,13 @@ func TestReplicasRenewEachContractOnce(t *testing.T) {
 }
 
 // runningBatches returns the ids of the sweep batches River holds as running on d (its
-// client being the last to attempt them).
+// client being the last to attempt them); none until d has logged its River client id,
+// which River does once its services are up, possibly after the daemon listens.
 func runningBatches(t *testing.T, pool *pgxpool.Pool, d *daemon) []int64 {
 	t.Helper()
 	started := d.LogsWith("River client started")
 	if len(started) == 0 {
-		t.Fatalf("%s did not log its River client id", d.Name())
+		return nil
 	}
 	var ids []int64
 	if err := pool.QueryRow(context.Background(), `SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM river.river_job
