@@ -31,10 +31,12 @@ func (ResetBenefitQuotasSweep) Plan(ctx context.Context, tx pgx.Tx, asOf time.Ti
 // Batch implements jobs.Sweep.
 func (ResetBenefitQuotasSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromID, toID int64) (map[string]int64, error) {
 	// The UPDATE drives the read: it takes each due balance's marker with one write (and
-	// the row lock), and the SELECT joins the terms that decide the next period.
+	// the row lock), and the SELECT joins the terms that decide the next period. Only
+	// period balances carry the marker (a CHECK says so): "cycle IS NULL" lets the batch
+	// reach its contract range through the period key instead of reading the whole table.
 	rows, err := tx.Query(ctx, `WITH due AS (
 			UPDATE benefit_balances SET next_reset_on = NULL
-			WHERE contract_id BETWEEN $1 AND $2 AND next_reset_on <= $3
+			WHERE contract_id BETWEEN $1 AND $2 AND cycle IS NULL AND next_reset_on <= $3
 			RETURNING id, contract_id, benefit_id, anchor, period_end)
 		SELECT b.id, b.contract_id, b.benefit_id, b.anchor, b.period_end, c.status,
 			pb.quantity, pb.renewal_period, pb.grace_days, o.contract_id IS NOT NULL, o.quantity, o.renewal_period, o.grace_days
