@@ -347,6 +347,21 @@ func queryDate(r *http.Request, name string) (time.Time, error) {
 	return d, nil
 }
 
+// queryDateRange reads the optional ?from= and ?to= dates of a filter, refusing a to
+// before from.
+func queryDateRange(r *http.Request) (from, to time.Time, err error) {
+	if from, err = queryDate(r, "from"); err != nil {
+		return time.Time{}, time.Time{}, err
+	}
+	if to, err = queryDate(r, "to"); err != nil {
+		return time.Time{}, time.Time{}, err
+	}
+	if !from.IsZero() && !to.IsZero() && to.Before(from) {
+		return time.Time{}, time.Time{}, invalid("to", "%s is before from %s", billing.FormatDate(to), billing.FormatDate(from))
+	}
+	return from, to, nil
+}
+
 // Business dates the API accepts: a contract's dates are this century's or the next's, and a
 // bound keeps date arithmetic (terms, periods, shifts) far from PostgreSQL's date range.
 var (

@@ -98,16 +98,8 @@ func (s *Server) listUsages(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if f.From, err = queryDate(r, "from"); err != nil {
+	if f.From, f.To, err = queryDateRange(r); err != nil {
 		s.fail(w, r, err)
-		return
-	}
-	if f.To, err = queryDate(r, "to"); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if !f.From.IsZero() && !f.To.IsZero() && f.To.Before(f.From) {
-		s.fail(w, r, invalid("to", "%s is before from %s", billing.FormatDate(f.To), billing.FormatDate(f.From)))
 		return
 	}
 	switch v := r.URL.Query().Get("reversed"); v {

@@ -153,16 +153,8 @@ type usageReportResponse struct {
 func (s *Server) usageReport(w http.ResponseWriter, r *http.Request) {
 	var f postgres.UsageReportFilter
 	var err error
-	if f.From, err = queryDate(r, "from"); err != nil {
+	if f.From, f.To, err = queryDateRange(r); err != nil {
 		s.fail(w, r, err)
-		return
-	}
-	if f.To, err = queryDate(r, "to"); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if !f.From.IsZero() && !f.To.IsZero() && f.To.Before(f.From) {
-		s.fail(w, r, invalid("to", "%s is before from %s", billing.FormatDate(f.To), billing.FormatDate(f.From)))
 		return
 	}
 	if f.CustomerID, err = queryInt(r, "customer_id"); err != nil {

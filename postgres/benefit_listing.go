@@ -9,7 +9,6 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/billingd/billingd/benefits"
-	"github.com/billingd/billingd/billing"
 )
 
 // readOnly is the transaction a listing reads in: one snapshot, no writes.
@@ -76,8 +75,7 @@ func (s *Store) ContractBenefits(ctx context.Context, contractID int64, on time.
 // plan grants or the contract overrides, and returns those the contract is granted, with
 // the id of the last candidate read when the page of candidates was full (0 otherwise).
 func grantCandidates(ctx context.Context, tx pgx.Tx, contractID, planID, after int64, limit int) ([]GrantedBenefit, int64, error) {
-	rows, err := tx.Query(ctx, `SELECT b.id, b.name, b.active, pb.quantity, pb.renewal_period, pb.grace_days,
-			o.contract_id IS NOT NULL, o.quantity, o.renewal_period, o.grace_days
+	rows, err := tx.Query(ctx, `SELECT b.id, b.name, b.active, `+grantSelect+`
 		FROM benefits b
 		LEFT JOIN plan_benefits pb ON pb.plan_id = $2 AND pb.benefit_id = b.id
 		LEFT JOIN contract_benefit_overrides o ON o.contract_id = $1 AND o.benefit_id = b.id
@@ -94,32 +92,17 @@ func grantCandidates(ctx context.Context, tx pgx.Tx, contractID, planID, after i
 	)
 	for rows.Next() {
 		var (
-			g           GrantedBenefit
-			pq, pg      *int32
-			pp, op      *string
-			hasOverride bool
-			o           benefits.Override
+			g     GrantedBenefit
+			grant grantColumns
 		)
-		if err := rows.Scan(&g.BenefitID, &g.BenefitName, &g.Active, &pq, &pp, &pg, &hasOverride, &o.Quantity, &op, &o.GraceDays); err != nil {
+		if err := rows.Scan(append([]any{&g.BenefitID, &g.BenefitName, &g.Active}, grant.dest()...)...); err != nil {
 			return nil, 0, fmt.Errorf("scan benefit of contract %d: %w", contractID, err)
 		}
 		candidate++
 		last = g.BenefitID
-		var plan *benefits.Terms
-		if pq != nil {
-			plan = &benefits.Terms{Quantity: int(*pq), GraceDays: int(*pg)}
-			if pp != nil {
-				plan.Period = billing.Period(*pp)
-			}
-		}
-		var over *benefits.Override
-		if hasOverride {
-			if op != nil {
-				p := billing.Period(*op)
-				o.Period = &p
-			}
-			over = &o
-			g.Overridden = o.Quantity != nil || o.Period != nil || o.GraceDays != nil
+		plan, over := grant.terms()
+		if over != nil {
+			g.Overridden = over.Quantity != nil || over.Period != nil || over.GraceDays != nil
 		}
 		var granted bool
 		if g.Terms, granted = benefits.Resolve(plan, over); granted {

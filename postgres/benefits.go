@@ -147,6 +147,46 @@ type ContractBenefit struct {
 	Granted    bool
 }
 
+// grantColumns receives the columns a query reads with grantSelect from plan_benefits pb
+// and contract_benefit_overrides o, both LEFT JOINed, and turns them into the plan's terms
+// and the contract's override that benefits.Resolve merges.
+type grantColumns struct {
+	planQuantity, planGrace *int32
+	planPeriod, overPeriod  *string
+	hasOverride             bool
+	over                    benefits.Override
+}
+
+// grantSelect is the select list grantColumns.dest scans, in its order.
+const grantSelect = `pb.quantity, pb.renewal_period, pb.grace_days,
+	o.contract_id IS NOT NULL, o.quantity, o.renewal_period, o.grace_days`
+
+// dest returns the scan destinations of grantSelect.
+func (g *grantColumns) dest() []any {
+	return []any{&g.planQuantity, &g.planPeriod, &g.planGrace, &g.hasOverride, &g.over.Quantity, &g.overPeriod, &g.over.GraceDays}
+}
+
+// terms returns the plan's terms (nil when the plan does not grant the benefit) and the
+// contract's override (nil when there is none).
+func (g *grantColumns) terms() (*benefits.Terms, *benefits.Override) {
+	var plan *benefits.Terms
+	if g.planQuantity != nil {
+		plan = &benefits.Terms{Quantity: int(*g.planQuantity), GraceDays: int(*g.planGrace)}
+		if g.planPeriod != nil {
+			plan.Period = billing.Period(*g.planPeriod)
+		}
+	}
+	if !g.hasOverride {
+		return plan, nil
+	}
+	o := g.over
+	if g.overPeriod != nil {
+		p := billing.Period(*g.overPeriod)
+		o.Period = &p
+	}
+	return plan, &o
+}
+
 // grantOf reads a contract's plan terms and override for a benefit inside tx.
 func grantOf(ctx context.Context, tx pgx.Tx, contractID, planID, benefitID int64) (*benefits.Terms, *benefits.Override, error) {
 	var plan *benefits.Terms

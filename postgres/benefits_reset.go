@@ -38,8 +38,7 @@ func (ResetBenefitQuotasSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.T
 			UPDATE benefit_balances SET next_reset_on = NULL
 			WHERE contract_id BETWEEN $1 AND $2 AND cycle IS NULL AND next_reset_on <= $3
 			RETURNING id, contract_id, benefit_id, anchor, period_end)
-		SELECT b.id, b.contract_id, b.benefit_id, b.anchor, b.period_end, c.status,
-			pb.quantity, pb.renewal_period, pb.grace_days, o.contract_id IS NOT NULL, o.quantity, o.renewal_period, o.grace_days
+		SELECT b.id, b.contract_id, b.benefit_id, b.anchor, b.period_end, c.status, `+grantSelect+`
 		FROM due b
 		JOIN contracts c ON c.id = b.contract_id
 		LEFT JOIN plan_benefits pb ON pb.plan_id = c.plan_id AND pb.benefit_id = b.benefit_id
@@ -59,34 +58,14 @@ func (ResetBenefitQuotasSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.T
 			id, contractID, benefitID int64
 			anc, periodEnd            time.Time
 			status                    string
-			pq, pg                    *int32
-			pp                        *string
-			hasOverride               bool
-			o                         benefits.Override
-			op                        *string
+			grant                     grantColumns
 		)
-		if err := rows.Scan(&id, &contractID, &benefitID, &anc, &periodEnd, &status, &pq, &pp, &pg,
-			&hasOverride, &o.Quantity, &op, &o.GraceDays); err != nil {
+		if err := rows.Scan(append([]any{&id, &contractID, &benefitID, &anc, &periodEnd, &status}, grant.dest()...)...); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("scan due balance: %w", err)
 		}
 		done = append(done, id)
-		var plan *benefits.Terms
-		if pq != nil {
-			plan = &benefits.Terms{Quantity: int(*pq), GraceDays: int(*pg)}
-			if pp != nil {
-				plan.Period = billing.Period(*pp)
-			}
-		}
-		var over *benefits.Override
-		if hasOverride {
-			if op != nil {
-				p := billing.Period(*op)
-				o.Period = &p
-			}
-			over = &o
-		}
-		terms, ok := benefits.Resolve(plan, over)
+		terms, ok := benefits.Resolve(grant.terms())
 		if !ok || terms.PerCycle() || status == billing.StatusCancelled || status == billing.StatusFinished {
 			continue
 		}
