@@ -7,7 +7,7 @@ FUZZTIME ?= 10000x
 BENCH_CONTRACTS ?= 1000000
 
 .DEFAULT_GOAL := help
-.PHONY: help build run test test-go fuzz bench test-faults db-stop clean
+.PHONY: help build run test test-go fuzz fuzz-targets bench test-faults db-stop clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -31,14 +31,16 @@ run: build ## start PostgreSQL (./.data) if needed, migrate, load demo data and 
 
 test: ## go vet, every test against a real PostgreSQL, brief fuzzing, deployment checks
 	$(GO) vet ./...
-	$(MAKE) --no-print-directory test-go fuzz check-deploy
+	@scripts/with-pg.sh $(MAKE) --no-print-directory test-go fuzz check-deploy
 
 test-go:
-	@admin="$$(scripts/pg.sh)"; TEST_DATABASE_URL="$$admin" $(GO) test -race -count=1 ./...
+	@scripts/with-pg.sh $(GO) test -race -count=1 ./...
 
 fuzz: ## run each fuzz target for FUZZTIME (seed corpora live in testdata/fuzz; the API's use PostgreSQL)
-	@export TEST_DATABASE_URL="$${TEST_DATABASE_URL:-$$(scripts/pg.sh)}"; \
-	for pkg in $$($(GO) list ./...); do \
+	@scripts/with-pg.sh $(MAKE) --no-print-directory fuzz-targets
+
+fuzz-targets:
+	@for pkg in $$($(GO) list ./...); do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
 	    echo "fuzz $$pkg $$f"; out=$$($(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg 2>&1) || { echo "$$out"; exit 1; }; \
 	  done; \
@@ -46,19 +48,18 @@ fuzz: ## run each fuzz target for FUZZTIME (seed corpora live in testdata/fuzz; 
 
 test-faults: ## fault tests on the real binary: SIGKILL, PostgreSQL restart, replicas, SIGTERM under load (~1 min)
 	$(GO) vet -tags faults ./faults/
-	@admin="$$(scripts/pg.sh)"; log="$$(mktemp)"; status=0; \
-	TEST_DATABASE_URL="$$admin" $(GO) test -tags faults -v -count=1 -timeout 15m ./faults/ 2>&1 | tee "$$log" || status=$$?; \
+	@log="$$(mktemp)"; status=0; \
+	scripts/with-pg.sh $(GO) test -tags faults -v -count=1 -timeout 15m ./faults/ 2>&1 | tee "$$log" || status=$$?; \
 	echo; echo "Invariants checked (make test-faults):"; \
 	sed -nE 's/^ +[a-z_]+_test\.go:[0-9]+: (INVARIANT .*)/  \1/p' "$$log" | sort -s -t']' -k1,1; \
 	rm -f "$$log"; exit $$status
 
 bench: ## time each sweep at BENCH_CONTRACTS contracts against its set-based floor
-	@admin="$$(scripts/pg.sh)"; TEST_DATABASE_URL="$$admin" BENCH_CONTRACTS=$(BENCH_CONTRACTS) \
+	@BENCH_CONTRACTS=$(BENCH_CONTRACTS) scripts/with-pg.sh \
 	  $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 2h ./bench/
 
-db-stop: ## stop the private PostgreSQL cluster
-	@bin=$$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1); \
-	if [ "$$(id -u)" = 0 ]; then runuser -u postgres -- $$bin/pg_ctl -D .data/pg stop; else $$bin/pg_ctl -D .data/pg stop; fi
+db-stop: ## stop this checkout's private PostgreSQL cluster
+	@scripts/pg.sh --stop
 
 clean: ## remove build output (keeps ./.data)
 	rm -rf bin

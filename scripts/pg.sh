@@ -2,24 +2,54 @@
 # Ensures a PostgreSQL server for development and tests and prints its admin URL on stdout.
 #
 # With DATABASE_URL set it prints that and does nothing else. Otherwise it runs a private
-# cluster under ./.data/pg (loopback only, port $BILLINGD_DEV_PGPORT, default 55432), creating
-# and starting it when needed with the machine's PostgreSQL binaries; where those are missing
-# it installs them with apt-get (Debian/Ubuntu, as root). Progress goes to stderr.
+# cluster under ./.data/pg (loopback only), creating and starting it when needed with the
+# machine's PostgreSQL binaries; where those are missing it installs them with apt-get
+# (Debian/Ubuntu, as root). Progress goes to stderr.
+#
+# Port: each checkout has its own cluster on its own port, kept in ./.data/pg.port and reused.
+# A new cluster takes $BILLINGD_DEV_PGPORT if set, else the first free port from 55432 up; a
+# cluster whose port another process has taken meanwhile moves to a free one when it starts.
+# So `make test` in one clone and `make run` in another never fight over a port.
+#
+#   pg.sh              ensure the cluster runs; print its admin URL
+#   pg.sh --db NAME    the same, printing the URL of database NAME (created if missing)
+#   pg.sh --running    exit 0 when this checkout's cluster is running, 1 otherwise
+#   pg.sh --stop       stop this checkout's cluster if it runs
 set -euo pipefail
 
-# With --db NAME, the printed URL is that of database NAME, created if missing.
 dbname=""
-if [ "${1:-}" = "--db" ]; then dbname="${2:?--db needs a name}"; fi
+mode=ensure
+case "${1:-}" in
+  --db) dbname="${2:?--db needs a name}" ;;
+  --running) mode=running ;;
+  --stop) mode=stop ;;
+  "") ;;
+  *) echo "pg.sh: unknown argument ${1} (want --db NAME, --running or --stop)" >&2; exit 2 ;;
+esac
 
-if [ -n "${DATABASE_URL:-}" ]; then
+if [ -n "${DATABASE_URL:-}" ] && [ "$mode" = ensure ]; then
   echo "$DATABASE_URL"
   exit 0
 fi
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 data="$root/.data/pg"
-port="${BILLINGD_DEV_PGPORT:-55432}"
 log="$root/.data/pg.log"
+portfile="$root/.data/pg.port"
+
+# port_free PORT: nothing listens on 127.0.0.1:PORT.
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# free_port: $BILLINGD_DEV_PGPORT, or the first free port from 55432 up.
+free_port() {
+  if [ -n "${BILLINGD_DEV_PGPORT:-}" ]; then echo "$BILLINGD_DEV_PGPORT"; return 0; fi
+  local p
+  for p in $(seq 55432 55632); do
+    if port_free "$p"; then echo "$p"; return 0; fi
+  done
+  echo "pg.sh: no free port in 55432-55632; set BILLINGD_DEV_PGPORT" >&2
+  return 1
+}
 
 find_bin() {
   local d
@@ -33,6 +63,10 @@ find_bin() {
 }
 
 bin=$(find_bin || true)
+if [ -z "$bin" ] && [ "$mode" != ensure ]; then
+  [ "$mode" = running ] && exit 1
+  exit 0
+fi
 if [ -z "$bin" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "pg.sh: PostgreSQL binaries not found; installing them with apt-get" >&2
@@ -56,8 +90,20 @@ if [ "$(id -u)" = 0 ]; then
   as_owner=(runuser -u postgres --)
 fi
 
+running() { [ -s "$data/PG_VERSION" ] && "${as_owner[@]}" "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; }
+case "$mode" in
+  running) running; exit $? ;;
+  stop)
+    if running; then
+      echo "pg.sh: stopping the private cluster in $data" >&2
+      "${as_owner[@]}" "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null
+    fi
+    exit 0 ;;
+esac
+
 mkdir -p "$root/.data"
 if [ ! -s "$data/PG_VERSION" ]; then
+  port=$(free_port)
   echo "pg.sh: creating a private cluster in $data" >&2
   rm -rf "$data"
   mkdir -p "$data"
@@ -81,10 +127,20 @@ CONF
 fi
 if [ "$(id -u)" = 0 ]; then chown postgres "$log" 2>/dev/null || true; fi
 
-if ! "${as_owner[@]}" "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+# The cluster's port is the last "port =" line of its configuration.
+port=$(sed -nE 's/^port = ([0-9]+).*/\1/p' "$data/postgresql.conf" | tail -n 1)
+if ! running; then
+  if ! port_free "$port"; then
+    new=$(BILLINGD_DEV_PGPORT="" free_port)
+    echo "pg.sh: port $port is taken by another process; this checkout's cluster moves to $new" >&2
+    port=$new
+    echo "port = $port" >>"$data/postgresql.conf"
+  fi
   echo "pg.sh: starting PostgreSQL on 127.0.0.1:$port (log: $log)" >&2
   "${as_owner[@]}" "$bin/pg_ctl" -D "$data" -l "$log" -w -t 60 start >/dev/null
 fi
+echo "$port" >"$portfile"
+echo "pg.sh: this checkout's PostgreSQL is on 127.0.0.1:$port" >&2
 
 admin="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
 if [ -z "$dbname" ]; then

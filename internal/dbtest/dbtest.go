@@ -12,6 +12,8 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,15 +23,23 @@ import (
 	"github.com/billingd/billingd/migrations"
 )
 
-// DefaultAdminURL is the private cluster that `make test` starts (scripts/pg.sh).
-const DefaultAdminURL = "postgres://postgres@127.0.0.1:55432/postgres?sslmode=disable"
-
-// AdminURL returns the server's administrative URL from TEST_DATABASE_URL or the default.
+// AdminURL returns the server's administrative URL: TEST_DATABASE_URL, or else this checkout's
+// private cluster (scripts/pg.sh, which `make test` starts and whose port it keeps in
+// .data/pg.port at the checkout's root, found from the working directory upwards).
 func AdminURL() string {
 	if u := os.Getenv("TEST_DATABASE_URL"); u != "" {
 		return u
 	}
-	return DefaultAdminURL
+	port := "55432"
+	if dir, err := os.Getwd(); err == nil {
+		for ; dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
+			if b, err := os.ReadFile(filepath.Join(dir, ".data", "pg.port")); err == nil {
+				port = strings.TrimSpace(string(b))
+				break
+			}
+		}
+	}
+	return "postgres://postgres@127.0.0.1:" + port + "/postgres?sslmode=disable"
 }
 
 // NewURL creates a fresh, migrated database for t, drops it when t ends, and returns its URL.
