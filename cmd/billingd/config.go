@@ -40,7 +40,7 @@ type Config struct {
 	NoticeDaysBeforeDue int
 }
 
-// Setting documents one environment variable; the README's table is kept in step with this
+// Setting documents one environment variable; docs/configuration.md's table is kept in step with this
 // list by a test.
 type Setting struct {
 	Name    string

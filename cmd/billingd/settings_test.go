@@ -3,7 +3,7 @@ package main
 // TestSettingsDocumented keeps the docs and the deployment files in step with
 // Settings() (config.go), which is the single source of truth.
 //
-// README.md (repository root) must contain a settings table with one row per
+// docs/configuration.md must contain a settings table with one row per
 // Setting, in exactly this form (a header row and separator are up to you):
 //
 //	| setting | default | description |
@@ -25,7 +25,10 @@ package main
 // deploy/kubernetes/*.yaml, deploy/systemd/* and deploy/README.md is a Setting,
 // or NAME_FILE of a Secret one.
 //
-// Check another README with: go test -run '^TestSettingsDocumented$' ./cmd/billingd -args -settings.readme=PATH
+// README.md shows the main settings in the same form: each of its rows must be a
+// Setting with its Default.
+//
+// Check another file with: go test -run '^TestSettingsDocumented$' ./cmd/billingd -args -settings.readme=PATH
 
 import (
 	"errors"
@@ -38,7 +41,7 @@ import (
 	"testing"
 )
 
-var settingsReadme = flag.String("settings.readme", "", "README.md checked by TestSettingsDocumented (default: the repository's)")
+var settingsReadme = flag.String("settings.readme", "", "settings table checked by TestSettingsDocumented (default: the repository's docs/configuration.md)")
 
 // noDefault is how the README's default column shows an empty Default.
 const noDefault = "—"
@@ -115,60 +118,84 @@ func TestSettingsDocumented(t *testing.T) {
 		}
 	})
 
-	t.Run("README", func(t *testing.T) {
+	// docs/configuration.md holds the full table: one row per setting, with its default.
+	t.Run("docs/configuration.md", func(t *testing.T) {
 		path := *settingsReadme
 		if path == "" {
-			path = filepath.Join(root, "README.md")
+			path = filepath.Join(root, "docs", "configuration.md")
 		}
-		data, err := os.ReadFile(path)
-		if errors.Is(err, fs.ErrNotExist) {
-			t.Fatalf("README.md: missing settings table (%s does not exist; want one row per setting: | `NAME` | `DEFAULT` | description |)", path)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		rows := map[string]string{} // name -> default column
-		for i, line := range strings.Split(string(data), "\n") {
-			line = strings.TrimSpace(line)
-			if !strings.HasPrefix(line, "| `") {
-				continue
-			}
-			cells := strings.Split(line, "|")
-			name := strings.TrimSpace(cells[1])
-			if !strings.HasPrefix(name, "`") || !strings.HasSuffix(name, "`") || len(name) < 3 {
-				continue
-			}
-			name = strings.Trim(name, "`")
-			if settingNameRE.FindString(name) != name {
-				continue // some other table
-			}
-			if !valid(name) {
-				t.Errorf("README.md:%d: %s is not a billingd setting (Settings() in cmd/billingd/config.go)", i+1, name)
-				continue
-			}
-			if _, dup := rows[name]; dup {
-				t.Errorf("README.md:%d: second row for %s", i+1, name)
-			}
-			if len(cells) < 5 {
-				t.Errorf("README.md:%d: want | `%s` | default | description |, got %q", i+1, name, line)
-				continue
-			}
-			rows[name] = strings.TrimSpace(cells[2])
-		}
+		rows := settingsRows(t, path, valid)
 		if len(rows) == 0 {
-			t.Fatalf("README.md: missing settings table (%s has no row like | `BILLINGD_TIMEZONE` | `America/Sao_Paulo` | description |)", path)
+			t.Fatalf("%s: missing settings table (no row like | `BILLINGD_TIMEZONE` | `America/Sao_Paulo` | description |)", path)
 		}
 		for _, s := range settings {
 			got, ok := rows[s.Name]
 			if !ok {
-				t.Errorf("README.md: no settings-table row for %s; add: | `%s` | %s | %s |", s.Name, s.Name, defaultCell(s.Default), s.Doc)
+				t.Errorf("%s: no settings-table row for %s; add: | `%s` | %s | %s |", rel(root, path), s.Name, s.Name, defaultCell(s.Default), s.Doc)
 				continue
 			}
 			if want := defaultCell(s.Default); got != want {
-				t.Errorf("README.md: %s default column is %s, want %s", s.Name, got, want)
+				t.Errorf("%s: %s default column is %s, want %s", rel(root, path), s.Name, got, want)
 			}
 		}
 	})
+
+	// README.md shows the main settings only: each row it has must be a setting with its default.
+	t.Run("README", func(t *testing.T) {
+		path := filepath.Join(root, "README.md")
+		rows := settingsRows(t, path, valid)
+		if len(rows) == 0 {
+			t.Fatalf("README.md: no main-settings table (rows like | `BILLINGD_TIMEZONE` | `America/Sao_Paulo` | description |)")
+		}
+		for name, got := range rows {
+			if want := defaultCell(byName[name].Default); byName[name].Name != "" && got != want {
+				t.Errorf("README.md: %s default column is %s, want %s", name, got, want)
+			}
+		}
+	})
+}
+
+// settingsRows reads the settings-table rows of a Markdown file: name → default column. A row
+// naming something that is not a setting, or a setting twice, fails t.
+func settingsRows(t *testing.T, path string, valid func(string) bool) map[string]string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("%s does not exist; want a settings table: | `NAME` | `DEFAULT` | description |", path)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Base(path)
+	rows := map[string]string{} // name -> default column
+	for i, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if !strings.HasPrefix(line, "| `") {
+			continue
+		}
+		cells := strings.Split(line, "|")
+		name := strings.TrimSpace(cells[1])
+		if !strings.HasPrefix(name, "`") || !strings.HasSuffix(name, "`") || len(name) < 3 {
+			continue
+		}
+		name = strings.Trim(name, "`")
+		if settingNameRE.FindString(name) != name {
+			continue // some other table
+		}
+		if !valid(name) {
+			t.Errorf("%s:%d: %s is not a billingd setting (Settings() in cmd/billingd/config.go)", file, i+1, name)
+			continue
+		}
+		if _, dup := rows[name]; dup {
+			t.Errorf("%s:%d: second row for %s", file, i+1, name)
+		}
+		if len(cells) < 5 {
+			t.Errorf("%s:%d: want | `%s` | default | description |, got %q", file, i+1, name, line)
+			continue
+		}
+		rows[name] = strings.TrimSpace(cells[2])
+	}
+	return rows
 }
 
 // defaultCell is the README default column for a Default value.
