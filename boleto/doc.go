@@ -38,7 +38,7 @@
 //     digit).
 //   - Itaú (341), carteiras 109 and 175: carteira (3) · nosso número (8) · DAC of agência, conta,
 //     carteira and nosso número (modulo 10) · agência (4) · conta (5) · DAC of agência and conta
-//     (modulo 10) · "000"; printed "109/12345678-8".
+//     (modulo 10) · "000"; printed "175/12345678-6".
 //   - Bradesco (237): agência (4) · carteira (2) · nosso número (11) · conta (7) · "0"; the
 //     nosso número's check digit is modulo 11 with weights 2..7 over carteira + nosso número
 //     ("P" when the remainder is 1), printed "09/00000000001-1".

@@ -34,7 +34,7 @@ type NossoNumero struct {
 	Key string
 	// CheckDigit is the bank's check digit of the nosso número, or "" where the layout has none.
 	CheckDigit string
-	// Printed is the nosso número as printed on the boleto ("109/12345678-8").
+	// Printed is the nosso número as printed on the boleto ("175/12345678-6").
 	Printed string
 }
 
