@@ -305,7 +305,7 @@ func TestParseRefuses(t *testing.T) {
 	const good = "00190.00009 01474.166004 00000.328179 1 13810000224674"
 	for _, tc := range []struct {
 		name, in, err string
-		parse     func(string) (boleto.Code, error)
+		parse         func(string) (boleto.Code, error)
 	}{
 		{"field 1", "00190.00008 01474.166004 00000.328179 1 13810000224674", "linha_digitavel: field 1 check digit is 8, want 9", boleto.ParseLinhaDigitavel},
 		{"field 2", "00190.00009 01474.166005 00000.328179 1 13810000224674", "linha_digitavel: field 2 check digit is 5, want 4", boleto.ParseLinhaDigitavel},
