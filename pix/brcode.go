@@ -187,7 +187,9 @@ func writeFields(parent string, fields []Field) (string, error) {
 // GUI and a key or URL, 52, 53 "986", 58, 59, 60) and the limits Encode enforces. Surrounding
 // white space is ignored. Errors are *billing.FieldError values on "brcode".
 func Parse(s string) (Payload, error) {
-	bad := func(format string, args ...any) (Payload, error) { return Payload{}, billing.Fieldf("brcode", format, args...) }
+	bad := func(format string, args ...any) (Payload, error) {
+		return Payload{}, billing.Fieldf("brcode", format, args...)
+	}
 	s = strings.TrimSpace(s)
 	if len(s) < 12 || s[len(s)-8:len(s)-4] != "6304" {
 		return bad("want a payload ending in field 63 (\"6304\" and four hex digits)")

@@ -56,7 +56,7 @@ func ValidateKey(key string) (KeyType, error) {
 		return KeyEVP, nil
 	case len(key) == 11 && allDigits(key):
 		if !validCPF(key) {
-			return bad("CPF key %q: check digits do not match", key)
+			return bad("CPF key %q: check digits do not match (a phone key starts with +55)", key)
 		}
 		return KeyCPF, nil
 	case len(key) == 14 && isCNPJShape(key):
