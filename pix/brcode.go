@@ -281,8 +281,8 @@ func Parse(s string) (Payload, error) {
 			return bad("mandatory field %s is missing", id)
 		}
 	}
-	if p.MerchantCategory == "" || p.Country == "" {
-		return bad("fields 52 and 58 must not be empty")
+	if p.MerchantCategory == "" || p.Currency == "" || p.Country == "" {
+		return bad("fields 52, 53 and 58 must not be empty")
 	}
 	if err := p.check(); err != nil {
 		return Payload{}, err
