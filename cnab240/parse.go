@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -91,9 +92,9 @@ type parser struct {
 	batchRecords int64
 	// batches and records count the file's batches and records so far.
 	batches, records int64
-	// pending is the segment T awaiting its U, and pendingLine its line.
-	pending     *Settlement
-	pendingLine int
+	// pending is the segment T awaiting its U when hasPending is set.
+	pending    Settlement
+	hasPending bool
 	// done is set by the file trailer.
 	done bool
 }
@@ -105,6 +106,9 @@ func (l Layout) Parse(r io.Reader) (*File, error) {
 		return nil, err
 	}
 	p := &parser{l: l, file: &File{}}
+	if n := sizeHint(r); n > 0 {
+		p.file.Settlements = make([]Settlement, 0, n/(2*(LineLength+1))+1)
+	}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64*1024), maxLine)
 	for sc.Scan() {
@@ -149,8 +153,8 @@ func (p *parser) record(line []byte) error {
 			return p.fail(l.Bank.Name, fmt.Sprintf("%q differs from the file header's %q", b, p.bank))
 		}
 	}
-	if p.pending != nil && !(rt == '3' && l.Segment.bytes(line)[0] == 'U') {
-		return p.fail("", fmt.Sprintf("segment T at line %d has no segment U after it", p.pendingLine))
+	if p.hasPending && !(rt == '3' && l.Segment.bytes(line)[0] == 'U') {
+		return p.fail("", fmt.Sprintf("segment T at line %d has no segment U after it", p.pending.Line))
 	}
 	p.records++
 	switch rt {
@@ -261,7 +265,7 @@ func (p *parser) detail(line []byte) error {
 	case 'T':
 		return p.segmentT(line)
 	case 'U':
-		if p.pending == nil {
+		if !p.hasPending {
 			return p.fail(l.Segment.Name, "segment U without a segment T before it")
 		}
 		return p.segmentU(line)
@@ -276,7 +280,8 @@ func (p *parser) segmentT(line []byte) error {
 	if !allDigits(mv) {
 		return p.fail("segment T "+l.Movement.Name, fmt.Sprintf("%q is not a number", mv))
 	}
-	s := Settlement{
+	s := &p.pending
+	*s = Settlement{
 		Line:           p.line,
 		Movement:       Movement(mv),
 		NossoNumero:    string(bytes.TrimSpace(t.NossoNumero.bytes(line))),
@@ -289,21 +294,25 @@ func (p *parser) segmentT(line []byte) error {
 	if s.NominalAmount, err = p.amount(line, t.NominalAmount); err != nil {
 		return err
 	}
-	p.pending, p.pendingLine = &s, p.line
+	p.hasPending = true
 	return nil
 }
 
 // segmentU completes the pending settlement and appends it to the file.
 func (p *parser) segmentU(line []byte) error {
-	u, s := p.l.SegmentU, p.pending
+	u, s := p.l.SegmentU, &p.pending
 	var err error
-	for _, a := range []struct {
-		f   Field
-		dst *decimal.Decimal
-	}{{u.InterestAndFines, &s.InterestAndFines}, {u.Discount, &s.Discount}, {u.AmountPaid, &s.AmountPaid}, {u.NetCredited, &s.NetCredited}} {
-		if *a.dst, err = p.amount(line, a.f); err != nil {
-			return err
-		}
+	if s.InterestAndFines, err = p.amount(line, u.InterestAndFines); err != nil {
+		return err
+	}
+	if s.Discount, err = p.amount(line, u.Discount); err != nil {
+		return err
+	}
+	if s.AmountPaid, err = p.amount(line, u.AmountPaid); err != nil {
+		return err
+	}
+	if s.NetCredited, err = p.amount(line, u.NetCredited); err != nil {
+		return err
 	}
 	if s.DatePaid, err = p.date(line, u.DatePaid); err != nil {
 		return err
@@ -315,7 +324,7 @@ func (p *parser) segmentU(line []byte) error {
 		return p.fail(u.DatePaid.Name, fmt.Sprintf("required for movement %s (%s)", s.Movement, s.Movement.Description()))
 	}
 	p.file.Settlements = append(p.file.Settlements, *s)
-	p.pending = nil
+	p.hasPending = false
 	return nil
 }
 
@@ -338,7 +347,27 @@ func (p *parser) amount(line []byte, f Field) (decimal.Decimal, error) {
 	if err != nil {
 		return decimal.Decimal{}, err
 	}
+	if cents == 0 {
+		return zeroCents, nil // decimals are immutable: one zero serves every field
+	}
 	return decimal.New(cents, -2), nil
+}
+
+// zeroCents is 0.00.
+var zeroCents = decimal.New(0, -2)
+
+// sizeHint returns the number of bytes r has left when it can tell (an in-memory reader or a
+// file), to size the settlements once; 0 when it cannot.
+func sizeHint(r io.Reader) int64 {
+	switch v := r.(type) {
+	case interface{ Len() int }:
+		return int64(v.Len())
+	case interface{ Stat() (fs.FileInfo, error) }:
+		if fi, err := v.Stat(); err == nil && fi.Mode().IsRegular() {
+			return fi.Size()
+		}
+	}
+	return 0
 }
 
 // date reads a DDMMAAAA field; 00000000 is the zero time.

@@ -12,9 +12,10 @@ import (
 )
 
 // Write writes f as a CNAB 240 return file in the FEBRABAN240 layout, for tests, benchmarks
-// and bank simulators: one batch (lote 0001) with a T and a U record per settlement, CRLF line
-// ends, and only the fields Parse reads filled in (the rest blank). Parse reads the result back
-// to f, with each Line set to its segment T's line.
+// and bank simulators: batches (lote 0001, 0002, …) of at most 49,999 settlements, the most a
+// batch's five-digit record sequence numbers, with a T and a U record per settlement; CRLF line
+// ends; only the fields Parse reads filled in (the rest blank). Parse reads the result back to
+// f, with each Line set to its segment T's line.
 func Write(w io.Writer, f *File) error {
 	return FEBRABAN240.Write(w, f)
 }
@@ -45,49 +46,58 @@ func (l Layout) Write(w io.Writer, f *File) error {
 	if err := emit(); err != nil {
 		return err
 	}
-	lw.start(f.BankCode, "0001", '1')
-	if err := emit(); err != nil {
-		return err
-	}
-	for i, s := range f.Settlements {
-		if len(s.Movement) != 2 || !allDigits([]byte(s.Movement)) {
-			return fmt.Errorf("write return file: settlement %d: movement %q: want 2 digits", i, s.Movement)
-		}
-		seq := int64(2*i + 1)
-		lw.start(f.BankCode, "0001", '3')
-		lw.number(l.Sequence, seq)
-		lw.text(l.Segment, "T")
-		lw.text(l.Movement, string(s.Movement))
-		lw.text(l.SegmentT.NossoNumero, s.NossoNumero)
-		lw.text(l.SegmentT.DocumentNumber, s.DocumentNumber)
-		lw.date(l.SegmentT.DueDate, s.DueDate)
-		lw.amount(l.SegmentT.NominalAmount, s.NominalAmount)
+	// A batch holds as many T/U pairs as its sequence field numbers (49,999 in FEBRABAN240).
+	perBatch := (pow10(l.Sequence.Width()) - 1) / 2
+	var batches, records int64 = 0, 1
+	for first := 0; first == 0 || first < len(f.Settlements); first += int(perBatch) {
+		batch := f.Settlements[first:min(first+int(perBatch), len(f.Settlements))]
+		batches++
+		lot := fmt.Sprintf("%0*d", l.Lot.Width(), batches)
+		lw.start(f.BankCode, lot, '1')
 		if err := emit(); err != nil {
-			return fmt.Errorf("settlement %d: %w", i, err)
+			return err
 		}
-		lw.start(f.BankCode, "0001", '3')
-		lw.number(l.Sequence, seq+1)
-		lw.text(l.Segment, "U")
-		lw.text(l.Movement, string(s.Movement))
-		lw.amount(l.SegmentU.InterestAndFines, s.InterestAndFines)
-		lw.amount(l.SegmentU.Discount, s.Discount)
-		lw.amount(l.SegmentU.AmountPaid, s.AmountPaid)
-		lw.amount(l.SegmentU.NetCredited, s.NetCredited)
-		lw.date(l.SegmentU.DatePaid, s.DatePaid)
-		lw.date(l.SegmentU.DateCredited, s.DateCredited)
+		for j, s := range batch {
+			i := first + j
+			if len(s.Movement) != 2 || !allDigits([]byte(s.Movement)) {
+				return fmt.Errorf("write return file: settlement %d: movement %q: want 2 digits", i, s.Movement)
+			}
+			seq := int64(2*j + 1)
+			lw.start(f.BankCode, lot, '3')
+			lw.number(l.Sequence, seq)
+			lw.text(l.Segment, "T")
+			lw.text(l.Movement, string(s.Movement))
+			lw.text(l.SegmentT.NossoNumero, s.NossoNumero)
+			lw.text(l.SegmentT.DocumentNumber, s.DocumentNumber)
+			lw.date(l.SegmentT.DueDate, s.DueDate)
+			lw.amount(l.SegmentT.NominalAmount, s.NominalAmount)
+			if err := emit(); err != nil {
+				return fmt.Errorf("settlement %d: %w", i, err)
+			}
+			lw.start(f.BankCode, lot, '3')
+			lw.number(l.Sequence, seq+1)
+			lw.text(l.Segment, "U")
+			lw.text(l.Movement, string(s.Movement))
+			lw.amount(l.SegmentU.InterestAndFines, s.InterestAndFines)
+			lw.amount(l.SegmentU.Discount, s.Discount)
+			lw.amount(l.SegmentU.AmountPaid, s.AmountPaid)
+			lw.amount(l.SegmentU.NetCredited, s.NetCredited)
+			lw.date(l.SegmentU.DatePaid, s.DatePaid)
+			lw.date(l.SegmentU.DateCredited, s.DateCredited)
+			if err := emit(); err != nil {
+				return fmt.Errorf("settlement %d: %w", i, err)
+			}
+		}
+		lw.start(f.BankCode, lot, '5')
+		lw.number(l.BatchTrailerRecords, int64(2*len(batch))+2)
 		if err := emit(); err != nil {
-			return fmt.Errorf("settlement %d: %w", i, err)
+			return err
 		}
-	}
-	details := int64(2 * len(f.Settlements))
-	lw.start(f.BankCode, "0001", '5')
-	lw.number(l.BatchTrailerRecords, details+2)
-	if err := emit(); err != nil {
-		return err
+		records += int64(2*len(batch)) + 2
 	}
 	lw.start(f.BankCode, "9999", '9')
-	lw.number(l.FileTrailerBatches, 1)
-	lw.number(l.FileTrailerRecords, details+4)
+	lw.number(l.FileTrailerBatches, batches)
+	lw.number(l.FileTrailerRecords, records+1)
 	if err := emit(); err != nil {
 		return err
 	}
@@ -161,4 +171,13 @@ func (lw *lineWriter) fail(f Field, reason string) {
 	if lw.err == nil {
 		lw.err = fmt.Errorf("write return file: %s: %s", f.Name, reason)
 	}
+}
+
+// pow10 returns 10 to the power n.
+func pow10(n int) int64 {
+	p := int64(1)
+	for range n {
+		p *= 10
+	}
+	return p
 }
