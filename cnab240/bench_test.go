@@ -70,6 +70,11 @@ func TestParseLargeFileQuickly(t *testing.T) {
 	if len(f.Settlements) != 100_000 || f.Settlements[99_999].NossoNumero != "14741660000100000" || !f.Settlements[99_999].AmountPaid.Equal(decimal.New(104999, -2)) {
 		t.Fatalf("last settlement %+v", f.Settlements[99_999])
 	}
+	// Batches of 49,999: the 50,000th settlement opens batch 2, after the first batch's trailer
+	// (line 100,001) and the second's header (100,002).
+	if got := f.Settlements[49_999].Line; got != 100_003 {
+		t.Fatalf("settlement 50,000 on line %d, want 100003", got)
+	}
 	if elapsed > 5*time.Second { // generous: -race and a shared 2-core machine
 		t.Fatalf("parsing 100,000 settlements took %s", elapsed)
 	}
