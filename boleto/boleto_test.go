@@ -25,15 +25,7 @@ var settings = map[string]boleto.Settings{
 	"bb":       {BankCode: "001", Agency: "3174", Account: "11672", Wallet: "17", Convenio: "1474166", FirstSequence: 1, LastSequence: 9_999_999_999},
 	"itau":     {BankCode: "341", Agency: "0057", Account: "12345", Wallet: "109", FirstSequence: 1, LastSequence: 99_999_999},
 	"bradesco": {BankCode: "237", Agency: "4042", Account: "61900", Wallet: "09", FirstSequence: 1, LastSequence: 99_999_999_999},
-	"template": {BankCode: "104", Agency: "1234", Account: "987654", FreeFieldTemplate: "1NNNNNNNNNNNNNNNAAAAKKKKKK", FirstSequence: 1, LastSequence: 999},
-}
-
-func init() {
-	// The template above is 26 characters on purpose for TestSettingsValidate; this is the valid one.
-	s := settings["template"]
-	s.FreeFieldTemplate = "1NNNNNNNNNNNNNNNAAAAKKKKK"
-	s.Account = "98765"
-	settings["template"] = s
+	"template": {BankCode: "104", Agency: "1234", Account: "98765", FreeFieldTemplate: "1NNNNNNNNNNNNNNNAAAAKKKKK", FirstSequence: 1, LastSequence: 999},
 }
 
 func TestDueFactor(t *testing.T) {
