@@ -22,8 +22,7 @@
 // Receiver.Validate and NewIssuer normalise the name and city the common way: accents
 // removed (São João → SAO JOAO), upper case, runs of spaces collapsed. After that only
 // A–Z, 0–9, space and . , - / & ' are accepted; a name longer than 25 or a city longer than
-// 15 characters is refused, never cut, so the operator chooses the short form. The payer's
-// bank shows the name registered with the key in any case; the payload's name is informative.
+// 15 characters is refused, never cut, so the operator chooses the short form.
 //
 // # txid
 //

@@ -41,6 +41,15 @@ func TestParsePublished(t *testing.T) {
 	if got, err := pix.Encode(p); err != nil || got != bcbExample {
 		t.Fatalf("BCB example re-encodes as %q, %v", got, err)
 	}
+	// Fields in another order read the same; Encode writes them in ascending ID order again.
+	shuffled := "000201" + "5802BR" + "5913Fulano de Tal" + "6008BRASILIA" + "62070503***" + "52040000" + "5303986" +
+		"26580014br.gov.bcb.pix0136123e4567-e12b-12d1-a456-426655440000" + "6304"
+	shuffled += hex4(refCRC16(shuffled))
+	if q, err := pix.Parse(shuffled); err != nil || !samePayload(q, p) {
+		t.Fatalf("shuffled BCB example read as %+v, %v; want %+v", q, err, p)
+	} else if got, err := pix.Encode(q); err != nil || got != bcbExample {
+		t.Fatalf("shuffled BCB example re-encodes as %q, %v; want the example", got, err)
+	}
 	d, err := pix.Parse(dynamicExample + "\n")
 	if err != nil {
 		t.Fatal(err)
