@@ -1,7 +1,6 @@
 package boleto
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -90,8 +89,14 @@ func amountCents(amount decimal.Decimal) (int64, error) {
 
 // assembleBarcode writes the 44-digit barcode from its parts, computing the general check digit.
 func assembleBarcode(bank string, factor int, cents int64, freeField string) string {
-	body := bank + "9" + formatFactor(factor) + fmt.Sprintf("%010d", cents) + freeField // 43 digits
-	return body[:4] + string(barcodeCheckDigit(body)) + body[4:]
+	b := make([]byte, 0, BarcodeLength)
+	b = append(b, bank...)
+	b = append(b, '9', '0') // the check digit's place, set below
+	b = appendPadded(b, strconv.Itoa(factor), 4)
+	b = appendPadded(b, strconv.FormatInt(cents, 10), 10)
+	b = append(b, freeField...)
+	b[4] = barcodeCheckDigit(string(b[:4]) + string(b[5:]))
+	return string(b)
 }
 
 // linhaFromBarcode rearranges a valid 44-digit barcode into the 47-digit linha digitável.

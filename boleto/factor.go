@@ -1,7 +1,6 @@
 package boleto
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/billingd/billingd/billing"
@@ -53,9 +52,4 @@ func FactorDate(f int) (time.Time, error) {
 		return time.Time{}, billing.Fieldf("due_factor", "%04d is outside %d..%d (or 0000 for no due date) under the post-2025 base", f, MinFactor, MaxFactor)
 	}
 	return FactorBase.AddDate(0, 0, f-MinFactor), nil
-}
-
-// formatFactor writes f as the four digits the barcode carries.
-func formatFactor(f int) string {
-	return fmt.Sprintf("%04d", f)
 }

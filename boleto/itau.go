@@ -1,6 +1,6 @@
 package boleto
 
-import "fmt"
+import "strconv"
 
 // itauWallets are the Itaú carteiras whose free field and DAC follow the standard rule below
 // (carteiras 106, 107, 122, 142, 143, 195, 196 and 198 carry a seu número and client code
@@ -31,8 +31,8 @@ func (itauLayout) MaxSequence() int64 { return 99_999_999 }
 
 // Compose writes the free field and the nosso número "carteira/nnnnnnnn-DAC".
 func (itauLayout) Compose(s Settings, seq int64) (NossoNumero, string) {
-	account := fmt.Sprintf("%05s", s.Account)
-	key := fmt.Sprintf("%08d", seq)
+	account := string(appendPadded(nil, s.Account, 5))
+	key := string(appendPadded(nil, strconv.FormatInt(seq, 10), 8))
 	dac := string(mod10(s.Agency + account + s.Wallet + key))
 	free := s.Wallet + key + dac + s.Agency + account + string(mod10(s.Agency+account)) + "000"
 	return NossoNumero{Key: key, CheckDigit: dac, Printed: s.Wallet + "/" + key + "-" + dac}, free

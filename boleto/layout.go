@@ -2,6 +2,7 @@ package boleto
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/billingd/billingd/billing"
@@ -81,7 +82,8 @@ type TemplateLayout struct {
 	LayoutName string
 	// FreeField is the 25-character template of the free field.
 	FreeField string
-	// Key is the template of the nosso-número key, from the same letters (default: the N run).
+	// Key is the template of the nosso-número key, from the same letters with the same run
+	// widths as FreeField.
 	Key string
 	// CheckDigit computes the nosso número's check digit from the carteira and the key; nil for none.
 	CheckDigit func(wallet, key string) string
@@ -198,39 +200,7 @@ func (l *TemplateLayout) MaxSequence() int64 {
 
 // Compose fills the template for sequence number seq.
 func (l *TemplateLayout) Compose(s Settings, seq int64) (NossoNumero, string) {
-	fill := func(t string) string {
-		values := map[byte]string{}
-		var b strings.Builder
-		b.Grow(len(t))
-		for i := 0; i < len(t); i++ {
-			c := t[i]
-			if c >= '0' && c <= '9' {
-				b.WriteByte(c)
-				continue
-			}
-			v, ok := values[c]
-			if !ok {
-				width := strings.Count(t, string(c))
-				switch c {
-				case 'A':
-					v = s.Agency
-				case 'K':
-					v = fmt.Sprintf("%0*s", width, s.Account)
-				case 'W':
-					v = s.Wallet
-				case 'V':
-					v = s.Convenio
-				case 'N':
-					v = fmt.Sprintf("%0*d", width, seq)
-				}
-				values[c] = v
-			}
-			b.WriteByte(v[0])
-			values[c] = v[1:]
-		}
-		return b.String()
-	}
-	nn := NossoNumero{Key: fill(l.Key)}
+	nn := NossoNumero{Key: fillTemplate(l.Key, s, seq)}
 	if l.CheckDigit != nil {
 		nn.CheckDigit = l.CheckDigit(s.Wallet, nn.Key)
 	}
@@ -241,7 +211,52 @@ func (l *TemplateLayout) Compose(s Settings, seq int64) (NossoNumero, string) {
 	if l.PrintWallet {
 		nn.Printed = s.Wallet + "/" + nn.Printed
 	}
-	return nn, fill(l.FreeField)
+	return nn, fillTemplate(l.FreeField, s, seq)
+}
+
+// fillTemplate writes template t run by run: each run of a letter gets its value left-padded
+// with zeros to the run's width (a longer value keeps its last digits); digits stand for themselves.
+func fillTemplate(t string, s Settings, seq int64) string {
+	b := make([]byte, 0, len(t))
+	for i := 0; i < len(t); {
+		c := t[i]
+		if c >= '0' && c <= '9' {
+			b = append(b, c)
+			i++
+			continue
+		}
+		j := i
+		for j < len(t) && t[j] == c {
+			j++
+		}
+		var v string
+		switch c {
+		case 'A':
+			v = s.Agency
+		case 'K':
+			v = s.Account
+		case 'W':
+			v = s.Wallet
+		case 'V':
+			v = s.Convenio
+		case 'N':
+			v = strconv.FormatInt(seq, 10)
+		}
+		b = appendPadded(b, v, j-i)
+		i = j
+	}
+	return string(b)
+}
+
+// appendPadded appends v to b left-padded with zeros to width, or its last width characters.
+func appendPadded(b []byte, v string, width int) []byte {
+	if len(v) >= width {
+		return append(b, v[len(v)-width:]...)
+	}
+	for range width - len(v) {
+		b = append(b, '0')
+	}
+	return append(b, v...)
 }
 
 // ReturnKey extracts the key at ReturnOffset/ReturnLength of the segment T field.

@@ -106,7 +106,9 @@ func Encode(p Payload) (string, error) {
 		return "", err
 	}
 	body += "6304"
-	return body + fmt.Sprintf("%04X", CRC16(body)), nil
+	const hex = "0123456789ABCDEF"
+	crc := CRC16(body)
+	return body + string([]byte{hex[crc>>12], hex[crc>>8&15], hex[crc>>4&15], hex[crc&15]}), nil
 }
 
 // check validates the fields Encode and Parse both constrain.
@@ -163,23 +165,32 @@ var known = map[string]bool{"00": true, "01": true, "26": true, "52": true, "53"
 // writeFields writes fields in ascending ID order (stable); parent names the enclosing field
 // in errors ("" for the top level). A value over 99 characters or a duplicate ID is refused.
 func writeFields(parent string, fields []Field) (string, error) {
-	sorted := slices.Clone(fields)
-	slices.SortStableFunc(sorted, func(a, b Field) int { return strings.Compare(a.ID, b.ID) })
-	var b strings.Builder
-	for i, f := range sorted {
+	byID := func(a, b Field) int { return strings.Compare(a.ID, b.ID) }
+	if !slices.IsSortedFunc(fields, byID) {
+		fields = slices.Clone(fields)
+		slices.SortStableFunc(fields, byID)
+	}
+	size := 0
+	for _, f := range fields {
+		size += 4 + len(f.Value)
+	}
+	b := make([]byte, 0, size)
+	for i, f := range fields {
 		name := f.ID
 		if parent != "" {
 			name = parent + "-" + f.ID
 		}
-		if i > 0 && sorted[i-1].ID == f.ID {
+		if i > 0 && fields[i-1].ID == f.ID {
 			return "", billing.Fieldf("brcode", "field %s appears twice", name)
 		}
 		if len(f.Value) > 99 {
 			return "", billing.Fieldf("brcode", "field %s is %d characters, want at most 99", name, len(f.Value))
 		}
-		fmt.Fprintf(&b, "%s%02d%s", f.ID, len(f.Value), f.Value)
+		b = append(b, f.ID...)
+		b = append(b, byte('0'+len(f.Value)/10), byte('0'+len(f.Value)%10))
+		b = append(b, f.Value...)
 	}
-	return b.String(), nil
+	return string(b), nil
 }
 
 // Parse reads a BR Code: it checks the CRC (field 63, the last), the payload format indicator
