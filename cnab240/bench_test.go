@@ -56,14 +56,15 @@ func BenchmarkParseReturnFile100k(b *testing.B) {
 }
 
 // TestParseLargeFileQuickly pins the order of magnitude the benchmark measures: 100,000
-// settlements parse in well under a second (about 0.1 s on the development machine), so the
-// parser is never what an import waits for.
+// settlements parse in about 0.1 s on the development machine (the test allows 2 s, 20 s under
+// the race detector), so the parser is never what an import waits for.
 func TestParseLargeFileQuickly(t *testing.T) {
 	t.Parallel()
 	data := returnFile(t, 100_000)
 	start := time.Now()
 	f, err := cnab240.Parse(bytes.NewReader(data))
 	elapsed := time.Since(start)
+	t.Logf("parsed 100,000 settlements (%d bytes) in %s", len(data), elapsed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +76,7 @@ func TestParseLargeFileQuickly(t *testing.T) {
 	if got := f.Settlements[49_999].Line; got != 100_003 {
 		t.Fatalf("settlement 50,000 on line %d, want 100003", got)
 	}
-	if elapsed > 5*time.Second { // generous: -race and a shared 2-core machine
-		t.Fatalf("parsing 100,000 settlements took %s", elapsed)
+	if elapsed > time.Duration(parseLimit) {
+		t.Fatalf("parsing 100,000 settlements took %s, want under %s", elapsed, time.Duration(parseLimit))
 	}
 }
