@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/mail"
@@ -27,10 +28,19 @@ type NoticeArgs struct {
 // Kind implements river.JobArgs.
 func (NoticeArgs) Kind() string { return "deliver_notice" }
 
-// InsertOpts implements river.JobArgsWithInsertOpts: one live job per notice; about four
-// hours of retries (attempt⁴ seconds apart) before a temporary failure becomes final.
+// InsertOpts implements river.JobArgsWithInsertOpts: one live job per notice (waiting,
+// scheduled or running: a completed or cancelled one does not count, so a notice kept while
+// no SMTP server was configured, or put back to be sent again, is enqueued by the next run);
+// about four hours of retries (attempt⁴ seconds apart) before a temporary failure becomes
+// final. The notice row, locked and checked by the worker, is what makes a notice sent once.
 func (NoticeArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueEvents, MaxAttempts: 10, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+	return river.InsertOpts{Queue: QueueEvents, MaxAttempts: 10, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: liveJobStates}}
+}
+
+// liveJobStates are the states of a job still to be worked: River requires all four of them.
+var liveJobStates = []rivertype.JobState{
+	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
+	rivertype.JobStateRunning, rivertype.JobStateScheduled,
 }
 
 // EnqueueNotices enqueues the delivery of notices inside tx; a notice whose delivery job is
@@ -56,10 +66,14 @@ func EnqueueNoticesFromContext(ctx context.Context, tx pgx.Tx, ids []int64) erro
 	return EnqueueNotices(ctx, client, tx, ids)
 }
 
-// Mailer sends one rendered e-mail; *mail.Sender is the SMTP one.
+// Mailer sends one rendered e-mail; *mail.Sender is the SMTP one. Send returns nil once the
+// server accepted the message, a *mail.UnconfirmedError when it got the whole message but no
+// final reply, a *mail.PermanentError when retrying cannot help.
 type Mailer interface {
 	Send(ctx context.Context, to string, m notifications.Message, messageID string) error
 	Domain() string
+	// Longest is the longest one Send may take.
+	Longest() time.Duration
 }
 
 // Delivery is what the notice worker needs. With a nil Mailer (no SMTP configured) notices
@@ -73,90 +87,120 @@ type Delivery struct {
 
 // NoticeMetrics counts notices sent and failed by kind.
 type NoticeMetrics struct {
-	sent, failed *prometheus.CounterVec
+	sent, failed, unconfirmed *prometheus.CounterVec
 }
 
-// NewNoticeMetrics registers billingd_notices_sent_total and billingd_notices_failed_total.
+// NewNoticeMetrics registers billingd_notices_sent_total, billingd_notices_failed_total and
+// billingd_notices_unconfirmed_total.
 func NewNoticeMetrics(reg prometheus.Registerer) *NoticeMetrics {
 	m := &NoticeMetrics{
 		sent: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "billingd_notices_sent_total", Help: "Notices the SMTP server accepted, sent by this process, by kind.",
 		}, []string{"kind"}),
 		failed: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "billingd_notices_failed_total", Help: "Notices that failed for good (refused, or out of retries) in this process, by kind.",
+			Name: "billingd_notices_failed_total",
+			Help: "Notices recorded failed (refused, out of retries, or sent with no final reply) by this process, by kind.",
+		}, []string{"kind"}),
+		unconfirmed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "billingd_notices_unconfirmed_total",
+			Help: "Notices sent whole whose final reply never came (maybe delivered; recorded failed, not sent again) by this process, by kind.",
 		}, []string{"kind"}),
 	}
 	for _, k := range notifications.Kinds {
 		m.sent.WithLabelValues(k)
 		m.failed.WithLabelValues(k)
+		m.unconfirmed.WithLabelValues(k)
 	}
-	reg.MustRegister(m.sent, m.failed)
+	reg.MustRegister(m.sent, m.failed, m.unconfirmed)
 	return m
 }
 
 // noticeWorker delivers one notice. The notice row is locked (FOR UPDATE SKIP LOCKED) in a
 // transaction that spans the SMTP exchange and commits the outcome together with the job's
 // completion, so two workers never send it both and a sent notice is never sent again. The
-// one window left: the server accepts the message and the process dies (or loses the
-// database) before the commit; the notice is then sent again, with the same Message-ID.
+// transaction runs on a context the job's end does not cancel: a message the server accepted
+// is recorded sent even when a stop interrupts what follows. Two windows are left: the
+// server accepts the message and the process dies (or loses the database) before the
+// commit, and the notice is sent again with the same Message-ID; or the message is sent
+// whole and its final reply never comes, and the notice is recorded failed, not sent again
+// (it may have been delivered, or not).
 type noticeWorker struct {
 	river.WorkerDefaults[NoticeArgs]
 	d *Delivery
 }
 
-// Timeout implements river.Worker: the SMTP timeout bounds each command; this bounds all.
-func (w *noticeWorker) Timeout(*river.Job[NoticeArgs]) time.Duration { return 3 * time.Minute }
+// Timeout implements river.Worker: the SMTP exchange at its longest (every command and the
+// final reply timing out) plus the database work.
+func (w *noticeWorker) Timeout(*river.Job[NoticeArgs]) time.Duration {
+	if w.d.Mailer == nil {
+		return time.Minute
+	}
+	return NoticeTimeout(w.d.Mailer.Longest())
+}
+
+// NoticeTimeout is how long one delivery may run when the SMTP exchange may take longest:
+// River must not take a delivery running that long for lost (BILLINGD_RESCUE_AFTER).
+func NoticeTimeout(longest time.Duration) time.Duration { return longest + 30*time.Second }
 
 // Work implements river.Worker.
 func (w *noticeWorker) Work(ctx context.Context, job *river.Job[NoticeArgs]) error {
 	d := w.d
 	var (
-		n       postgres.Notice
-		outcome string
-		sendErr error
+		n         postgres.Notice
+		outcome   string
+		messageID string
+		sendErr   error
 	)
-	err := pgx.BeginFunc(ctx, d.Pool, func(tx pgx.Tx) error {
+	dbCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.Timeout(job)+time.Minute)
+	defer cancel()
+	err := pgx.BeginFunc(dbCtx, d.Pool, func(tx pgx.Tx) error {
 		var err error
-		if n, err = postgres.LockNotice(ctx, tx, job.Args.NoticeID); err != nil {
+		if n, err = postgres.LockNotice(dbCtx, tx, job.Args.NoticeID); err != nil {
 			return err
 		}
 		switch n.State {
 		case postgres.NoticeSent, postgres.NoticeFailed:
 			outcome = "done"
-			_, err = river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
+			_, err = river.JobCompleteTx[*riverpgxv5.Driver](dbCtx, tx, job)
 			return err
 		case postgres.NoticePending:
-			if n, err = postgres.RenderNotice(ctx, tx, n); err != nil {
+			if n, err = postgres.RenderNotice(dbCtx, tx, n); err != nil {
 				var fe *billing.FieldError
 				if !errors.As(err, &fe) {
 					return err
 				}
 				// A notice whose template or reference is wrong never renders: record it failed.
 				outcome, sendErr = "failed", fmt.Errorf("render: %w", err)
-				return postgres.MarkNoticeFailed(ctx, tx, n.ID, sendErr, true)
+				return postgres.MarkNoticeFailed(dbCtx, tx, n.ID, sendErr, true)
 			}
 		}
 		if d.Mailer == nil {
 			outcome = "kept"
-			_, err = river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
+			_, err = river.JobCompleteTx[*riverpgxv5.Driver](dbCtx, tx, job)
 			return err
 		}
-		messageID := notifications.MessageID(n.ID, n.Kind, d.Mailer.Domain())
+		if err := ctx.Err(); err != nil {
+			return err // stopped before sending: the job is retried
+		}
+		messageID = notifications.MessageID(n.ID, n.Kind, d.Mailer.Domain())
 		sendErr = d.Mailer.Send(ctx, n.Recipient, notifications.Message{Subject: n.Subject, HTML: n.HTML, Text: n.Text}, messageID)
 		switch {
 		case sendErr == nil:
 			outcome = "sent"
-			if err := postgres.MarkNoticeSent(ctx, tx, n.ID, "<"+messageID+">"); err != nil {
+			if err := postgres.MarkNoticeSent(dbCtx, tx, n.ID, "<"+messageID+">"); err != nil {
 				return err
 			}
-			_, err = river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
+			_, err = river.JobCompleteTx[*riverpgxv5.Driver](dbCtx, tx, job)
 			return err
+		case mail.IsUnconfirmed(sendErr):
+			outcome = "unconfirmed"
+			return postgres.MarkNoticeUnconfirmed(dbCtx, tx, n.ID, "<"+messageID+">", sendErr)
 		case mail.IsPermanent(sendErr), job.Attempt >= job.MaxAttempts:
 			outcome = "failed"
-			return postgres.MarkNoticeFailed(ctx, tx, n.ID, sendErr, true)
+			return postgres.MarkNoticeFailed(dbCtx, tx, n.ID, sendErr, true)
 		default:
 			outcome = "retry"
-			return postgres.MarkNoticeFailed(ctx, tx, n.ID, sendErr, false)
+			return postgres.MarkNoticeFailed(dbCtx, tx, n.ID, sendErr, false)
 		}
 	})
 	attrs := []any{slog.Int64("notice_id", job.Args.NoticeID), slog.String("kind", n.Kind), slog.Int64("contract_id", n.ContractID),
@@ -177,6 +221,14 @@ func (w *noticeWorker) Work(ctx context.Context, job *river.Job[NoticeArgs]) err
 		}
 	case "kept":
 		d.Logger.InfoContext(ctx, "no SMTP configured (BILLINGD_SMTP_URL empty): notice rendered and kept in the outbox", attrs...)
+	case "unconfirmed":
+		d.Logger.ErrorContext(ctx, "notice sent with no final reply: it may have been delivered; recorded failed, not sent again",
+			append(attrs, slog.String("recipient", n.Recipient), slog.String("message_id", "<"+messageID+">"), slog.String("error", sendErr.Error()))...)
+		if d.Metrics != nil {
+			d.Metrics.failed.WithLabelValues(n.Kind).Inc()
+			d.Metrics.unconfirmed.WithLabelValues(n.Kind).Inc()
+		}
+		return river.JobCancel(sendErr)
 	case "failed":
 		d.Logger.ErrorContext(ctx, "notice failed; not retried", append(attrs, slog.String("error", sendErr.Error()))...)
 		if d.Metrics != nil {

@@ -55,12 +55,32 @@ func setupMail(t *testing.T, noSMTP bool) *mailBundle {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	sink := smtptest.Start(t)
+	b := &mailBundle{t: t, ctx: ctx, pool: pool, sink: smtptest.Start(t)}
+	smtpURL := b.sink.URL()
+	if noSMTP {
+		smtpURL = ""
+	}
+	b.start(smtpURL)
+	return b
+}
+
+// start starts the daemon-like River client, delivering through smtpURL (none when empty),
+// and the API on it, in place of those running (stopped first): a daemon restarted with
+// another configuration.
+func (b *mailBundle) start(smtpURL string) {
+	t := b.t
+	t.Helper()
+	if b.client != nil {
+		if err := b.client.Stop(b.ctx); err != nil {
+			t.Fatal(err)
+		}
+		b.api.Close()
+	}
 	logger := slog.New(slog.DiscardHandler)
-	reg := prometheus.NewRegistry()
-	delivery := &jobs.Delivery{Pool: pool, Logger: logger, Metrics: jobs.NewNoticeMetrics(reg)}
-	if !noSMTP {
-		cfg, err := mail.ParseURL(sink.URL())
+	b.reg = prometheus.NewRegistry()
+	delivery := &jobs.Delivery{Pool: b.pool, Logger: logger, Metrics: jobs.NewNoticeMetrics(b.reg)}
+	if smtpURL != "" {
+		cfg, err := mail.ParseURL(smtpURL)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -69,24 +89,24 @@ func setupMail(t *testing.T, noSMTP bool) *mailBundle {
 		}
 	}
 	runner := &jobs.Runner{
-		Pool: pool, Location: saoPaulo, Now: time.Now, Logger: logger, BatchSize: 2, BatchTimeout: time.Minute,
+		Pool: b.pool, Location: saoPaulo, Now: time.Now, Logger: logger, BatchSize: 2, BatchTimeout: time.Minute,
 		Sweeps: map[string]jobs.Sweep{
 			jobs.GenerateInstallments: postgres.GenerateSweep{},
-			jobs.SendNotices:          postgres.NoticeSweep{DaysBeforeDue: 3, Deliver: !noSMTP, Enqueue: jobs.EnqueueNoticesFromContext},
+			jobs.SendNotices:          postgres.NoticeSweep{DaysBeforeDue: 3, Deliver: smtpURL != "", Enqueue: jobs.EnqueueNoticesFromContext},
 		},
 	}
 	client, err := runner.NewDaemonClient(jobs.DaemonOptions{SweepWorkers: 2, SoftStopTimeout: time.Second, Delivery: delivery})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := client.Start(ctx); err != nil {
+	if err := client.Start(b.ctx); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = client.Stop(context.Background()) })
-	srv := httptest.NewServer(api.New(api.Config{Pool: pool, River: client, Token: mailToken, Location: saoPaulo,
+	srv := httptest.NewServer(api.New(api.Config{Pool: b.pool, River: client, Token: mailToken, Location: saoPaulo,
 		Now: func() time.Time { return at("2026-07-20 12:00") }, Logger: logger, CatchUpDays: 31}))
 	t.Cleanup(srv.Close)
-	return &mailBundle{t: t, ctx: ctx, pool: pool, sink: sink, client: client, reg: reg, api: srv}
+	b.client, b.api = client, srv
 }
 
 // call sends an API request and decodes the JSON answer into a map.

@@ -1,19 +1,27 @@
 // Package mail is billingd's SMTP adapter: it sends a rendered notice through an SMTP server
-// with github.com/wneessen/go-mail (STARTTLS policy, SMTP AUTH, timeouts) and says whether a
-// failure is worth retrying.
+// (github.com/wneessen/go-mail dials, applies the STARTTLS policy and authenticates; the mail
+// transaction is driven here so that the server's reply to the end of the message is known
+// apart from what follows it) and says whether a failure is worth retrying, and whether the
+// message may have been delivered although no reply confirmed it.
 package mail
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	netmail "net/mail"
+	"net/textproto"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
+	"github.com/wneessen/go-mail/smtp"
 
 	"github.com/billingd/billingd/notifications"
 )
@@ -27,21 +35,37 @@ type Config struct {
 	// TLS is "required" (STARTTLS or fail), "opportunistic", "none" or "implicit" (smtps).
 	TLS string
 	// Auth is the SMTP AUTH mechanism; empty with a username means discover the best one.
-	Auth    string
+	Auth string
+	// Timeout bounds the dial and each command.
 	Timeout time.Duration
+	// DataTimeout bounds the wait for the server's reply to the end of the message: the one
+	// that says it accepted it.
+	DataTimeout time.Duration
 	// HELO is the name announced to the server; empty means the host's name.
 	HELO string
+	// RootCAs verifies the server's certificate; nil means the system's roots.
+	RootCAs *x509.CertPool
 }
+
+// DefaultDataTimeout is how long the server may take to answer the end of a message: RFC 5321
+// §4.5.3.2.6 asks a client to wait 10 minutes for it.
+const DefaultDataTimeout = 10 * time.Minute
+
+// Longest is the longest one Send may take: the dial, the greeting with EHLO, STARTTLS and
+// AUTH, MAIL, RCPT, DATA, the body and QUIT within Timeout each, and the final reply within
+// DataTimeout.
+func (c Config) Longest() time.Duration { return 8*c.Timeout + c.DataTimeout }
 
 // ParseURL reads smtp://user:pass@host:587?starttls=required&timeout=30s&auth=plain, or
 // smtps://user:pass@host:465 for implicit TLS. starttls is required (default),
-// opportunistic or none; timeout bounds the dial and every command (default 30s).
+// opportunistic or none; timeout bounds the dial and every command (default 30s);
+// data_timeout bounds the wait for the reply to the end of a message (default 10m).
 func ParseURL(raw string) (Config, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return Config{}, errors.New("not a URL (want smtp://user:pass@host:587?starttls=required)")
 	}
-	c := Config{Host: u.Hostname(), TLS: "required", Timeout: 30 * time.Second}
+	c := Config{Host: u.Hostname(), TLS: "required", Timeout: 30 * time.Second, DataTimeout: DefaultDataTimeout}
 	switch u.Scheme {
 	case "smtp":
 		c.Port = 587
@@ -65,9 +89,9 @@ func ParseURL(raw string) (Config, error) {
 	q := u.Query()
 	for k := range q {
 		switch k {
-		case "starttls", "timeout", "auth", "helo":
+		case "starttls", "timeout", "data_timeout", "auth", "helo":
 		default:
-			return Config{}, fmt.Errorf("unknown parameter %q (want starttls, timeout, auth or helo)", k)
+			return Config{}, fmt.Errorf("unknown parameter %q (want starttls, timeout, data_timeout, auth or helo)", k)
 		}
 	}
 	if v := q.Get("starttls"); v != "" {
@@ -86,6 +110,11 @@ func ParseURL(raw string) (Config, error) {
 			return Config{}, fmt.Errorf("timeout=%q: want a positive duration such as 30s", v)
 		}
 	}
+	if v := q.Get("data_timeout"); v != "" {
+		if c.DataTimeout, err = time.ParseDuration(v); err != nil || c.DataTimeout <= 0 {
+			return Config{}, fmt.Errorf("data_timeout=%q: want a positive duration such as 10m", v)
+		}
+	}
 	if v := q.Get("auth"); v != "" {
 		var a gomail.SMTPAuthType
 		if err := a.UnmarshalString(v); err != nil {
@@ -95,6 +124,20 @@ func ParseURL(raw string) (Config, error) {
 	}
 	c.HELO = q.Get("helo")
 	return c, nil
+}
+
+// LoadCAFile reads the PEM certificates of the CAs that may sign the SMTP server's
+// certificate (an internal CA); the system's roots are not added.
+func LoadCAFile(path string) (*x509.CertPool, error) {
+	pemData, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read CA file: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pemData) {
+		return nil, fmt.Errorf("no PEM certificate in %s", path)
+	}
+	return pool, nil
 }
 
 // Sender sends e-mails from one address through one SMTP server.
@@ -112,6 +155,9 @@ func New(cfg Config, from string) (*Sender, error) {
 	return &Sender{cfg: cfg, from: addr}, nil
 }
 
+// Longest is the longest one Send may take (Config.Longest).
+func (s *Sender) Longest() time.Duration { return s.cfg.Longest() }
+
 // Domain is the sender address's domain, used in Message-IDs.
 func (s *Sender) Domain() string {
 	_, d, _ := strings.Cut(s.from.Address, "@")
@@ -119,9 +165,13 @@ func (s *Sender) Domain() string {
 }
 
 // Send delivers one e-mail (multipart/alternative: plain text and HTML) to to, with the
-// given Message-ID. The error is a *PermanentError when retrying cannot help (the server
-// refused the address or the message with a 5xx, or the address is malformed); any other
-// error (server down, timeout, 4xx) is temporary.
+// given Message-ID, and returns nil once the server has accepted it: its reply to the end of
+// the message is a 2xx. What follows that reply (QUIT failing, the connection dropping) does
+// not count. Errors before it: a *PermanentError when retrying cannot help (the server refused
+// the address or the message with a 5xx, or the address is malformed); any other (server
+// down, TLS or AUTH failure, a timeout, a 4xx) is temporary. The message sent whole with no
+// final reply (none within DataTimeout, the connection lost, ctx done) is an
+// *UnconfirmedError: the server may have accepted it. ctx's end interrupts the exchange.
 func (s *Sender) Send(ctx context.Context, to string, m notifications.Message, messageID string) error {
 	msg := gomail.NewMsg()
 	msg.FromMailAddress(s.from)
@@ -133,22 +183,100 @@ func (s *Sender) Send(ctx context.Context, to string, m notifications.Message, m
 	msg.SetDate()
 	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
 	msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
+	from, err := msg.GetSender(false)
+	if err != nil {
+		return &PermanentError{Err: fmt.Errorf("sender %q: %w", s.from, err)}
+	}
+	rcpts, err := msg.GetRecipients()
+	if err != nil {
+		return &PermanentError{Err: fmt.Errorf("recipient %q: %w", to, err)}
+	}
 
 	client, err := gomail.NewClient(s.cfg.Host, s.options()...)
 	if err != nil {
 		return &PermanentError{Err: fmt.Errorf("configure SMTP client: %w", err)}
 	}
+	// go-mail dials, says EHLO, applies the STARTTLS policy and authenticates; the mail
+	// transaction is driven here, so that the final reply is known apart from what follows.
 	conn, err := client.DialToSMTPClientWithContext(ctx)
 	if err != nil {
-		return classify(fmt.Errorf("connect to %s:%d: %w", s.cfg.Host, s.cfg.Port, err))
+		return fmt.Errorf("connect to %s:%d: %w", s.cfg.Host, s.cfg.Port, err)
 	}
-	if err := client.SendWithSMTPClient(conn, msg); err != nil {
-		_ = client.CloseWithSMTPClient(conn)
-		return classify(fmt.Errorf("send to %s: %w", to, err))
+	// Closing the connection unblocks a read or write in progress when ctx ends.
+	stop := context.AfterFunc(ctx, func() { _ = conn.Text.Close() })
+	defer stop()
+	defer func() { _ = conn.Close() }()
+	if err := s.transact(ctx, conn, from, rcpts, msg); err != nil {
+		return err
 	}
 	// The server accepted the message: a failing QUIT must not make it look unsent.
-	_ = client.CloseWithSMTPClient(conn)
+	if conn.UpdateDeadline(s.cfg.Timeout) == nil {
+		_ = conn.Quit()
+	}
 	return nil
+}
+
+// transact sends MAIL FROM, RCPT TO, DATA and the message, each command within Timeout, and
+// waits DataTimeout for the reply to the end of the message.
+func (s *Sender) transact(ctx context.Context, conn *smtp.Client, from string, rcpts []string, msg *gomail.Msg) error {
+	step := func(what string, f func() error) error {
+		if err := conn.UpdateDeadline(s.cfg.Timeout); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		if err := f(); err != nil {
+			return classify(fmt.Errorf("%s: %w", what, interrupted(ctx, err)))
+		}
+		return nil
+	}
+	if err := step("MAIL FROM", func() error { return conn.Mail(from) }); err != nil {
+		return err
+	}
+	for _, rcpt := range rcpts {
+		if err := step("RCPT TO "+rcpt, func() error { return conn.Rcpt(rcpt) }); err != nil {
+			return err
+		}
+	}
+	var body io.WriteCloser
+	if err := step("DATA", func() (err error) { body, err = conn.Data(); return err }); err != nil {
+		return err
+	}
+	dc, ok := body.(*smtp.DataCloser)
+	if !ok {
+		return fmt.Errorf("DATA: unexpected writer %T", body)
+	}
+	// The body and its final dot: a failure here leaves the message incomplete, so the server
+	// cannot have accepted it (temporary).
+	if err := step("message body", func() error {
+		if _, err := msg.WriteTo(dc); err != nil {
+			return err
+		}
+		return dc.WriteCloser.Close()
+	}); err != nil {
+		return err
+	}
+	if err := conn.UpdateDeadline(s.cfg.DataTimeout); err != nil {
+		return &UnconfirmedError{Err: fmt.Errorf("wait for the final reply: %w", err)}
+	}
+	if _, _, err := conn.Text.ReadResponse(2); err != nil {
+		var reply *textproto.Error
+		if errors.As(err, &reply) {
+			return classify(fmt.Errorf("end of message: %w", err))
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			err = fmt.Errorf("no reply within %s (data_timeout): %w", s.cfg.DataTimeout, err)
+		}
+		return &UnconfirmedError{Err: fmt.Errorf("message sent whole, final reply never came (the server may have accepted it): %w",
+			interrupted(ctx, err))}
+	}
+	return nil
+}
+
+// interrupted names ctx's end as the cause of err when ctx ended.
+func interrupted(ctx context.Context, err error) error {
+	if cause := context.Cause(ctx); cause != nil {
+		return fmt.Errorf("interrupted (%w): %w", cause, err)
+	}
+	return err
 }
 
 func (s *Sender) options() []gomail.Option {
@@ -173,6 +301,9 @@ func (s *Sender) options() []gomail.Option {
 	if s.cfg.HELO != "" {
 		opts = append(opts, gomail.WithHELO(s.cfg.HELO))
 	}
+	if s.cfg.RootCAs != nil {
+		opts = append(opts, gomail.WithTLSConfig(&tls.Config{ServerName: s.cfg.Host, MinVersion: tls.VersionTLS12, RootCAs: s.cfg.RootCAs}))
+	}
 	return opts
 }
 
@@ -192,21 +323,28 @@ func IsPermanent(err error) bool {
 	return errors.As(err, &p)
 }
 
-// classify turns a go-mail error into a PermanentError when the server answered 5xx or the
-// message's addresses are unusable; everything else stays temporary.
+// UnconfirmedError is a message the server received whole (its body and final dot were sent)
+// whose final reply never came: the server may have accepted it, so sending it again may
+// deliver a second copy.
+type UnconfirmedError struct {
+	Err error
+}
+
+func (e *UnconfirmedError) Error() string { return e.Err.Error() }
+func (e *UnconfirmedError) Unwrap() error { return e.Err }
+
+// IsUnconfirmed reports whether err is a message sent whole whose final reply never came.
+func IsUnconfirmed(err error) bool {
+	var u *UnconfirmedError
+	return errors.As(err, &u)
+}
+
+// classify turns an SMTP reply of 5xx into a PermanentError; everything else (a 4xx, a
+// timeout, a lost connection) stays temporary.
 func classify(err error) error {
-	var se *gomail.SendError
-	if !errors.As(err, &se) {
-		return err
-	}
-	if se.IsTemp() {
-		return err
-	}
-	if code := se.ErrorCode(); code >= 500 && code < 600 {
-		return &PermanentError{Code: code, Err: err}
-	}
-	if se.Reason == gomail.ErrGetRcpts || se.Reason == gomail.ErrGetSender {
-		return &PermanentError{Err: err}
+	var reply *textproto.Error
+	if errors.As(err, &reply) && reply.Code >= 500 && reply.Code < 600 {
+		return &PermanentError{Code: reply.Code, Err: err}
 	}
 	return err
 }

@@ -202,6 +202,18 @@ func MarkNoticeSent(ctx context.Context, tx pgx.Tx, id int64, messageID string) 
 	return nil
 }
 
+// MarkNoticeUnconfirmed records a notice sent whole whose final reply never came: failed and
+// not retried, since the server may have accepted it and a second attempt could deliver a
+// second copy, with its Message-ID for a search in the server's log.
+func MarkNoticeUnconfirmed(ctx context.Context, tx pgx.Tx, id int64, messageID string, cause error) error {
+	if _, err := tx.Exec(ctx, `UPDATE notices SET state = 'failed', attempts = attempts + 1, message_id = $2,
+			last_error = $3, failed_at = now() WHERE id = $1`,
+		id, messageID, "outcome unknown, not sent again (it may have been delivered): "+cause.Error()); err != nil {
+		return fmt.Errorf("record notice %d unconfirmed: %w", id, err)
+	}
+	return nil
+}
+
 // MarkNoticeFailed records a failure: final (state failed) or to be retried.
 func MarkNoticeFailed(ctx context.Context, tx pgx.Tx, id int64, cause error, final bool) error {
 	if _, err := tx.Exec(ctx, `UPDATE notices SET attempts = attempts + 1, last_error = $2,
