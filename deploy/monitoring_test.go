@@ -16,16 +16,22 @@ import (
 // exposedMetrics are the series billingd exports (fixed names), plus the
 // histogram's derived series and what Prometheus itself provides.
 var exposedMetrics = map[string]bool{
-	"billingd_job_runs_total":                     true,
-	"billingd_job_duration_seconds_bucket":        true,
-	"billingd_job_duration_seconds_sum":           true,
-	"billingd_job_duration_seconds_count":         true,
-	"billingd_job_last_success_timestamp_seconds": true,
-	"billingd_queue_jobs":                         true,
-	"billingd_contracts":                          true,
-	"billingd_installments_overdue":               true,
-	"billingd_contracts_due_not_generated":        true,
-	"billingd_contracts_paid_but_blocked":         true,
+	"billingd_job_runs_total":                         true,
+	"billingd_job_duration_seconds_bucket":            true,
+	"billingd_job_duration_seconds_sum":               true,
+	"billingd_job_duration_seconds_count":             true,
+	"billingd_job_last_success_timestamp_seconds":     true,
+	"billingd_queue_jobs":                             true,
+	"billingd_contracts":                              true,
+	"billingd_installments_overdue":                   true,
+	"billingd_contracts_due_not_generated":            true,
+	"billingd_contracts_paid_but_blocked":             true,
+	"billingd_notices_sent_total":                     true,
+	"billingd_notices_failed_total":                   true,
+	"billingd_notices_unconfirmed_total":              true,
+	"billingd_notices_undelivered":                    true,
+	"billingd_notices_retrying":                       true,
+	"billingd_notices_oldest_undelivered_age_seconds": true,
 }
 
 // hourlyJobs get the 2h window in the rules; every other job is daily (26h).

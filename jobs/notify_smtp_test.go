@@ -2,12 +2,16 @@ package jobs_test
 
 import (
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/billingd/billingd/internal/smtptest"
 	"github.com/billingd/billingd/jobs"
+	"github.com/billingd/billingd/postgres"
 )
 
 // welcomes creates n contracts with the welcome e-mail, to customers c1@example.com….
@@ -153,5 +157,70 @@ func TestNoticesKeptWithoutSMTPAreSentOnceSMTPIsConfigured(t *testing.T) {
 	b.onceEach(2)
 	if n := b.count("SELECT count(*) FROM notices WHERE state <> 'sent'"); n != 0 {
 		t.Errorf("%d notices not sent", n)
+	}
+}
+
+// TestUndeliveredNoticeGauges (issue 13 item 5): while the SMTP server is down the outbox
+// gauges (read from the database, the same on every replica) show the notice waiting after
+// a failed attempt, with its age; once it is delivered they read 0.
+func TestUndeliveredNoticeGauges(t *testing.T) {
+	t.Parallel()
+	b := setupMail(t, false)
+	reg := prometheus.NewRegistry()
+	postgres.RegisterNoticeMetrics(reg, b.pool, slog.New(slog.DiscardHandler))
+	gauges := func() map[string]float64 {
+		t.Helper()
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]float64{}
+		for _, mf := range mfs {
+			out[mf.GetName()] = mf.GetMetric()[0].GetGauge().GetValue()
+		}
+		return out
+	}
+	b.sink.Down()
+	b.welcomes(1)
+	b.waitFor("a failed attempt", func() bool {
+		return b.count("SELECT count(*) FROM notices WHERE attempts = 1 AND state = 'rendered'") == 1
+	})
+	b.exec("UPDATE notices SET created_at = now() - interval '2 hours'")
+	g := gauges()
+	if g["billingd_notices_undelivered"] != 1 || g["billingd_notices_retrying"] != 1 ||
+		g["billingd_notices_oldest_undelivered_age_seconds"] < 7200 || g["billingd_notices_oldest_undelivered_age_seconds"] > 7260 {
+		t.Errorf("while the server is down: %v", g)
+	}
+	b.sink.Up()
+	b.waitFor("the delivery", func() bool { return b.count("SELECT count(*) FROM notices WHERE state = 'sent'") == 1 })
+	if g := gauges(); g["billingd_notices_undelivered"] != 0 || g["billingd_notices_retrying"] != 0 || g["billingd_notices_oldest_undelivered_age_seconds"] != 0 {
+		t.Errorf("after the delivery: %v", g)
+	}
+}
+
+// TestStopWhileWaitingForFinalReplyRecordsIt (issue 13 item 2): the daemon stops (soft stop
+// 1s, then running jobs are cancelled) while a slow server holds the final reply: the wait
+// is interrupted at once and its outcome recorded, though the job's context has ended — the
+// notice is failed as unconfirmed, not left to be sent again by a rescued job.
+func TestStopWhileWaitingForFinalReplyRecordsIt(t *testing.T) {
+	t.Parallel()
+	b := setupMail(t, false)
+	b.sink.DelayFinalReply(30 * time.Second)
+	b.welcomes(1)
+	b.waitFor("the server to hold the message", func() bool { return b.sink.Count() == 1 })
+	start := time.Now()
+	if err := b.client.Stop(b.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("stop took %s: the wait for the final reply was not interrupted", took)
+	}
+	var state, lastError, messageID string
+	if err := b.pool.QueryRow(b.ctx, "SELECT state, coalesce(last_error, ''), coalesce(message_id, '') FROM notices").Scan(&state, &lastError, &messageID); err != nil {
+		t.Fatal(err)
+	}
+	if state != "failed" || messageID != "<notice-1.welcome@billingd.test>" || !strings.HasPrefix(lastError, "outcome unknown") ||
+		!strings.Contains(lastError, "interrupted") {
+		t.Errorf("notice %s, message_id %q, last_error %q; want failed as unconfirmed, interrupted", state, messageID, lastError)
 	}
 }

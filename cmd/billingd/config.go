@@ -69,8 +69,9 @@ func Settings() []Setting {
 		{Name: "BILLINGD_RESCUE_AFTER", Default: "15m", Doc: "how long a job may stay running before it is taken for lost (its process died) and retried; must exceed BILLINGD_BATCH_TIMEOUT"},
 		{Name: "BILLINGD_TRUST_UNLOCK_MAX_DAYS", Default: "7", Doc: "longest trust unlock, in days, an operator may grant a blocked contract"},
 		{Name: "BILLINGD_TRUST_UNLOCKS_PER_EPISODE", Default: "1", Doc: "trust unlocks one block episode allows"},
-		{Name: "BILLINGD_SMTP_URL", Secret: true, Doc: "SMTP server of the e-mails: smtp://user:pass@host:587?starttls=required (starttls required, opportunistic or none; timeout=30s; auth=plain…) or smtps://…:465; empty: notices are rendered and kept in the outbox, not sent"},
+		{Name: "BILLINGD_SMTP_URL", Secret: true, Doc: "SMTP server of the e-mails: smtp://user:pass@host:587?starttls=required (starttls required, opportunistic or none; timeout=30s per command; data_timeout=10m for the reply to the end of a message; auth=plain…) or smtps://…:465; empty: notices are rendered and kept in the outbox, not sent"},
 		{Name: "BILLINGD_SMTP_FROM", Doc: "sender of the e-mails, e.g. Cobrança <cobranca@example.com.br> (required with BILLINGD_SMTP_URL)"},
+		{Name: "BILLINGD_SMTP_CA_FILE", Doc: "PEM file of the CA that signs the SMTP server's certificate (an internal CA), trusted instead of the system's CAs; empty: the system's CAs"},
 		{Name: "BILLINGD_NOTICE_DAYS_BEFORE_DUE", Default: "3", Doc: "how many days before its due date send-notices announces an installment"},
 	}
 	for _, spec := range jobs.Catalogue {
@@ -217,10 +218,19 @@ func loadConfig(lookup func(string) (string, bool)) (*Config, error) {
 		if err != nil {
 			e.fail("BILLINGD_SMTP_URL", "%v", err)
 		}
+		if path := e.get("BILLINGD_SMTP_CA_FILE", "", false); path != "" {
+			if smtp.RootCAs, err = mail.LoadCAFile(path); err != nil {
+				e.fail("BILLINGD_SMTP_CA_FILE", "%v", err)
+			}
+		}
 		c.SMTP = &smtp
 		c.SMTPFrom = e.get("BILLINGD_SMTP_FROM", "", false)
 		if _, err := mail.New(smtp, c.SMTPFrom); err != nil {
 			e.fail("BILLINGD_SMTP_FROM", "want the sender address of the e-mails, such as cobranca@example.com.br: %v", err)
+		}
+		if d := jobs.NoticeTimeout(smtp.Longest()); c.RescueAfter <= d && e.err == nil {
+			e.fail("BILLINGD_RESCUE_AFTER", "must exceed the longest e-mail delivery, %s (BILLINGD_SMTP_URL's data_timeout %s, 8 × timeout %s, 30s), got %s",
+				d, smtp.DataTimeout, smtp.Timeout, c.RescueAfter)
 		}
 	}
 	c.NoticeDaysBeforeDue = e.integer("BILLINGD_NOTICE_DAYS_BEFORE_DUE", "3", 0, 60)

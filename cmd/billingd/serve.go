@@ -71,6 +71,7 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 		if delivery.Mailer, err = mail.New(*cfg.SMTP, cfg.SMTPFrom); err != nil {
 			return &configError{setting: "BILLINGD_SMTP_FROM", err: err}
 		}
+		postgres.RegisterNoticeMetrics(reg, pool, logger)
 	} else {
 		logger.WarnContext(ctx, "no SMTP configured (BILLINGD_SMTP_URL empty): notices are rendered and kept in the outbox, not sent")
 	}
