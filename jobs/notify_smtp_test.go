@@ -133,6 +133,18 @@ func TestUnconfirmedNoticeIsNotSentAgain(t *testing.T) {
 	if got := b.sink.Count(); got != 1 {
 		t.Errorf("%d copies, want 1", got)
 	}
+	logs := b.logsWith("notice sent with no final reply: it may have been delivered; recorded failed, not sent again")
+	if len(logs) != 1 || logs[0]["level"] != "ERROR" || logs[0]["notice_id"] != 1.0 || logs[0]["message_id"] != "<notice-1.welcome@billingd.test>" {
+		t.Errorf("log lines %v, want one error naming the notice and its Message-ID", logs)
+	}
+	// docs/rules.md: an operator who finds it was not delivered puts it back; the next
+	// send-notices run sends it (the cancelled job does not block a new one).
+	b.exec("UPDATE notices SET state = 'rendered', message_id = NULL WHERE id = 1")
+	b.sweep(jobs.SendNotices, "2026-07-20")
+	b.settled()
+	if n := b.count("SELECT count(*) FROM notices WHERE state = 'sent'"); n != 1 || b.sink.Count() != 2 {
+		t.Errorf("after putting it back: %d sent, %d copies; want it sent again", n, b.sink.Count())
+	}
 }
 
 // TestNoticesKeptWithoutSMTPAreSentOnceSMTPIsConfigured (issue 13 item 3): notices recorded

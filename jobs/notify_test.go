@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	netmail "net/mail"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -43,6 +44,33 @@ type mailBundle struct {
 	client *river.Client[pgx.Tx]
 	reg    *prometheus.Registry
 	api    *httptest.Server
+	logs   syncBuffer
+}
+
+// syncBuffer is the daemon's log, JSON lines, safe for concurrent writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.Write(p)
+}
+
+// logsWith returns the log records whose message is msg.
+func (b *mailBundle) logsWith(msg string) []map[string]any {
+	b.logs.mu.Lock()
+	defer b.logs.mu.Unlock()
+	var out []map[string]any
+	for _, line := range bytes.Split(b.logs.buf.Bytes(), []byte("\n")) {
+		var rec map[string]any
+		if json.Unmarshal(line, &rec) == nil && rec["msg"] == msg {
+			out = append(out, rec)
+		}
+	}
+	return out
 }
 
 // setupMail starts the sink, a River client that works sweeps and deliveries (with SMTP
@@ -76,7 +104,7 @@ func (b *mailBundle) start(smtpURL string) {
 		}
 		b.api.Close()
 	}
-	logger := slog.New(slog.DiscardHandler)
+	logger := slog.New(slog.NewJSONHandler(&b.logs, nil))
 	b.reg = prometheus.NewRegistry()
 	delivery := &jobs.Delivery{Pool: b.pool, Logger: logger, Metrics: jobs.NewNoticeMetrics(b.reg)}
 	if smtpURL != "" {

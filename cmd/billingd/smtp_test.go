@@ -139,6 +139,9 @@ func TestNoticesKeptWithoutSMTPAreSentAfterRestartWithSMTP(t *testing.T) {
 		return count(t, pool, "SELECT count(*) FROM notices WHERE state = 'rendered'") == n &&
 			count(t, pool, "SELECT count(*) FROM river.river_job WHERE kind = 'deliver_notice' AND state = 'completed'") == n
 	})
+	if body := metricsText(t, d); strings.Contains(body, "billingd_notices_undelivered") {
+		t.Error("/metrics exports the outbox gauges without an SMTP server (every notice waits by design)")
+	}
 	if code, _ := d.Stop(syscall.SIGTERM, 20*time.Second); code != 0 {
 		t.Fatalf("SIGTERM: exit %d", code)
 	}
