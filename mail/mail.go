@@ -206,14 +206,16 @@ func (s *Sender) Send(ctx context.Context, to string, m notifications.Message, m
 	stop := context.AfterFunc(ctx, func() { _ = conn.Text.Close() })
 	defer stop()
 	defer func() { _ = conn.Close() }()
-	if err := s.transact(ctx, conn, from, rcpts, msg); err != nil {
-		return err
+	err = s.transact(ctx, conn, from, rcpts, msg)
+	// QUIT when the server is answering (it accepted the message, or refused with a reply);
+	// its answer changes nothing: a failing QUIT must not make an accepted message look unsent.
+	var reply *textproto.Error
+	if err == nil || errors.As(err, &reply) {
+		if conn.UpdateDeadline(s.cfg.Timeout) == nil {
+			_ = conn.Quit()
+		}
 	}
-	// The server accepted the message: a failing QUIT must not make it look unsent.
-	if conn.UpdateDeadline(s.cfg.Timeout) == nil {
-		_ = conn.Quit()
-	}
-	return nil
+	return err
 }
 
 // transact sends MAIL FROM, RCPT TO, DATA and the message, each command within Timeout, and
