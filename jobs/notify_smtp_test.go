@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/billingd/billingd/internal/smtptest"
@@ -170,6 +171,16 @@ func TestNoticesKeptWithoutSMTPAreSentOnceSMTPIsConfigured(t *testing.T) {
 	if n := b.count("SELECT count(*) FROM notices WHERE state <> 'sent'"); n != 0 {
 		t.Errorf("%d notices not sent", n)
 	}
+	// A completed job no longer blocks a new one for its notice: a new job for a sent notice
+	// finds it sent under its lock and sends nothing.
+	if err := pgx.BeginFunc(b.ctx, b.pool, func(tx pgx.Tx) error { return jobs.EnqueueNotices(b.ctx, b.client, tx, []int64{1, 2}) }); err != nil {
+		t.Fatal(err)
+	}
+	b.settled()
+	if n := b.count("SELECT count(*) FROM river.river_job WHERE kind = 'deliver_notice' AND state = 'completed'"); n != 6 {
+		t.Errorf("%d completed delivery jobs, want 6 (kept, sent, and the two extra)", n)
+	}
+	b.onceEach(2)
 }
 
 // TestUndeliveredNoticeGauges (issue 13 item 5): while the SMTP server is down the outbox
