@@ -61,7 +61,8 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 	}
 
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		newBuildInfoGauge(currentBuildInfo()))
 	metrics := jobs.NewMetrics(reg, pool, logger)
 	postgres.RegisterInvariants(reg, pool, cfg.Location, time.Now, logger)
 	postgres.RegisterRenewalMetrics(reg, pool, logger)
