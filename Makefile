@@ -28,7 +28,7 @@ run: build ## start PostgreSQL (./.data) if needed, migrate, load demo data and 
 	  export BILLINGD_API_TOKEN_FILE=$$PWD/.data/api-token; fi; \
 	export DATABASE_URL="$$url"; \
 	$(BIN) migrate; \
-	psql "$$url" -q -f scripts/demo.sql; \
+	psql "$$url" -q -v timezone="$${BILLINGD_TIMEZONE:-America/Sao_Paulo}" -f scripts/demo.sql; \
 	addr="$${BILLINGD_HTTP_ADDR:-127.0.0.1:8080}"; \
 	echo "billingd on http://$$addr — health: /healthz  ready: /readyz  metrics: /metrics  API: /v1 (token in $${BILLINGD_API_TOKEN_FILE:-BILLINGD_API_TOKEN})"; \
 	echo "  try: curl -H \"Authorization: Bearer \$$(cat .data/api-token)\" http://$$addr/v1/installments"; \
