@@ -5,6 +5,12 @@ GO ?= go
 BIN := bin/billingd
 FUZZTIME ?= 10000x
 BENCH_CONTRACTS ?= 1000000
+# What `billingd version` and billingd_build_info report: from git when it is there, else from
+# the build information Go records; `make build VERSION=v1.2.3` sets the version.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+REVISION ?= $(shell git rev-parse HEAD 2>/dev/null)
+BUILD_TIME ?= $(shell git log -1 --format=%cI 2>/dev/null)
+LDFLAGS := $(if $(VERSION),-X main.version=$(VERSION)) $(if $(REVISION),-X main.revision=$(REVISION)) $(if $(BUILD_TIME),-X main.buildTime=$(BUILD_TIME))
 
 .DEFAULT_GOAL := help
 .PHONY: help build run test test-go fuzz fuzz-targets bench test-faults db-stop clean
@@ -12,8 +18,8 @@ BENCH_CONTRACTS ?= 1000000
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
-build: ## build bin/billingd
-	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/billingd
+build: ## build bin/billingd (VERSION=… to stamp a version)
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(strip $(LDFLAGS))" -o $(BIN) ./cmd/billingd
 
 run: build ## start PostgreSQL (./.data) if needed, migrate, load demo data and run the daemon
 	@url="$${DATABASE_URL:-$$(scripts/pg.sh --db billingd)}"; \
@@ -22,7 +28,7 @@ run: build ## start PostgreSQL (./.data) if needed, migrate, load demo data and 
 	  export BILLINGD_API_TOKEN_FILE=$$PWD/.data/api-token; fi; \
 	export DATABASE_URL="$$url"; \
 	$(BIN) migrate; \
-	psql "$$url" -q -f scripts/demo.sql; \
+	psql "$$url" -q -v timezone="$${BILLINGD_TIMEZONE:-America/Sao_Paulo}" -f scripts/demo.sql; \
 	addr="$${BILLINGD_HTTP_ADDR:-127.0.0.1:8080}"; \
 	echo "billingd on http://$$addr — health: /healthz  ready: /readyz  metrics: /metrics  API: /v1 (token in $${BILLINGD_API_TOKEN_FILE:-BILLINGD_API_TOKEN})"; \
 	echo "  try: curl -H \"Authorization: Bearer \$$(cat .data/api-token)\" http://$$addr/v1/installments"; \

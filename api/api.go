@@ -4,6 +4,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -13,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -248,13 +250,21 @@ func invalid(field, format string, args ...any) error {
 	return &badRequest{status: http.StatusBadRequest, code: "invalid", field: field, msg: field + ": " + fmt.Sprintf(format, args...)}
 }
 
-// decode reads exactly one JSON object into v, refusing unknown fields, wrong types and
-// bodies over MaxBodyBytes.
+// decode reads exactly one JSON object into v, refusing unknown fields, repeated keys, keys
+// that match a field only when case is ignored (see checkKeys), wrong types and bodies over
+// MaxBodyBytes.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return &badRequest{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type", msg: "Content-Type must be application/json"}
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		return decodeError(err)
+	}
+	if err := checkKeys(body, reflect.TypeOf(v)); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return decodeError(err)

@@ -78,6 +78,10 @@ func badCases(f badInputFixture) []badCase {
 	return []badCase{
 		// Unreadable bodies: 400.
 		{"plan malformed JSON", "POST", "/v1/plans", `{"name": "Plano",`, 400, "body"},
+		{"plan price also in capitals", "POST", "/v1/plans", plan(`, "PRICE": "1.00"`), 400, "PRICE"},
+		{"payment amount twice", "POST", pay(f.openInst), `{"amount": "1.00", "paid_at": "2026-07-20", "amount": "99.90"}`, 400, "amount"},
+		{"contract rule day in capitals", "POST", "/v1/contracts", fmt.Sprintf(`{"customer_id": %d, "plan_id": %d, "adhesion_date": "2026-07-01",
+			"due_date_rule": {"kind": "fixed_day", "Day": 10}}`, f.customer, f.plan), 400, "due_date_rule.Day"},
 		{"plan syntax error", "POST", "/v1/plans", `{"name": Plano}`, 400, "body"},
 		{"plan empty body", "POST", "/v1/plans", "", 400, "body"},
 		{"plan array body", "POST", "/v1/plans", `[]`, 400, "body"},

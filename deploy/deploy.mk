@@ -16,9 +16,9 @@ DEPLOY_UNITS := billingd.service billingd-migrate.service
 # PROMTOOL=/path/to/promtool to override.
 DEPLOY_ENSURE_PROMTOOL := $(DEPLOY_ROOT)/scripts/ensure-promtool.sh
 
-.PHONY: check-deploy check-deploy-systemd check-deploy-rules check-deploy-grafana check-deploy-manifests check-deploy-kustomize check-deploy-settings
+.PHONY: check-deploy check-deploy-systemd check-deploy-rules check-deploy-grafana check-deploy-manifests check-deploy-kustomize check-deploy-kubescore check-deploy-settings
 
-check-deploy: check-deploy-systemd check-deploy-rules check-deploy-grafana check-deploy-manifests check-deploy-kustomize check-deploy-settings ## Validate deploy/ (systemd units, Prometheus rules + tests, Grafana PromQL, k8s manifests, settings docs)
+check-deploy: check-deploy-systemd check-deploy-rules check-deploy-grafana check-deploy-manifests check-deploy-kustomize check-deploy-kubescore check-deploy-settings ## Validate deploy/ (systemd units, Prometheus rules + tests, Grafana PromQL, k8s manifests, settings docs)
 	@echo "check-deploy: all deployment checks passed"
 
 # Units are verified inside a throwaway root that holds the real binary when
@@ -66,6 +66,14 @@ check-deploy-kustomize:
 	@if command -v kubectl >/dev/null 2>&1; then \
 	  kubectl kustomize "$(DEPLOY_DIR)/kubernetes" >/dev/null && echo "check-deploy-kustomize: kustomization renders"; \
 	else echo "check-deploy-kustomize: kubectl not found, skipped"; fi
+
+# kube-score on the rendered kustomization: no CRITICAL finding (skipped without kube-score
+# or kubectl; the deploy module's tests pin the same findings without them)
+check-deploy-kubescore:
+	@if command -v kube-score >/dev/null 2>&1 && command -v kubectl >/dev/null 2>&1; then \
+	  kubectl kustomize "$(DEPLOY_DIR)/kubernetes" | kube-score score --output-format ci - | grep -v '^\[OK\]\|^\[SKIPPED\]' || true; \
+	  kubectl kustomize "$(DEPLOY_DIR)/kubernetes" | kube-score score --output-format ci - >/dev/null && echo "check-deploy-kubescore: no critical finding"; \
+	else echo "check-deploy-kubescore: kube-score or kubectl not found, skipped"; fi
 
 # Settings() (cmd/billingd/config.go) is the truth for setting names: the main
 # module's TestSettingsDocumented checks billingd.env.example, the README's

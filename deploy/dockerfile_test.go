@@ -90,10 +90,26 @@ func TestDockerfile(t *testing.T) {
 			if !strings.Contains(in.args, "CGO_ENABLED=0") || !strings.Contains(in.args, "-trimpath") || !strings.Contains(in.args, "./cmd/billingd") {
 				t.Errorf("RUN %s: build ./cmd/billingd with CGO_ENABLED=0 and -trimpath", in.args)
 			}
+			// .git is not in the build context: the version comes in as build arguments.
+			for _, x := range []string{"-X main.version=${VERSION}", "-X main.revision=${REVISION}"} {
+				if !strings.Contains(in.args, x) {
+					t.Errorf("RUN %s: pass %s to -ldflags (what billingd version and billingd_build_info report)", in.args, x)
+				}
+			}
 		}
 	}
 	if !built {
 		t.Error("no RUN go build in the Dockerfile")
+	}
+	args := map[string]bool{}
+	for _, in := range stages[0] {
+		if in.cmd == "ARG" {
+			name, _, _ := strings.Cut(in.args, "=")
+			args[name] = true
+		}
+	}
+	if !args["VERSION"] || !args["REVISION"] {
+		t.Errorf("the build stage declares ARG %v; want VERSION and REVISION", args)
 	}
 
 	final := map[string]string{}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/migrations"
+	"github.com/billingd/billingd/postgres"
 )
 
 // DaemonOptions configures the River client of `billingd serve`.
@@ -176,7 +177,7 @@ func EnqueueRun(ctx context.Context, pool *pgxpool.Pool, client *river.Client[pg
 		return 0, fmt.Errorf("unknown job %q", job)
 	}
 	var id int64
-	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+	err := postgres.RetryTx(ctx, pool, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, `INSERT INTO job_runs (job, as_of, trigger) VALUES ($1, $2, 'manual') RETURNING id`,
 			job, asOf).Scan(&id); err != nil {
 			return fmt.Errorf("record run: %w", err)

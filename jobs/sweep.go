@@ -14,6 +14,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/billingd/billingd/billing"
+	"github.com/billingd/billingd/postgres"
 )
 
 // Sweep is the work of one scheduled job, planned and done in id-range batches.
@@ -99,7 +100,8 @@ func (r *Runner) resolve(job, asOf string) (Sweep, time.Time, error) {
 }
 
 // sweepWorker starts a run: it records it, plans its batches and enqueues them, all in one
-// transaction with the sweep job's completion.
+// transaction with the sweep job's completion (run again when it loses a deadlock, see
+// postgres.RetryTx).
 type sweepWorker struct {
 	river.WorkerDefaults[SweepArgs]
 	r *Runner
@@ -117,7 +119,7 @@ func (w *sweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error
 
 	var run Run
 	var duplicate bool
-	err = pgx.BeginFunc(ctx, r.Pool, func(tx pgx.Tx) error {
+	err = postgres.RetryTx(ctx, r.Pool, func(tx pgx.Tx) error {
 		run, duplicate, err = claimRun(ctx, tx, a, job.ID)
 		if err != nil || duplicate {
 			if err == nil {
@@ -218,7 +220,9 @@ func claimRun(ctx context.Context, tx pgx.Tx, a SweepArgs, riverJobID int64) (Ru
 	return run, true, nil
 }
 
-// batchWorker does one id range of a run and, when it is the run's last, finishes the run.
+// batchWorker does one id range of a run and, when it is the run's last, finishes the run,
+// in one transaction with the batch job's completion (run again when it loses a deadlock,
+// see postgres.RetryTx).
 type batchWorker struct {
 	river.WorkerDefaults[BatchArgs]
 	r *Runner
@@ -233,7 +237,7 @@ func (w *batchWorker) Work(ctx context.Context, job *river.Job[BatchArgs]) error
 		return err
 	}
 	var run Run
-	err = pgx.BeginFunc(ctx, r.Pool, func(tx pgx.Tx) error {
+	err = postgres.RetryTx(ctx, r.Pool, func(tx pgx.Tx) error {
 		counts, err := sweep.Batch(ctx, tx, asOf, a.FromID, a.ToID)
 		if err != nil {
 			return fmt.Errorf("batch %d-%d of %s as of %s: %w", a.FromID, a.ToID, a.Job, a.AsOf, err)

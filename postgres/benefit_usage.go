@@ -67,7 +67,7 @@ type useContract struct {
 // exists), due by the contract's due-date rule on or after usedAt (benefits.NextCycleDue).
 func (s *Store) RecordUse(ctx context.Context, contractID, benefitID int64, usedAt time.Time, quantity int) (Usage, error) {
 	var out Usage
-	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+	err := RetryTx(ctx, s.Pool, func(tx pgx.Tx) error {
 		var c useContract
 		err := tx.QueryRow(ctx, `SELECT c.plan_id, c.customer_id, c.status, c.billing_method, p.kind, c.activation_date,
 				c.due_rule_kind, coalesce(c.due_day, 0), c.due_shift, c.price, c.discount, c.on_time_discount,
@@ -251,7 +251,13 @@ func openNextCycle(ctx context.Context, tx pgx.Tx, contractID, benefitID int64, 
 // open and billed), is a conflict.
 func (s *Store) ReverseUse(ctx context.Context, contractID, usageID int64, at time.Time) (Usage, error) {
 	var out Usage
-	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+	err := RetryTx(ctx, s.Pool, func(tx pgx.Tx) error {
+		// The contract first, then its use and balance (see the lock order in doc.go).
+		if err := lockContract(ctx, tx, contractID); errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("%w: contract %d has no benefit use %d", ErrUsageNotFound, contractID, usageID)
+		} else if err != nil {
+			return err
+		}
 		var reversed pgtype.Timestamptz
 		err := tx.QueryRow(ctx, `SELECT u.id, u.contract_id, u.benefit_id, u.used_at, u.quantity, u.unit_cost, u.reversed_at, u.balance_id
 			FROM benefit_usages u WHERE u.id = $1 AND u.contract_id = $2 FOR UPDATE`, usageID, contractID).Scan(

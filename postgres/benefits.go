@@ -74,8 +74,8 @@ func (s *Store) SetPlanBenefit(ctx context.Context, planID, benefitID int64,
 	build func(billing.Plan) (benefits.Terms, error),
 ) (PlanBenefit, error) {
 	var out PlanBenefit
-	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
-		plan, err := scanPlan(tx.QueryRow(ctx, "SELECT "+planColumns+" FROM plans WHERE id = $1 FOR UPDATE", planID))
+	err := RetryTx(ctx, s.Pool, func(tx pgx.Tx) error {
+		plan, err := scanPlan(tx.QueryRow(ctx, "SELECT "+planColumns+" FROM plans WHERE id = $1 FOR NO KEY UPDATE", planID))
 		if err := notFound(err, "plan", planID); err != nil {
 			return err
 		}
@@ -220,7 +220,7 @@ func grantOf(ctx context.Context, tx pgx.Tx, contractID, planID, benefitID int64
 // earlier one) and returns the resulting terms; they apply to balances opened afterwards.
 func (s *Store) SetContractBenefit(ctx context.Context, contractID, benefitID int64, o benefits.Override) (ContractBenefit, error) {
 	out := ContractBenefit{ContractID: contractID, BenefitID: benefitID, Override: o}
-	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+	err := RetryTx(ctx, s.Pool, func(tx pgx.Tx) error {
 		var planID int64
 		var kind string
 		err := tx.QueryRow(ctx, `SELECT c.plan_id, p.kind FROM contracts c JOIN plans p ON p.id = c.plan_id

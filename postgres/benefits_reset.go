@@ -30,6 +30,11 @@ func (ResetBenefitQuotasSweep) Plan(ctx context.Context, tx pgx.Tx, asOf time.Ti
 
 // Batch implements jobs.Sweep.
 func (ResetBenefitQuotasSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromID, toID int64) (map[string]int64, error) {
+	// The contracts first, then their balances (see the lock order in doc.go).
+	if _, err := lockContracts(ctx, tx, `id IN (SELECT contract_id FROM benefit_balances
+		WHERE contract_id BETWEEN $1 AND $2 AND cycle IS NULL AND next_reset_on <= $3)`, fromID, toID, asOf); err != nil {
+		return nil, err
+	}
 	// The UPDATE drives the read: it takes each due balance's marker with one write (and
 	// the row lock), and the SELECT joins the terms that decide the next period. Only
 	// period balances carry the marker (a CHECK says so): "cycle IS NULL" lets the batch

@@ -42,7 +42,7 @@ func (s *Store) CreateContract(ctx context.Context, c billing.Contract, usePlanP
 func (s *Store) CreateContractThen(ctx context.Context, c billing.Contract, usePlanPrice bool,
 	then func(tx pgx.Tx, c billing.Contract) error) (billing.Contract, error) {
 	var out billing.Contract
-	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+	err := RetryTx(ctx, s.Pool, func(tx pgx.Tx) error {
 		var exists bool
 		if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM customers WHERE id = $1)", c.CustomerID).Scan(&exists); err != nil {
 			return fmt.Errorf("look up customer: %w", err)
@@ -195,11 +195,11 @@ func (s *Store) CancelContract(ctx context.Context, id int64, on time.Time) (bil
 	})
 }
 
-// changeContract locks a contract, applies change in the same transaction and returns the
-// contract as it is afterwards.
+// changeContract locks a contract (before any of its rows, see the lock order in doc.go),
+// applies change in the same transaction and returns the contract as it is afterwards.
 func (s *Store) changeContract(ctx context.Context, id int64, change func(pgx.Tx, billing.Contract) error) (billing.Contract, error) {
-	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
-		c, err := scanContract(tx.QueryRow(ctx, "SELECT "+contractColumns+" FROM contracts c WHERE c.id = $1 FOR UPDATE", id))
+	err := RetryTx(ctx, s.Pool, func(tx pgx.Tx) error {
+		c, err := scanContract(tx.QueryRow(ctx, "SELECT "+contractColumns+" FROM contracts c WHERE c.id = $1 FOR NO KEY UPDATE", id))
 		if err := notFound(err, "contract", id); err != nil {
 			return err
 		}

@@ -28,7 +28,7 @@ func (s *Store) CreateBlockingRule(ctx context.Context, r delinquency.Rule) (del
 		return delinquency.Rule{}, err
 	}
 	var out delinquency.Rule
-	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+	err := RetryTx(ctx, s.Pool, func(tx pgx.Tx) error {
 		if r.Default {
 			if _, err := tx.Exec(ctx, "UPDATE blocking_rules SET is_default = false WHERE is_default"); err != nil {
 				return fmt.Errorf("unset the default blocking rule: %w", err)
@@ -172,7 +172,8 @@ type UnblockResult struct {
 // with nothing to close, or still delinquent as of paidAt, is left as it is.
 func (s *Store) UnblockAfterPayment(ctx context.Context, contract int64, paidAt, today time.Time) (UnblockResult, error) {
 	var res UnblockResult
-	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+	err := RetryTx(ctx, s.Pool, func(tx pgx.Tx) error {
+		res = UnblockResult{}
 		states, err := loadStates(ctx, tx, contract, contract, paidAt, true)
 		if err != nil || len(states) == 0 || states[0].state.Episode == nil {
 			return err

@@ -39,16 +39,21 @@ type sweepContract struct {
 }
 
 // loadStates reads, locked, the active contracts in [from, to] with an open installment due
-// before asOf and the blocked ones (every contract in the range when all), with their
-// rule, open episode and open installments due before asOf.
+// before asOf and the blocked ones (every active or blocked contract in the range when
+// all), with their rule, open episode and open installments due before asOf. It also locks,
+// in the same ascending pass, the contracts in the range with an inactivity discount
+// waiting for an installment (attachDiscounts changes their installments), without
+// returning them.
 func loadStates(ctx context.Context, tx pgx.Tx, from, to int64, asOf time.Time, all bool) ([]sweepContract, error) {
 	rows, err := tx.Query(ctx, `SELECT c.id, c.due_rule_kind = 'prepaid_fixed_day', r.id, r.block_after_days,
-			r.min_overdue_installments, r.warning_days
+			r.min_overdue_installments, r.warning_days, d.decide
 		FROM contracts c
 		JOIN blocking_rules r ON r.id = coalesce(c.blocking_rule_id, (SELECT id FROM blocking_rules WHERE is_default))
-		WHERE c.id BETWEEN $1 AND $2 AND (c.status = 'blocked' OR (c.status = 'active' AND ($4 OR EXISTS (
-			SELECT 1 FROM installments i WHERE i.contract_id = c.id AND i.state = 'open' AND i.due_date < $3))))
-		ORDER BY c.id FOR UPDATE OF c`, from, to, asOf, all)
+		CROSS JOIN LATERAL (SELECT c.status = 'blocked' OR (c.status = 'active' AND ($4 OR EXISTS (
+			SELECT 1 FROM installments i WHERE i.contract_id = c.id AND i.state = 'open' AND i.due_date < $3))) AS decide) d
+		WHERE c.id BETWEEN $1 AND $2 AND (d.decide OR c.id IN (SELECT contract_id FROM installment_discounts
+			WHERE installment_id IS NULL AND contract_id BETWEEN $1 AND $2))
+		ORDER BY c.id FOR NO KEY UPDATE OF c`, from, to, asOf, all)
 	if err != nil {
 		return nil, fmt.Errorf("read contracts: %w", err)
 	}
@@ -56,9 +61,14 @@ func loadStates(ctx context.Context, tx pgx.Tx, from, to int64, asOf time.Time, 
 	index := map[int64]int{}
 	_, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct{}, error) {
 		var c sweepContract
+		var decide bool
 		rule := &c.state.Rule
-		if err := r.Scan(&c.id, &c.state.Prepaid, &rule.ID, &rule.BlockAfterDays, &rule.MinOverdue, &rule.WarningDays); err != nil {
+		if err := r.Scan(&c.id, &c.state.Prepaid, &rule.ID, &rule.BlockAfterDays, &rule.MinOverdue, &rule.WarningDays,
+			&decide); err != nil {
 			return struct{}{}, err
+		}
+		if !decide {
+			return struct{}{}, nil // locked for attachDiscounts only
 		}
 		index[c.id] = len(out)
 		out = append(out, c)

@@ -51,7 +51,7 @@ func (GenerateSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromI
 			c.term_number, c.adhesion_generated, c.generated_term
 		FROM contracts c JOIN plans p ON p.id = c.plan_id
 		WHERE c.id BETWEEN $1 AND $2 AND c.generation_due_on <= $3
-		ORDER BY c.id FOR UPDATE OF c`, fromID, toID, asOf)
+		ORDER BY c.id FOR NO KEY UPDATE OF c`, fromID, toID, asOf)
 	if err != nil {
 		return nil, fmt.Errorf("read contracts: %w", err)
 	}

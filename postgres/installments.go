@@ -82,12 +82,23 @@ func (s *Store) Installments(ctx context.Context, f InstallmentFilter, page Page
 
 // RecordPayment marks an open installment paid on paidAt with amount, which must cover what
 // is due on that date. It returns the installment as stored. The after hook runs in the
-// same transaction (to enqueue follow-up work).
+// same transaction (to enqueue follow-up work), and runs again if the transaction is
+// retried (see RetryTx).
 func (s *Store) RecordPayment(ctx context.Context, id int64, amount decimal.Decimal, paidAt time.Time,
 	after func(pgx.Tx, Installment) error,
 ) (Installment, error) {
 	var out Installment
-	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+	err := RetryTx(ctx, s.Pool, func(tx pgx.Tx) error {
+		// The contract first, then the installment (see the lock order in doc.go): marking a
+		// recurring installment paid flags its contract for renewal in the same statement.
+		var contract int64
+		err := tx.QueryRow(ctx, "SELECT contract_id FROM installments WHERE id = $1", id).Scan(&contract)
+		if err := notFound(err, "installment", id); err != nil {
+			return err
+		}
+		if err := lockContract(ctx, tx, contract); err != nil {
+			return err
+		}
 		inst, err := scanInstallment(tx.QueryRow(ctx, "SELECT "+installmentColumns+" FROM installments WHERE id = $1 FOR UPDATE", id))
 		if err := notFound(err, "installment", id); err != nil {
 			return err

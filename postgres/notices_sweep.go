@@ -50,12 +50,18 @@ func (s NoticeSweep) Plan(ctx context.Context, tx pgx.Tx, asOf time.Time, batchS
 // Batch implements jobs.Sweep.
 func (s NoticeSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromID, toID int64) (map[string]int64, error) {
 	var created, marked int64
+	// The contracts first, then their installments (see the lock order in doc.go).
+	const due = `contract_id BETWEEN $1 AND $2 AND state = 'open' AND notice_stage < 2
+				AND due_date <= $3::date + $4::int AND (notice_stage = 0 OR due_date < $3)`
+	if _, err := lockContracts(ctx, tx, `id IN (SELECT contract_id FROM installments WHERE `+due+`)`,
+		fromID, toID, asOf, s.DaysBeforeDue); err != nil {
+		return nil, err
+	}
 	// The UPDATE drives the statement: it locks and marks each installment with one write
 	// and re-checks state = 'open' against a concurrent payment before its notice is recorded.
 	if err := tx.QueryRow(ctx, `WITH due AS (
 			UPDATE installments SET notice_stage = CASE WHEN due_date < $3 THEN 2 ELSE 1 END
-			WHERE contract_id BETWEEN $1 AND $2 AND state = 'open' AND notice_stage < 2
-				AND due_date <= $3::date + $4::int AND (notice_stage = 0 OR due_date < $3)
+			WHERE `+due+`
 			RETURNING id, contract_id, CASE WHEN due_date < $3 THEN 'overdue' ELSE 'coming_due' END AS kind
 		), created AS (
 			INSERT INTO notices (contract_id, kind, reference)

@@ -35,9 +35,12 @@ func (s RenewSweep) Plan(ctx context.Context, tx pgx.Tx, asOf time.Time, batchSi
 		return nil, fmt.Errorf("record renewal thresholds: %w", err)
 	}
 	if tag.RowsAffected() > 0 {
-		if _, err := tx.Exec(ctx, `UPDATE contracts SET renewal_check = true
-			WHERE NOT renewal_check AND status IN ('active', 'blocked') AND auto_renew AND NOT ignore_auto_renewal
-			  AND billing_method <> 'no_billing' AND generated_term >= term_number`); err != nil {
+		const flag = `NOT renewal_check AND status IN ('active', 'blocked') AND auto_renew AND NOT ignore_auto_renewal
+			  AND billing_method <> 'no_billing' AND generated_term >= term_number`
+		if _, err := lockContracts(ctx, tx, flag); err != nil {
+			return nil, err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE contracts SET renewal_check = true WHERE `+flag); err != nil {
 			return nil, fmt.Errorf("flag contracts for new renewal thresholds: %w", err)
 		}
 	}
@@ -119,7 +122,7 @@ func lockRenewalCandidates(ctx context.Context, tx pgx.Tx, where string, args ..
 			c.activation_date, c.due_rule_kind, coalesce(c.due_day, 0), c.due_shift,
 			p.period, p.installments_per_term, p.price, p.renewal_queue_threshold, p.renewal_threshold
 		FROM contracts c JOIN plans p ON p.id = c.plan_id
-		WHERE `+where+` ORDER BY c.id FOR UPDATE OF c`, args...)
+		WHERE `+where+` ORDER BY c.id FOR NO KEY UPDATE OF c`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read contracts to renew: %w", err)
 	}
@@ -332,7 +335,7 @@ func (w *renewalWrites) flush(ctx context.Context, tx pgx.Tx) (map[string]int64,
 // activation, without billing, its term not generated yet, already renewed for its term
 // (see renewal.Contract.ManualRefusal), or its renewal price does not cover its discounts.
 func (s *Store) RenewContract(ctx context.Context, id int64, on time.Time) (billing.Contract, error) {
-	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+	err := RetryTx(ctx, s.Pool, func(tx pgx.Tx) error {
 		cands, err := lockRenewalCandidates(ctx, tx, `c.id = $1`, id)
 		if err != nil {
 			return err

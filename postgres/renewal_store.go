@@ -69,8 +69,8 @@ func fillRenewalStates(ctx context.Context, q Queryer, cs []billing.Contract) er
 // applies to existing contracts at their next renewal (renewal_price_mode plan_price).
 func (s *Store) UpdatePlan(ctx context.Context, id int64, change func(*billing.Plan) error) (billing.Plan, error) {
 	var out billing.Plan
-	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
-		p, err := scanPlan(tx.QueryRow(ctx, "SELECT "+planColumns+" FROM plans WHERE id = $1 FOR UPDATE", id))
+	err := RetryTx(ctx, s.Pool, func(tx pgx.Tx) error {
+		p, err := scanPlan(tx.QueryRow(ctx, "SELECT "+planColumns+" FROM plans WHERE id = $1 FOR NO KEY UPDATE", id))
 		if err := notFound(err, "plan", id); err != nil {
 			return err
 		}
@@ -83,8 +83,11 @@ func (s *Store) UpdatePlan(ctx context.Context, id int64, change func(*billing.P
 		if err != nil {
 			return fmt.Errorf("update plan %d: %w", id, err)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE contracts SET renewal_check = true
-			WHERE plan_id = $1 AND NOT renewal_check AND status IN ('active', 'blocked')`, id); err != nil {
+		const flag = `plan_id = $1 AND NOT renewal_check AND status IN ('active', 'blocked')`
+		if _, err := lockContracts(ctx, tx, flag, id); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE contracts SET renewal_check = true WHERE `+flag, id); err != nil {
 			return fmt.Errorf("flag contracts of plan %d: %w", id, err)
 		}
 		return nil

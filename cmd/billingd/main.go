@@ -1,5 +1,6 @@
 // Command billingd is the billing daemon and its operator CLI: `serve` runs the daemon,
-// `migrate` sets up the database, `run` re-runs a job for a date, `status` shows the jobs.
+// `migrate` sets up the database, `run` re-runs a job for a date, `status` shows the jobs,
+// `version` says which build this is.
 package main
 
 import (
@@ -55,6 +56,7 @@ Usage:
   billingd migrate status                          list applied and pending migrations
   billingd run JOB [--as-of YYYY-MM-DD] [--wait]   run a job for a date on the running daemon
   billingd status                                  show each scheduled job, its next and last run
+  billingd version                                 print the version, VCS revision and Go version
   billingd CMD --help                              describe a command
 
 Settings come from environment variables (see docs/configuration.md); secrets also from NAME_FILE.
@@ -80,8 +82,10 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 		return cmdRun(ctx, rest, lookup, stdout, stderr)
 	case "status":
 		return cmdStatus(ctx, rest, lookup, stdout, stderr)
+	case "version", "--version", "-version":
+		return cmdVersion(ctx, rest, lookup, stdout, stderr)
 	default:
-		return usagef("unknown command %q (want serve, migrate, run or status; see billingd --help)", cmd)
+		return usagef("unknown command %q (want serve, migrate, run, status or version; see billingd --help)", cmd)
 	}
 }
 
@@ -99,11 +103,11 @@ func newFlagSet(name, usage string, stdout io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args, turning a bad flag into a usage error and --help into flag.ErrHelp.
+// parseFlags parses args, turning a bad flag into a usage error and --help into flag.ErrHelp
+// (fs.Parse has printed the usage then: printing it here too showed the help twice).
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	err := fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
-		fs.Usage()
 		return flag.ErrHelp
 	}
 	if err != nil {

@@ -61,7 +61,8 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 	}
 
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		newBuildInfoGauge(currentBuildInfo()))
 	metrics := jobs.NewMetrics(reg, pool, logger)
 	postgres.RegisterInvariants(reg, pool, cfg.Location, time.Now, logger)
 	postgres.RegisterRenewalMetrics(reg, pool, logger)
@@ -114,7 +115,7 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 	if err := ui.Start(ctx); err != nil {
 		return fmt.Errorf("start River UI: %w", err)
 	}
-	mux.Handle("/riverui/", api.RequireToken(cfg.APIToken, ui))
+	mux.Handle("/riverui/", api.GuardOperatorUI(cfg.APIToken, ui))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute}
 
 	// River runs on its own context: the signal starts an explicit, ordered shutdown below.
