@@ -57,7 +57,8 @@ Usage:
   billingd status                                  show each scheduled job, its next and last run
   billingd CMD --help                              describe a command
 
-Settings come from environment variables (see docs/configuration.md); secrets also from NAME_FILE.
+Settings come from environment variables (billingd serve --help lists them with their defaults; see
+docs/configuration.md); secrets also from NAME_FILE.
 `
 
 // run is the whole program: it parses args, reads the settings through lookup and runs the
