@@ -15,12 +15,12 @@ import (
 	"github.com/billingd/billingd/renewal"
 )
 
-// renew runs the renew-contracts sweep as of asOf with the default thresholds, as River
-// would: the plan in one transaction, then each batch in its own.
 // defaultThresholds are the daemon's default renewal thresholds (BILLINGD_RENEWAL_QUEUE_THRESHOLD,
 // BILLINGD_RENEWAL_THRESHOLD); the daemon passes them to RenewSweep.
 var defaultThresholds = renewal.Thresholds{Queue: 3, Renewal: 2}
 
+// renew runs the renew-contracts sweep as of asOf with the default thresholds, as River
+// would: the plan in one transaction, then each batch in its own.
 func (b *bundle) renew(asOf string) map[string]int64 {
 	b.t.Helper()
 	ctx := context.Background()

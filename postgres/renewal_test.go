@@ -13,12 +13,12 @@ import (
 	"github.com/billingd/billingd/renewal"
 )
 
-// seedDue seeds n contracts with their first term generated and 10 of 12 installments paid:
-// each is due for renewal with the default thresholds.
 // defaultThresholds are the daemon's default renewal thresholds (BILLINGD_RENEWAL_QUEUE_THRESHOLD,
 // BILLINGD_RENEWAL_THRESHOLD); the daemon passes them to RenewSweep.
 var defaultThresholds = renewal.Thresholds{Queue: 3, Renewal: 2}
 
+// seedDue seeds n contracts with their first term generated and 10 of 12 installments paid:
+// each is due for renewal with the default thresholds.
 func (b *bundle) seedDue(t *testing.T, n int) {
 	t.Helper()
 	if _, err := dbtest.SeedContracts(b.ctx, b.pool, n, date("2026-01-15")); err != nil {
