@@ -36,8 +36,8 @@ func (s RenewSweep) Plan(ctx context.Context, tx pgx.Tx, asOf time.Time, batchSi
 	}
 	if tag.RowsAffected() > 0 {
 		if _, err := tx.Exec(ctx, `UPDATE contracts SET renewal_check = true
-			WHERE NOT renewal_check AND status IN ('active', 'blocked') AND auto_renew AND NOT ignore_auto_renewal
-			  AND billing_method <> 'no_billing' AND generated_term >= term_number`); err != nil {
+			WHERE NOT renewal_check AND contract_renews_automatically(status, billing_method, auto_renew, ignore_auto_renewal,
+				term_number, generated_term)`); err != nil {
 			return nil, fmt.Errorf("flag contracts for new renewal thresholds: %w", err)
 		}
 	}
