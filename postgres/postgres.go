@@ -1,5 +1,3 @@
-// Package postgres is billingd's storage adapter: it keeps the billing domain's contracts,
-// installments and calendars in PostgreSQL and implements the sweeps' set-based batches.
 package postgres
 
 import (
