@@ -42,9 +42,10 @@ type Config struct {
 	Now         func() time.Time
 	Logger      *slog.Logger
 	CatchUpDays int
-	// TrustUnlockMaxDays bounds a trust unlock (0: DefaultTrustUnlockMaxDays).
+	// TrustUnlockMaxDays bounds a trust unlock (BILLINGD_TRUST_UNLOCK_MAX_DAYS; 0 allows none).
 	TrustUnlockMaxDays int
-	// TrustUnlocksPerEpisode is how many trust unlocks one block episode allows (0: DefaultTrustUnlocksPerEpisode).
+	// TrustUnlocksPerEpisode is how many trust unlocks one block episode allows
+	// (BILLINGD_TRUST_UNLOCKS_PER_EPISODE; 0 allows none).
 	TrustUnlocksPerEpisode int
 }
 

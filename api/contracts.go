@@ -33,6 +33,7 @@ type contractRequest struct {
 	SuggestedPrice       *string             `json:"suggested_price"`
 	BlockingRuleID       *int64              `json:"blocking_rule_id"`
 	InactivityDiscount   bool                `json:"inactivity_discount"`
+	AllowCredit          bool                `json:"allow_credit"`
 	welcomeFields
 }
 
@@ -68,6 +69,7 @@ type contractResponse struct {
 	QueuedOn           *string           `json:"queued_on"`
 	BlockingRuleID     *int64            `json:"blocking_rule_id"`
 	InactivityDiscount bool              `json:"inactivity_discount"`
+	AllowCredit        bool              `json:"allow_credit"`
 	Blocked            bool              `json:"blocked"`
 	TrustUnlockUntil   *string           `json:"trust_unlock_until"`
 	BlockEpisodes      []episodeResponse `json:"block_episodes"`
@@ -87,7 +89,8 @@ func toContract(c billing.Contract) contractResponse {
 		CreatedAt:    c.CreatedAt.UTC().Format(time.RFC3339),
 		RenewalState: c.RenewalState, QueuedOn: optDate(c.QueuedOn),
 		BlockingRuleID:     c.BlockingRuleID,
-		InactivityDiscount: c.InactivityDiscount, Blocked: c.Status == billing.StatusBlocked, BlockEpisodes: []episodeResponse{},
+		InactivityDiscount: c.InactivityDiscount, AllowCredit: c.AllowCredit, Blocked: c.Status == billing.StatusBlocked,
+		BlockEpisodes: []episodeResponse{},
 	}
 	if out.RenewalState == "" {
 		out.RenewalState = postgres.RenewalNone
@@ -102,7 +105,7 @@ func (req contractRequest) contract() (billing.Contract, error) {
 		BillingMethod: billing.BillPerInstallment, PaymentMethod: "boleto", CardInstallments: 1,
 		AdhesionInstallments: req.AdhesionInstallments, GenerateNow: req.GenerateNow, AutoRenew: true,
 		IgnoreAutoRenewal: req.IgnoreAutoRenewal, RenewalPriceMode: billing.RenewAtPlanPrice,
-		InactivityDiscount: req.InactivityDiscount,
+		InactivityDiscount: req.InactivityDiscount, AllowCredit: req.AllowCredit,
 	}
 	if req.CustomerID < 1 {
 		return c, billing.Fieldf("customer_id", "required: the id of an existing customer")
@@ -306,16 +309,23 @@ type installmentResponse struct {
 	State          string  `json:"state"`
 	PaidAt         *string `json:"paid_at"`
 	PaidAmount     *string `json:"paid_amount"`
+	// Credit is the part of paid_amount above what was due on paid_at (allow_credit); null unless paid.
+	Credit *string `json:"credit"`
 }
 
 func toInstallment(i postgres.Installment) installmentResponse {
-	return installmentResponse{
+	out := installmentResponse{
 		ID: i.ID, ContractID: i.ContractID, Kind: string(i.Kind), Term: i.Term, Sequence: i.Sequence,
 		ServiceStart: optDate(i.ServiceStart), ServiceEnd: optDate(i.ServiceEnd),
 		NominalDue: billing.FormatDate(i.NominalDue), DueDate: billing.FormatDate(i.DueDate),
 		Amount: money(i.Amount), Discount: money(i.Discount), OnTimeDiscount: money(i.OnTimeDiscount),
 		State: i.State, PaidAt: optDate(i.PaidAt), PaidAmount: optMoney(i.PaidAmount),
 	}
+	if i.State == postgres.InstallmentPaid {
+		credit := money(i.Credit())
+		out.Credit = &credit
+	}
+	return out
 }
 
 func (s *Server) contractInstallments(w http.ResponseWriter, r *http.Request) {
@@ -394,8 +404,8 @@ func (s *Server) recordPayment(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if !amount.IsPositive() {
-		s.fail(w, r, billing.Fieldf("amount", "must be more than zero"))
+	if err := billing.CheckPaymentAmount(amount); err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	paidAt, err := parseDateField("paid_at", req.PaidAt)
@@ -403,9 +413,8 @@ func (s *Server) recordPayment(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if paidAt.After(s.today()) {
-		s.fail(w, r, billing.Fieldf("paid_at", "%s is in the future (today is %s in %s)", req.PaidAt,
-			billing.FormatDate(s.today()), s.cfg.Location))
+	if err := billing.CheckPaymentDate(paidAt, s.today(), s.cfg.Location.String()); err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	requested := s.cfg.Now()

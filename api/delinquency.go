@@ -15,12 +15,6 @@ import (
 	"github.com/billingd/billingd/postgres"
 )
 
-// Defaults of the trust-unlock bounds when the Config leaves them zero.
-const (
-	DefaultTrustUnlockMaxDays     = 7
-	DefaultTrustUnlocksPerEpisode = 1
-)
-
 type blockingRuleRequest struct {
 	Name                   string `json:"name"`
 	BlockAfterDays         int    `json:"block_after_days"`
@@ -114,12 +108,6 @@ func (s *Server) trustUnlock(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	limits := postgres.TrustLimits{MaxDays: s.cfg.TrustUnlockMaxDays, PerEpisode: s.cfg.TrustUnlocksPerEpisode}
-	if limits.MaxDays == 0 {
-		limits.MaxDays = DefaultTrustUnlockMaxDays
-	}
-	if limits.PerEpisode == 0 {
-		limits.PerEpisode = DefaultTrustUnlocksPerEpisode
-	}
 	c, err := s.store.TrustUnlock(r.Context(), id, s.today(), req.Days, limits)
 	if err != nil {
 		s.fail(w, r, err)

@@ -48,6 +48,7 @@ func newFuzzServer(f *testing.F) *fuzzServer {
 	s := &fuzzServer{pool: pool, srv: api.New(api.Config{
 		Pool: pool, River: client, Token: testToken, Location: saoPaulo,
 		Now: func() time.Time { return testNow }, Logger: logger, CatchUpDays: 31,
+		TrustUnlockMaxDays: 7, TrustUnlocksPerEpisode: 1, // the settings' defaults
 	})}
 	for _, req := range []struct{ path, body string }{
 		{"/v1/plans", `{"name": "Plano", "price": "99.90", "period": "monthly", "installments_per_term": 12}`},

@@ -62,6 +62,7 @@ func setup(t *testing.T) *bundle {
 	srv := api.New(api.Config{
 		Pool: pool, River: client, Token: testToken, Location: saoPaulo,
 		Now: func() time.Time { return testNow }, Logger: logger, CatchUpDays: 31,
+		TrustUnlockMaxDays: 7, TrustUnlocksPerEpisode: 1, // the settings' defaults
 	})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)

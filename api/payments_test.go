@@ -8,28 +8,40 @@ import (
 )
 
 // TestPayments pays the first installment of a contract priced 99.90 with a 10.00 discount
-// and a 5.00 on-time discount, due on Friday 2026-07-10.
+// and a 5.00 on-time discount, due on Friday 2026-07-10: 84.90 is due through the due date,
+// 89.90 after it. More than that is refused unless the contract allows credit, and then the
+// excess is the installment's credit.
 func TestPayments(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name       string
-		payments   []string // bodies, in order; all but the last are refused with 422 on amount
-		paidAt     string
-		paidAmount string
+		name        string
+		allowCredit bool
+		payments    []string // bodies, in order; all but the last are refused with 422 on amount
+		paidAt      string
+		paidAmount  string
+		credit      string
 	}{
-		{"on time with the discount", []string{`{"amount": "84.90", "paid_at": "2026-07-10"}`}, "2026-07-10", "84.90"},
-		{"early with the discount", []string{`{"amount": "84.90", "paid_at": "2026-07-01"}`}, "2026-07-01", "84.90"},
-		{"more than due", []string{`{"amount": "100", "paid_at": "2026-07-10"}`}, "2026-07-10", "100.00"},
-		{"late without the discount", []string{`{"amount": "89.90", "paid_at": "2026-07-13"}`}, "2026-07-13", "89.90"},
-		{"late underpayment refused", []string{
+		{"on time with the discount", false, []string{`{"amount": "84.90", "paid_at": "2026-07-10"}`}, "2026-07-10", "84.90", "0.00"},
+		{"early with the discount", false, []string{`{"amount": "84.90", "paid_at": "2026-07-01"}`}, "2026-07-01", "84.90", "0.00"},
+		{"more than due refused without credit", false, []string{
+			`{"amount": "100", "paid_at": "2026-07-10"}`,
+			`{"amount": "84.91", "paid_at": "2026-07-10"}`,
+			`{"amount": "89.90", "paid_at": "2026-07-10"}`,
+			`{"amount": "84.90", "paid_at": "2026-07-10"}`,
+		}, "2026-07-10", "84.90", "0.00"},
+		{"more than due kept as credit", true, []string{`{"amount": "100", "paid_at": "2026-07-10"}`}, "2026-07-10", "100.00", "15.10"},
+		{"late more than due kept as credit", true, []string{`{"amount": "99.90", "paid_at": "2026-07-13"}`}, "2026-07-13", "99.90", "10.00"},
+		{"exact with credit allowed", true, []string{`{"amount": "84.90", "paid_at": "2026-07-10"}`}, "2026-07-10", "84.90", "0.00"},
+		{"late without the discount", false, []string{`{"amount": "89.90", "paid_at": "2026-07-13"}`}, "2026-07-13", "89.90", "0.00"},
+		{"late underpayment refused", false, []string{
 			`{"amount": "84.90", "paid_at": "2026-07-13"}`,
 			`{"amount": "89.89", "paid_at": "2026-07-13"}`,
 			`{"amount": "89.90", "paid_at": "2026-07-13"}`,
-		}, "2026-07-13", "89.90"},
-		{"on-time underpayment refused", []string{
+		}, "2026-07-13", "89.90", "0.00"},
+		{"on-time underpayment refused", true, []string{
 			`{"amount": "84.89", "paid_at": "2026-07-10"}`,
 			`{"amount": "84.9", "paid_at": "2026-07-10"}`,
-		}, "2026-07-10", "84.90"},
+		}, "2026-07-10", "84.90", "0.00"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -37,7 +49,7 @@ func TestPayments(t *testing.T) {
 			b := setup(t)
 			plan := b.plan("99.90", "")
 			c := b.contract(plan, map[string]any{"adhesion_date": "2026-07-01", "discount": "10.00", "on_time_discount": "5.00",
-				"due_date_rule": map[string]any{"kind": "fixed_day", "day": 10}}).id(t)
+				"due_date_rule": map[string]any{"kind": "fixed_day", "day": 10}, "allow_credit": tt.allowCredit}).id(t)
 			b.generate("2026-07-20")
 			inst := b.installmentID(c, "recurring", 1)
 			path := fmt.Sprintf("/v1/installments/%d/payments", inst)
@@ -56,7 +68,7 @@ func TestPayments(t *testing.T) {
 				"id": float64(inst), "contract_id": float64(c), "kind": "recurring", "term": 1.0, "sequence": 1.0,
 				"service_start": "2026-07-01", "service_end": "2026-07-31", "nominal_due": "2026-07-10", "due_date": "2026-07-10",
 				"amount": "99.90", "discount": "10.00", "on_time_discount": "5.00", "state": "paid",
-				"paid_at": tt.paidAt, "paid_amount": tt.paidAmount,
+				"paid_at": tt.paidAt, "paid_amount": tt.paidAmount, "credit": tt.credit,
 			}
 			if !reflect.DeepEqual(r.body, want) {
 				t.Errorf("paid\n%v\nwant\n%v", r.body, want)
@@ -82,6 +94,45 @@ func TestRefusedUnderpaymentMessage(t *testing.T) {
 		RequestID: r.header.Get("X-Request-Id")}
 	if got := r.err(t); got != want {
 		t.Errorf("error %+v, want %+v", got, want)
+	}
+}
+
+// TestPaymentAboveWhatIsDue pays 999999999999.99 on an installment of 99.90 (issue 13 item
+// 9): refused, naming amount and the figure due, and nothing written, while the contract
+// does not allow credit; once PATCH sets allow_credit, the payment is stored as it came and
+// the excess is the installment's credit.
+func TestPaymentAboveWhatIsDue(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	plan := b.plan("99.90", "")
+	c := b.contract(plan, map[string]any{"adhesion_date": "2026-07-01", "due_date_rule": map[string]any{"kind": "fixed_day", "day": 10}})
+	if c.body["allow_credit"] != false {
+		t.Fatalf("allow_credit %v, want false by default", c.body["allow_credit"])
+	}
+	id := c.id(t)
+	b.generate("2026-07-20")
+	path := fmt.Sprintf("/v1/installments/%d/payments", b.installmentID(id, "recurring", 1))
+	const huge = `{"amount": "999999999999.99", "paid_at": "2026-07-10"}`
+	before := b.snapshot()
+	r := b.must(http.StatusUnprocessableEntity, "POST", path, huge)
+	want := apiErr{Error: "invalid", Field: "amount", RequestID: r.header.Get("X-Request-Id"),
+		Message: fmt.Sprintf("amount: 999999999999.99 is above the 99.90 due on 2026-07-10: contract %d does not allow credit (allow_credit)", id)}
+	if got := r.err(t); got != want {
+		t.Errorf("error %+v, want %+v", got, want)
+	}
+	if b.snapshot() != before {
+		t.Error("a refused payment wrote to the database")
+	}
+	if got := b.must(http.StatusOK, "PATCH", fmt.Sprintf("/v1/contracts/%d", id), `{"allow_credit": true}`).body["allow_credit"]; got != true {
+		t.Fatalf("allow_credit %v after PATCH, want true", got)
+	}
+	paid := b.must(http.StatusOK, "POST", path, huge).body
+	if paid["paid_amount"] != "999999999999.99" || paid["credit"] != "999999999900.09" || paid["state"] != "paid" {
+		t.Errorf("paid %v, want paid_amount 999999999999.99 and credit 999999999900.09", paid)
+	}
+	// The credit stays on its installment: the next one is owed in full.
+	if got := b.installments(id)[1]; got != "recurring 2 2026-08-10 99.90 open" {
+		t.Errorf("second installment %q, want recurring 2 2026-08-10 99.90 open", got)
 	}
 }
 

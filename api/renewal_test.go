@@ -15,6 +15,10 @@ import (
 	"github.com/billingd/billingd/renewal"
 )
 
+// defaultThresholds are the daemon's default renewal thresholds (BILLINGD_RENEWAL_QUEUE_THRESHOLD,
+// BILLINGD_RENEWAL_THRESHOLD); the daemon passes them to RenewSweep.
+var defaultThresholds = renewal.Thresholds{Queue: 3, Renewal: 2}
+
 // renew runs the renew-contracts sweep as of asOf with the default thresholds, as River
 // would: the plan in one transaction, then each batch in its own.
 func (b *bundle) renew(asOf string) map[string]int64 {
@@ -24,7 +28,7 @@ func (b *bundle) renew(asOf string) map[string]int64 {
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	sweep := postgres.RenewSweep{Thresholds: renewal.Defaults}
+	sweep := postgres.RenewSweep{Thresholds: defaultThresholds}
 	var starts []int64
 	if err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
 		starts, err = sweep.Plan(ctx, tx, day, 2000)

@@ -78,8 +78,9 @@ func (s *Server) updatePlan(w http.ResponseWriter, r *http.Request) {
 }
 
 // contractRenewalRequest is the body of PATCH /v1/contracts/{id}: only the renewal settings
-// change; absent fields keep their value.
+// and allow_credit change; absent fields keep their value.
 type contractRenewalRequest struct {
+	AllowCredit       *bool   `json:"allow_credit"`
 	AutoRenew         *bool   `json:"auto_renew"`
 	IgnoreAutoRenewal *bool   `json:"ignore_auto_renewal"`
 	RenewalPriceMode  *string `json:"renewal_price_mode"`
@@ -98,6 +99,9 @@ func (s *Server) updateContract(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, err := s.store.UpdateContractRenewal(r.Context(), id, func(c *billing.Contract, plan billing.Plan) error {
+		if req.AllowCredit != nil {
+			c.AllowCredit = *req.AllowCredit
+		}
 		if req.AutoRenew != nil {
 			c.AutoRenew = *req.AutoRenew
 		}

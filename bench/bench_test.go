@@ -22,6 +22,10 @@ import (
 	"github.com/billingd/billingd/renewal"
 )
 
+// defaultThresholds are the daemon's default renewal thresholds (BILLINGD_RENEWAL_QUEUE_THRESHOLD,
+// BILLINGD_RENEWAL_THRESHOLD).
+var defaultThresholds = renewal.Thresholds{Queue: 3, Renewal: 2}
+
 func contracts(b *testing.B) int {
 	n := 1_000_000
 	if v := os.Getenv("BENCH_CONTRACTS"); v != "" {
@@ -169,7 +173,7 @@ func BenchmarkGenerateInstallments(b *testing.B) {
 // the renewed terms' rows, then a run with nothing due.
 func BenchmarkRenewContracts(b *testing.B) {
 	h := setup(b)
-	h.runner.Sweeps[jobs.RenewContracts] = postgres.RenewSweep{Thresholds: renewal.Defaults}
+	h.runner.Sweeps[jobs.RenewContracts] = postgres.RenewSweep{Thresholds: defaultThresholds}
 	asOf := time.Date(2026, 7, 20, 0, 0, 0, 0, time.UTC)
 	term := func(first, last, termNo int) string {
 		return fmt.Sprintf(`INSERT INTO installments (contract_id, kind, term, sequence, service_start, service_end,
@@ -188,7 +192,7 @@ func BenchmarkRenewContracts(b *testing.B) {
 	h.timeSQL("ALTER TABLE installments DISABLE TRIGGER installments_renewal_check")
 	h.timeSQL("UPDATE installments SET state = 'paid', paid_at = due_date, paid_amount = amount WHERE sequence <= 10")
 	h.timeSQL("ALTER TABLE installments ENABLE TRIGGER installments_renewal_check")
-	h.timeSQL("INSERT INTO renewal_settings (queue_threshold, renew_threshold) VALUES ($1, $2)", renewal.Defaults.Queue, renewal.Defaults.Renewal)
+	h.timeSQL("INSERT INTO renewal_settings (queue_threshold, renew_threshold) VALUES ($1, $2)", defaultThresholds.Queue, defaultThresholds.Renewal)
 	h.timeSQL("VACUUM ANALYZE")
 	// The floor: the renewed terms' rows in one statement.
 	floor, rows := h.timeSQL(term(12, 23, 2))

@@ -122,6 +122,9 @@ type Contract struct {
 	// InactivityDiscount discounts the days the contract stayed blocked from its next
 	// installment (monthly plans only).
 	InactivityDiscount bool
+	// AllowCredit accepts a payment above what is due, the excess kept as the customer's
+	// credit on the installment; without it such a payment is refused (see Payable.CheckAmount).
+	AllowCredit bool
 }
 
 // Prepare validates a new contract against its plan and fills what follows from it: the

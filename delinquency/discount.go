@@ -67,10 +67,7 @@ func InactivityDiscount(price decimal.Decimal, segs []Segment) decimal.Decimal {
 // CapDiscount bounds an inactivity discount so that the installment's amount less all its
 // discounts (the regular one, the on-time one and this) never falls below zero.
 func CapDiscount(d, amount, discount, onTime decimal.Decimal) decimal.Decimal {
-	room := amount.Sub(discount).Sub(onTime)
-	if room.Sign() < 0 {
-		room = decimal.Zero
-	}
+	room := billing.Charge{Amount: amount, Discount: discount, OnTimeDiscount: onTime}.DiscountRoom()
 	if d.GreaterThan(room) {
 		return room
 	}

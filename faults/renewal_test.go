@@ -16,7 +16,6 @@ import (
 
 	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/internal/dbtest"
-	"github.com/billingd/billingd/renewal"
 )
 
 // apiRun is the part of a run, as GET /v1/runs/{id} answers it, that the test reads.
@@ -274,7 +273,7 @@ func seedRenewalDue(t *testing.T, pool *pgxpool.Pool, n int, activation time.Tim
 			term_end = (activation_date + interval '12 months')::date - 1`},
 		{sql: "UPDATE installments SET state = 'paid', paid_at = due_date, paid_amount = amount WHERE sequence <= 10"},
 		{sql: "INSERT INTO renewal_settings (queue_threshold, renew_threshold) VALUES ($1, $2)",
-			args: []any{renewal.Defaults.Queue, renewal.Defaults.Renewal}},
+			args: []any{3, 2}}, // the daemon's defaults: BILLINGD_RENEWAL_QUEUE_THRESHOLD, BILLINGD_RENEWAL_THRESHOLD
 	} {
 		if _, err := pool.Exec(ctx, s.sql, s.args...); err != nil {
 			t.Fatalf("%s: %v", s.sql, err)

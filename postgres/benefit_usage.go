@@ -137,7 +137,7 @@ func (s *Store) RecordUse(ctx context.Context, contractID, benefitID int64, used
 func settlement(ctx context.Context, tx pgx.Tx, contractID int64, c useContract, usedAt time.Time) (settled, overdue time.Time, err error) {
 	var paid, due pgtype.Date
 	if err := tx.QueryRow(ctx, `SELECT min(paid_at) FILTER (WHERE state = 'paid'),
-			min(due_date) FILTER (WHERE state = 'open' AND due_date < $2)
+			min(due_date) FILTER (WHERE installment_overdue(state, due_date, $2))
 		FROM installments WHERE contract_id = $1`, contractID, usedAt).Scan(&paid, &due); err != nil {
 		return time.Time{}, time.Time{}, fmt.Errorf("read installments of contract %d: %w", contractID, err)
 	}

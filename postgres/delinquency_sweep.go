@@ -27,7 +27,7 @@ type BlockSweep struct{}
 // Plan implements jobs.Sweep.
 func (BlockSweep) Plan(ctx context.Context, tx pgx.Tx, asOf time.Time, batchSize int) ([]int64, error) {
 	return planByIndex(ctx, tx, `SELECT i.contract_id AS id FROM installments i JOIN contracts c ON c.id = i.contract_id
-			WHERE i.state = 'open' AND i.due_date < $1 AND c.status = 'active'
+			WHERE installment_overdue(i.state, i.due_date, $1) AND c.status = 'active'
 		UNION SELECT id FROM contracts WHERE status = 'blocked'
 		UNION SELECT contract_id FROM installment_discounts WHERE installment_id IS NULL`, asOf, batchSize)
 }
@@ -50,7 +50,7 @@ func loadStates(ctx context.Context, tx pgx.Tx, from, to int64, asOf time.Time, 
 		FROM contracts c
 		JOIN blocking_rules r ON r.id = coalesce(c.blocking_rule_id, (SELECT id FROM blocking_rules WHERE is_default))
 		CROSS JOIN LATERAL (SELECT c.status = 'blocked' OR (c.status = 'active' AND ($4 OR EXISTS (
-			SELECT 1 FROM installments i WHERE i.contract_id = c.id AND i.state = 'open' AND i.due_date < $3))) AS decide) d
+			SELECT 1 FROM installments i WHERE i.contract_id = c.id AND installment_overdue(i.state, i.due_date, $3)))) AS decide) d
 		WHERE c.id BETWEEN $1 AND $2 AND (d.decide OR c.id IN (SELECT contract_id FROM installment_discounts
 			WHERE installment_id IS NULL AND contract_id BETWEEN $1 AND $2))
 		ORDER BY c.id FOR NO KEY UPDATE OF c`, from, to, asOf, all)
@@ -123,7 +123,7 @@ func loadStates(ctx context.Context, tx pgx.Tx, from, to int64, asOf time.Time, 
 		}
 	}
 	rows, err = tx.Query(ctx, `SELECT contract_id, id, kind, sequence, due_date, service_start FROM installments
-		WHERE contract_id = ANY($1) AND state = 'open' AND due_date < $2`, ids, asOf)
+		WHERE contract_id = ANY($1) AND installment_overdue(state, due_date, $2)`, ids, asOf)
 	if err != nil {
 		return nil, fmt.Errorf("read open installments: %w", err)
 	}

@@ -33,19 +33,24 @@ type Installment struct {
 
 // Installment states.
 const (
-	InstallmentOpen      = "open"
-	InstallmentPaid      = "paid"
-	InstallmentCancelled = "cancelled"
+	InstallmentOpen      = billing.InstallmentOpen
+	InstallmentPaid      = billing.InstallmentPaid
+	InstallmentCancelled = billing.InstallmentCancelled
 )
 
-// AmountDue is what the customer owes when paying on paidAt: the amount less the discount,
-// and less the on-time discount when paid on or before the effective due date.
-func (i Installment) AmountDue(paidAt time.Time) decimal.Decimal {
-	due := i.Amount.Sub(i.Discount)
-	if !paidAt.After(i.DueDate) {
-		due = due.Sub(i.OnTimeDiscount)
+// Payable returns the installment as the payment rules (billing.Payable) see it.
+func (i Installment) Payable() billing.Payable {
+	return billing.Payable{ID: i.ID, ContractID: i.ContractID, State: i.State, PaidAt: i.PaidAt,
+		Charge: billing.Charge{Amount: i.Amount, Discount: i.Discount, OnTimeDiscount: i.OnTimeDiscount, DueDate: i.DueDate}}
+}
+
+// Credit returns the part of the installment's payment above what was due on its paid_at:
+// the customer's credit (zero when unpaid or paid exactly).
+func (i Installment) Credit() decimal.Decimal {
+	if i.State != InstallmentPaid || i.PaidAmount == nil {
+		return decimal.Zero
 	}
-	return due
+	return i.Payable().Credit(*i.PaidAmount, i.PaidAt)
 }
 
 const installmentColumns = `id, contract_id, kind, term, sequence, service_start, service_end, nominal_due, due_date,
@@ -80,10 +85,12 @@ func (s *Store) Installments(ctx context.Context, f InstallmentFilter, page Page
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Installment, error) { return scanInstallment(r) })
 }
 
-// RecordPayment marks an open installment paid on paidAt with amount, which must cover what
-// is due on that date. It returns the installment as stored. The after hook runs in the
-// same transaction (to enqueue follow-up work), and runs again if the transaction is
-// retried (see RetryTx).
+// RecordPayment marks an open installment paid on paidAt with amount, by the payment rules
+// of billing.Payable: ErrConflict when it is paid or cancelled; a *billing.FieldError on
+// amount when it does not cover what is due on that date, or exceeds it and the contract does
+// not allow credit. It returns the installment as stored. The after hook runs in the same
+// transaction (to enqueue follow-up work), and runs again if the transaction is retried
+// (see RetryTx).
 func (s *Store) RecordPayment(ctx context.Context, id int64, amount decimal.Decimal, paidAt time.Time,
 	after func(pgx.Tx, Installment) error,
 ) (Installment, error) {
@@ -103,15 +110,16 @@ func (s *Store) RecordPayment(ctx context.Context, id int64, amount decimal.Deci
 		if err := notFound(err, "installment", id); err != nil {
 			return err
 		}
-		switch inst.State {
-		case InstallmentPaid:
-			return fmt.Errorf("%w: installment %d was already paid on %s", ErrConflict, id, billing.FormatDate(inst.PaidAt))
-		case InstallmentCancelled:
-			return fmt.Errorf("%w: installment %d is cancelled and cannot be paid", ErrConflict, id)
+		p := inst.Payable()
+		if why := p.PaymentRefusal(); why != "" {
+			return fmt.Errorf("%w: %s", ErrConflict, why)
 		}
-		if due := inst.AmountDue(paidAt); amount.LessThan(due) {
-			return billing.Fieldf("amount", "%s does not cover the %s due on %s", billing.FormatMoney(amount),
-				billing.FormatMoney(due), billing.FormatDate(paidAt))
+		var allowCredit bool
+		if err := tx.QueryRow(ctx, "SELECT allow_credit FROM contracts WHERE id = $1", inst.ContractID).Scan(&allowCredit); err != nil {
+			return fmt.Errorf("read allow_credit of contract %d: %w", inst.ContractID, err)
+		}
+		if err := p.CheckAmount(amount, paidAt, allowCredit); err != nil {
+			return err
 		}
 		out, err = scanInstallment(tx.QueryRow(ctx, `UPDATE installments SET state = 'paid', paid_at = $2, paid_amount = $3
 			WHERE id = $1 RETURNING `+installmentColumns, id, paidAt, amount))

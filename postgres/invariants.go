@@ -90,10 +90,10 @@ func (c *invariantCollector) compute() ([]prometheus.Metric, error) {
 	rows.Close()
 	var overdue, notGenerated, paidBlocked int64
 	err = c.pool.QueryRow(ctx, `SELECT
-		(SELECT count(*) FROM installments WHERE state = 'open' AND due_date < $1),
+		(SELECT count(*) FROM installments WHERE installment_overdue(state, due_date, $1)),
 		(SELECT count(*) FROM contracts WHERE generation_due_on < $1),
 		(SELECT count(*) FROM contracts c WHERE c.status = 'blocked' AND NOT EXISTS (
-			SELECT 1 FROM installments i WHERE i.contract_id = c.id AND i.state = 'open' AND i.due_date < $1))`,
+			SELECT 1 FROM installments i WHERE i.contract_id = c.id AND installment_overdue(i.state, i.due_date, $1)))`,
 		today).Scan(&overdue, &notGenerated, &paidBlocked)
 	if err != nil {
 		return nil, err

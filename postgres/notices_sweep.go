@@ -43,7 +43,8 @@ func (s NoticeSweep) Plan(ctx context.Context, tx pgx.Tx, asOf time.Time, batchS
 		states = "'pending', 'rendered'"
 	}
 	return planByIndex(ctx, tx, fmt.Sprintf(`SELECT contract_id AS id FROM installments
-		WHERE state = 'open' AND notice_stage < 2 AND due_date <= $1::date + %d AND (notice_stage = 0 OR due_date < $1::date)
+		WHERE state = 'open' AND notice_stage < 2 AND due_date <= $1::date + %d
+			AND (notice_stage = 0 OR installment_overdue(state, due_date, $1::date))
 		UNION SELECT contract_id FROM notices WHERE state IN (%s)`, s.DaysBeforeDue, states), asOf, batchSize)
 }
 
@@ -52,7 +53,7 @@ func (s NoticeSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromI
 	var created, marked int64
 	// The contracts first, then their installments (see the lock order in doc.go).
 	const due = `contract_id BETWEEN $1 AND $2 AND state = 'open' AND notice_stage < 2
-				AND due_date <= $3::date + $4::int AND (notice_stage = 0 OR due_date < $3)`
+				AND due_date <= $3::date + $4::int AND (notice_stage = 0 OR installment_overdue(state, due_date, $3))`
 	if _, err := lockContracts(ctx, tx, `id IN (SELECT contract_id FROM installments WHERE `+due+`)`,
 		fromID, toID, asOf, s.DaysBeforeDue); err != nil {
 		return nil, err
@@ -60,9 +61,9 @@ func (s NoticeSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromI
 	// The UPDATE drives the statement: it locks and marks each installment with one write
 	// and re-checks state = 'open' against a concurrent payment before its notice is recorded.
 	if err := tx.QueryRow(ctx, `WITH due AS (
-			UPDATE installments SET notice_stage = CASE WHEN due_date < $3 THEN 2 ELSE 1 END
+			UPDATE installments SET notice_stage = CASE WHEN installment_overdue(state, due_date, $3) THEN 2 ELSE 1 END
 			WHERE `+due+`
-			RETURNING id, contract_id, CASE WHEN due_date < $3 THEN 'overdue' ELSE 'coming_due' END AS kind
+			RETURNING id, contract_id, CASE WHEN installment_overdue(state, due_date, $3) THEN 'overdue' ELSE 'coming_due' END AS kind
 		), created AS (
 			INSERT INTO notices (contract_id, kind, reference)
 			SELECT contract_id, kind, id::text FROM due

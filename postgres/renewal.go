@@ -35,8 +35,8 @@ func (s RenewSweep) Plan(ctx context.Context, tx pgx.Tx, asOf time.Time, batchSi
 		return nil, fmt.Errorf("record renewal thresholds: %w", err)
 	}
 	if tag.RowsAffected() > 0 {
-		const flag = `NOT renewal_check AND status IN ('active', 'blocked') AND auto_renew AND NOT ignore_auto_renewal
-			  AND billing_method <> 'no_billing' AND generated_term >= term_number`
+		const flag = `NOT renewal_check AND contract_renews_automatically(status, billing_method, auto_renew, ignore_auto_renewal,
+				term_number, generated_term)`
 		if _, err := lockContracts(ctx, tx, flag); err != nil {
 			return nil, err
 		}

@@ -95,8 +95,8 @@ func (s *Store) UpdatePlan(ctx context.Context, id int64, change func(*billing.P
 	return out, err
 }
 
-// UpdateContractRenewal changes a contract's renewal settings: change gets the contract and
-// its plan and validates. The contract is flagged for renew-contracts.
+// UpdateContractRenewal changes a contract's renewal settings and allow_credit: change gets
+// the contract and its plan and validates. The contract is flagged for renew-contracts.
 func (s *Store) UpdateContractRenewal(ctx context.Context, id int64, change func(*billing.Contract, billing.Plan) error) (billing.Contract, error) {
 	return s.changeContract(ctx, id, func(tx pgx.Tx, c billing.Contract) error {
 		plan, err := scanPlan(tx.QueryRow(ctx, "SELECT "+planColumns+" FROM plans WHERE id = $1", c.PlanID))
@@ -107,8 +107,8 @@ func (s *Store) UpdateContractRenewal(ctx context.Context, id int64, change func
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE contracts SET auto_renew = $2, ignore_auto_renewal = $3, renewal_price_mode = $4,
-				suggested_price = $5, renewal_check = true, updated_at = now()
-			WHERE id = $1`, id, c.AutoRenew, c.IgnoreAutoRenewal, c.RenewalPriceMode, c.SuggestedPrice)
+				suggested_price = $5, allow_credit = $6, renewal_check = true, updated_at = now()
+			WHERE id = $1`, id, c.AutoRenew, c.IgnoreAutoRenewal, c.RenewalPriceMode, c.SuggestedPrice, c.AllowCredit)
 		if err != nil {
 			return fmt.Errorf("update renewal settings of contract %d: %w", id, err)
 		}

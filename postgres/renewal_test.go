@@ -13,6 +13,10 @@ import (
 	"github.com/billingd/billingd/renewal"
 )
 
+// defaultThresholds are the daemon's default renewal thresholds (BILLINGD_RENEWAL_QUEUE_THRESHOLD,
+// BILLINGD_RENEWAL_THRESHOLD); the daemon passes them to RenewSweep.
+var defaultThresholds = renewal.Thresholds{Queue: 3, Renewal: 2}
+
 // seedDue seeds n contracts with their first term generated and 10 of 12 installments paid:
 // each is due for renewal with the default thresholds.
 func (b *bundle) seedDue(t *testing.T, n int) {
@@ -59,7 +63,7 @@ func TestRenewSweepRerunRenewsOnce(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	b.seedDue(t, 25)
-	sweep := postgres.RenewSweep{Thresholds: renewal.Defaults}
+	sweep := postgres.RenewSweep{Thresholds: defaultThresholds}
 	want := map[string]int64{"contracts": 25, "queued": 25, "renewed": 25, "installments_created": 300, "skipped": 0}
 	if got := b.renewAll(t, sweep, date("2026-07-20"), 7); !equalCounts(got, want) {
 		t.Fatalf("first run %v, want %v", got, want)
@@ -85,7 +89,7 @@ func TestRenewSweepConcurrentBatches(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	b.seedDue(t, 40)
-	sweep := postgres.RenewSweep{Thresholds: renewal.Defaults}
+	sweep := postgres.RenewSweep{Thresholds: defaultThresholds}
 	if err := pgx.BeginFunc(b.ctx, b.pool, func(tx pgx.Tx) error {
 		_, err := sweep.Plan(b.ctx, tx, date("2026-07-20"), 1000)
 		return err
@@ -132,7 +136,7 @@ func TestRenewSweepNewThresholdsFlagEveryContract(t *testing.T) {
 	}
 	// 3 open: the defaults queue every contract.
 	want := map[string]int64{"contracts": 10, "queued": 10, "renewed": 0, "installments_created": 0, "skipped": 0}
-	if got := b.renewAll(t, postgres.RenewSweep{Thresholds: renewal.Defaults}, date("2026-07-20"), 4); !equalCounts(got, want) {
+	if got := b.renewAll(t, postgres.RenewSweep{Thresholds: defaultThresholds}, date("2026-07-20"), 4); !equalCounts(got, want) {
 		t.Fatalf("defaults: %v, want %v", got, want)
 	}
 	// An operator raises the renewal threshold to 3: every contract is renewed on the next run.

@@ -15,14 +15,13 @@ import (
 )
 
 // Thresholds are the counts of open installments of a term at or below which a contract
-// enters the renewal queue (Queue) and is renewed (Renewal).
+// enters the renewal queue (Queue) and is renewed (Renewal). The global ones are settings
+// (BILLINGD_RENEWAL_QUEUE_THRESHOLD and BILLINGD_RENEWAL_THRESHOLD, defaults 3 and 2, in
+// cmd/billingd's settings table); a plan may override both.
 type Thresholds struct {
 	Queue   int
 	Renewal int
 }
-
-// Defaults are the thresholds of the source ERP: queued with 3 open installments, renewed with 2.
-var Defaults = Thresholds{Queue: 3, Renewal: 2}
 
 // Field names of the thresholds in the API and in errors.
 const (

@@ -11,6 +11,10 @@ import (
 	"github.com/billingd/billingd/renewal"
 )
 
+// erp are the thresholds of the source ERP (seed 002), billingd's default settings:
+// queued with 3 open installments, renewed with 2.
+var erp = renewal.Thresholds{Queue: 3, Renewal: 2}
+
 func TestDecide(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -18,11 +22,11 @@ func TestDecide(t *testing.T) {
 		t    renewal.Thresholds
 		want renewal.Step
 	}{
-		{12, renewal.Defaults, renewal.Nothing},
-		{4, renewal.Defaults, renewal.Nothing},
-		{3, renewal.Defaults, renewal.Queue},
-		{2, renewal.Defaults, renewal.Renew},
-		{0, renewal.Defaults, renewal.Renew},
+		{12, erp, renewal.Nothing},
+		{4, erp, renewal.Nothing},
+		{3, erp, renewal.Queue},
+		{2, erp, renewal.Renew},
+		{0, erp, renewal.Renew},
 		{1, renewal.Thresholds{Queue: 1, Renewal: 1}, renewal.Renew},
 		{1, renewal.Thresholds{Queue: 1, Renewal: 0}, renewal.Queue},
 	}
@@ -41,7 +45,7 @@ func TestThresholdsValidate(t *testing.T) {
 		perTerm int
 		field   string // "" for valid
 	}{
-		{"defaults", renewal.Defaults, 12, ""},
+		{"defaults", erp, 12, ""},
 		{"equal", renewal.Thresholds{Queue: 2, Renewal: 2}, 12, ""},
 		{"zero", renewal.Thresholds{}, 1, ""},
 		{"negative queue", renewal.Thresholds{Queue: -1}, 12, renewal.FieldQueue},
@@ -70,18 +74,18 @@ func TestThresholdsFor(t *testing.T) {
 		perTerm int
 		want    renewal.Thresholds
 	}{
-		{12, renewal.Defaults},
-		{4, renewal.Defaults},
+		{12, erp},
+		{4, erp},
 		{3, renewal.Thresholds{Queue: 2, Renewal: 2}},
 		{2, renewal.Thresholds{Queue: 1, Renewal: 1}},
 		{1, renewal.Thresholds{}},
 	}
 	for _, tt := range tests {
-		if got := renewal.Defaults.For(tt.perTerm); got != tt.want {
+		if got := erp.For(tt.perTerm); got != tt.want {
 			t.Errorf("For(%d) = %+v, want %+v", tt.perTerm, got, tt.want)
 		}
 		// A fresh term is never due.
-		if got := renewal.Decide(tt.perTerm, renewal.Defaults.For(tt.perTerm)); got != renewal.Nothing {
+		if got := renewal.Decide(tt.perTerm, erp.For(tt.perTerm)); got != renewal.Nothing {
 			t.Errorf("fresh term of %d: step %d, want nothing", tt.perTerm, got)
 		}
 	}

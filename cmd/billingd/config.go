@@ -13,7 +13,8 @@ import (
 	"github.com/billingd/billingd/renewal"
 )
 
-// Config is every setting of billingd, read from the environment.
+// Config is every setting of billingd, read from the environment by loadConfig through the
+// Settings table.
 type Config struct {
 	DatabaseURL     string
 	Location        *time.Location
@@ -40,45 +41,157 @@ type Config struct {
 	NoticeDaysBeforeDue int
 }
 
-// Setting documents one environment variable; docs/configuration.md's table is kept in step with this
-// list by a test.
+// Setting is one environment variable of billingd: its name, default, doc line, whether it
+// is a secret (also read from the file NAME_FILE names), and how its value is validated and
+// stored in a Config. Settings() is the one table of them: loadConfig, `billingd serve
+// --help` and the docs check (TestSettingsDocumented) all read it.
 type Setting struct {
 	Name    string
 	Default string
 	Secret  bool
-	Doc     string
+	// Doc is the setting's line in docs/configuration.md (Markdown) and in --help.
+	Doc string
+	// parse validates v (the value, or Default when unset or empty) and stores it in c. It
+	// runs after every setting above it in the table, so it may check against them; its
+	// error is the reason, loadConfig names the setting (a *configError names its own).
+	parse func(c *Config, v string) error
 }
 
-// Settings lists every environment variable billingd reads, with its default.
+// Settings lists every environment variable billingd reads, in the order loadConfig reads
+// them (the first bad one is reported). Adding a setting is adding one entry here (and its
+// row in docs/configuration.md, which TestSettingsDocumented checks).
 func Settings() []Setting {
 	s := []Setting{
-		{Name: "DATABASE_URL", Secret: true, Doc: "PostgreSQL URL (required), e.g. postgres://billingd@db:5432/billingd"},
-		{Name: "BILLINGD_TIMEZONE", Default: "America/Sao_Paulo", Doc: "business time zone: decides what \"today\" is and when schedules fire"},
-		{Name: "BILLINGD_HTTP_ADDR", Default: "127.0.0.1:8080", Doc: "listen address of the HTTP server (API, health, metrics)"},
-		{Name: "BILLINGD_API_TOKEN", Secret: true, Doc: "bearer token the API requires (required by serve; at least 16 characters)"},
-		{Name: "BILLINGD_SHUTDOWN_TIMEOUT", Default: "30s", Doc: "on SIGTERM, how long running jobs may finish before they are cancelled"},
-		{Name: "BILLINGD_LOG_FORMAT", Default: "auto", Doc: "json, text, or auto (text on a terminal, JSON otherwise)"},
-		{Name: "BILLINGD_LOG_LEVEL", Default: "info", Doc: "debug, info, warn or error"},
-		{Name: "BILLINGD_CATCHUP_DAYS", Default: "31", Doc: "how many days back a new leader enqueues the scheduled dates it missed"},
-		{Name: "BILLINGD_SWEEP_WORKERS", Default: "2", Doc: "sweep batches one process works at once"},
-		{Name: "BILLINGD_BATCH_SIZE", Default: "2000", Doc: "contracts per sweep batch"},
-		{Name: "BILLINGD_BATCH_TIMEOUT", Default: "10m", Doc: "longest one sweep batch may run before it is cancelled and retried"},
-		{Name: "BILLINGD_DB_MAX_CONNS", Default: "20", Doc: "PostgreSQL connections one process may open (River, sweeps, e-mail deliveries and the API share them)"},
-		{Name: "BILLINGD_RENEWAL_QUEUE_THRESHOLD", Default: "3", Doc: "open installments of a term at or below which renew-contracts puts the contract in the renewal queue (a plan may override)"},
-		{Name: "BILLINGD_RENEWAL_THRESHOLD", Default: "2", Doc: "open installments of a term at or below which renew-contracts renews the contract (at most the queue threshold; a plan may override)"},
-		{Name: "BILLINGD_RESCUE_AFTER", Default: "15m", Doc: "how long a job may stay running before it is taken for lost (its process died) and retried; must exceed BILLINGD_BATCH_TIMEOUT"},
-		{Name: "BILLINGD_TRUST_UNLOCK_MAX_DAYS", Default: "7", Doc: "longest trust unlock, in days, an operator may grant a blocked contract"},
-		{Name: "BILLINGD_TRUST_UNLOCKS_PER_EPISODE", Default: "1", Doc: "trust unlocks one block episode allows"},
-		{Name: "BILLINGD_SMTP_URL", Secret: true, Doc: "SMTP server of the e-mails: smtp://user:pass@host:587?starttls=required (starttls required, opportunistic or none; timeout=30s per command; data_timeout=10m for the reply to the end of a message; auth=plain…) or smtps://…:465; empty: notices are rendered and kept in the outbox, not sent"},
-		{Name: "BILLINGD_SMTP_FROM", Doc: "sender of the e-mails, e.g. Cobrança <cobranca@example.com.br> (required with BILLINGD_SMTP_URL)"},
-		{Name: "BILLINGD_SMTP_CA_FILE", Doc: "PEM file of the CA that signs the SMTP server's certificate (an internal CA), trusted instead of the system's CAs; empty: the system's CAs"},
-		{Name: "BILLINGD_NOTICE_DAYS_BEFORE_DUE", Default: "3", Doc: "how many days before its due date send-notices announces an installment"},
+		text("DATABASE_URL", "", func(c *Config, v string) error {
+			if v == "" {
+				return errors.New("required: set DATABASE_URL or DATABASE_URL_FILE to a PostgreSQL URL")
+			}
+			c.DatabaseURL = v
+			return nil
+		}, "PostgreSQL URL (required), e.g. postgres://billingd@db:5432/billingd").secret(),
+		text("BILLINGD_TIMEZONE", "America/Sao_Paulo", func(c *Config, v string) error {
+			loc, err := time.LoadLocation(v)
+			if err != nil || v == "Local" {
+				return fmt.Errorf("unknown time zone %q (want an IANA name such as America/Sao_Paulo)", v)
+			}
+			c.Location = loc
+			return nil
+		}, `business time zone: decides what "today" is and when schedules fire`),
+		text("BILLINGD_HTTP_ADDR", "127.0.0.1:8080", func(c *Config, v string) error {
+			if _, port, ok := strings.Cut(v, ":"); !ok || port == "" {
+				return fmt.Errorf("want host:port, got %q", v)
+			}
+			c.HTTPAddr = v
+			return nil
+		}, "listen address of the HTTP server (API, health, metrics)"),
+		text("BILLINGD_API_TOKEN", "", func(c *Config, v string) error {
+			if v != "" && len(v) < 16 {
+				return errors.New("too short: use at least 16 characters")
+			}
+			c.APIToken = v
+			return nil
+		}, "bearer token the API requires (required by serve; at least 16 characters)").secret(),
+		duration("BILLINGD_SHUTDOWN_TIMEOUT", "30s", func(c *Config) *time.Duration { return &c.ShutdownTimeout },
+			"on SIGTERM, how long running jobs may finish before they are cancelled"),
+		oneOf("BILLINGD_LOG_FORMAT", "auto", []string{"auto", "json", "text"}, func(c *Config) *string { return &c.LogFormat },
+			"json, text, or auto (text on a terminal, JSON otherwise)"),
+		oneOf("BILLINGD_LOG_LEVEL", "info", []string{"debug", "info", "warn", "error"}, func(c *Config) *string { return &c.LogLevel },
+			"debug, info, warn or error"),
+		integer("BILLINGD_CATCHUP_DAYS", "31", 0, 366, func(c *Config) *int { return &c.CatchUpDays },
+			"how many days back a new leader enqueues the scheduled dates it missed"),
+		integer("BILLINGD_SWEEP_WORKERS", "2", 1, 64, func(c *Config) *int { return &c.SweepWorkers },
+			"sweep batches one process works at once"),
+		integer("BILLINGD_BATCH_SIZE", "2000", 1, 100000, func(c *Config) *int { return &c.BatchSize },
+			"contracts per sweep batch"),
+		duration("BILLINGD_BATCH_TIMEOUT", "10m", func(c *Config) *time.Duration { return &c.BatchTimeout },
+			"longest one sweep batch may run before it is cancelled and retried"),
+		integer("BILLINGD_DB_MAX_CONNS", "20", 4, 1000, func(c *Config) *int { return &c.DBMaxConns },
+			"PostgreSQL connections one process may open (River, sweeps, e-mail deliveries and the API share them)"),
+		integer("BILLINGD_RENEWAL_QUEUE_THRESHOLD", "3", 0, 119, func(c *Config) *int { return &c.Renewal.Queue },
+			"open installments of a term at or below which renew-contracts puts the contract in the renewal queue (a plan may override)"),
+		integer("BILLINGD_RENEWAL_THRESHOLD", "2", 0, 119, func(c *Config) *int { return &c.Renewal.Renewal },
+			"open installments of a term at or below which renew-contracts renews the contract (at most the queue threshold; a plan may override)").
+			then(func(c *Config) error {
+				if c.Renewal.Renewal > c.Renewal.Queue {
+					return fmt.Errorf("%d is above BILLINGD_RENEWAL_QUEUE_THRESHOLD %d: a contract is queued before it is renewed",
+						c.Renewal.Renewal, c.Renewal.Queue)
+				}
+				return nil
+			}),
+		duration("BILLINGD_RESCUE_AFTER", "15m", func(c *Config) *time.Duration { return &c.RescueAfter },
+			"how long a job may stay running before it is taken for lost (its process died) and retried; must exceed BILLINGD_BATCH_TIMEOUT").
+			then(func(c *Config) error {
+				if c.RescueAfter <= c.BatchTimeout {
+					return fmt.Errorf("must exceed BILLINGD_BATCH_TIMEOUT (%s), got %s", c.BatchTimeout, c.RescueAfter)
+				}
+				return nil
+			}),
+		integer("BILLINGD_TRUST_UNLOCK_MAX_DAYS", "7", 1, 90, func(c *Config) *int { return &c.TrustUnlockMaxDays },
+			"longest trust unlock, in days, an operator may grant a blocked contract"),
+		integer("BILLINGD_TRUST_UNLOCKS_PER_EPISODE", "1", 1, 100, func(c *Config) *int { return &c.TrustUnlocksPerEpisode },
+			"trust unlocks one block episode allows"),
+		text("BILLINGD_SMTP_URL", "", func(c *Config, v string) error {
+			if v == "" {
+				return nil
+			}
+			smtp, err := mail.ParseURL(v)
+			if err != nil {
+				return err
+			}
+			c.SMTP = &smtp
+			return nil
+		}, "SMTP server of the e-mails: `smtp://user:pass@host:587?starttls=required` (starttls `required`, `opportunistic` or `none`; "+
+			"`timeout=30s` per command; `data_timeout=10m` for the server's reply to the end of a message, the one that says it accepted it; "+
+			"`auth=plain`…; `helo=`) or `smtps://…:465`; empty: notices are rendered and kept in the outbox, not sent. "+
+			"One delivery may take `data_timeout` + 8 × `timeout` + 30s (14m30s), which `BILLINGD_RESCUE_AFTER` must exceed. "+
+			"Secret: prefer `BILLINGD_SMTP_URL_FILE`").secret(),
+		text("BILLINGD_SMTP_CA_FILE", "", func(c *Config, v string) error {
+			if c.SMTP == nil || v == "" {
+				return nil // read only with BILLINGD_SMTP_URL
+			}
+			cas, err := mail.LoadCAFile(v)
+			if err != nil {
+				return err
+			}
+			c.SMTP.RootCAs = cas
+			return nil
+		}, "PEM file of the CA that signs the SMTP server's certificate (an internal CA), trusted instead of the system's CAs, "+
+			"for STARTTLS and `smtps://`; empty: the system's CAs. Read at start: a missing file or one without a certificate stops "+
+			"the daemon (exit 2). Not a secret (a CA certificate is public); systemd: `LoadCredential=smtp-ca.pem:…` and "+
+			"`BILLINGD_SMTP_CA_FILE=%d/smtp-ca.pem`; Kubernetes: the `smtp-ca.pem` key of the Secret, mounted with the others "+
+			"(see deploy/README.md)"),
+		text("BILLINGD_SMTP_FROM", "", func(c *Config, v string) error {
+			if c.SMTP == nil {
+				return nil // read only with BILLINGD_SMTP_URL
+			}
+			if _, err := mail.New(*c.SMTP, v); err != nil {
+				return fmt.Errorf("want the sender address of the e-mails, such as cobranca@example.com.br: %v", err)
+			}
+			c.SMTPFrom = v
+			// A delivery job must end before River takes it for lost.
+			if d := jobs.NoticeTimeout(c.SMTP.Longest()); c.RescueAfter <= d {
+				return &configError{setting: "BILLINGD_RESCUE_AFTER", err: fmt.Errorf(
+					"must exceed the longest e-mail delivery, %s (BILLINGD_SMTP_URL's data_timeout %s, 8 × timeout %s, 30s), got %s",
+					d, c.SMTP.DataTimeout, c.SMTP.Timeout, c.RescueAfter)}
+			}
+			return nil
+		}, "sender of the e-mails, e.g. `Cobrança <cobranca@example.com.br>` (required with BILLINGD_SMTP_URL)"),
+		integer("BILLINGD_NOTICE_DAYS_BEFORE_DUE", "3", 0, 60, func(c *Config) *int { return &c.NoticeDaysBeforeDue },
+			"how many days before its due date send-notices announces an installment"),
 	}
 	for _, spec := range jobs.Catalogue {
 		prefix := jobEnvPrefix(spec.Name)
 		s = append(s,
-			Setting{Name: prefix + "_SCHEDULE", Default: spec.DefaultSchedule, Doc: "cron schedule of " + spec.Name + " (in BILLINGD_TIMEZONE): " + spec.Description},
-			Setting{Name: prefix + "_ENABLED", Default: "true", Doc: "whether the daemon runs " + spec.Name + " on its schedule"},
+			text(prefix+"_SCHEDULE", spec.DefaultSchedule, func(c *Config, v string) error {
+				sched, err := jobs.ParseSchedule(v, c.Location)
+				if err != nil {
+					return err
+				}
+				c.Schedules = append(c.Schedules, jobs.Schedule{Spec: spec, Expr: v, Cron: sched})
+				return nil
+			}, "cron schedule of "+spec.Name+" (in BILLINGD_TIMEZONE): "+spec.Description),
+			boolean(prefix+"_ENABLED", "true", func(c *Config) *bool { return &c.schedule(spec.Name).Enabled },
+				"whether the daemon runs "+spec.Name+" on its schedule"),
 		)
 	}
 	return s
@@ -86,6 +199,88 @@ func Settings() []Setting {
 
 func jobEnvPrefix(job string) string {
 	return "BILLINGD_" + strings.ToUpper(strings.ReplaceAll(job, "-", "_"))
+}
+
+// schedule returns the schedule of the named job, read by its _SCHEDULE setting.
+func (c *Config) schedule(job string) *jobs.Schedule {
+	for i := range c.Schedules {
+		if c.Schedules[i].Spec.Name == job {
+			return &c.Schedules[i]
+		}
+	}
+	panic("settings table: " + job + "_ENABLED read before its _SCHEDULE")
+}
+
+// text is a setting whose value parse checks and stores itself.
+func text(name, def string, parse func(c *Config, v string) error, doc string) Setting {
+	return Setting{Name: name, Default: def, Doc: doc, parse: parse}
+}
+
+// integer is a whole-number setting from lo to hi.
+func integer(name, def string, lo, hi int, field func(*Config) *int, doc string) Setting {
+	return text(name, def, func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < lo || n > hi {
+			return fmt.Errorf("want a whole number from %d to %d, got %q", lo, hi, v)
+		}
+		*field(c) = n
+		return nil
+	}, doc)
+}
+
+// duration is a positive-duration setting such as 30s.
+func duration(name, def string, field func(*Config) *time.Duration, doc string) Setting {
+	return text(name, def, func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("want a positive duration such as 30s or 5m, got %q", v)
+		}
+		*field(c) = d
+		return nil
+	}, doc)
+}
+
+// boolean is a true/false setting.
+func boolean(name, def string, field func(*Config) *bool, doc string) Setting {
+	return text(name, def, func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("want true or false, got %q", v)
+		}
+		*field(c) = b
+		return nil
+	}, doc)
+}
+
+// oneOf is a setting whose value is one of allowed.
+func oneOf(name, def string, allowed []string, field func(*Config) *string, doc string) Setting {
+	return text(name, def, func(c *Config, v string) error {
+		for _, a := range allowed {
+			if v == a {
+				*field(c) = v
+				return nil
+			}
+		}
+		return fmt.Errorf("want one of %s, got %q", strings.Join(allowed, ", "), v)
+	}, doc)
+}
+
+// secret marks s as a secret: also read from the file NAME_FILE names, never logged.
+func (s Setting) secret() Setting {
+	s.Secret = true
+	return s
+}
+
+// then adds a check that runs once s is stored, against the settings read so far.
+func (s Setting) then(check func(c *Config) error) Setting {
+	parse := s.parse
+	s.parse = func(c *Config, v string) error {
+		if err := parse(c, v); err != nil {
+			return err
+		}
+		return check(c)
+	}
+	return s
 }
 
 // configError is a bad setting: the process stops with exit status 2 and one line naming it.
@@ -97,156 +292,62 @@ type configError struct {
 func (e *configError) Error() string { return e.setting + ": " + e.err.Error() }
 func (e *configError) Unwrap() error { return e.err }
 
-// env reads settings from a lookup function, applying defaults and the *_FILE convention.
-type env struct {
-	lookup func(string) (string, bool)
-	err    error
-}
-
-func (e *env) fail(name string, format string, args ...any) {
-	if e.err == nil {
-		e.err = &configError{setting: name, err: fmt.Errorf(format, args...)}
+// loadConfig reads and validates every setting of the Settings table in order; the first bad
+// one is returned as a configError.
+func loadConfig(lookup func(string) (string, bool)) (*Config, error) {
+	c := &Config{}
+	for _, s := range Settings() {
+		v, err := value(lookup, s)
+		if err != nil {
+			return nil, err
+		}
+		var ce *configError
+		if err := s.parse(c, v); errors.As(err, &ce) {
+			return nil, err // a check that names another setting
+		} else if err != nil {
+			return nil, &configError{setting: s.Name, err: err}
+		}
 	}
+	return c, nil
 }
 
-// get returns the value of name, or of the file named by name_FILE for secrets, or def.
-func (e *env) get(name, def string, secret bool) string {
-	v, ok := e.lookup(name)
-	if secret {
-		if path, fok := e.lookup(name + "_FILE"); fok && path != "" {
+// value returns the setting's value: from the environment, from the file NAME_FILE names for
+// a secret, or its default when unset or empty.
+func value(lookup func(string) (string, bool), s Setting) (string, error) {
+	v, ok := lookup(s.Name)
+	if s.Secret {
+		if path, fok := lookup(s.Name + "_FILE"); fok && path != "" {
 			if ok && v != "" {
-				e.fail(name, "set either %s or %s_FILE, not both", name, name)
-				return ""
+				return "", &configError{setting: s.Name, err: fmt.Errorf("set either %s or %s_FILE, not both", s.Name, s.Name)}
 			}
 			b, err := os.ReadFile(path)
 			if err != nil {
-				e.fail(name+"_FILE", "read secret file: %v", errors.Unwrap(err))
-				return ""
+				return "", &configError{setting: s.Name + "_FILE", err: fmt.Errorf("read secret file: %v", errors.Unwrap(err))}
 			}
-			return strings.TrimRight(string(b), "\r\n")
+			return strings.TrimRight(string(b), "\r\n"), nil
 		}
 	}
 	if !ok || v == "" {
-		return def
+		return s.Default, nil
 	}
-	return v
+	return v, nil
 }
 
-func (e *env) duration(name, def string) time.Duration {
-	v := e.get(name, def, false)
-	d, err := time.ParseDuration(v)
-	if err != nil || d <= 0 {
-		e.fail(name, "want a positive duration such as 30s or 5m, got %q", v)
-	}
-	return d
-}
-
-func (e *env) integer(name, def string, lo, hi int) int {
-	v := e.get(name, def, false)
-	n, err := strconv.Atoi(v)
-	if err != nil || n < lo || n > hi {
-		e.fail(name, "want a whole number from %d to %d, got %q", lo, hi, v)
-	}
-	return n
-}
-
-func (e *env) boolean(name, def string) bool {
-	v := e.get(name, def, false)
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		e.fail(name, "want true or false, got %q", v)
-	}
-	return b
-}
-
-func (e *env) oneOf(name, def string, allowed ...string) string {
-	v := e.get(name, def, false)
-	for _, a := range allowed {
-		if v == a {
-			return v
+// settingsHelp is the settings part of `billingd serve --help`: each setting with its
+// default and doc line, from the Settings table.
+func settingsHelp() string {
+	var b strings.Builder
+	b.WriteString("\nSettings (environment variables; a secret may instead be read from the file NAME_FILE names):\n")
+	for _, s := range Settings() {
+		switch {
+		case s.Secret:
+			fmt.Fprintf(&b, "  %s (secret)\n", s.Name)
+		case s.Default == "":
+			fmt.Fprintf(&b, "  %s\n", s.Name)
+		default:
+			fmt.Fprintf(&b, "  %s=%s\n", s.Name, s.Default)
 		}
+		fmt.Fprintf(&b, "      %s\n", strings.ReplaceAll(s.Doc, "`", ""))
 	}
-	e.fail(name, "want one of %s, got %q", strings.Join(allowed, ", "), v)
-	return v
-}
-
-// loadConfig reads and validates every setting; the first bad one is returned as a configError.
-func loadConfig(lookup func(string) (string, bool)) (*Config, error) {
-	e := &env{lookup: lookup}
-	c := &Config{}
-	c.DatabaseURL = e.get("DATABASE_URL", "", true)
-	if c.DatabaseURL == "" && e.err == nil {
-		e.fail("DATABASE_URL", "required: set DATABASE_URL or DATABASE_URL_FILE to a PostgreSQL URL")
-	}
-	tz := e.get("BILLINGD_TIMEZONE", "America/Sao_Paulo", false)
-	loc, err := time.LoadLocation(tz)
-	if err != nil || tz == "Local" {
-		e.fail("BILLINGD_TIMEZONE", "unknown time zone %q (want an IANA name such as America/Sao_Paulo)", tz)
-		loc = time.UTC
-	}
-	c.Location = loc
-	c.HTTPAddr = e.get("BILLINGD_HTTP_ADDR", "127.0.0.1:8080", false)
-	if _, port, ok := strings.Cut(c.HTTPAddr, ":"); !ok || port == "" {
-		e.fail("BILLINGD_HTTP_ADDR", "want host:port, got %q", c.HTTPAddr)
-	}
-	c.APIToken = e.get("BILLINGD_API_TOKEN", "", true)
-	if c.APIToken != "" && len(c.APIToken) < 16 {
-		e.fail("BILLINGD_API_TOKEN", "too short: use at least 16 characters")
-	}
-	c.ShutdownTimeout = e.duration("BILLINGD_SHUTDOWN_TIMEOUT", "30s")
-	c.LogFormat = e.oneOf("BILLINGD_LOG_FORMAT", "auto", "auto", "json", "text")
-	c.LogLevel = e.oneOf("BILLINGD_LOG_LEVEL", "info", "debug", "info", "warn", "error")
-	c.CatchUpDays = e.integer("BILLINGD_CATCHUP_DAYS", "31", 0, 366)
-	c.SweepWorkers = e.integer("BILLINGD_SWEEP_WORKERS", "2", 1, 64)
-	c.BatchSize = e.integer("BILLINGD_BATCH_SIZE", "2000", 1, 100000)
-	c.BatchTimeout = e.duration("BILLINGD_BATCH_TIMEOUT", "10m")
-	c.DBMaxConns = e.integer("BILLINGD_DB_MAX_CONNS", "20", 4, 1000)
-	c.Renewal.Queue = e.integer("BILLINGD_RENEWAL_QUEUE_THRESHOLD", "3", 0, 119)
-	c.Renewal.Renewal = e.integer("BILLINGD_RENEWAL_THRESHOLD", "2", 0, 119)
-	if c.Renewal.Renewal > c.Renewal.Queue {
-		e.fail("BILLINGD_RENEWAL_THRESHOLD", "%d is above BILLINGD_RENEWAL_QUEUE_THRESHOLD %d: a contract is queued before it is renewed",
-			c.Renewal.Renewal, c.Renewal.Queue)
-	}
-	c.RescueAfter = e.duration("BILLINGD_RESCUE_AFTER", "15m")
-	if c.RescueAfter <= c.BatchTimeout && e.err == nil {
-		e.fail("BILLINGD_RESCUE_AFTER", "must exceed BILLINGD_BATCH_TIMEOUT (%s), got %s", c.BatchTimeout, c.RescueAfter)
-	}
-	c.TrustUnlockMaxDays = e.integer("BILLINGD_TRUST_UNLOCK_MAX_DAYS", "7", 1, 90)
-	c.TrustUnlocksPerEpisode = e.integer("BILLINGD_TRUST_UNLOCKS_PER_EPISODE", "1", 1, 100)
-	if raw := e.get("BILLINGD_SMTP_URL", "", true); raw != "" {
-		smtp, err := mail.ParseURL(raw)
-		if err != nil {
-			e.fail("BILLINGD_SMTP_URL", "%v", err)
-		}
-		if path := e.get("BILLINGD_SMTP_CA_FILE", "", false); path != "" {
-			if smtp.RootCAs, err = mail.LoadCAFile(path); err != nil {
-				e.fail("BILLINGD_SMTP_CA_FILE", "%v", err)
-			}
-		}
-		c.SMTP = &smtp
-		c.SMTPFrom = e.get("BILLINGD_SMTP_FROM", "", false)
-		if _, err := mail.New(smtp, c.SMTPFrom); err != nil {
-			e.fail("BILLINGD_SMTP_FROM", "want the sender address of the e-mails, such as cobranca@example.com.br: %v", err)
-		}
-		if d := jobs.NoticeTimeout(smtp.Longest()); c.RescueAfter <= d && e.err == nil {
-			e.fail("BILLINGD_RESCUE_AFTER", "must exceed the longest e-mail delivery, %s (BILLINGD_SMTP_URL's data_timeout %s, 8 × timeout %s, 30s), got %s",
-				d, smtp.DataTimeout, smtp.Timeout, c.RescueAfter)
-		}
-	}
-	c.NoticeDaysBeforeDue = e.integer("BILLINGD_NOTICE_DAYS_BEFORE_DUE", "3", 0, 60)
-	for _, spec := range jobs.Catalogue {
-		prefix := jobEnvPrefix(spec.Name)
-		expr := e.get(prefix+"_SCHEDULE", spec.DefaultSchedule, false)
-		sched, err := jobs.ParseSchedule(expr, loc)
-		if err != nil {
-			e.fail(prefix+"_SCHEDULE", "%v", err)
-		}
-		c.Schedules = append(c.Schedules, jobs.Schedule{
-			Spec: spec, Expr: expr, Enabled: e.boolean(prefix+"_ENABLED", "true"), Cron: sched,
-		})
-	}
-	if e.err != nil {
-		return nil, e.err
-	}
-	return c, nil
+	return b.String()
 }

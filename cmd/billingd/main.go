@@ -59,7 +59,8 @@ Usage:
   billingd version                                 print the version, VCS revision and Go version
   billingd CMD --help                              describe a command
 
-Settings come from environment variables (see docs/configuration.md); secrets also from NAME_FILE.
+Settings come from environment variables (billingd serve --help lists them with their defaults; see
+docs/configuration.md); secrets also from NAME_FILE.
 `
 
 // run is the whole program: it parses args, reads the settings through lookup and runs the

@@ -26,8 +26,8 @@ func TestRenewalSettings(t *testing.T) {
 		enabled bool
 		setting string // the configError's setting; "" for none
 	}{
-		{"defaults", nil, renewal.Defaults, true, ""},
-		{"switched off", map[string]string{"BILLINGD_RENEW_CONTRACTS_ENABLED": "false"}, renewal.Defaults, false, ""},
+		{"defaults", nil, renewal.Thresholds{Queue: 3, Renewal: 2}, true, ""},
+		{"switched off", map[string]string{"BILLINGD_RENEW_CONTRACTS_ENABLED": "false"}, renewal.Thresholds{Queue: 3, Renewal: 2}, false, ""},
 		{"thresholds", map[string]string{"BILLINGD_RENEWAL_QUEUE_THRESHOLD": "5", "BILLINGD_RENEWAL_THRESHOLD": "0"}, renewal.Thresholds{Queue: 5}, true, ""},
 		{"renewal above queue", map[string]string{"BILLINGD_RENEWAL_THRESHOLD": "4"}, renewal.Thresholds{}, true, "BILLINGD_RENEWAL_THRESHOLD"},
 		{"negative", map[string]string{"BILLINGD_RENEWAL_QUEUE_THRESHOLD": "-1"}, renewal.Thresholds{}, true, "BILLINGD_RENEWAL_QUEUE_THRESHOLD"},

@@ -35,7 +35,7 @@ stops taking jobs, lets running ones finish for up to BILLINGD_SHUTDOWN_TIMEOUT,
 `
 
 func cmdServe(ctx context.Context, args []string, lookup func(string) (string, bool), stdout, stderr io.Writer) error {
-	fs := newFlagSet("serve", serveUsage, stdout)
+	fs := newFlagSet("serve", serveUsage+settingsHelp(), stdout)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

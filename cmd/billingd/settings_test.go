@@ -1,7 +1,8 @@
 package main
 
 // TestSettingsDocumented keeps the docs and the deployment files in step with
-// Settings() (config.go), which is the single source of truth.
+// Settings() (config.go), the one table of settings that loadConfig and
+// `billingd serve --help` also read.
 //
 // docs/configuration.md must contain a settings table with one row per
 // Setting, in exactly this form (a header row and separator are up to you):
@@ -14,7 +15,7 @@ package main
 //   - column 1: the name in backticks; the line must start with "| `NAME`".
 //   - column 2: the Setting's Default, verbatim, in backticks; an empty default
 //     is written — (U+2014 em dash), without backticks.
-//   - column 3: free text (the Doc string is a good start).
+//   - column 3: the Setting's Doc, verbatim (Markdown).
 //
 // Every such row must name a Setting, once; a `NAME_FILE` row is also accepted
 // for Secret settings (its default column is not checked).
@@ -31,6 +32,7 @@ package main
 // Check another file with: go test -run '^TestSettingsDocumented$' ./cmd/billingd -args -settings.readme=PATH
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"io/fs"
@@ -134,8 +136,11 @@ func TestSettingsDocumented(t *testing.T) {
 				t.Errorf("%s: no settings-table row for %s; add: | `%s` | %s | %s |", rel(root, path), s.Name, s.Name, defaultCell(s.Default), s.Doc)
 				continue
 			}
-			if want := defaultCell(s.Default); got != want {
-				t.Errorf("%s: %s default column is %s, want %s", rel(root, path), s.Name, got, want)
+			if want := defaultCell(s.Default); got.def != want {
+				t.Errorf("%s: %s default column is %s, want %s", rel(root, path), s.Name, got.def, want)
+			}
+			if got.doc != s.Doc {
+				t.Errorf("%s: %s description is\n  %s\nwant its Doc in cmd/billingd/config.go:\n  %s", rel(root, path), s.Name, got.doc, s.Doc)
 			}
 		}
 	})
@@ -148,16 +153,19 @@ func TestSettingsDocumented(t *testing.T) {
 			t.Fatalf("README.md: no main-settings table (rows like | `BILLINGD_TIMEZONE` | `America/Sao_Paulo` | description |)")
 		}
 		for name, got := range rows {
-			if want := defaultCell(byName[name].Default); byName[name].Name != "" && got != want {
-				t.Errorf("README.md: %s default column is %s, want %s", name, got, want)
+			if want := defaultCell(byName[name].Default); byName[name].Name != "" && got.def != want {
+				t.Errorf("README.md: %s default column is %s, want %s", name, got.def, want)
 			}
 		}
 	})
 }
 
-// settingsRows reads the settings-table rows of a Markdown file: name → default column. A row
-// naming something that is not a setting, or a setting twice, fails t.
-func settingsRows(t *testing.T, path string, valid func(string) bool) map[string]string {
+// settingsRow is one settings-table row's default and description columns.
+type settingsRow struct{ def, doc string }
+
+// settingsRows reads the settings-table rows of a Markdown file by name. A row naming
+// something that is not a setting, or a setting twice, fails t.
+func settingsRows(t *testing.T, path string, valid func(string) bool) map[string]settingsRow {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -167,7 +175,7 @@ func settingsRows(t *testing.T, path string, valid func(string) bool) map[string
 		t.Fatal(err)
 	}
 	file := filepath.Base(path)
-	rows := map[string]string{} // name -> default column
+	rows := map[string]settingsRow{}
 	for i, line := range strings.Split(string(data), "\n") {
 		line = strings.TrimSpace(line)
 		if !strings.HasPrefix(line, "| `") {
@@ -193,7 +201,7 @@ func settingsRows(t *testing.T, path string, valid func(string) bool) map[string
 			t.Errorf("%s:%d: want | `%s` | default | description |, got %q", file, i+1, name, line)
 			continue
 		}
-		rows[name] = strings.TrimSpace(cells[2])
+		rows[name] = settingsRow{def: strings.TrimSpace(cells[2]), doc: strings.TrimSpace(strings.Join(cells[3:len(cells)-1], "|"))}
 	}
 	return rows
 }
@@ -211,4 +219,25 @@ func rel(root, path string) string {
 		return r
 	}
 	return path
+}
+
+// TestServeHelpListsEverySetting checks that `billingd serve --help` shows every setting of
+// the table with its default.
+func TestServeHelpListsEverySetting(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr strings.Builder
+	if err := run(context.Background(), []string{"serve", "--help"}, lookupOf(nil), &stdout, &stderr); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("serve --help: %v", err)
+	}
+	for _, s := range Settings() {
+		want := s.Name + "=" + s.Default
+		if s.Secret {
+			want = s.Name + " (secret)"
+		} else if s.Default == "" {
+			want = s.Name + "\n"
+		}
+		if !strings.Contains(stdout.String(), "  "+want) {
+			t.Errorf("serve --help does not show %q:\n%s", want, stdout.String())
+		}
+	}
 }
