@@ -302,9 +302,10 @@ func TestUnblockJudgedByPaymentDate(t *testing.T) {
 }
 
 // TestTrustUnlock: blocked on 2026-07-11, trust-unlocked on 07-20 (today) for 3 days:
-// active through 07-22, blocked again on 07-23 while unpaid; a second unlock in the same
-// episode is refused. Paid on 07-24 and worked on 07-25: the 9 + 2 blocked July days
-// (93.00 ÷ 31 × 11 = 33.00) are discounted, the trust-unlocked days are not.
+// served through 07-23 (today + 3), blocked again as of 07-24 while unpaid; a second unlock
+// in the same episode is refused. Paid on 07-20 and worked on 07-25: the 9 blocked days
+// before the unlock and the 1 after it (93.00 ÷ 31 × 10 = 30.00) are discounted, the
+// trust-unlocked days are not.
 func TestTrustUnlock(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -321,22 +322,24 @@ func TestTrustUnlock(t *testing.T) {
 		}
 	}
 	r := b.must(http.StatusOK, "POST", path, `{"days": 3}`)
-	if r.body["status"] != "active" || r.body["trust_unlock_until"] != "2026-07-22" || r.body["blocked"] != false {
+	if r.body["status"] != "active" || r.body["trust_unlock_until"] != "2026-07-23" || r.body["blocked"] != false {
 		t.Fatalf("trust unlock answered %s", r.raw)
 	}
 	if e := b.must(http.StatusConflict, "POST", path, `{"days": 3}`).err(t); !strings.Contains(e.Message, "only a blocked contract") {
 		t.Errorf("unlock of an unlocked contract: %q", e.Message)
 	}
-	if got := fmt.Sprint(b.block("2026-07-22")); got != "map[]" {
-		t.Errorf("as of the last trust day: %s", got)
+	for _, day := range []string{"2026-07-20", "2026-07-22", "2026-07-23"} {
+		if got := fmt.Sprint(b.block(day)); got != "map[]" {
+			t.Errorf("as of %s, during the trust unlock: %s", day, got)
+		}
 	}
-	if got, want := b.contractState(c), "active trust until 2026-07-22; 2026-07-11..open 9d"; got != want {
+	if got, want := b.contractState(c), "active trust until 2026-07-23; 2026-07-11..open 9d"; got != want {
 		t.Errorf("during trust: %q, want %q", got, want)
 	}
-	if got := fmt.Sprint(b.block("2026-07-23")); got != "map[contracts_reblocked:1]" {
+	if got := fmt.Sprint(b.block("2026-07-24")); got != "map[contracts_reblocked:1]" {
 		t.Errorf("the day after the trust unlock: %s", got)
 	}
-	if got := fmt.Sprint(b.block("2026-07-23")); got != "map[]" {
+	if got := fmt.Sprint(b.block("2026-07-24")); got != "map[]" {
 		t.Errorf("rerun: %s", got)
 	}
 	if got, want := b.contractState(c), "blocked; 2026-07-11..open 9d reblocked 1"; got != want {
@@ -361,11 +364,11 @@ func TestTrustUnlock(t *testing.T) {
 	b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/installments/%d/payments", b.installmentID(c, "recurring", 1)),
 		`{"amount": "93.00", "paid_at": "2026-07-20"}`)
 	b.workUnblocks("2026-07-25 10:00")
-	if got, want := b.contractState(c), "active; 2026-07-11..2026-07-25 payment 11d reblocked 1"; got != want {
+	if got, want := b.contractState(c), "active; 2026-07-11..2026-07-25 payment 10d reblocked 1"; got != want {
 		t.Errorf("paid: %q, want %q", got, want)
 	}
-	if got := b.discountOf(c, 2); got != "33.00" {
-		t.Errorf("installment 2 discount %s, want 33.00", got)
+	if got := b.discountOf(c, 2); got != "30.00" {
+		t.Errorf("installment 2 discount %s, want 30.00", got)
 	}
 }
 

@@ -146,7 +146,12 @@ func TestDecide(t *testing.T) {
 	t.Parallel()
 	open := []delinquency.Installment{{ID: 1, Kind: billing.Recurring, Sequence: 1, Due: d("2026-03-10")}}
 	blocked := &delinquency.Episode{ID: 7, StartedOn: d("2026-03-20"), Blocked: true}
-	trusted := &delinquency.Episode{ID: 7, StartedOn: d("2026-03-20"), TrustUntil: d("2026-03-24")}
+	// Trust-unlocked on 2026-03-26 for 3 days: served through 03-29.
+	until, err := delinquency.TrustUntil(d("2026-03-26"), 3, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trusted := &delinquency.Episode{ID: 7, StartedOn: d("2026-03-20"), TrustUntil: until}
 	tests := []struct {
 		name    string
 		episode *delinquency.Episode
@@ -161,9 +166,10 @@ func TestDecide(t *testing.T) {
 		{"blocked stays blocked", blocked, open, "2026-03-21", delinquency.None},
 		{"blocked, paid: unblocked", blocked, nil, "2026-03-21", delinquency.Unblock},
 		{"blocked, rerun for an earlier date", blocked, nil, "2026-03-19", delinquency.None},
-		{"trust last day", trusted, open, "2026-03-24", delinquency.None},
-		{"trust over, unpaid", trusted, open, "2026-03-25", delinquency.Reblock},
-		{"trust over, paid", trusted, nil, "2026-03-25", delinquency.Unblock},
+		{"trust granted", trusted, open, "2026-03-26", delinquency.None},
+		{"trust last day", trusted, open, "2026-03-29", delinquency.None},
+		{"trust over, unpaid", trusted, open, "2026-03-30", delinquency.Reblock},
+		{"trust over, paid", trusted, nil, "2026-03-30", delinquency.Unblock},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -229,8 +235,21 @@ func TestCapDiscountNeverBelowZero(t *testing.T) {
 
 func TestTrustUntil(t *testing.T) {
 	t.Parallel()
-	if got, err := delinquency.TrustUntil(d("2026-03-22"), 3, 7); err != nil || fmtDate(got) != "2026-03-24" {
-		t.Fatalf("3 days from 2026-03-22: %s %v, want 2026-03-24", fmtDate(got), err)
+	// Granted on the 26th for 3 days: served the 26th and the 3 days after it, through the
+	// 29th; blocked again as of the 30th if still unpaid.
+	tests := []struct {
+		on, want string
+		days     int
+	}{
+		{"2026-03-26", "2026-03-29", 3},
+		{"2026-03-26", "2026-03-27", 1},
+		{"2026-03-30", "2026-04-06", 7},
+		{"2026-12-30", "2027-01-02", 3},
+	}
+	for _, tt := range tests {
+		if got, err := delinquency.TrustUntil(d(tt.on), tt.days, 7); err != nil || fmtDate(got) != tt.want {
+			t.Errorf("%d days from %s: %s %v, want %s", tt.days, tt.on, fmtDate(got), err, tt.want)
+		}
 	}
 	for _, days := range []int{0, 8, -1} {
 		var fe *billing.FieldError
