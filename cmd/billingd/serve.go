@@ -20,6 +20,7 @@ import (
 	"riverqueue.com/riverui"
 
 	"github.com/billingd/billingd/api"
+	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/jobs"
 	"github.com/billingd/billingd/mail"
 	"github.com/billingd/billingd/migrations"
@@ -159,7 +160,7 @@ func sweeps(cfg *Config) map[string]jobs.Sweep {
 	return map[string]jobs.Sweep{
 		jobs.GenerateInstallments: postgres.GenerateSweep{},
 		jobs.RenewContracts:       postgres.RenewSweep{Thresholds: cfg.Renewal},
-		jobs.BlockDelinquent:      postgres.BlockSweep{},
+		jobs.BlockDelinquent:      postgres.BlockSweep{Today: func() time.Time { return billing.DateOf(time.Now(), cfg.Location) }},
 		jobs.ResetBenefitQuotas:   postgres.ResetBenefitQuotasSweep{},
 		jobs.SendNotices: postgres.NoticeSweep{
 			DaysBeforeDue: cfg.NoticeDaysBeforeDue, Deliver: cfg.SMTP != nil, Enqueue: jobs.EnqueueNoticesFromContext,
