@@ -566,3 +566,32 @@ func TestFutureDatedBlockIsUndoneByTodaysRun(t *testing.T) {
 		t.Errorf("%d inactivity discount lines for a block of 0 days", n)
 	}
 }
+
+// TestHolidayMovesTheBlockDate: an installment due Friday 2026-07-10 (shift next) under the
+// default rule is blocked on 07-20. Making 07-10 a holiday moves it to Monday 07-13, and
+// the block date and its warning follow: warned (not blocked) as of 07-20, blocked as of
+// 07-23.
+func TestHolidayMovesTheBlockDate(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	c := b.contract(b.plan("93.00", ""), map[string]any{"adhesion_date": "2026-07-10",
+		"due_date_rule": map[string]any{"kind": "anniversary", "shift": "next"}}).id(t)
+	b.generate("2026-07-10")
+	b.must(http.StatusCreated, "POST", "/v1/holidays", `{"date": "2026-07-10", "name": "Feriado"}`)
+	if got := b.installments(c)[0]; got != "recurring 1 2026-07-13 93.00 open" {
+		t.Fatalf("installment 1 %q, want due 2026-07-13", got)
+	}
+	for _, st := range []struct{ asOf, counts string }{
+		{"2026-07-20", "map[contracts_warned:1]"},
+		{"2026-07-22", "map[contracts_warned:0]"},
+		{"2026-07-23", "map[contracts_blocked:1]"},
+	} {
+		if got := fmt.Sprint(b.block(st.asOf)); got != st.counts {
+			t.Errorf("as of %s: %s, want %s", st.asOf, got, st.counts)
+		}
+	}
+	var started string
+	if err := b.pool.QueryRow(context.Background(), "SELECT started_on::text FROM block_episodes WHERE contract_id = $1", c).Scan(&started); err != nil || started != "2026-07-23" {
+		t.Errorf("block started %s %v, want 2026-07-23", started, err)
+	}
+}
