@@ -63,7 +63,7 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	metrics := jobs.NewMetrics(reg, pool, logger)
+	metrics := jobs.NewMetrics(reg, pool, logger, cfg.Schedules)
 	postgres.RegisterInvariants(reg, pool, cfg.Location, time.Now, logger)
 	postgres.RegisterRenewalMetrics(reg, pool, logger)
 	postgres.RegisterDelinquencyMetrics(reg, pool, logger)
