@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -235,7 +236,8 @@ func (s *Server) addHoliday(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, billing.Fieldf("name", "required, at most 100 characters, without NUL characters"))
 		return
 	}
-	if err := s.store.AddHoliday(r.Context(), billing.Holiday{Date: day, Name: name}); err != nil {
+	moved, err := s.store.AddHoliday(r.Context(), billing.Holiday{Date: day, Name: name})
+	if err != nil {
 		if errors.Is(err, postgres.ErrConflict) {
 			writeError(w, http.StatusConflict, "conflict", "date", err.Error())
 			return
@@ -243,6 +245,8 @@ func (s *Server) addHoliday(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.cfg.Logger.InfoContext(r.Context(), "holiday added", slog.String("date", billing.FormatDate(day)),
+		slog.Int64("installments_redated", moved))
 	writeJSON(w, http.StatusCreated, holidayResponse{Date: billing.FormatDate(day), Name: name})
 }
 
@@ -275,9 +279,12 @@ func (s *Server) deleteHoliday(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, invalid("date", "%v", err))
 		return
 	}
-	if err := s.store.DeleteHoliday(r.Context(), day); err != nil {
+	moved, err := s.store.DeleteHoliday(r.Context(), day)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	s.cfg.Logger.InfoContext(r.Context(), "holiday removed", slog.String("date", billing.FormatDate(day)),
+		slog.Int64("installments_redated", moved))
 	w.WriteHeader(http.StatusNoContent)
 }

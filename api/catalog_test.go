@@ -1,10 +1,13 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"reflect"
 	"testing"
+
+	"github.com/billingd/billingd/postgres"
 )
 
 // without returns m without the keys, to compare answers that hold ids and timestamps.
@@ -175,7 +178,7 @@ func TestHolidays(t *testing.T) {
 }
 
 // TestHolidayMovesDueDate checks that an operator's holiday moves the due dates generated
-// after it is added, and that a holiday added later leaves stored installments alone.
+// after it is added, and the open installments generated before it.
 func TestHolidayMovesDueDate(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -188,9 +191,126 @@ func TestHolidayMovesDueDate(t *testing.T) {
 	want := []string{
 		"recurring 1 2026-07-10 50.00 open",
 		"recurring 2 2026-08-11 50.00 open",
-		"recurring 3 2026-09-10 50.00 open",
+		"recurring 3 2026-09-11 50.00 open",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("installments %q, want %q", got, want)
 	}
+}
+
+// TestHolidayRedatesOpenInstallments: four contracts due on day 10 from 2026-07-10 (12
+// installments), shift next, previous and none, and one (next) whose installment due
+// Wednesday 2027-03-10 is paid. Adding 2027-03-10 as a holiday moves the open ones due that
+// day from their nominal date by their shift: to 2027-03-11 (next), 2027-03-09 (previous),
+// not at all (none), and leaves the paid one alone. Adding Monday 2027-04-12 moves the
+// installment nominally due Saturday 2027-04-10 from 04-12 to 04-13 under next, and not
+// under previous (04-09). Removing each holiday moves them back. A coming_due notice still
+// pending when its installment moves renders the new date.
+func TestHolidayRedatesOpenInstallments(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	plan := b.plan("50.00", "")
+	contract := func(shift string) int64 {
+		return b.contract(plan, map[string]any{"adhesion_date": "2026-07-10",
+			"due_date_rule": map[string]any{"kind": "fixed_day", "day": 10, "shift": shift}}).id(t)
+	}
+	next, previous, none, paid := contract("next"), contract("previous"), contract("none"), contract("next")
+	b.generate("2026-07-20")
+	b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/installments/%d/payments", b.installmentID(paid, "recurring", 9)),
+		`{"amount": "50.00", "paid_at": "2026-07-20"}`)
+	notice := b.exec1(`INSERT INTO notices (contract_id, kind, reference) VALUES ($1, 'coming_due', $2) RETURNING id`,
+		next, fmt.Sprint(b.installmentID(next, "recurring", 9)))
+	// Installments 8 to 11 of each contract: nominally due 2027-02-10 (Wed), 03-10 (Wed),
+	// 04-10 (Sat) and 05-10 (Mon).
+	dues := func() map[string][]string {
+		out := map[string][]string{}
+		for name, c := range map[string]int64{"next": next, "previous": previous, "none": none, "paid": paid} {
+			out[name] = b.installments(c)[7:11]
+		}
+		return out
+	}
+	row := func(seq int, due, state string) string {
+		return fmt.Sprintf("recurring %d %s 50.00 %s", seq, due, state)
+	}
+	before := map[string][]string{
+		"next":     {row(8, "2027-02-10", "open"), row(9, "2027-03-10", "open"), row(10, "2027-04-12", "open"), row(11, "2027-05-10", "open")},
+		"previous": {row(8, "2027-02-10", "open"), row(9, "2027-03-10", "open"), row(10, "2027-04-09", "open"), row(11, "2027-05-10", "open")},
+		"none":     {row(8, "2027-02-10", "open"), row(9, "2027-03-10", "open"), row(10, "2027-04-10", "open"), row(11, "2027-05-10", "open")},
+		"paid":     {row(8, "2027-02-10", "open"), row(9, "2027-03-10", "paid"), row(10, "2027-04-12", "open"), row(11, "2027-05-10", "open")},
+	}
+	if got := dues(); !reflect.DeepEqual(got, before) {
+		t.Fatalf("before any holiday: %q, want %q", got, before)
+	}
+	holiday := map[string][]string{
+		"next":     {row(8, "2027-02-10", "open"), row(9, "2027-03-11", "open"), row(10, "2027-04-12", "open"), row(11, "2027-05-10", "open")},
+		"previous": {row(8, "2027-02-10", "open"), row(9, "2027-03-09", "open"), row(10, "2027-04-09", "open"), row(11, "2027-05-10", "open")},
+		"none":     before["none"],
+		"paid":     before["paid"],
+	}
+	b.must(http.StatusCreated, "POST", "/v1/holidays", `{"date": "2027-03-10", "name": "Aniversário da cidade"}`)
+	if got := dues(); !reflect.DeepEqual(got, holiday) {
+		t.Errorf("after adding 2027-03-10: %q, want %q", got, holiday)
+	}
+	var nominal string
+	if err := b.pool.QueryRow(context.Background(), `SELECT nominal_due::text FROM installments WHERE id = $1`,
+		b.installmentID(next, "recurring", 9)).Scan(&nominal); err != nil || nominal != "2027-03-10" {
+		t.Errorf("nominal due date %s %v, want 2027-03-10 kept", nominal, err)
+	}
+	if subject := b.renderNotice(notice); subject != "Sua parcela de R$ 50,00 vence em 11/03/2027" {
+		t.Errorf("pending coming_due notice renders %q, want the new due date 11/03/2027", subject)
+	}
+	monday := map[string][]string{
+		"next":     {row(8, "2027-02-10", "open"), row(9, "2027-03-11", "open"), row(10, "2027-04-13", "open"), row(11, "2027-05-10", "open")},
+		"previous": holiday["previous"],
+		"none":     before["none"],
+		"paid":     {row(8, "2027-02-10", "open"), row(9, "2027-03-10", "paid"), row(10, "2027-04-13", "open"), row(11, "2027-05-10", "open")},
+	}
+	b.must(http.StatusCreated, "POST", "/v1/holidays", `{"date": "2027-04-12", "name": "Padroeiro"}`)
+	if got := dues(); !reflect.DeepEqual(got, monday) {
+		t.Errorf("after adding 2027-04-12: %q, want %q", got, monday)
+	}
+	b.must(http.StatusNoContent, "DELETE", "/v1/holidays/2027-03-10", nil)
+	back := map[string][]string{
+		"next":     {row(8, "2027-02-10", "open"), row(9, "2027-03-10", "open"), row(10, "2027-04-13", "open"), row(11, "2027-05-10", "open")},
+		"previous": before["previous"],
+		"none":     before["none"],
+		"paid":     monday["paid"],
+	}
+	if got := dues(); !reflect.DeepEqual(got, back) {
+		t.Errorf("after removing 2027-03-10: %q, want %q", got, back)
+	}
+	b.must(http.StatusNoContent, "DELETE", "/v1/holidays/2027-04-12", nil)
+	if got := dues(); !reflect.DeepEqual(got, before) {
+		t.Errorf("after removing both: %q, want %q", got, before)
+	}
+}
+
+// exec1 runs sql, which returns one id, and returns it.
+func (b *bundle) exec1(sql string, args ...any) int64 {
+	b.t.Helper()
+	var id int64
+	if err := b.pool.QueryRow(context.Background(), sql, args...).Scan(&id); err != nil {
+		b.t.Fatalf("%s: %v", sql, err)
+	}
+	return id
+}
+
+// renderNotice renders the notice as delivery would, in a transaction it rolls back, and
+// returns its subject.
+func (b *bundle) renderNotice(id int64) string {
+	b.t.Helper()
+	ctx := context.Background()
+	tx, err := b.pool.Begin(ctx)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // rolled back on purpose
+	n, err := postgres.LockNotice(ctx, tx, id)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if n, err = postgres.RenderNotice(ctx, tx, n); err != nil {
+		b.t.Fatal(err)
+	}
+	return n.Subject
 }

@@ -18,26 +18,38 @@ import (
 	"github.com/billingd/billingd/postgres"
 )
 
-// block runs the block-delinquent sweep over every contract as of asOf, as River would,
-// and returns its counts.
+// block runs the block-delinquent sweep over every contract as of asOf, as River would on
+// that date, and returns its counts.
 func (b *bundle) block(asOf string) map[string]int64 {
+	b.t.Helper()
+	return b.blockOn(asOf, asOf)
+}
+
+// blockOn runs the block-delinquent sweep over every contract as of asOf on the business
+// date today, and returns its counts.
+func (b *bundle) blockOn(asOf, today string) map[string]int64 {
 	b.t.Helper()
 	day, err := billing.ParseDate(asOf)
 	if err != nil {
 		b.t.Fatal(err)
 	}
+	now, err := billing.ParseDate(today)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	sweep := postgres.BlockSweep{Today: func() time.Time { return now }}
 	var got map[string]int64
 	err = pgx.BeginFunc(context.Background(), b.pool, func(tx pgx.Tx) error {
-		starts, err := postgres.BlockSweep{}.Plan(context.Background(), tx, day, 1000)
+		starts, err := sweep.Plan(context.Background(), tx, day, 1000)
 		if err != nil || len(starts) == 0 {
 			got = map[string]int64{}
 			return err
 		}
-		got, err = postgres.BlockSweep{}.Batch(context.Background(), tx, day, starts[0], math.MaxInt64)
+		got, err = sweep.Batch(context.Background(), tx, day, starts[0], math.MaxInt64)
 		return err
 	})
 	if err != nil {
-		b.t.Fatalf("block-delinquent as of %s: %v", asOf, err)
+		b.t.Fatalf("block-delinquent as of %s on %s: %v", asOf, today, err)
 	}
 	return got
 }
@@ -302,9 +314,10 @@ func TestUnblockJudgedByPaymentDate(t *testing.T) {
 }
 
 // TestTrustUnlock: blocked on 2026-07-11, trust-unlocked on 07-20 (today) for 3 days:
-// active through 07-22, blocked again on 07-23 while unpaid; a second unlock in the same
-// episode is refused. Paid on 07-24 and worked on 07-25: the 9 + 2 blocked July days
-// (93.00 ÷ 31 × 11 = 33.00) are discounted, the trust-unlocked days are not.
+// served through 07-23 (today + 3), blocked again as of 07-24 while unpaid; a second unlock
+// in the same episode is refused. Paid on 07-20 and worked on 07-25: the 9 blocked days
+// before the unlock and the 1 after it (93.00 ÷ 31 × 10 = 30.00) are discounted, the
+// trust-unlocked days are not.
 func TestTrustUnlock(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -321,22 +334,24 @@ func TestTrustUnlock(t *testing.T) {
 		}
 	}
 	r := b.must(http.StatusOK, "POST", path, `{"days": 3}`)
-	if r.body["status"] != "active" || r.body["trust_unlock_until"] != "2026-07-22" || r.body["blocked"] != false {
+	if r.body["status"] != "active" || r.body["trust_unlock_until"] != "2026-07-23" || r.body["blocked"] != false {
 		t.Fatalf("trust unlock answered %s", r.raw)
 	}
 	if e := b.must(http.StatusConflict, "POST", path, `{"days": 3}`).err(t); !strings.Contains(e.Message, "only a blocked contract") {
 		t.Errorf("unlock of an unlocked contract: %q", e.Message)
 	}
-	if got := fmt.Sprint(b.block("2026-07-22")); got != "map[]" {
-		t.Errorf("as of the last trust day: %s", got)
+	for _, day := range []string{"2026-07-20", "2026-07-22", "2026-07-23"} {
+		if got := fmt.Sprint(b.block(day)); got != "map[]" {
+			t.Errorf("as of %s, during the trust unlock: %s", day, got)
+		}
 	}
-	if got, want := b.contractState(c), "active trust until 2026-07-22; 2026-07-11..open 9d"; got != want {
+	if got, want := b.contractState(c), "active trust until 2026-07-23; 2026-07-11..open 9d"; got != want {
 		t.Errorf("during trust: %q, want %q", got, want)
 	}
-	if got := fmt.Sprint(b.block("2026-07-23")); got != "map[contracts_reblocked:1]" {
+	if got := fmt.Sprint(b.block("2026-07-24")); got != "map[contracts_reblocked:1]" {
 		t.Errorf("the day after the trust unlock: %s", got)
 	}
-	if got := fmt.Sprint(b.block("2026-07-23")); got != "map[]" {
+	if got := fmt.Sprint(b.block("2026-07-24")); got != "map[]" {
 		t.Errorf("rerun: %s", got)
 	}
 	if got, want := b.contractState(c), "blocked; 2026-07-11..open 9d reblocked 1"; got != want {
@@ -361,11 +376,11 @@ func TestTrustUnlock(t *testing.T) {
 	b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/installments/%d/payments", b.installmentID(c, "recurring", 1)),
 		`{"amount": "93.00", "paid_at": "2026-07-20"}`)
 	b.workUnblocks("2026-07-25 10:00")
-	if got, want := b.contractState(c), "active; 2026-07-11..2026-07-25 payment 11d reblocked 1"; got != want {
+	if got, want := b.contractState(c), "active; 2026-07-11..2026-07-25 payment 10d reblocked 1"; got != want {
 		t.Errorf("paid: %q, want %q", got, want)
 	}
-	if got := b.discountOf(c, 2); got != "33.00" {
-		t.Errorf("installment 2 discount %s, want 33.00", got)
+	if got := b.discountOf(c, 2); got != "30.00" {
+		t.Errorf("installment 2 discount %s, want 30.00", got)
 	}
 }
 
@@ -487,5 +502,96 @@ func TestPrepaidBlockThroughTheSweep(t *testing.T) {
 	want := fmt.Sprintf("service paid through 2026-07-31 ran out and installment %d due 2026-07-15 is unpaid", july)
 	if started != "2026-08-01" || reason != want {
 		t.Errorf("episode started %s, reason %q; want 2026-08-01, %q", started, reason, want)
+	}
+}
+
+// TestFutureDatedBlockIsUndoneByTodaysRun: under the default rule (blocked 10 days after
+// the due date), A is due 2026-07-15 (blocked on 07-25), B 2026-07-01 (07-11) and C
+// 2026-07-05 (07-15). The run as of 07-11 blocks B. On 2026-07-20 an operator runs
+// block-delinquent as of 2027-07-20 (a typo in the year, forced): A and C are blocked
+// from 2027-07-20. The next run as of today, 2026-07-20, is level-triggered: A, not
+// delinquent as of today, is unblocked (the episode closes on the day it started, 0 days,
+// no inactivity discount); C, delinquent since 07-15, stays blocked but from 07-20, the
+// date of the run that found it so; B keeps its block of 07-11. A rerun for 07-15 on 07-20
+// changes nothing, and A is blocked when its day comes, on 07-25.
+func TestFutureDatedBlockIsUndoneByTodaysRun(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := b.delinquent("2026-07-15", 0)
+	bb := b.delinquent("2026-07-01", 0)
+	c := b.delinquent("2026-07-05", 0)
+	steps := []struct {
+		asOf, today, counts string
+		a, b, c             string
+	}{
+		{"2026-07-11", "2026-07-11", "map[contracts_blocked:1]",
+			"active", "blocked; 2026-07-11..open 9d", "active"},
+		{"2027-07-20", "2026-07-20", "map[contracts_blocked:2]",
+			"blocked; 2027-07-20..open 0d", "blocked; 2026-07-11..open 9d", "blocked; 2027-07-20..open 0d"},
+		{"2026-07-20", "2026-07-20", "map[blocks_restarted:1 contracts_unblocked:1]",
+			"active; 2027-07-20..2027-07-20 rule 0d", "blocked; 2026-07-11..open 9d", "blocked; 2026-07-20..open 0d"},
+		{"2026-07-20", "2026-07-20", "map[]",
+			"active; 2027-07-20..2027-07-20 rule 0d", "blocked; 2026-07-11..open 9d", "blocked; 2026-07-20..open 0d"},
+		{"2026-07-15", "2026-07-20", "map[]",
+			"active; 2027-07-20..2027-07-20 rule 0d", "blocked; 2026-07-11..open 9d", "blocked; 2026-07-20..open 0d"},
+		{"2026-07-25", "2026-07-25", "map[contracts_blocked:1]",
+			"blocked; 2027-07-20..2027-07-20 rule 0d; 2026-07-25..open 0d", "blocked; 2026-07-11..open 9d", "blocked; 2026-07-20..open 0d"},
+	}
+	for _, st := range steps {
+		before := b.fullSnapshot()
+		if got := fmt.Sprint(b.blockOn(st.asOf, st.today)); got != st.counts {
+			t.Errorf("as of %s on %s: counts %s, want %s", st.asOf, st.today, got, st.counts)
+		}
+		for _, x := range []struct {
+			id   int64
+			name string
+			want string
+		}{{a, "A", st.a}, {bb, "B", st.b}, {c, "C", st.c}} {
+			if got := b.contractState(x.id); got != x.want {
+				t.Errorf("as of %s on %s: %s %q, want %q", st.asOf, st.today, x.name, got, x.want)
+			}
+		}
+		if st.counts == "map[]" && b.fullSnapshot() != before {
+			t.Errorf("as of %s on %s: a run with nothing to do changed the database", st.asOf, st.today)
+		}
+	}
+	var first int64
+	if err := b.pool.QueryRow(context.Background(), "SELECT min(id) FROM block_episodes WHERE contract_id = $1", a).Scan(&first); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.notices(a); !strings.HasPrefix(got, fmt.Sprintf("blocked %d, unblocked %d, ", first, first)) {
+		t.Errorf("A's notices %q, want blocked and unblocked for episode %d, then the new block", got, first)
+	}
+	if n := count(t, b, fmt.Sprintf("SELECT count(*) FROM installment_discounts WHERE contract_id = %d", a)); n != 0 {
+		t.Errorf("%d inactivity discount lines for a block of 0 days", n)
+	}
+}
+
+// TestHolidayMovesTheBlockDate: an installment due Friday 2026-07-10 (shift next) under the
+// default rule is blocked on 07-20. Making 07-10 a holiday moves it to Monday 07-13, and
+// the block date and its warning follow: warned (not blocked) as of 07-20, blocked as of
+// 07-23.
+func TestHolidayMovesTheBlockDate(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	c := b.contract(b.plan("93.00", ""), map[string]any{"adhesion_date": "2026-07-10",
+		"due_date_rule": map[string]any{"kind": "anniversary", "shift": "next"}}).id(t)
+	b.generate("2026-07-10")
+	b.must(http.StatusCreated, "POST", "/v1/holidays", `{"date": "2026-07-10", "name": "Feriado"}`)
+	if got := b.installments(c)[0]; got != "recurring 1 2026-07-13 93.00 open" {
+		t.Fatalf("installment 1 %q, want due 2026-07-13", got)
+	}
+	for _, st := range []struct{ asOf, counts string }{
+		{"2026-07-20", "map[contracts_warned:1]"},
+		{"2026-07-22", "map[contracts_warned:0]"},
+		{"2026-07-23", "map[contracts_blocked:1]"},
+	} {
+		if got := fmt.Sprint(b.block(st.asOf)); got != st.counts {
+			t.Errorf("as of %s: %s, want %s", st.asOf, got, st.counts)
+		}
+	}
+	var started string
+	if err := b.pool.QueryRow(context.Background(), "SELECT started_on::text FROM block_episodes WHERE contract_id = $1", c).Scan(&started); err != nil || started != "2026-07-23" {
+		t.Errorf("block started %s %v, want 2026-07-23", started, err)
 	}
 }

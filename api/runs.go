@@ -23,8 +23,8 @@ type runResponse struct {
 
 func toRun(r jobs.Run) runResponse { return runResponse{Run: r, AsOf: billing.FormatDate(r.AsOf)} }
 
-// createRun enqueues a manual run, like `billingd run`. A date outside the catch-up window
-// (in the past) or in the future needs force.
+// createRun enqueues a manual run, like `billingd run`. A date outside the window of
+// jobs.CheckAsOf (before the catch-up window, or in the future) needs force.
 func (s *Server) createRun(w http.ResponseWriter, r *http.Request) {
 	var req runRequest
 	if err := decode(w, r, &req); err != nil {
@@ -43,10 +43,8 @@ func (s *Server) createRun(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	earliest := s.today().AddDate(0, 0, -s.cfg.CatchUpDays)
-	if !req.Force && (asOf.Before(earliest) || asOf.After(s.today())) {
-		s.fail(w, r, billing.Fieldf("as_of", "%s is outside the window %s..%s; send \"force\": true to run it anyway",
-			billing.FormatDate(asOf), billing.FormatDate(earliest), billing.FormatDate(s.today())))
+	if err := jobs.CheckAsOf(asOf, s.today(), s.cfg.CatchUpDays); err != nil && !req.Force {
+		s.fail(w, r, billing.Fieldf("as_of", "%v; send \"force\": true to run it anyway", err))
 		return
 	}
 	id, err := jobs.EnqueueRun(r.Context(), s.cfg.Pool, s.cfg.River, req.Job, asOf)

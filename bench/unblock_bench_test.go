@@ -113,7 +113,7 @@ func BenchmarkUnblockAfterPayment(b *testing.B) {
 	// The daemon and the API share one pool and one River client, as in `billingd serve`.
 	lat := &latencies{}
 	h.runner.Logger = slog.New(lat)
-	h.runner.Metrics = jobs.NewMetrics(prometheus.NewRegistry(), h.pool, h.runner.Logger)
+	h.runner.Metrics = jobs.NewMetrics(prometheus.NewRegistry(), h.pool, h.runner.Logger, nil)
 	client, err := h.runner.NewDaemonClient(jobs.DaemonOptions{SweepWorkers: 2, SoftStopTimeout: time.Second})
 	if err != nil {
 		b.Fatal(err)

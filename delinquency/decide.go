@@ -19,6 +19,9 @@ const (
 	Reblock Action = "reblock"
 	// Unblock closes the episode of a contract its rule no longer blocks.
 	Unblock Action = "unblock"
+	// Restart moves the start of a block opened by a run for a future date back to the
+	// as-of date of a run that finds the contract delinquent: it is blocked from then on.
+	Restart Action = "restart"
 )
 
 // Episode is what the sweep needs to know about a contract's open block episode.
@@ -48,14 +51,19 @@ type Decision struct {
 }
 
 // Decide returns what the sweep does, as of asOf, to an active contract (or a blocked one,
-// which has an open episode):
+// which has an open episode), today being the business date now:
 //   - without an open episode: block it when its rule holds, else warn it when the warning
 //     date has come (the warning is recorded once, so deciding Warn again changes nothing);
-//   - blocked: unblock it when its rule no longer holds (a missed payment job's safety net),
-//     unless the episode started after asOf (a rerun for an earlier date changes nothing);
+//   - with an episode started after asOf by a run for a date already reached (on or before
+//     today): nothing, so a rerun for an earlier date never undoes today's block;
+//   - with an episode started after today (a run for a future date opened it, such as a
+//     forced run with a typo in the year): level-triggered, the contract is blocked as of
+//     asOf only if its rule holds as of asOf. Unblock when it does not; Restart (start the
+//     block on asOf) when it does and the block is in force;
+//   - blocked: unblock it when its rule no longer holds (a missed payment job's safety net);
 //   - trust-unlocked: after the unlock's last day, block it again when its rule still holds,
 //     close the episode when it does not.
-func Decide(s State, asOf time.Time) Decision {
+func Decide(s State, asOf, today time.Time) Decision {
 	b, ok := BlockOf(s.Rule, s.Prepaid, s.Open)
 	holds := ok && !b.On.After(asOf)
 	e := s.Episode
@@ -66,6 +74,10 @@ func Decide(s State, asOf time.Time) Decision {
 		return Decision{Action: Warn, Block: b}
 	case e == nil:
 		return Decision{}
+	case e.StartedOn.After(asOf) && e.StartedOn.After(today) && !holds:
+		return Decision{Action: Unblock}
+	case e.StartedOn.After(asOf) && e.StartedOn.After(today) && e.Blocked:
+		return Decision{Action: Restart, Block: b}
 	case e.StartedOn.After(asOf):
 		return Decision{}
 	case e.Blocked && !holds:

@@ -146,29 +146,51 @@ func TestDecide(t *testing.T) {
 	t.Parallel()
 	open := []delinquency.Installment{{ID: 1, Kind: billing.Recurring, Sequence: 1, Due: d("2026-03-10")}}
 	blocked := &delinquency.Episode{ID: 7, StartedOn: d("2026-03-20"), Blocked: true}
-	trusted := &delinquency.Episode{ID: 7, StartedOn: d("2026-03-20"), TrustUntil: d("2026-03-24")}
+	// Trust-unlocked on 2026-03-26 for 3 days: served through 03-29.
+	until, err := delinquency.TrustUntil(d("2026-03-26"), 3, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trusted := &delinquency.Episode{ID: 7, StartedOn: d("2026-03-20"), TrustUntil: until}
+	// Opened by a run as of 2027-03-20, a year ahead (a typo in the year, forced).
+	future := &delinquency.Episode{ID: 8, StartedOn: d("2027-03-20"), Blocked: true}
+	futureTrusted := &delinquency.Episode{ID: 8, StartedOn: d("2027-03-20"), TrustUntil: d("2026-03-31")}
 	tests := []struct {
-		name    string
-		episode *delinquency.Episode
-		open    []delinquency.Installment
-		asOf    string
-		want    delinquency.Action
+		name        string
+		episode     *delinquency.Episode
+		open        []delinquency.Installment
+		asOf, today string
+		want        delinquency.Action
 	}{
-		{"before the warning", nil, open, "2026-03-16", delinquency.None},
-		{"warning day", nil, open, "2026-03-17", delinquency.Warn},
-		{"day before the block", nil, open, "2026-03-19", delinquency.Warn},
-		{"block day", nil, open, "2026-03-20", delinquency.BlockNow},
-		{"blocked stays blocked", blocked, open, "2026-03-21", delinquency.None},
-		{"blocked, paid: unblocked", blocked, nil, "2026-03-21", delinquency.Unblock},
-		{"blocked, rerun for an earlier date", blocked, nil, "2026-03-19", delinquency.None},
-		{"trust last day", trusted, open, "2026-03-24", delinquency.None},
-		{"trust over, unpaid", trusted, open, "2026-03-25", delinquency.Reblock},
-		{"trust over, paid", trusted, nil, "2026-03-25", delinquency.Unblock},
+		{"before the warning", nil, open, "2026-03-16", "2026-03-16", delinquency.None},
+		{"warning day", nil, open, "2026-03-17", "2026-03-17", delinquency.Warn},
+		{"day before the block", nil, open, "2026-03-19", "2026-03-19", delinquency.Warn},
+		{"block day", nil, open, "2026-03-20", "2026-03-20", delinquency.BlockNow},
+		{"blocked stays blocked", blocked, open, "2026-03-21", "2026-03-21", delinquency.None},
+		{"blocked, paid: unblocked", blocked, nil, "2026-03-21", "2026-03-21", delinquency.Unblock},
+		{"blocked, rerun for an earlier date", blocked, nil, "2026-03-19", "2026-03-21", delinquency.None},
+		{"blocked today, rerun for yesterday", blocked, nil, "2026-03-19", "2026-03-20", delinquency.None},
+		{"trust granted", trusted, open, "2026-03-26", "2026-03-26", delinquency.None},
+		{"trust last day", trusted, open, "2026-03-29", "2026-03-29", delinquency.None},
+		{"trust over, unpaid", trusted, open, "2026-03-30", "2026-03-30", delinquency.Reblock},
+		{"trust over, paid", trusted, nil, "2026-03-30", "2026-03-30", delinquency.Unblock},
+		// A block opened by a run for a date not reached yet is undone by a run for today
+		// when the contract is not delinquent as of today...
+		{"future block, not delinquent today", future, open, "2026-03-15", "2026-03-15", delinquency.Unblock},
+		{"future block, nothing open", future, nil, "2026-03-15", "2026-03-15", delinquency.Unblock},
+		{"future block, rerun for an earlier date", future, nil, "2026-03-10", "2026-03-15", delinquency.Unblock},
+		// ...and starts as of today's run when it is.
+		{"future block, delinquent today", future, open, "2026-03-25", "2026-03-25", delinquency.Restart},
+		{"future block, delinquent before today", future, open, "2026-03-22", "2026-03-25", delinquency.Restart},
+		// A future block under a trust unlock is closed if the rule no longer holds (as any
+		// trust-unlocked one whose rule no longer holds), else left to its unlock.
+		{"future block trust-unlocked, not delinquent", futureTrusted, nil, "2026-03-15", "2026-03-15", delinquency.Unblock},
+		{"future block trust-unlocked, delinquent", futureTrusted, open, "2026-03-25", "2026-03-25", delinquency.None},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got := delinquency.Decide(delinquency.State{Rule: rule, Episode: tt.episode, Open: tt.open}, d(tt.asOf))
+			got := delinquency.Decide(delinquency.State{Rule: rule, Episode: tt.episode, Open: tt.open}, d(tt.asOf), d(tt.today))
 			if got.Action != tt.want {
 				t.Fatalf("action %q, want %q", got.Action, tt.want)
 			}
@@ -176,61 +198,23 @@ func TestDecide(t *testing.T) {
 	}
 }
 
-func TestInactivityDiscount(t *testing.T) {
-	t.Parallel()
-	seg := func(from, to string) delinquency.Segment { return delinquency.Segment{From: d(from), To: d(to)} }
-	tests := []struct {
-		name  string
-		price string
-		segs  []delinquency.Segment
-		days  int
-		want  string
-	}{
-		{"ten days of March", "93.00", []delinquency.Segment{seg("2026-03-20", "2026-03-30")}, 10, "30.00"},
-		{"30-day month", "99.90", []delinquency.Segment{seg("2026-04-01", "2026-04-08")}, 7, "23.31"},
-		{"across February and March", "99.90", []delinquency.Segment{seg("2026-02-20", "2026-03-02")}, 10, "35.33"},
-		{"leap February", "29.00", []delinquency.Segment{seg("2028-02-01", "2028-02-02")}, 1, "1.00"},
-		{"under half a cent rounds down", "0.15", []delinquency.Segment{seg("2026-03-01", "2026-03-02")}, 1, "0.00"},
-		{"exactly half a cent rounds up", "0.01", []delinquency.Segment{seg("2026-04-01", "2026-04-16")}, 15, "0.01"},
-		{"a trust unlock in between is not counted", "93.00",
-			[]delinquency.Segment{seg("2026-03-20", "2026-03-22"), seg("2026-03-25", "2026-03-28")}, 5, "15.00"},
-		{"same day", "93.00", []delinquency.Segment{seg("2026-03-20", "2026-03-20")}, 0, "0.00"},
-		{"free contract", "0", []delinquency.Segment{seg("2026-03-20", "2026-03-25")}, 5, "0.00"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			if got := delinquency.BlockedDays(tt.segs); got != tt.days {
-				t.Errorf("%d blocked days, want %d", got, tt.days)
-			}
-			got := delinquency.InactivityDiscount(decimal.RequireFromString(tt.price), tt.segs)
-			if billing.FormatMoney(got) != tt.want {
-				t.Errorf("discount %s, want %s", billing.FormatMoney(got), tt.want)
-			}
-		})
-	}
-}
-
-func TestCapDiscountNeverBelowZero(t *testing.T) {
-	t.Parallel()
-	m := decimal.RequireFromString
-	tests := []struct{ d, amount, discount, onTime, want string }{
-		{"30.00", "93.00", "0", "0", "30.00"},
-		{"30.00", "93.00", "60.00", "5.00", "28.00"},
-		{"30.00", "93.00", "93.00", "5.00", "0.00"},
-	}
-	for _, tt := range tests {
-		got := delinquency.CapDiscount(m(tt.d), m(tt.amount), m(tt.discount), m(tt.onTime))
-		if billing.FormatMoney(got) != tt.want {
-			t.Errorf("cap %v: %s, want %s", tt, billing.FormatMoney(got), tt.want)
-		}
-	}
-}
-
 func TestTrustUntil(t *testing.T) {
 	t.Parallel()
-	if got, err := delinquency.TrustUntil(d("2026-03-22"), 3, 7); err != nil || fmtDate(got) != "2026-03-24" {
-		t.Fatalf("3 days from 2026-03-22: %s %v, want 2026-03-24", fmtDate(got), err)
+	// Granted on the 26th for 3 days: served the 26th and the 3 days after it, through the
+	// 29th; blocked again as of the 30th if still unpaid.
+	tests := []struct {
+		on, want string
+		days     int
+	}{
+		{"2026-03-26", "2026-03-29", 3},
+		{"2026-03-26", "2026-03-27", 1},
+		{"2026-03-30", "2026-04-06", 7},
+		{"2026-12-30", "2027-01-02", 3},
+	}
+	for _, tt := range tests {
+		if got, err := delinquency.TrustUntil(d(tt.on), tt.days, 7); err != nil || fmtDate(got) != tt.want {
+			t.Errorf("%d days from %s: %s %v, want %s", tt.days, tt.on, fmtDate(got), err, tt.want)
+		}
 	}
 	for _, days := range []int{0, 8, -1} {
 		var fe *billing.FieldError

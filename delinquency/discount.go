@@ -77,12 +77,13 @@ func CapDiscount(d, amount, discount, onTime decimal.Decimal) decimal.Decimal {
 	return d
 }
 
-// TrustUntil returns the last day of a trust unlock of days days granted on on (granted on
-// the 22nd for 3 days: the 22nd, 23rd and 24th, blocked again on the 25th if still unpaid).
-// days must be from 1 to maxDays.
+// TrustUntil returns the last day of a trust unlock of days days granted on on: the day it
+// is granted plus days more (granted on the 26th for 3 days: served through the 29th,
+// blocked again as of the 30th if still unpaid), so a customer promised N days gets N full
+// days after today's. days must be from 1 to maxDays.
 func TrustUntil(on time.Time, days, maxDays int) (time.Time, error) {
 	if days < 1 || days > maxDays {
 		return time.Time{}, billing.Fieldf("days", "must be from 1 to %d (BILLINGD_TRUST_UNLOCK_MAX_DAYS), got %d", maxDays, days)
 	}
-	return on.AddDate(0, 0, days-1), nil
+	return on.AddDate(0, 0, days), nil
 }

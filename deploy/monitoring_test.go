@@ -21,6 +21,7 @@ var exposedMetrics = map[string]bool{
 	"billingd_job_duration_seconds_sum":               true,
 	"billingd_job_duration_seconds_count":             true,
 	"billingd_job_last_success_timestamp_seconds":     true,
+	"billingd_job_enabled":                            true,
 	"billingd_queue_jobs":                             true,
 	"billingd_contracts":                              true,
 	"billingd_installments_overdue":                   true,

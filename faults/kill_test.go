@@ -37,7 +37,7 @@ func TestSIGKILLAtRandomPointsOfALargeRun(t *testing.T) {
 	}
 	env := baseEnv(url, "BILLINGD_GENERATE_INSTALLMENTS_ENABLED=false", "BILLINGD_BATCH_SIZE=200",
 		"BILLINGD_SWEEP_WORKERS=2", "BILLINGD_BATCH_TIMEOUT=5s", "BILLINGD_RESCUE_AFTER=6s")
-	if code, out := cli(t, env, "run", "generate-installments", "--as-of", asOf); code != 0 {
+	if code, out := cli(t, env, "run", "generate-installments", "--as-of", asOf, "--force"); code != 0 {
 		t.Fatalf("enqueue the run: exit %d: %s", code, out)
 	}
 	done := func() int64 { return count(t, pool, "SELECT batches_done FROM job_runs") }

@@ -39,7 +39,7 @@ func TestPostgresRestartDuringRun(t *testing.T) {
 	if code := readyz(); code != http.StatusOK {
 		t.Fatalf("/readyz before: %d", code)
 	}
-	if code, out := cli(t, env, "run", "generate-installments", "--as-of", asOf); code != 0 {
+	if code, out := cli(t, env, "run", "generate-installments", "--as-of", asOf, "--force"); code != 0 {
 		t.Fatalf("enqueue the run: exit %d: %s", code, out)
 	}
 	waitFor(t, 2*time.Minute, "the run to be under way", func() bool {

@@ -36,7 +36,7 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 	env := baseEnv(url, "BILLINGD_GENERATE_INSTALLMENTS_ENABLED=false", "BILLINGD_BATCH_SIZE=200",
 		"BILLINGD_SWEEP_WORKERS=4", fmt.Sprintf("BILLINGD_SHUTDOWN_TIMEOUT=%s", timeout))
 	d := startDaemon(t, "loaded", env)
-	if code, out := cli(t, env, "run", "generate-installments", "--as-of", asOf); code != 0 {
+	if code, out := cli(t, env, "run", "generate-installments", "--as-of", asOf, "--force"); code != 0 {
 		t.Fatalf("enqueue the run: exit %d: %s", code, out)
 	}
 

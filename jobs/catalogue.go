@@ -72,6 +72,13 @@ var Catalogue = []Spec{
 	},
 }
 
+// DependencyOrder lists every job after the jobs whose effects it reads: generation creates
+// the installments renewal counts, quotas are reset before the day's blocks, and
+// block-delinquent's blocks come before send-notices records and sends the day's notices. A
+// catch-up run of a job waits until the runs of the jobs before it, for the same or earlier
+// dates, have finished (see Runner.CatchUpPoll).
+var DependencyOrder = []string{GenerateInstallments, RenewContracts, ResetBenefitQuotas, BlockDelinquent, SendNotices}
+
 // Lookup returns the spec of the named job.
 func Lookup(name string) (Spec, bool) {
 	for _, s := range Catalogue {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"time"
 
@@ -117,12 +118,14 @@ func (r *Runner) scheduledArgs(job string) river.PeriodicJobConstructor {
 	}
 }
 
-// CatchUp enqueues, oldest first, the as-of dates whose scheduled slots passed without a
-// run, at most days back; for a job that never ran only its latest slot is enqueued.
-// Each date is enqueued once, for its last missed slot.
+// CatchUp enqueues, job by job in DependencyOrder and oldest first, the as-of dates whose
+// scheduled slots passed without a run, at most days back; for a job that never ran only its
+// latest slot is enqueued. Each date is enqueued once, for its last missed slot. A catch-up
+// run starts only once the runs of the jobs before it, for the same or earlier dates, have
+// finished (the sweep worker snoozes it until then).
 func (r *Runner) CatchUp(ctx context.Context, client *river.Client[pgx.Tx], schedules []Schedule, days int) error {
 	now := r.Now()
-	for _, s := range schedules {
+	for _, s := range inDependencyOrder(schedules) {
 		if !s.Enabled {
 			continue
 		}
@@ -145,6 +148,17 @@ func (r *Runner) CatchUp(ctx context.Context, client *river.Client[pgx.Tx], sche
 		}
 	}
 	return nil
+}
+
+// inDependencyOrder returns the schedules sorted by their job's place in DependencyOrder.
+func inDependencyOrder(schedules []Schedule) []Schedule {
+	rank := map[string]int{}
+	for i, name := range DependencyOrder {
+		rank[name] = i
+	}
+	out := slices.Clone(schedules)
+	slices.SortStableFunc(out, func(a, b Schedule) int { return rank[a.Spec.Name] - rank[b.Spec.Name] })
+	return out
 }
 
 // MissedSlots returns, oldest first, the last slot of each business date whose schedule ticks

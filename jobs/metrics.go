@@ -16,11 +16,14 @@ type Metrics struct {
 	runs     *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	unblock  prometheus.Histogram
+	enabled  *prometheus.GaugeVec
 }
 
 // NewMetrics registers the job metrics on reg. The last-success and queue gauges are read
 // from the database at scrape time, so they are right from the first scrape after a restart.
-func NewMetrics(reg prometheus.Registerer, pool *pgxpool.Pool, logger *slog.Logger) *Metrics {
+// schedules say which jobs this process runs on their schedule (billingd_job_enabled); a
+// job without a schedule is not exported there.
+func NewMetrics(reg prometheus.Registerer, pool *pgxpool.Pool, logger *slog.Logger, schedules []Schedule) *Metrics {
 	m := &Metrics{
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "billingd_job_runs_total",
@@ -40,8 +43,19 @@ func NewMetrics(reg prometheus.Registerer, pool *pgxpool.Pool, logger *slog.Logg
 		}
 		m.duration.WithLabelValues(name)
 	}
+	m.enabled = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "billingd_job_enabled",
+		Help: "1 when this process runs the job on its schedule, 0 when its BILLINGD_<JOB>_ENABLED setting turns it off.",
+	}, []string{"job"})
+	for _, s := range schedules {
+		v := 0.0
+		if s.Enabled {
+			v = 1
+		}
+		m.enabled.WithLabelValues(s.Spec.Name).Set(v)
+	}
 	m.unblock = newUnblockHistogram()
-	reg.MustRegister(m.runs, m.duration, m.unblock, &dbCollector{pool: pool, logger: logger})
+	reg.MustRegister(m.runs, m.duration, m.unblock, m.enabled, &dbCollector{pool: pool, logger: logger})
 	return m
 }
 

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/postgres"
+	"github.com/billingd/billingd/migrations"
 )
 
 // Sweep is the work of one scheduled job, planned and done in id-range batches.
@@ -83,7 +85,13 @@ type Runner struct {
 	BatchSize int
 	// BatchTimeout bounds one batch; River cancels the batch's context after it.
 	BatchTimeout time.Duration
+	// CatchUpPoll is how long a catch-up run waits (snoozed) before it looks again at the
+	// runs of the jobs before it in DependencyOrder; zero means DefaultCatchUpPoll.
+	CatchUpPoll time.Duration
 }
+
+// DefaultCatchUpPoll is the Runner's CatchUpPoll when none is set.
+const DefaultCatchUpPoll = time.Second
 
 // resolve finds the sweep of job and parses its as-of date; a job args that name neither can
 // never succeed, so the error cancels the River job.
@@ -114,6 +122,11 @@ func (w *sweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error
 	sweep, asOf, err := r.resolve(a.Job, a.AsOf)
 	if err != nil {
 		return err
+	}
+	if a.Trigger == TriggerCatchUp {
+		if err := r.waitForEarlierJobs(ctx, job); err != nil {
+			return err
+		}
 	}
 	client := river.ClientFromContext[pgx.Tx](ctx)
 
@@ -172,6 +185,52 @@ func (w *sweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error
 		r.finished(ctx, run)
 	}
 	return nil
+}
+
+// waitForEarlierJobs returns a River snooze of CatchUpPoll while a run of a job before this
+// catch-up's job in DependencyOrder, for the same or an earlier date, is unfinished: its
+// sweep or one of its batches is a River job not yet completed, cancelled or discarded.
+// River jobs always reach one of those (a failing one after its last attempt, a lost one
+// once rescued) and the order has no cycle, so the wait ends; a disabled job has no
+// catch-up run to wait for. A snooze does not use up an attempt.
+func (r *Runner) waitForEarlierJobs(ctx context.Context, job *river.Job[SweepArgs]) error {
+	var earlier []string
+	for _, name := range DependencyOrder {
+		if name == job.Args.Job {
+			break
+		}
+		earlier = append(earlier, name)
+	}
+	if len(earlier) == 0 {
+		return nil
+	}
+	var blocking, blockingAsOf string
+	err := r.Pool.QueryRow(ctx, `SELECT args->>'job', args->>'as_of' FROM `+migrations.RiverSchema+`.river_job
+		WHERE kind IN ('sweep', 'sweep_batch') AND state NOT IN ('completed', 'cancelled', 'discarded')
+		  AND args->>'job' = ANY($1) AND args->>'as_of' <= $2
+		ORDER BY id LIMIT 1`, earlier, job.Args.AsOf).Scan(&blocking, &blockingAsOf)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("look for unfinished runs before %s as of %s: %w", job.Args.Job, job.Args.AsOf, err)
+	}
+	poll := r.CatchUpPoll
+	if poll <= 0 {
+		poll = DefaultCatchUpPoll
+	}
+	var meta struct {
+		Snoozes int `json:"snoozes"`
+	}
+	_ = json.Unmarshal(job.Metadata, &meta)
+	level := slog.LevelDebug
+	if meta.Snoozes == 0 {
+		level = slog.LevelInfo
+	}
+	r.Logger.Log(ctx, level, "catch-up waits for an earlier job", slog.String("job", job.Args.Job),
+		slog.String("as_of", job.Args.AsOf), slog.String("waits_for", blocking), slog.String("waits_for_as_of", blockingAsOf),
+		slog.Int("snoozes", meta.Snoozes))
+	return river.JobSnooze(poll)
 }
 
 // Timeout implements river.Worker: planning a million contracts takes seconds, not minutes.

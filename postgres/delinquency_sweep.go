@@ -15,14 +15,27 @@ import (
 
 // BlockSweep is the block-delinquent sweep: as of a date it warns, blocks, re-blocks after
 // an expired trust unlock and (as a safety net for the payment job) unblocks the contracts
-// their blocking rules select, and attaches pending inactivity discounts. It plans over
+// their blocking rules select, undoes or restarts the blocks a run for a future date
+// opened (see delinquency.Decide), and attaches pending inactivity discounts. It plans over
 // the open overdue installments of active contracts (the installments_open_due index),
 // the blocked contracts (contracts_status) and the pending discount lines; a batch reads
 // its contracts and their overdue installments in two queries, decides each contract with
 // delinquency.Decide and writes each kind of change with one set-based statement. Every
 // write is keyed (one open episode per contract, notices by (contract, kind, reference)),
 // so a rerun changes nothing.
-type BlockSweep struct{}
+type BlockSweep struct {
+	// Today returns the business date now (in the business time zone): a block that
+	// started after it was opened by a run for a future date. Nil takes each run's as-of
+	// date for today, as if every run ran on its own date.
+	Today func() time.Time
+}
+
+func (s BlockSweep) today(asOf time.Time) time.Time {
+	if s.Today == nil {
+		return asOf
+	}
+	return s.Today()
+}
 
 // Plan implements jobs.Sweep.
 func (BlockSweep) Plan(ctx context.Context, tx pgx.Tx, asOf time.Time, batchSize int) ([]int64, error) {
@@ -146,19 +159,21 @@ func loadStates(ctx context.Context, tx pgx.Tx, from, to int64, asOf time.Time, 
 }
 
 // Batch implements jobs.Sweep.
-func (BlockSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromID, toID int64) (map[string]int64, error) {
+func (s BlockSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromID, toID int64) (map[string]int64, error) {
 	contracts, err := loadStates(ctx, tx, fromID, toID, asOf, false)
 	if err != nil {
 		return nil, err
 	}
+	today := s.today(asOf)
 	var (
 		warnContract, warnInstallment   []int64
 		blockContract, blockInstallment []int64
 		blockReason                     []string
 		reblockEpisode, unblocks        []int64
+		restartEpisode                  []int64
 	)
 	for _, c := range contracts {
-		d := delinquency.Decide(c.state, asOf)
+		d := delinquency.Decide(c.state, asOf, today)
 		switch d.Action {
 		case delinquency.Warn:
 			warnContract = append(warnContract, c.id)
@@ -171,6 +186,8 @@ func (BlockSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromID, 
 			reblockEpisode = append(reblockEpisode, c.state.Episode.ID)
 		case delinquency.Unblock:
 			unblocks = append(unblocks, c.state.Episode.ID)
+		case delinquency.Restart:
+			restartEpisode = append(restartEpisode, c.state.Episode.ID)
 		}
 	}
 	counts := map[string]int64{}
@@ -214,6 +231,21 @@ func (BlockSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromID, 
 			return nil, fmt.Errorf("block contracts again: %w", err)
 		}
 		counts["contracts_reblocked"] = tag.RowsAffected()
+	}
+	if len(restartEpisode) > 0 {
+		// The block is in force (its one open segment started with the episode): both start
+		// on the as-of date instead, so the days it counts are the days it was due.
+		tag, err := tx.Exec(ctx, `WITH e AS (
+				UPDATE block_episodes e SET started_on = $2 FROM unnest($1::bigint[]) AS u(id)
+				WHERE e.id = u.id AND e.ended_on IS NULL AND e.started_on > $2
+				RETURNING e.id)
+			UPDATE block_segments s SET blocked_from = $2 FROM e
+			WHERE s.episode_id = e.id AND s.blocked_to IS NULL AND s.blocked_from > $2`,
+			restartEpisode, asOf)
+		if err != nil {
+			return nil, fmt.Errorf("restart blocks opened by a run for a future date: %w", err)
+		}
+		counts["blocks_restarted"] = tag.RowsAffected()
 	}
 	if len(unblocks) > 0 {
 		ends := make([]time.Time, len(unblocks))
@@ -294,6 +326,11 @@ func closeEpisodes(ctx context.Context, tx pgx.Tx, episodes []int64, ends []time
 			segs[i] = delinquency.Segment{From: froms[i], To: tos[i]}
 		}
 		days := delinquency.BlockedDays(segs)
+		if days == 0 {
+			// Lifted the day it began (or a block a run for a future date opened, undone):
+			// nothing to discount, so no line.
+			return struct{}{}, nil
+		}
 		amount := delinquency.InactivityDiscount(price, segs)
 		discEpisode = append(discEpisode, episode)
 		discContract = append(discContract, contract)

@@ -9,8 +9,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/billingd/billingd/billing"
 )
 
 // Open connects a pool to url with NUMERIC mapped to decimal.Decimal, and checks that the
@@ -44,23 +42,6 @@ func Open(ctx context.Context, url string, configure func(*pgxpool.Config)) (*pg
 type Queryer interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
-
-// LoadCalendar returns the Brazilian banking calendar with the operator's holidays.
-func LoadCalendar(ctx context.Context, q Queryer) (*billing.Calendar, error) {
-	rows, err := q.Query(ctx, "SELECT day, name FROM holidays ORDER BY day")
-	if err != nil {
-		return nil, fmt.Errorf("load holidays: %w", err)
-	}
-	extra, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (billing.Holiday, error) {
-		var h billing.Holiday
-		err := row.Scan(&h.Date, &h.Name)
-		return h, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("load holidays: %w", err)
-	}
-	return billing.NewCalendar(extra...), nil
 }
 
 func date(t time.Time) pgtype.Date {

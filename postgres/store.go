@@ -120,29 +120,60 @@ func (s *Store) Customers(ctx context.Context, page Page) ([]billing.Customer, e
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (billing.Customer, error) { return scanCustomer(r) })
 }
 
-// AddHoliday stores an operator's holiday; ErrConflict when the day already is one.
-func (s *Store) AddHoliday(ctx context.Context, h billing.Holiday) error {
-	_, err := s.Pool.Exec(ctx, "INSERT INTO holidays (day, name) VALUES ($1, $2)", h.Date, h.Name)
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
-		return fmt.Errorf("%w: %s is already a holiday", ErrConflict, billing.FormatDate(h.Date))
-	}
-	if err != nil {
-		return fmt.Errorf("add holiday: %w", err)
-	}
-	return nil
+// AddHoliday stores an operator's holiday and, in the same transaction, re-dates the open
+// installments it moves (see redateAround); it returns how many moved. ErrConflict when the
+// day already is one.
+func (s *Store) AddHoliday(ctx context.Context, h billing.Holiday) (int64, error) {
+	var moved int64
+	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+		if err := lockHolidaysForChange(ctx, tx); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, "INSERT INTO holidays (day, name) VALUES ($1, $2)", h.Date, h.Name)
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+			return fmt.Errorf("%w: %s is already a holiday", ErrConflict, billing.FormatDate(h.Date))
+		}
+		if err != nil {
+			return fmt.Errorf("add holiday: %w", err)
+		}
+		cal, err := LoadCalendar(ctx, tx)
+		if err != nil {
+			return err
+		}
+		moved, err = redateAround(ctx, tx, h.Date, cal, cal)
+		return err
+	})
+	return moved, err
 }
 
-// DeleteHoliday removes an operator's holiday.
-func (s *Store) DeleteHoliday(ctx context.Context, day time.Time) error {
-	tag, err := s.Pool.Exec(ctx, "DELETE FROM holidays WHERE day = $1", day)
-	if err != nil {
-		return fmt.Errorf("delete holiday: %w", err)
-	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("%w: no operator holiday on %s", ErrNotFound, billing.FormatDate(day))
-	}
-	return nil
+// DeleteHoliday removes an operator's holiday and, in the same transaction, re-dates the open
+// installments its removal moves (see redateAround); it returns how many moved.
+func (s *Store) DeleteHoliday(ctx context.Context, day time.Time) (int64, error) {
+	var moved int64
+	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+		if err := lockHolidaysForChange(ctx, tx); err != nil {
+			return err
+		}
+		before, err := LoadCalendar(ctx, tx)
+		if err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, "DELETE FROM holidays WHERE day = $1", day)
+		if err != nil {
+			return fmt.Errorf("delete holiday: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("%w: no operator holiday on %s", ErrNotFound, billing.FormatDate(day))
+		}
+		after, err := LoadCalendar(ctx, tx)
+		if err != nil {
+			return err
+		}
+		moved, err = redateAround(ctx, tx, day, before, after)
+		return err
+	})
+	return moved, err
 }
 
 // Holidays lists the operator's holidays in [from, to] (zero bounds are open).

@@ -73,12 +73,14 @@ func cmdMigrate(ctx context.Context, args []string, lookup func(string) (string,
 	return nil
 }
 
-const runUsage = `Usage: billingd run JOB [--as-of YYYY-MM-DD] [--wait] [--timeout D]
+const runUsage = `Usage: billingd run JOB [--as-of YYYY-MM-DD] [--force] [--wait] [--timeout D]
 
 Enqueues a manual run of JOB for the running daemon to work. The run does everything due on
 or before the as-of date (default: today in BILLINGD_TIMEZONE) that is not done yet, so a
-rerun of a date already done runs again and changes nothing. With --wait it shows progress,
-prints the outcome and counts, and exits 1 when the run failed.
+rerun of a date already done runs again and changes nothing. A date in the future, or
+before the catch-up window (BILLINGD_CATCHUP_DAYS back), is refused unless --force is
+given, as POST /v1/runs refuses it without "force". With --wait it shows progress, prints
+the outcome and counts, and exits 1 when the run failed.
 
 Jobs:
 `
@@ -90,6 +92,7 @@ func cmdRun(ctx context.Context, args []string, lookup func(string) (string, boo
 	}
 	fs := newFlagSet("run", usage+"\nFlags:\n", stdout)
 	asOfFlag := fs.String("as-of", "", "as-of date, YYYY-MM-DD (default today in BILLINGD_TIMEZONE)")
+	force := fs.Bool("force", false, "run an as-of date in the future or before the catch-up window")
 	wait := fs.Bool("wait", false, "wait for the run to finish and print its outcome")
 	timeout := fs.Duration("timeout", time.Hour, "with --wait, how long to wait")
 	// Accept the job before or after the flags.
@@ -115,11 +118,15 @@ func cmdRun(ctx context.Context, args []string, lookup func(string) (string, boo
 	if err != nil {
 		return err
 	}
-	asOf := billing.DateOf(time.Now(), cfg.Location)
+	today := billing.DateOf(time.Now(), cfg.Location)
+	asOf := today
 	if *asOfFlag != "" {
 		if asOf, err = billing.ParseDate(*asOfFlag); err != nil {
 			return usagef("run: --as-of: %v", err)
 		}
+	}
+	if err := jobs.CheckAsOf(asOf, today, cfg.CatchUpDays); err != nil && !*force {
+		return usagef("run: --as-of %v; pass --force to run it anyway", err)
 	}
 	pool, err := openDatabase(ctx, cfg)
 	if err != nil {

@@ -157,3 +157,76 @@ func TestDelinquencyEndToEnd(t *testing.T) {
 		t.Fatalf("SIGTERM: exit %d after %s", code, took)
 	}
 }
+
+// TestForcedFutureRunIsUndoneByTodaysRun drives the daemon's block-delinquent (its sweep
+// as serve wires it, with the business date now) under the default rule, blocked 10 days
+// after the due date: X is due 2 days ago (blocked in 8 days), Y 10 days ago (blocked
+// today). A forced run a year ahead blocks both from that date; the run as of today
+// unblocks X (not delinquent today) and restarts Y's block on today; a rerun for
+// yesterday then changes nothing: today's block of Y stands.
+func TestForcedFutureRunIsUndoneByTodaysRun(t *testing.T) {
+	t.Parallel()
+	url, _ := migratedDB(t)
+	env := baseEnv(url, "BILLINGD_GENERATE_INSTALLMENTS_ENABLED=false")
+	d := startDaemon(t, env)
+	sp, err := time.LoadLocation("America/Sao_Paulo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := billing.DateOf(time.Now(), sp)
+	day := func(offset int) string { return billing.FormatDate(today.AddDate(0, 0, offset)) }
+	var created struct {
+		ID int64 `json:"id"`
+	}
+	if code := d.send("POST", "/v1/plans", `{"name": "Fibra", "price": "93.00", "period": "monthly", "installments_per_term": 12}`, &created); code != 201 {
+		t.Fatalf("create plan: %d", code)
+	}
+	plan := created.ID
+	contract := func(adhesion string) int64 {
+		if code := d.send("POST", "/v1/customers", `{"name": "Cliente", "email": "c@example.com"}`, &created); code != 201 {
+			t.Fatalf("create customer: %d", code)
+		}
+		body := fmt.Sprintf(`{"customer_id": %d, "plan_id": %d, "adhesion_date": %q, "due_date_rule": {"kind": "anniversary", "shift": "none"}}`,
+			created.ID, plan, adhesion)
+		if code := d.send("POST", "/v1/contracts", body, &created); code != 201 {
+			t.Fatalf("create contract: %d", code)
+		}
+		return created.ID
+	}
+	x, y := contract(day(-2)), contract(day(-10))
+	run := func(job, asOf, want string, extra ...string) {
+		t.Helper()
+		code, stdout, stderr := cli(t, env, append([]string{"run", job, "--as-of", asOf, "--wait"}, extra...)...)
+		m := runLine.FindStringSubmatch(stdout)
+		if code != 0 || m == nil || m[2] != "succeeded" || m[3] != want {
+			t.Fatalf("run %s --as-of %s: exit %d, want counts %s\nstdout %s\nstderr %s", job, asOf, code, want, stdout, stderr)
+		}
+	}
+	status := func(id int64) string {
+		var c struct {
+			Status   string `json:"status"`
+			Episodes []struct {
+				StartedOn string `json:"started_on"`
+			} `json:"block_episodes"`
+		}
+		d.get(fmt.Sprintf("/v1/contracts/%d", id), &c)
+		s := c.Status
+		for _, e := range c.Episodes {
+			s += " " + e.StartedOn
+		}
+		return s
+	}
+	run("generate-installments", day(0), `{"contracts":2,"installments_created":24}`)
+	run("block-delinquent", day(365), `{"contracts_blocked":2}`, "--force")
+	run("block-delinquent", day(0), `{"blocks_restarted":1,"contracts_unblocked":1}`)
+	if got, want := status(x), "active "+day(365); got != want {
+		t.Errorf("X after today's run: %q, want %q", got, want)
+	}
+	if got, want := status(y), "blocked "+day(0); got != want {
+		t.Errorf("Y after today's run: %q, want %q", got, want)
+	}
+	run("block-delinquent", day(-1), `{}`)
+	if got, want := status(y), "blocked "+day(0); got != want {
+		t.Errorf("Y after a rerun for yesterday: %q, want %q", got, want)
+	}
+}

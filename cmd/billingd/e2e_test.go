@@ -14,6 +14,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivermigrate"
 
+	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/internal/dbtest"
 	"github.com/billingd/billingd/migrations"
 )
@@ -146,7 +147,7 @@ func TestRunTwiceReallyRunsAndCreatesNothingNew(t *testing.T) {
 	if code := d.get("/readyz", &ready); code != http.StatusOK || ready["ready"] != true {
 		t.Fatalf("/readyz: %d %v", code, ready)
 	}
-	code, stdout, stderr := cli(t, env, "run", "generate-installments", "--as-of", "2026-03-02", "--wait")
+	code, stdout, stderr := cli(t, env, "run", "generate-installments", "--as-of", "2026-03-02", "--force", "--wait")
 	m := runLine.FindStringSubmatch(stdout)
 	if code != 0 || m == nil || m[2] != "succeeded" || m[3] != `{"contracts":25,"installments_created":300}` {
 		t.Fatalf("first run: exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
@@ -155,7 +156,7 @@ func TestRunTwiceReallyRunsAndCreatesNothingNew(t *testing.T) {
 		t.Errorf("first run showed no progress: %s", stderr)
 	}
 	first := m[1]
-	code, stdout, _ = cli(t, env, "run", "generate-installments", "--as-of", "2026-03-02", "--wait")
+	code, stdout, _ = cli(t, env, "run", "generate-installments", "--as-of", "2026-03-02", "--force", "--wait")
 	m = runLine.FindStringSubmatch(stdout)
 	if code != 0 || m == nil || m[1] == first || m[2] != "succeeded" || m[3] != `{}` {
 		t.Fatalf("second run: exit %d, stdout %s (first run was %s)", code, stdout, first)
@@ -255,7 +256,7 @@ func TestSIGTERMDuringRunExitsZeroAndNextDaemonFinishesIt(t *testing.T) {
 	env := baseEnv(url, "BILLINGD_GENERATE_INSTALLMENTS_ENABLED=false",
 		"BILLINGD_BATCH_SIZE=10", "BILLINGD_SWEEP_WORKERS=1", "BILLINGD_SHUTDOWN_TIMEOUT=3s")
 	d := startDaemon(t, env)
-	code, stdout, _ := cli(t, env, "run", "generate-installments", "--as-of", "2026-05-04")
+	code, stdout, _ := cli(t, env, "run", "generate-installments", "--as-of", "2026-05-04", "--force")
 	if code != 0 {
 		t.Fatalf("enqueue: %d %s", code, stdout)
 	}
@@ -302,4 +303,50 @@ func readAll(t *testing.T, resp *http.Response) string {
 		}
 	}
 	return b.String()
+}
+
+// TestRunRefusesAsOfOutsideTheWindow: `billingd run JOB --as-of D` applies the window of
+// POST /v1/runs (jobs.CheckAsOf): a date after today, or before today −
+// BILLINGD_CATCHUP_DAYS, exits 2 with one line naming --as-of and the reason, and records
+// nothing; --force runs it anyway; the window's own bounds need no force.
+func TestRunRefusesAsOfOutsideTheWindow(t *testing.T) {
+	t.Parallel()
+	url, pool := migratedDB(t)
+	env := baseEnv(url, "BILLINGD_CATCHUP_DAYS=10")
+	sp, err := time.LoadLocation("America/Sao_Paulo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := billing.DateOf(time.Now(), sp)
+	day := func(offset int) string { return billing.FormatDate(today.AddDate(0, 0, offset)) }
+	refused := []struct {
+		name, asOf, reason string
+	}{
+		{"tomorrow", day(1), fmt.Sprintf("%s is in the future (today is %s)", day(1), day(0))},
+		{"a typo in the year", day(365), fmt.Sprintf("%s is in the future", day(365))},
+		{"a day before the window", day(-11), fmt.Sprintf("%s is before %s, the first date of the catch-up window (BILLINGD_CATCHUP_DAYS=10)", day(-11), day(-10))},
+	}
+	for _, tt := range refused {
+		code, stdout, stderr := cli(t, env, "run", "block-delinquent", "--as-of", tt.asOf)
+		if code != 2 || stdout != "" || !oneLine(stderr) || !strings.HasPrefix(stderr, "billingd: run: --as-of ") ||
+			!strings.Contains(stderr, tt.reason) || !strings.Contains(stderr, "--force") {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want 2 and one line naming --as-of, %q and --force", tt.name, code, stdout, stderr, tt.reason)
+		}
+	}
+	if n := count(t, pool, "SELECT count(*) FROM job_runs"); n != 0 {
+		t.Fatalf("refused runs recorded %d job_runs rows", n)
+	}
+	for _, asOf := range []string{day(0), day(-10)} {
+		if code, stdout, stderr := cli(t, env, "run", "block-delinquent", "--as-of", asOf); code != 0 || !strings.Contains(stdout, "as of "+asOf) {
+			t.Errorf("--as-of %s (in the window): exit %d, stdout %q, stderr %q", asOf, code, stdout, stderr)
+		}
+	}
+	for _, asOf := range []string{day(365), day(-11)} {
+		if code, stdout, stderr := cli(t, env, "run", "block-delinquent", "--as-of", asOf, "--force"); code != 0 || !strings.Contains(stdout, "as of "+asOf) {
+			t.Errorf("--as-of %s --force: exit %d, stdout %q, stderr %q", asOf, code, stdout, stderr)
+		}
+	}
+	if n := count(t, pool, "SELECT count(*) FROM job_runs WHERE job = 'block-delinquent' AND trigger = 'manual'"); n != 4 {
+		t.Errorf("%d manual runs recorded, want 4", n)
+	}
 }

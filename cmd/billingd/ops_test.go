@@ -26,7 +26,8 @@ func TestOperatorEndpoints(t *testing.T) {
 		VALUES ('generate-installments', '2026-11-20', 'schedule', $1, 'succeeded', $1, $2)`, finished.Add(-7*time.Second), finished); err != nil {
 		t.Fatal(err)
 	}
-	d := startDaemon(t, baseEnv(url, "BILLINGD_GENERATE_INSTALLMENTS_ENABLED=false", "BILLINGD_SEND_NOTICES_ENABLED=false"))
+	d := startDaemon(t, baseEnv(url, "BILLINGD_GENERATE_INSTALLMENTS_ENABLED=false", "BILLINGD_SEND_NOTICES_ENABLED=false",
+		"BILLINGD_RESET_BENEFIT_QUOTAS_ENABLED=true"))
 
 	get := func(path string, auth func(*http.Request)) (int, string) {
 		req, _ := http.NewRequest(http.MethodGet, "http://"+d.Addr()+path, nil)
@@ -52,6 +53,12 @@ func TestOperatorEndpoints(t *testing.T) {
 	first := metrics()
 	if want := `billingd_job_last_success_timestamp_seconds{job="generate-installments"} 1.795150807e+09`; !strings.Contains(first, want) {
 		t.Errorf("first scrape lacks %s", want)
+	}
+	// A disabled job keeps its last success but says it is disabled, so it does not page.
+	for _, want := range []string{`billingd_job_enabled{job="generate-installments"} 0`, `billingd_job_enabled{job="reset-benefit-quotas"} 1`} {
+		if !strings.Contains(first, want) {
+			t.Errorf("first scrape lacks %s", want)
+		}
 	}
 	for _, tc := range []struct {
 		name string

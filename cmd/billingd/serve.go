@@ -20,6 +20,7 @@ import (
 	"riverqueue.com/riverui"
 
 	"github.com/billingd/billingd/api"
+	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/jobs"
 	"github.com/billingd/billingd/mail"
 	"github.com/billingd/billingd/migrations"
@@ -63,7 +64,7 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		newBuildInfoGauge(currentBuildInfo()))
-	metrics := jobs.NewMetrics(reg, pool, logger)
+	metrics := jobs.NewMetrics(reg, pool, logger, cfg.Schedules)
 	postgres.RegisterInvariants(reg, pool, cfg.Location, time.Now, logger)
 	postgres.RegisterRenewalMetrics(reg, pool, logger)
 	postgres.RegisterDelinquencyMetrics(reg, pool, logger)
@@ -160,7 +161,7 @@ func sweeps(cfg *Config) map[string]jobs.Sweep {
 	return map[string]jobs.Sweep{
 		jobs.GenerateInstallments: postgres.GenerateSweep{},
 		jobs.RenewContracts:       postgres.RenewSweep{Thresholds: cfg.Renewal},
-		jobs.BlockDelinquent:      postgres.BlockSweep{},
+		jobs.BlockDelinquent:      postgres.BlockSweep{Today: func() time.Time { return billing.DateOf(time.Now(), cfg.Location) }},
 		jobs.ResetBenefitQuotas:   postgres.ResetBenefitQuotasSweep{},
 		jobs.SendNotices: postgres.NoticeSweep{
 			DaysBeforeDue: cfg.NoticeDaysBeforeDue, Deliver: cfg.SMTP != nil, Enqueue: jobs.EnqueueNoticesFromContext,
