@@ -189,11 +189,21 @@ func TestAmountDueRefusesBadInput(t *testing.T) {
 		field    string
 		mentions string
 	}{
-		{"fine above 2%", func(_ *billing.Receivable, l *billing.LateRule, _ *[]billing.PaymentOn) { l.FinePercent = money("2.01") }, "late_fine_percent", "art. 52"},
-		{"negative fine", func(_ *billing.Receivable, l *billing.LateRule, _ *[]billing.PaymentOn) { l.FinePercent = money("-0.01") }, "late_fine_percent", "0.00 to 2.00"},
-		{"fine with three decimals", func(_ *billing.Receivable, l *billing.LateRule, _ *[]billing.PaymentOn) { l.FinePercent = money("1.005") }, "late_fine_percent", "two decimal"},
-		{"a yearly rate as a monthly one", func(_ *billing.Receivable, l *billing.LateRule, _ *[]billing.PaymentOn) { l.MonthlyInterestPercent = money("12") }, "monthly_interest_percent", "0.00 to 10.00"},
-		{"negative interest", func(_ *billing.Receivable, l *billing.LateRule, _ *[]billing.PaymentOn) { l.MonthlyInterestPercent = money("-1") }, "monthly_interest_percent", "0.00 to 10.00"},
+		{"fine above 2%", func(_ *billing.Receivable, l *billing.LateRule, _ *[]billing.PaymentOn) {
+			l.FinePercent = money("2.01")
+		}, "late_fine_percent", "art. 52"},
+		{"negative fine", func(_ *billing.Receivable, l *billing.LateRule, _ *[]billing.PaymentOn) {
+			l.FinePercent = money("-0.01")
+		}, "late_fine_percent", "0.00 to 2.00"},
+		{"fine with three decimals", func(_ *billing.Receivable, l *billing.LateRule, _ *[]billing.PaymentOn) {
+			l.FinePercent = money("1.005")
+		}, "late_fine_percent", "two decimal"},
+		{"a yearly rate as a monthly one", func(_ *billing.Receivable, l *billing.LateRule, _ *[]billing.PaymentOn) {
+			l.MonthlyInterestPercent = money("12")
+		}, "monthly_interest_percent", "0.00 to 10.00"},
+		{"negative interest", func(_ *billing.Receivable, l *billing.LateRule, _ *[]billing.PaymentOn) {
+			l.MonthlyInterestPercent = money("-1")
+		}, "monthly_interest_percent", "0.00 to 10.00"},
 		{"negative amount", func(r *billing.Receivable, _ *billing.LateRule, _ *[]billing.PaymentOn) { r.Amount = money("-1") }, "amount", "negative"},
 		{"discounts above the amount", func(r *billing.Receivable, _ *billing.LateRule, _ *[]billing.PaymentOn) {
 			r.Discount, r.OnTimeDiscount = money("60"), money("50")
