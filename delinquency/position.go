@@ -262,7 +262,7 @@ func (p Position) explain(l Ladder, prof Profile, on time.Time, trust bool) stri
 	case StepNone:
 		fmt.Fprintf(&b, "not on the ladder: %s", triggerWords(l, t))
 	case StepOverdue:
-		fmt.Fprintf(&b, "overdue: %s, %d days late", triggerWords(l, t), daysFrom(t.Due, on))
+		fmt.Fprintf(&b, "overdue: %s, %s late", triggerWords(l, t), plural(daysFrom(t.Due, on), "day"))
 	case StepDebtNotice:
 		switch {
 		case !prof.RequiresSentNotice:
@@ -462,6 +462,14 @@ func fd(t time.Time) string {
 		return "-"
 	}
 	return billing.FormatDate(t)
+}
+
+// plural writes n and a noun, with an s unless n is 1: "1 day", "3 days".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // ordinal writes 2 as "2nd", 3 as "3rd".

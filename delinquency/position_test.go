@@ -85,7 +85,7 @@ func TestTelecomLadder(t *testing.T) {
 	runScenarios(t, setup, []scenario{
 		{"before the due date", nil, "2026-03-09", "none", "", "debt_notice", "2026-03-15", "", false, "not on the ladder"},
 		{"on the due date", nil, "2026-03-10", "none", "", "debt_notice", "2026-03-15", "", false, "not on the ladder: installment 1 due 2026-03-10"},
-		{"the day after", nil, "2026-03-11", "overdue", "2026-03-11", "debt_notice", "2026-03-15", "", false, "installment 1 due 2026-03-10, 1 days late"},
+		{"the day after", nil, "2026-03-11", "overdue", "2026-03-11", "debt_notice", "2026-03-15", "", false, "installment 1 due 2026-03-10, 1 day late"},
 		{"notice day: record it, suspension waits for it to be sent", nil, "2026-03-15", "debt_notice", "2026-03-15", "suspension", "",
 			delinquency.MoveRecordNotice, false, "not sent yet: no suspension before it is sent"},
 		{"SMTP down for 20 days: no suspension", at("debt_notice", "2026-03-15", false), "2026-04-04", "debt_notice", "2026-03-15", "suspension", "",

@@ -2,8 +2,9 @@
 // notices (coming due, overdue, block warning, blocked, unblocked, renewed). Templates are Go
 // templates (html/template for the HTML body, text/template for the subject and the plain
 // text) over typed data, so a template that does not parse or names a field that does not
-// exist is refused when it is saved, never discovered at send time. The package is pure: it
-// does no I/O and reads no clock.
+// exist is refused when it is saved, never discovered at send time. It also holds what a
+// collection notice states (CollectionData) and when collection e-mails may go out (the
+// dunning window, NextSendableTime). The package is pure: it does no I/O and reads no clock.
 package notifications
 
 import (
