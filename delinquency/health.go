@@ -14,8 +14,9 @@ type DefaultSpell struct {
 	SettledOn time.Time
 }
 
-// days in default of one spell: Due+1 … SettledOn (paid the day after the due date: one
-// day late; paid on the due date: none), or Due+1 onwards while open.
+// firstDay returns the spell's first day in default, the day after the due date: a spell
+// is in default Due+1 … SettledOn (paid the day after the due date: one day; on the due
+// date: none), or from Due+1 on while open.
 func (s DefaultSpell) firstDay() time.Time { return s.Due.AddDate(0, 0, 1) }
 
 // defaultDays is which days of [lo, hi] a contract was in default, as prefix sums.
