@@ -25,6 +25,12 @@ func rec(id int64, seq int, due, start string) delinquency.Installment {
 // intp points at n, for the settings the API leaves out or gives.
 func intp(n int) *int { return &n }
 
+// decideAsOf runs Decide as the sweep does for the date it runs (today is the as-of date):
+// the one call to change if Decide's signature changes.
+func decideAsOf(s delinquency.State, asOf time.Time) delinquency.Decision {
+	return delinquency.Decide(s, asOf)
+}
+
 // overdueBy keeps the installments due before asOf, as the block-delinquent sweep reads them.
 func overdueBy(open []delinquency.Installment, asOf time.Time) []delinquency.Installment {
 	var out []delinquency.Installment
@@ -76,7 +82,7 @@ func TestLadderFromRuleKeepsTheDates(t *testing.T) {
 					}
 					from, to := d("2026-01-20"), d("2026-10-15")
 					for on := from; !on.After(to); on = on.AddDate(0, 0, 1) {
-						dec := delinquency.Decide(delinquency.State{Rule: r, Prepaid: prepaid, Open: overdueBy(open, on)}, on)
+						dec := decideAsOf(delinquency.State{Rule: r, Prepaid: prepaid, Open: overdueBy(open, on)}, on)
 						p := delinquency.PositionAt(delinquency.LadderState{Ladder: l, Prepaid: prepaid, Open: open}, on)
 						var want []delinquency.StepKind
 						switch dec.Action {
@@ -134,7 +140,7 @@ func TestLadderFromRuleDecidesEpisodesAsDecide(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			dec := delinquency.Decide(delinquency.State{Rule: rule, Episode: tt.episode, Open: tt.open}, d(tt.asOf))
+			dec := decideAsOf(delinquency.State{Rule: rule, Episode: tt.episode, Open: tt.open}, d(tt.asOf))
 			s := delinquency.LadderState{Ladder: delinquency.LadderFromRule(rule), Open: tt.open,
 				Step: delinquency.StepSuspension, StepSince: tt.episode.StartedOn, Suspended: tt.episode.Blocked,
 				TrustUntil: tt.episode.TrustUntil}

@@ -89,7 +89,7 @@ func checkAgainstDecide(t *testing.T, l delinquency.Ladder, prepaid bool, open [
 	if r.Validate() != nil {
 		return
 	}
-	dec := delinquency.Decide(delinquency.State{Rule: r, Prepaid: prepaid, Open: overdueBy(open, on)}, on)
+	dec := decideAsOf(delinquency.State{Rule: r, Prepaid: prepaid, Open: overdueBy(open, on)}, on)
 	ok := map[delinquency.Action]bool{
 		delinquency.Warn:     p.Step == delinquency.StepDebtNotice,
 		delinquency.BlockNow: p.Step == delinquency.StepSuspension,
