@@ -1,7 +1,3 @@
-// Package delinquency is the pure domain of blocking the delinquent: blocking rules, the date
-// a contract's open installments make it blocked, the warning before it, what the
-// block-delinquent sweep does to one contract as of a date, trust-unlock bounds and the
-// inactivity discount. It does no I/O and never reads the clock.
 package delinquency
 
 import (

@@ -2,8 +2,9 @@
 // notices (coming due, overdue, block warning, blocked, unblocked, renewed). Templates are Go
 // templates (html/template for the HTML body, text/template for the subject and the plain
 // text) over typed data, so a template that does not parse or names a field that does not
-// exist is refused when it is saved, never discovered at send time. The package is pure: it
-// does no I/O and reads no clock.
+// exist is refused when it is saved, never discovered at send time. It also holds what a
+// collection notice states (CollectionData) and when collection e-mails may go out (the
+// dunning window, NextSendableTime). The package is pure: it does no I/O and reads no clock.
 package notifications
 
 import (
@@ -41,12 +42,16 @@ func ValidKind(kind string) bool {
 }
 
 // Data is what a template sees: {{.Customer.Name}}, {{.Contract.Price}}, {{.Plan.Name}},
-// {{.Installment.DueDate}}. Dates are written dd/mm/yyyy and money as R$ 1.234,56.
+// {{.Installment.DueDate}}, {{.Collection.Total}}. Dates are written dd/mm/yyyy and money
+// as R$ 1.234,56.
 type Data struct {
 	Customer    CustomerData
 	Contract    ContractData
 	Plan        PlanData
 	Installment InstallmentData
+	// Collection is what a collection notice states (the debt, the ladder's dates, how
+	// to pay); zero for the other kinds (test it with {{if .Collection.Installments}}).
+	Collection CollectionData
 }
 
 // CustomerData are the customer's fields.
@@ -164,5 +169,13 @@ func sampleData() Data {
 		Installment: InstallmentData{ID: 1, Kind: "recurring", Term: 1, Sequence: 1, DueDate: "10/07/2026",
 			Amount: "R$ 99,90", Discount: "R$ 0,00", OnTimeDiscount: "R$ 0,00", AmountDue: "R$ 99,90",
 			ServiceStart: "01/07/2026", ServiceEnd: "31/07/2026"},
+		Collection: CollectionData{OnDate: "20/07/2026", Total: "R$ 102,23",
+			Installments: []OwedInstallmentData{{ID: 1, Number: "1/12", Sequence: 1, DueDate: "10/07/2026", Amount: "R$ 99,90",
+				Discount: "R$ 0,00", Fine: "R$ 2,00", Interest: "R$ 0,33", Paid: "R$ 0,00", AmountDue: "R$ 102,23",
+				Instruments: InstrumentData{DigitableLine: "00190.00009 01234.567004 00000.001016 1 15150000009990",
+					Barcode: "00191151500000099900000001234567000000000101", PixCopyPaste: "00020101021226...6304ABCD"}}},
+			PartialSuspensionDate: "25/07/2026", SuspensionDate: "04/08/2026", TerminationDate: "03/10/2026",
+			RestoreWithinDays: 1, RestoreDeadline: "em até 1 dia após a confirmação do pagamento",
+			FinePercent: "2,00%", MonthlyInterestPercent: "1,00%"},
 	}
 }

@@ -1,0 +1,103 @@
+package notifications
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/billingd/billingd/billing"
+)
+
+func TestNewCollectionData(t *testing.T) {
+	t.Parallel()
+	day := func(s string) time.Time {
+		d, err := billing.ParseDate(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	m := decimal.RequireFromString
+	rule := billing.LateRule{FinePercent: m("2.00"), MonthlyInterestPercent: m("1.00")}
+	cal := billing.NewCalendar()
+	on := day("2026-03-20")
+	owed := func(id int64, seq int, amount, due string, paid ...billing.PaymentOn) OwedInstallment {
+		r := billing.Receivable{Amount: m(amount), Discount: decimal.Zero, OnTimeDiscount: m("5.00"), EffectiveDue: day(due)}
+		got, err := billing.AmountDueOn(r, rule, cal, paid, on)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return OwedInstallment{ID: id, Sequence: seq, InstallmentsPerTerm: 12, DueDate: day(due), Due: got}
+	}
+	c := Collection{On: on, SuspensionOn: day("2026-03-31"), TerminationOn: day("2026-05-30"), RestoreWithinDays: 1, Late: rule,
+		Installments: []OwedInstallment{
+			owed(11, 2, "1234.50", "2026-02-10"),
+			owed(12, 3, "100.00", "2026-03-10", billing.PaymentOn{On: day("2026-03-15"), Amount: m("50.00")}),
+			owed(13, 4, "100.00", "2026-04-10"),
+		}}
+	c.Installments[2].Instruments = InstrumentData{PixCopyPaste: "000201..."}
+	got := NewCollectionData(c)
+	// 1234.50 38 days late: fine 24.69, interest 1234.50 × 38 / 3000 = 15.64. 100.00 paid
+	// 50.00 five days late: fine 2.00 and interest 0.17 first, 47.83 of principal; then
+	// 52.17 × 5 / 3000 = 0.09 more. April's is not due yet: the on-time discount applies.
+	want := []string{
+		"11 2/12 10/02/2026 R$ 1.234,50 R$ 0,00 R$ 24,69 R$ 15,64 R$ 0,00 R$ 1.274,83",
+		"12 3/12 10/03/2026 R$ 100,00 R$ 0,00 R$ 2,00 R$ 0,26 R$ 50,00 R$ 52,26",
+		"13 4/12 10/04/2026 R$ 100,00 R$ 5,00 R$ 0,00 R$ 0,00 R$ 0,00 R$ 95,00",
+	}
+	for i, in := range got.Installments {
+		line := strings.Join([]string{itoa(in.ID), in.Number, in.DueDate, in.Amount, in.Discount, in.Fine, in.Interest, in.Paid, in.AmountDue}, " ")
+		if line != want[i] {
+			t.Errorf("installment %d: %s, want %s", i, line, want[i])
+		}
+	}
+	if got.Total != "R$ 1.422,09" || got.OnDate != "20/03/2026" || got.SuspensionDate != "31/03/2026" || got.TerminationDate != "30/05/2026" ||
+		got.PartialSuspensionDate != "" || got.RestoreDeadline != "em até 1 dia após a confirmação do pagamento" ||
+		got.FinePercent != "2,00%" || got.MonthlyInterestPercent != "1,00%" || got.Installments[2].Instruments.PixCopyPaste != "000201..." {
+		t.Errorf("%+v", got)
+	}
+}
+
+func TestCollectionTemplatesCompileAndRender(t *testing.T) {
+	t.Parallel()
+	tpl := Template{
+		Subject: "Aviso de débito: {{.Collection.Total}} — suspensão em {{.Collection.SuspensionDate}}",
+		HTML: `<table>{{range .Collection.Installments}}<tr><td>{{.Number}}</td><td>{{.DueDate}}</td><td>{{.AmountDue}}</td>` +
+			`<td>{{with .Instruments}}{{.DigitableLine}}{{end}}</td></tr>{{end}}</table>` +
+			`{{if .Collection.TerminationDate}}<p>Rescisão em {{.Collection.TerminationDate}}</p>{{end}}`,
+		Text: "{{range .Collection.Installments}}{{.Number}} {{.DueDate}} {{.AmountDue}}\n{{end}}Total {{.Collection.Total}}; religação {{.Collection.RestoreDeadline}}",
+	}
+	c, err := Compile(tpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := c.Render(sampleData())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg.Subject != "Aviso de débito: R$ 102,23 — suspensão em 04/08/2026" || !strings.Contains(msg.Text, "1/12 10/07/2026 R$ 102,23") ||
+		!strings.Contains(msg.HTML, "Rescisão em 03/10/2026") || !strings.Contains(msg.Text, "em até 1 dia após a confirmação do pagamento") {
+		t.Errorf("rendered %+v", msg)
+	}
+	bad := tpl
+	bad.Text = "{{range .Collection.Installments}}{{.Vencimento}}{{end}}"
+	if _, err := Compile(bad); err == nil || !strings.Contains(err.Error(), "unknown field Vencimento in OwedInstallmentData") {
+		t.Errorf("an unknown field inside the range: %v", err)
+	}
+}
+
+func TestBRPercentAndDays(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{"2": "2,00%", "1.5": "1,50%", "0": "0,00%", "10.00": "10,00%"} {
+		if got := BRPercent(decimal.RequireFromString(in)); got != want {
+			t.Errorf("%s: %s, want %s", in, got, want)
+		}
+	}
+	if BRDays(1) != "1 dia" || BRDays(15) != "15 dias" || BRDays(0) != "0 dias" {
+		t.Errorf("%s %s %s", BRDays(1), BRDays(15), BRDays(0))
+	}
+}
+
+func itoa(n int64) string { return decimal.NewFromInt(n).String() }
