@@ -28,7 +28,7 @@ func intp(n int) *int { return &n }
 // decideAsOf runs Decide as the sweep does for the date it runs (today is the as-of date):
 // the one call to change if Decide's signature changes.
 func decideAsOf(s delinquency.State, asOf time.Time) delinquency.Decision {
-	return delinquency.Decide(s, asOf)
+	return delinquency.Decide(s, asOf, asOf)
 }
 
 // overdueBy keeps the installments due before asOf, as the block-delinquent sweep reads them.

@@ -15,8 +15,8 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/billingd/billingd/billing"
-	"github.com/billingd/billingd/postgres"
 	"github.com/billingd/billingd/migrations"
+	"github.com/billingd/billingd/postgres"
 )
 
 // Sweep is the work of one scheduled job, planned and done in id-range batches.
