@@ -140,7 +140,13 @@ func TestLadderFromRuleDecidesEpisodesAsDecide(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			dec := decideAsOf(delinquency.State{Rule: rule, Episode: tt.episode, Open: tt.open}, d(tt.asOf))
+			// A rerun for an earlier date runs on a day after the block started (today is
+			// never before the episode's start: Decide would take it for a future run's block).
+			today := d(tt.asOf)
+			if today.Before(tt.episode.StartedOn) {
+				today = tt.episode.StartedOn
+			}
+			dec := delinquency.Decide(delinquency.State{Rule: rule, Episode: tt.episode, Open: tt.open}, d(tt.asOf), today)
 			s := delinquency.LadderState{Ladder: delinquency.LadderFromRule(rule), Open: tt.open,
 				Step: delinquency.StepSuspension, StepSince: tt.episode.StartedOn, Suspended: tt.episode.Blocked,
 				TrustUntil: tt.episode.TrustUntil}
