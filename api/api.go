@@ -19,15 +19,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/riverqueue/river"
 	"github.com/shopspring/decimal"
 
 	"github.com/billingd/billingd/benefits"
 	"github.com/billingd/billingd/billing"
-	"github.com/billingd/billingd/jobs"
-	"github.com/billingd/billingd/postgres"
+	"github.com/billingd/billingd/records"
 )
 
 // MaxBodyBytes bounds a request body.
@@ -35,8 +31,10 @@ const MaxBodyBytes = 64 << 10
 
 // Config is what the API needs.
 type Config struct {
-	Pool        *pgxpool.Pool
-	River       *river.Client[pgx.Tx]
+	// Store is the store the API reads and writes (the daemon's one store).
+	Store Store
+	// Jobs are the names of the jobs an operator may run (POST /v1/runs).
+	Jobs        []string
 	Token       string
 	Location    *time.Location
 	Now         func() time.Time
@@ -52,13 +50,13 @@ type Config struct {
 // Server serves the /v1 API.
 type Server struct {
 	cfg   Config
-	store *postgres.Store
+	store Store
 	mux   *http.ServeMux
 }
 
 // New returns the API handler.
 func New(cfg Config) *Server {
-	s := &Server{cfg: cfg, store: &postgres.Store{Pool: cfg.Pool}, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, store: cfg.Store, mux: http.NewServeMux()}
 	for _, r := range s.routes() {
 		s.mux.HandleFunc(r.method+" "+r.path, r.handler)
 	}
@@ -212,13 +210,13 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, be.status, be.code, be.field, be.msg)
 	case errors.As(err, &fe):
 		writeError(w, http.StatusUnprocessableEntity, "invalid", fe.Field, fe.Error())
-	case errors.Is(err, postgres.ErrBenefitNotFound) && r.PathValue("benefit_id") != "":
+	case errors.Is(err, billing.ErrBenefitNotFound) && r.PathValue("benefit_id") != "":
 		writeError(w, http.StatusNotFound, "not_found", "benefit_id", err.Error())
-	case errors.Is(err, postgres.ErrUsageNotFound):
+	case errors.Is(err, billing.ErrUsageNotFound):
 		writeError(w, http.StatusNotFound, "not_found", "usage_id", err.Error())
-	case errors.Is(err, postgres.ErrNotFound), errors.Is(err, jobs.ErrRunNotFound):
+	case errors.Is(err, billing.ErrNotFound):
 		writeError(w, http.StatusNotFound, "not_found", pathParam(r), err.Error())
-	case errors.Is(err, postgres.ErrConflict):
+	case errors.Is(err, billing.ErrConflict):
 		writeError(w, http.StatusConflict, "conflict", pathParam(r), err.Error())
 	default:
 		reqID, _ := r.Context().Value(requestIDKey{}).(string)
@@ -393,19 +391,19 @@ func apiDate(v string) (time.Time, error) {
 }
 
 // page reads ?limit= and ?after= (an id cursor).
-func page(r *http.Request) (postgres.Page, error) {
+func page(r *http.Request) (records.Page, error) {
 	limit, err := queryInt(r, "limit")
 	if err != nil {
-		return postgres.Page{}, err
+		return records.Page{}, err
 	}
 	if limit > 500 {
-		return postgres.Page{}, invalid("limit", "at most 500, got %d", limit)
+		return records.Page{}, invalid("limit", "at most 500, got %d", limit)
 	}
 	after, err := queryInt(r, "after")
 	if err != nil {
-		return postgres.Page{}, err
+		return records.Page{}, err
 	}
-	return postgres.Page{After: after, Limit: int(limit)}, nil
+	return records.Page{After: after, Limit: int(limit)}, nil
 }
 
 // list is a page of items with the cursor of the next page.
@@ -414,7 +412,7 @@ type list[T any] struct {
 	NextAfter *int64 `json:"next_after"`
 }
 
-func newList[T any](items []T, p postgres.Page, id func(T) int64) list[T] {
+func newList[T any](items []T, p records.Page, id func(T) int64) list[T] {
 	l := list[T]{Items: items}
 	if l.Items == nil {
 		l.Items = []T{}

@@ -4,7 +4,7 @@ import (
 	"net/http"
 
 	"github.com/billingd/billingd/billing"
-	"github.com/billingd/billingd/postgres"
+	"github.com/billingd/billingd/records"
 )
 
 // grantedBenefitResponse is one benefit a contract is granted on a day: the resolved terms
@@ -32,7 +32,7 @@ type balanceResponse struct {
 	NextResetOn *string `json:"next_reset_on"`
 }
 
-func toGrantedBenefit(g postgres.GrantedBenefit) grantedBenefitResponse {
+func toGrantedBenefit(g records.GrantedBenefit) grantedBenefitResponse {
 	out := grantedBenefitResponse{BenefitID: g.BenefitID, BenefitName: g.BenefitName, Active: g.Active,
 		Quantity: g.Terms.Quantity, RenewalPeriod: optPeriod(g.Terms.Period), GraceDays: g.Terms.GraceDays, Overridden: g.Overridden}
 	if b := g.Balance; b != nil {
@@ -93,7 +93,7 @@ func (s *Server) listUsages(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	var f postgres.UsageFilter
+	var f records.UsageFilter
 	if f.BenefitID, err = queryInt(r, "benefit_id"); err != nil {
 		s.fail(w, r, err)
 		return

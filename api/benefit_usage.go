@@ -11,7 +11,7 @@ import (
 
 	"github.com/billingd/billingd/benefits"
 	"github.com/billingd/billingd/billing"
-	"github.com/billingd/billingd/postgres"
+	"github.com/billingd/billingd/records"
 )
 
 type usageRequest struct {
@@ -40,7 +40,7 @@ type usageResponse struct {
 	NextInstallmentDue *string `json:"next_installment_due"`
 }
 
-func toUsage(u postgres.Usage) usageResponse {
+func toUsage(u records.Usage) usageResponse {
 	out := usageResponse{
 		ID: u.ID, ContractID: u.ContractID, BenefitID: u.BenefitID, UsedAt: billing.FormatDate(u.UsedAt),
 		Quantity: u.Quantity, UnitCost: money(u.UnitCost), TotalCost: money(u.UnitCost.Mul(decimal.NewFromInt(int64(u.Quantity)))),
@@ -151,7 +151,7 @@ type usageReportResponse struct {
 }
 
 func (s *Server) usageReport(w http.ResponseWriter, r *http.Request) {
-	var f postgres.UsageReportFilter
+	var f records.UsageReportFilter
 	var err error
 	if f.From, f.To, err = queryDateRange(r); err != nil {
 		s.fail(w, r, err)

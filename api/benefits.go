@@ -8,7 +8,7 @@ import (
 
 	"github.com/billingd/billingd/benefits"
 	"github.com/billingd/billingd/billing"
-	"github.com/billingd/billingd/postgres"
+	"github.com/billingd/billingd/records"
 )
 
 type benefitRequest struct {
@@ -137,7 +137,7 @@ type planBenefitResponse struct {
 	GraceDays     int     `json:"grace_days"`
 }
 
-func toPlanBenefit(p postgres.PlanBenefit) planBenefitResponse {
+func toPlanBenefit(p records.PlanBenefit) planBenefitResponse {
 	return planBenefitResponse{PlanID: p.PlanID, BenefitID: p.BenefitID, BenefitName: p.BenefitName,
 		Quantity: p.Quantity, RenewalPeriod: optPeriod(p.Period), GraceDays: p.GraceDays}
 }

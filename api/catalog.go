@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/billingd/billingd/billing"
-	"github.com/billingd/billingd/postgres"
 	"github.com/billingd/billingd/renewal"
 )
 
@@ -236,7 +235,7 @@ func (s *Server) addHoliday(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.store.AddHoliday(r.Context(), billing.Holiday{Date: day, Name: name}); err != nil {
-		if errors.Is(err, postgres.ErrConflict) {
+		if errors.Is(err, billing.ErrConflict) {
 			writeError(w, http.StatusConflict, "conflict", "date", err.Error())
 			return
 		}

@@ -4,11 +4,10 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
 	"github.com/billingd/billingd/billing"
-	"github.com/billingd/billingd/postgres"
+	"github.com/billingd/billingd/records"
 )
 
 type contractRequest struct {
@@ -93,7 +92,7 @@ func toContract(c billing.Contract) contractResponse {
 		BlockEpisodes: []episodeResponse{},
 	}
 	if out.RenewalState == "" {
-		out.RenewalState = postgres.RenewalNone
+		out.RenewalState = records.RenewalNone
 	}
 	return out
 }
@@ -179,12 +178,12 @@ func (s *Server) createContract(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	then, err := s.welcomeThen(r.Context(), req.welcomeFields)
+	welcome, err := req.welcome()
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	out, err := s.store.CreateContractThen(r.Context(), c, req.Price == nil, then)
+	out, err := s.store.CreateContract(r.Context(), c, req.Price == nil, welcome)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -210,7 +209,7 @@ func (s *Server) listContracts(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, invalid("status", "want pending_activation, active, blocked, cancelled or finished, got %q", status))
 		return
 	}
-	cs, err := s.store.Contracts(r.Context(), postgres.ContractFilter{CustomerID: customer, Status: status}, pg)
+	cs, err := s.store.Contracts(r.Context(), records.ContractFilter{CustomerID: customer, Status: status}, pg)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -313,7 +312,7 @@ type installmentResponse struct {
 	Credit *string `json:"credit"`
 }
 
-func toInstallment(i postgres.Installment) installmentResponse {
+func toInstallment(i records.Installment) installmentResponse {
 	out := installmentResponse{
 		ID: i.ID, ContractID: i.ContractID, Kind: string(i.Kind), Term: i.Term, Sequence: i.Sequence,
 		ServiceStart: optDate(i.ServiceStart), ServiceEnd: optDate(i.ServiceEnd),
@@ -321,7 +320,7 @@ func toInstallment(i postgres.Installment) installmentResponse {
 		Amount: money(i.Amount), Discount: money(i.Discount), OnTimeDiscount: money(i.OnTimeDiscount),
 		State: i.State, PaidAt: optDate(i.PaidAt), PaidAmount: optMoney(i.PaidAmount),
 	}
-	if i.State == postgres.InstallmentPaid {
+	if i.State == records.InstallmentPaid {
 		credit := money(i.Credit())
 		out.Credit = &credit
 	}
@@ -356,9 +355,9 @@ func (s *Server) installments(w http.ResponseWriter, r *http.Request, contract i
 		s.fail(w, r, err)
 		return
 	}
-	f := postgres.InstallmentFilter{ContractID: contract, State: r.URL.Query().Get("state")}
+	f := records.InstallmentFilter{ContractID: contract, State: r.URL.Query().Get("state")}
 	switch f.State {
-	case "", postgres.InstallmentOpen, postgres.InstallmentPaid, postgres.InstallmentCancelled:
+	case "", records.InstallmentOpen, records.InstallmentPaid, records.InstallmentCancelled:
 	default:
 		s.fail(w, r, invalid("state", "want open, paid or cancelled, got %q", f.State))
 		return
@@ -417,10 +416,7 @@ func (s *Server) recordPayment(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	requested := s.cfg.Now()
-	inst, err := s.store.RecordPayment(r.Context(), id, amount, paidAt, func(tx pgx.Tx, inst postgres.Installment) error {
-		return s.enqueueUnblock(r.Context(), tx, inst, requested)
-	})
+	inst, err := s.store.RecordPayment(r.Context(), id, amount, paidAt, s.cfg.Now())
 	if err != nil {
 		s.fail(w, r, err)
 		return

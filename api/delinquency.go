@@ -1,18 +1,12 @@
 package api
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/delinquency"
-	"github.com/billingd/billingd/jobs"
-	"github.com/billingd/billingd/postgres"
+	"github.com/billingd/billingd/records"
 )
 
 type blockingRuleRequest struct {
@@ -107,7 +101,7 @@ func (s *Server) trustUnlock(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	limits := postgres.TrustLimits{MaxDays: s.cfg.TrustUnlockMaxDays, PerEpisode: s.cfg.TrustUnlocksPerEpisode}
+	limits := records.TrustLimits{MaxDays: s.cfg.TrustUnlockMaxDays, PerEpisode: s.cfg.TrustUnlocksPerEpisode}
 	c, err := s.store.TrustUnlock(r.Context(), id, s.today(), req.Days, limits)
 	if err != nil {
 		s.fail(w, r, err)
@@ -167,26 +161,4 @@ func (s *Server) writeContracts(w http.ResponseWriter, r *http.Request, status i
 		return
 	}
 	writeJSON(w, status, out[0])
-}
-
-// enqueueUnblock enqueues, in the payment's transaction, the job that unblocks the paid
-// installment's contract, when the contract has an open block episode.
-func (s *Server) enqueueUnblock(ctx context.Context, tx pgx.Tx, inst postgres.Installment, requested time.Time) error {
-	var open bool
-	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM block_episodes WHERE contract_id = $1 AND ended_on IS NULL)`,
-		inst.ContractID).Scan(&open); err != nil {
-		return fmt.Errorf("look up block episode: %w", err)
-	}
-	if !open {
-		return nil
-	}
-	if s.cfg.River == nil {
-		return errors.New("enqueue unblock: no job queue client configured")
-	}
-	_, err := s.cfg.River.InsertTx(ctx, tx, jobs.UnblockArgs{ContractID: inst.ContractID, InstallmentID: inst.ID,
-		PaidAt: billing.FormatDate(inst.PaidAt), RequestedAt: requested}, nil)
-	if err != nil {
-		return fmt.Errorf("enqueue unblock of contract %d: %w", inst.ContractID, err)
-	}
-	return nil
 }

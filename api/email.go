@@ -1,17 +1,13 @@
 package api
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/billingd/billingd/billing"
-	"github.com/billingd/billingd/jobs"
 	"github.com/billingd/billingd/notifications"
-	"github.com/billingd/billingd/postgres"
+	"github.com/billingd/billingd/records"
 )
 
 // welcomeFields are the welcome option of POST /v1/contracts.
@@ -22,48 +18,37 @@ type welcomeFields struct {
 	WelcomeEmailTemplateID *int64  `json:"welcome_email_template_id"`
 }
 
-// welcome validates the welcome option; ok is false when no welcome e-mail is asked for.
-func (f welcomeFields) welcome() (w postgres.Welcome, ok bool, err error) {
+// welcome validates the welcome option; it is nil when no welcome e-mail is asked for.
+func (f welcomeFields) welcome() (*records.Welcome, error) {
 	if !f.WelcomeEmail {
 		for name, set := range map[string]bool{"welcome_email_to": f.WelcomeEmailTo != nil,
 			"welcome_email_subject": f.WelcomeEmailSubject != nil, "welcome_email_template_id": f.WelcomeEmailTemplateID != nil} {
 			if set {
-				return w, false, billing.Fieldf(name, "only with \"welcome_email\": true")
+				return nil, billing.Fieldf(name, "only with \"welcome_email\": true")
 			}
 		}
-		return w, false, nil
+		return nil, nil
 	}
+	var w records.Welcome
 	if f.WelcomeEmailTo != nil {
 		w.To = strings.TrimSpace(*f.WelcomeEmailTo)
 		if !validEmail(w.To) {
-			return w, false, billing.Fieldf("welcome_email_to", "want an e-mail address such as ana@example.com, got %q", w.To)
+			return nil, billing.Fieldf("welcome_email_to", "want an e-mail address such as ana@example.com, got %q", w.To)
 		}
 	}
 	if f.WelcomeEmailSubject != nil {
 		w.Subject = strings.TrimSpace(*f.WelcomeEmailSubject)
 		if w.Subject == "" || len(w.Subject) > 200 || strings.ContainsAny(w.Subject, "\r\n\x00") {
-			return w, false, billing.Fieldf("welcome_email_subject", "one line of 1 to 200 characters")
+			return nil, billing.Fieldf("welcome_email_subject", "one line of 1 to 200 characters")
 		}
 	}
 	if f.WelcomeEmailTemplateID != nil {
 		if *f.WelcomeEmailTemplateID < 1 {
-			return w, false, billing.Fieldf("welcome_email_template_id", "want the id of a welcome e-mail template")
+			return nil, billing.Fieldf("welcome_email_template_id", "want the id of a welcome e-mail template")
 		}
 		w.TemplateID = f.WelcomeEmailTemplateID
 	}
-	return w, true, nil
-}
-
-// welcomeThen records the welcome e-mail in the contract's transaction, when asked for.
-func (s *Server) welcomeThen(ctx context.Context, f welcomeFields) (func(pgx.Tx, billing.Contract) error, error) {
-	w, ok, err := f.welcome()
-	if err != nil || !ok {
-		return nil, err
-	}
-	return func(tx pgx.Tx, c billing.Contract) error {
-		_, err := jobs.EnqueueWelcome(ctx, s.cfg.River, tx, c, w)
-		return err
-	}, nil
+	return &w, nil
 }
 
 type templateRequest struct {
@@ -89,17 +74,17 @@ type templateResponse struct {
 	UpdatedAt  string `json:"updated_at"`
 }
 
-func toTemplate(t postgres.EmailTemplate) templateResponse {
+func toTemplate(t records.EmailTemplate) templateResponse {
 	return templateResponse{ID: t.ID, Kind: t.Kind, Scope: t.Scope, PlanID: t.PlanID, ContractID: t.ContractID,
 		Subject: t.Subject, HTMLBody: t.HTML, TextBody: t.Text,
 		CreatedAt: t.CreatedAt.UTC().Format(time.RFC3339), UpdatedAt: t.UpdatedAt.UTC().Format(time.RFC3339)}
 }
 
-func (req templateRequest) template() (postgres.EmailTemplate, error) {
-	t := postgres.EmailTemplate{Kind: req.Kind, Scope: req.Scope, PlanID: req.PlanID, ContractID: req.ContractID,
+func (req templateRequest) template() (records.EmailTemplate, error) {
+	t := records.EmailTemplate{Kind: req.Kind, Scope: req.Scope, PlanID: req.PlanID, ContractID: req.ContractID,
 		Template: notifications.Template{Subject: req.Subject, HTML: req.HTMLBody, Text: req.TextBody}}
 	if t.Scope == "" {
-		t.Scope = postgres.ScopeDefault
+		t.Scope = records.ScopeDefault
 	}
 	for field, v := range map[string]string{"subject": req.Subject, "html_body": req.HTMLBody, "text_body": req.TextBody} {
 		if hasNUL(v) {
@@ -169,13 +154,13 @@ func (s *Server) listTemplates(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	f := postgres.TemplateFilter{Kind: r.URL.Query().Get("kind"), Scope: r.URL.Query().Get("scope")}
+	f := records.TemplateFilter{Kind: r.URL.Query().Get("kind"), Scope: r.URL.Query().Get("scope")}
 	if f.Kind != "" && !notifications.ValidKind(f.Kind) {
 		s.fail(w, r, invalid("kind", "want one of %s, got %q", strings.Join(notifications.Kinds, ", "), f.Kind))
 		return
 	}
 	switch f.Scope {
-	case "", postgres.ScopeDefault, postgres.ScopePlan, postgres.ScopeContract:
+	case "", records.ScopeDefault, records.ScopePlan, records.ScopeContract:
 	default:
 		s.fail(w, r, invalid("scope", "want default, plan or contract, got %q", f.Scope))
 		return
@@ -209,7 +194,7 @@ type notificationResponse struct {
 	SentAt     *string `json:"sent_at"`
 }
 
-func toNotification(n postgres.Notice) notificationResponse {
+func toNotification(n records.Notice) notificationResponse {
 	out := notificationResponse{ID: n.ID, ContractID: n.ContractID, Kind: n.Kind, Reference: n.Reference, State: n.State,
 		Recipient: n.Recipient, Subject: n.Subject, HTMLBody: n.HTML, TextBody: n.Text, MessageID: n.MessageID,
 		Attempts: n.Attempts, LastError: n.LastError, CreatedAt: n.CreatedAt.UTC().Format(time.RFC3339)}
@@ -231,13 +216,13 @@ func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	f := postgres.NoticeFilter{ContractID: contract, Kind: r.URL.Query().Get("kind"), State: r.URL.Query().Get("state")}
+	f := records.NoticeFilter{ContractID: contract, Kind: r.URL.Query().Get("kind"), State: r.URL.Query().Get("state")}
 	if f.Kind != "" && !notifications.ValidKind(f.Kind) {
 		s.fail(w, r, invalid("kind", "want one of %s, got %q", strings.Join(notifications.Kinds, ", "), f.Kind))
 		return
 	}
 	switch f.State {
-	case "", postgres.NoticePending, postgres.NoticeRendered, postgres.NoticeSent, postgres.NoticeFailed:
+	case "", records.NoticePending, records.NoticeRendered, records.NoticeSent, records.NoticeFailed:
 	default:
 		s.fail(w, r, invalid("state", "want pending, rendered, sent or failed, got %q", f.State))
 		return

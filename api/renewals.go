@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/billingd/billingd/billing"
-	"github.com/billingd/billingd/postgres"
+	"github.com/billingd/billingd/records"
 	"github.com/billingd/billingd/renewal"
 )
 
@@ -193,12 +193,12 @@ type renewalResponse struct {
 	Trigger          *string `json:"trigger"`
 }
 
-func toRenewal(x postgres.Renewal) renewalResponse {
+func toRenewal(x records.Renewal) renewalResponse {
 	out := renewalResponse{
 		ID: x.ID, ContractID: x.ContractID, Term: x.Term, State: x.State, QueuedOn: billing.FormatDate(x.QueuedOn),
 		OpenInstallments: x.OpenInstallments, RenewedOn: optDate(x.RenewedOn), Price: optMoney(x.Price),
 	}
-	if x.State == postgres.RenewalRenewed {
+	if x.State == records.RenewalRenewed {
 		out.NewTerm, out.PriceMode, out.Trigger = &x.NewTerm, &x.PriceMode, &x.Trigger
 	}
 	return out
@@ -210,9 +210,9 @@ func (s *Server) listRenewals(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	f := postgres.RenewalFilter{State: r.URL.Query().Get("state")}
+	f := records.RenewalFilter{State: r.URL.Query().Get("state")}
 	switch f.State {
-	case "", postgres.RenewalQueued, postgres.RenewalRenewed:
+	case "", records.RenewalQueued, records.RenewalRenewed:
 	default:
 		s.fail(w, r, invalid("state", "want queued or renewed, got %q", f.State))
 		return

@@ -2,12 +2,13 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/billingd/billingd/billing"
-	"github.com/billingd/billingd/jobs"
+	"github.com/billingd/billingd/records"
 )
 
 type runRequest struct {
@@ -17,11 +18,11 @@ type runRequest struct {
 }
 
 type runResponse struct {
-	jobs.Run
+	records.Run
 	AsOf string `json:"as_of"`
 }
 
-func toRun(r jobs.Run) runResponse { return runResponse{Run: r, AsOf: billing.FormatDate(r.AsOf)} }
+func toRun(r records.Run) runResponse { return runResponse{Run: r, AsOf: billing.FormatDate(r.AsOf)} }
 
 // createRun enqueues a manual run, like `billingd run`. A date outside the catch-up window
 // (in the past) or in the future needs force.
@@ -31,8 +32,8 @@ func (s *Server) createRun(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if _, ok := jobs.Lookup(req.Job); !ok {
-		s.fail(w, r, billing.Fieldf("job", "unknown job %q (want %s)", req.Job, strings.Join(jobs.Names(), ", ")))
+	if !slices.Contains(s.cfg.Jobs, req.Job) {
+		s.fail(w, r, billing.Fieldf("job", "unknown job %q (want %s)", req.Job, strings.Join(s.cfg.Jobs, ", ")))
 		return
 	}
 	asOf := s.today()
@@ -49,30 +50,25 @@ func (s *Server) createRun(w http.ResponseWriter, r *http.Request) {
 			billing.FormatDate(asOf), billing.FormatDate(earliest), billing.FormatDate(s.today())))
 		return
 	}
-	id, err := jobs.EnqueueRun(r.Context(), s.cfg.Pool, s.cfg.River, req.Job, asOf)
+	run, err := s.store.RequestRun(r.Context(), req.Job, asOf)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	run, err := jobs.GetRun(r.Context(), s.cfg.Pool, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	w.Header().Set("Location", "/v1/runs/"+strconv.FormatInt(id, 10))
+	w.Header().Set("Location", "/v1/runs/"+strconv.FormatInt(run.ID, 10))
 	writeJSON(w, http.StatusAccepted, toRun(run))
 }
 
 func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) {
-	f := jobs.RunFilter{Job: r.URL.Query().Get("job"), State: r.URL.Query().Get("state")}
+	f := records.RunFilter{Job: r.URL.Query().Get("job"), State: r.URL.Query().Get("state")}
 	if f.Job != "" {
-		if _, ok := jobs.Lookup(f.Job); !ok {
+		if !slices.Contains(s.cfg.Jobs, f.Job) {
 			s.fail(w, r, invalid("job", "unknown job %q", f.Job))
 			return
 		}
 	}
 	switch f.State {
-	case "", jobs.RunQueued, jobs.RunRunning, jobs.RunSucceeded, jobs.RunFailed:
+	case "", records.RunQueued, records.RunRunning, records.RunSucceeded, records.RunFailed:
 	default:
 		s.fail(w, r, invalid("state", "want queued, running, succeeded or failed, got %q", f.State))
 		return
@@ -91,7 +87,7 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.Limit, f.BeforeID = pg.Limit, pg.After
-	runs, err := jobs.ListRuns(r.Context(), s.cfg.Pool, f)
+	runs, err := s.store.Runs(r.Context(), f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -109,7 +105,7 @@ func (s *Server) getRun(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	run, err := jobs.GetRun(r.Context(), s.cfg.Pool, id)
+	run, err := s.store.Run(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -331,7 +331,7 @@ func (w *renewalWrites) flush(ctx context.Context, tx pgx.Tx) (map[string]int64,
 }
 
 // RenewContract renews a contract by hand as of on, whatever its open installments,
-// auto_renew or ignore_auto_renewal: ErrConflict when it is cancelled, finished, pending
+// auto_renew or ignore_auto_renewal: billing.ErrConflict when it is cancelled, finished, pending
 // activation, without billing, its term not generated yet, already renewed for its term
 // (see renewal.Contract.ManualRefusal), or its renewal price does not cover its discounts.
 func (s *Store) RenewContract(ctx context.Context, id int64, on time.Time) (billing.Contract, error) {
@@ -341,14 +341,14 @@ func (s *Store) RenewContract(ctx context.Context, id int64, on time.Time) (bill
 			return err
 		}
 		if len(cands) == 0 {
-			return fmt.Errorf("%w: contract %d", ErrNotFound, id)
+			return fmt.Errorf("%w: contract %d", billing.ErrNotFound, id)
 		}
 		if err := countOpen(ctx, tx, cands, true); err != nil {
 			return err
 		}
 		c := &cands[0]
 		if why := c.state.ManualRefusal(); why != "" {
-			return fmt.Errorf("%w: contract %d cannot be renewed: %s", ErrConflict, id, why)
+			return fmt.Errorf("%w: contract %d cannot be renewed: %s", billing.ErrConflict, id, why)
 		}
 		cal, err := LoadCalendar(ctx, tx)
 		if err != nil {
@@ -357,7 +357,7 @@ func (s *Store) RenewContract(ctx context.Context, id int64, on time.Time) (bill
 		w := renewalWrites{asOf: on, trigger: "manual", examined: []int64{id}}
 		var fe *billing.FieldError
 		if err := w.add(c, true, cal); errors.As(err, &fe) {
-			return fmt.Errorf("%w: contract %d cannot be renewed: %s", ErrConflict, id, fe.Reason)
+			return fmt.Errorf("%w: contract %d cannot be renewed: %s", billing.ErrConflict, id, fe.Reason)
 		} else if err != nil {
 			return fmt.Errorf("renew contract %d: %w", id, err)
 		}
@@ -366,7 +366,7 @@ func (s *Store) RenewContract(ctx context.Context, id int64, on time.Time) (bill
 			return err
 		}
 		if counts["renewed"] != 1 {
-			return fmt.Errorf("%w: contract %d: term %d was already renewed", ErrConflict, id, c.state.TermNumber)
+			return fmt.Errorf("%w: contract %d: term %d was already renewed", billing.ErrConflict, id, c.state.TermNumber)
 		}
 		return nil
 	})

@@ -76,9 +76,14 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 	} else {
 		logger.WarnContext(ctx, "no SMTP configured (BILLINGD_SMTP_URL empty): notices are rendered and kept in the outbox, not sent")
 	}
+	store, err := newStore(pool, logger)
+	if err != nil {
+		return err
+	}
 	runner := &jobs.Runner{
 		Pool:         pool,
-		Sweeps:       sweeps(cfg),
+		Store:        store,
+		Sweeps:       sweeps(cfg, store),
 		Location:     cfg.Location,
 		Now:          time.Now,
 		Logger:       logger,
@@ -103,7 +108,7 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 	mux.HandleFunc("GET /readyz", readyHandler(pool, &queueRunning))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	mux.Handle("/v1/", api.New(api.Config{
-		Pool: pool, River: client, Token: cfg.APIToken, Location: cfg.Location, Now: time.Now, Logger: logger,
+		Store: store, Jobs: jobs.Names(), Token: cfg.APIToken, Location: cfg.Location, Now: time.Now, Logger: logger,
 		CatchUpDays: cfg.CatchUpDays, TrustUnlockMaxDays: cfg.TrustUnlockMaxDays, TrustUnlocksPerEpisode: cfg.TrustUnlocksPerEpisode,
 	}))
 	ui, err := riverui.NewHandler(&riverui.HandlerOpts{
@@ -155,15 +160,26 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 	return runErr
 }
 
-// sweeps binds each scheduled job to its storage implementation.
-func sweeps(cfg *Config) map[string]jobs.Sweep {
+// newStore builds the store of the process, shared by the API and the job workers: the pool,
+// and the follow-ups that enqueue, with River, the work that follows its changes.
+func newStore(pool *pgxpool.Pool, logger *slog.Logger) (*postgres.Store, error) {
+	followUps, err := jobs.NewFollowUps(logger)
+	if err != nil {
+		return nil, err
+	}
+	return &postgres.Store{Pool: pool, FollowUps: followUps}, nil
+}
+
+// sweeps binds each scheduled job to its storage implementation, handing the work that
+// follows a batch to the store's follow-ups.
+func sweeps(cfg *Config, store *postgres.Store) map[string]jobs.Sweep {
 	return map[string]jobs.Sweep{
 		jobs.GenerateInstallments: postgres.GenerateSweep{},
 		jobs.RenewContracts:       postgres.RenewSweep{Thresholds: cfg.Renewal},
 		jobs.BlockDelinquent:      postgres.BlockSweep{},
 		jobs.ResetBenefitQuotas:   postgres.ResetBenefitQuotasSweep{},
 		jobs.SendNotices: postgres.NoticeSweep{
-			DaysBeforeDue: cfg.NoticeDaysBeforeDue, Deliver: cfg.SMTP != nil, Enqueue: jobs.EnqueueNoticesFromContext,
+			DaysBeforeDue: cfg.NoticeDaysBeforeDue, Deliver: cfg.SMTP != nil, FollowUps: store.FollowUps,
 		},
 	}
 }
