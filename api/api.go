@@ -21,7 +21,6 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/billingd/billingd/benefits"
 	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/records"
 )
@@ -58,7 +57,7 @@ type Server struct {
 func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, store: cfg.Store, mux: http.NewServeMux()}
 	for _, r := range s.routes() {
-		s.mux.HandleFunc(r.method+" "+r.path, r.handler)
+		s.mux.HandleFunc(r.method+" "+r.path, s.adapt(r.handler))
 	}
 	s.mux.HandleFunc("/", s.noRoute)
 	return s
@@ -84,9 +83,22 @@ func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
 		r.Method+" is not allowed on "+r.URL.Path+"; allowed: "+strings.Join(allowed, ", "))
 }
 
+// handler serves one route: it writes the answer and returns nil, or returns the error that
+// decides the answer (see fail) without writing anything.
+type handler func(w http.ResponseWriter, r *http.Request) error
+
 type route struct {
 	method, path string
-	handler      http.HandlerFunc
+	handler      handler
+}
+
+// adapt turns a handler into an http.HandlerFunc that answers its error with fail.
+func (s *Server) adapt(h handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.fail(w, r, err)
+		}
+	}
 }
 
 // Routes lists the API's routes as "METHOD /path" (for the OpenAPI test).
@@ -169,15 +181,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 type requestIDKey struct{}
 
-// apiError is the JSON error body.
-type apiError struct {
-	Error     string `json:"error"`
-	Field     string `json:"field,omitempty"`
-	Message   string `json:"message"`
-	RequestID string `json:"request_id,omitempty"`
-	// GraceEndsOn and NextResetOn come with a refused benefit use (in_grace, quota_exhausted).
-	GraceEndsOn string `json:"grace_ends_on,omitempty"`
-	NextResetOn string `json:"next_reset_on,omitempty"`
+// respond writes v as the JSON answer with status; it returns nil, so that a handler can end
+// with it.
+func respond(w http.ResponseWriter, status int, v any) error {
+	writeJSON(w, status, v)
+	return nil
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -186,75 +194,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-func writeError(w http.ResponseWriter, status int, code, field, msg string) {
-	writeJSON(w, status, apiError{Error: code, Field: field, Message: msg, RequestID: w.Header().Get("X-Request-Id")})
-}
-
-// fail answers err: field errors 422, not found 404, conflicts 409, anything else a logged 500.
-func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var fe *billing.FieldError
-	var be *badRequest
-	var refusal *benefits.Refusal
-	switch {
-	case errors.As(err, &refusal):
-		status, field := refusalStatus(refusal.Reason)
-		body := apiError{Error: string(refusal.Reason), Field: field, Message: refusal.Message, RequestID: w.Header().Get("X-Request-Id")}
-		if !refusal.GraceEndsOn.IsZero() {
-			body.GraceEndsOn = billing.FormatDate(refusal.GraceEndsOn)
-		}
-		if !refusal.NextResetOn.IsZero() {
-			body.NextResetOn = billing.FormatDate(refusal.NextResetOn)
-		}
-		writeJSON(w, status, body)
-	case errors.As(err, &be):
-		writeError(w, be.status, be.code, be.field, be.msg)
-	case errors.As(err, &fe):
-		writeError(w, http.StatusUnprocessableEntity, "invalid", fe.Field, fe.Error())
-	case errors.Is(err, billing.ErrBenefitNotFound) && r.PathValue("benefit_id") != "":
-		writeError(w, http.StatusNotFound, "not_found", "benefit_id", err.Error())
-	case errors.Is(err, billing.ErrUsageNotFound):
-		writeError(w, http.StatusNotFound, "not_found", "usage_id", err.Error())
-	case errors.Is(err, billing.ErrNotFound):
-		writeError(w, http.StatusNotFound, "not_found", pathParam(r), err.Error())
-	case errors.Is(err, billing.ErrConflict):
-		writeError(w, http.StatusConflict, "conflict", pathParam(r), err.Error())
-	default:
-		reqID, _ := r.Context().Value(requestIDKey{}).(string)
-		s.cfg.Logger.ErrorContext(r.Context(), "api request failed", slog.String("request_id", reqID),
-			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
-		writeError(w, http.StatusInternalServerError, "internal", "", "internal error; see the server log for request "+reqID)
-	}
-}
-
-// pathParam names the path parameter that identifies the request's resource ("id" or
-// "date"), or "" when the path has none: a 404 or 409 names it as the field.
-func pathParam(r *http.Request) string {
-	for _, name := range []string{"id", "date"} {
-		if r.PathValue(name) != "" {
-			return name
-		}
-	}
-	return ""
-}
-
-// badRequest is a request that cannot be read.
-type badRequest struct {
-	status           int
-	code, field, msg string
-}
-
-func (e *badRequest) Error() string { return e.msg }
-
-func invalid(field, format string, args ...any) error {
-	return &badRequest{status: http.StatusBadRequest, code: "invalid", field: field, msg: field + ": " + fmt.Sprintf(format, args...)}
-}
-
 // decode reads exactly one JSON object into v, refusing unknown fields, repeated keys, keys
 // that match a field only when case is ignored (see checkKeys), wrong types and bodies over
 // MaxBodyBytes.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return &badRequest{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type", msg: "Content-Type must be application/json"}
+		return &statusError{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type", msg: "Content-Type must be application/json"}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
@@ -269,7 +214,7 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 		return decodeError(err)
 	}
 	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
-		return &badRequest{status: http.StatusBadRequest, code: "malformed", field: "body", msg: "body: want exactly one JSON object"}
+		return &statusError{status: http.StatusBadRequest, code: "malformed", field: "body", msg: "body: want exactly one JSON object"}
 	}
 	return nil
 }
@@ -280,28 +225,28 @@ func decodeError(err error) error {
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		return &badRequest{status: http.StatusRequestEntityTooLarge, code: "too_large", field: "body", msg: fmt.Sprintf("body: larger than %d bytes", MaxBodyBytes)}
+		return &statusError{status: http.StatusRequestEntityTooLarge, code: "too_large", field: "body", msg: fmt.Sprintf("body: larger than %d bytes", MaxBodyBytes)}
 	case errors.As(err, &syntax):
-		return &badRequest{status: http.StatusBadRequest, code: "malformed", field: "body", msg: fmt.Sprintf("body: malformed JSON at byte %d", syntax.Offset)}
+		return &statusError{status: http.StatusBadRequest, code: "malformed", field: "body", msg: fmt.Sprintf("body: malformed JSON at byte %d", syntax.Offset)}
 	case errors.As(err, &typ):
 		field := typ.Field
 		if field == "" {
 			field = "body"
 		}
-		return &badRequest{status: http.StatusBadRequest, code: "invalid", field: field,
+		return &statusError{status: http.StatusBadRequest, code: "invalid", field: field,
 			msg: fmt.Sprintf("%s: want %s, got JSON %s", field, jsonKind(typ.Type.Kind().String()), typ.Value)}
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return &badRequest{status: http.StatusBadRequest, code: "malformed", field: "body", msg: "body: empty or truncated JSON"}
+		return &statusError{status: http.StatusBadRequest, code: "malformed", field: "body", msg: "body: empty or truncated JSON"}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		quoted := strings.TrimPrefix(err.Error(), "json: unknown field ")
 		field, uerr := strconv.Unquote(quoted)
 		if uerr != nil || field == "" {
 			// An empty or unprintable key: name the body and quote the key.
-			return &badRequest{status: http.StatusBadRequest, code: "invalid", field: "body", msg: "body: unknown field " + quoted}
+			return &statusError{status: http.StatusBadRequest, code: "invalid", field: "body", msg: "body: unknown field " + quoted}
 		}
-		return &badRequest{status: http.StatusBadRequest, code: "invalid", field: field, msg: field + ": unknown field"}
+		return &statusError{status: http.StatusBadRequest, code: "invalid", field: field, msg: field + ": unknown field"}
 	default:
-		return &badRequest{status: http.StatusBadRequest, code: "malformed", field: "body", msg: "body: " + err.Error()}
+		return &statusError{status: http.StatusBadRequest, code: "malformed", field: "body", msg: "body: " + err.Error()}
 	}
 }
 
@@ -412,20 +357,18 @@ type list[T any] struct {
 	NextAfter *int64 `json:"next_after"`
 }
 
-func newList[T any](items []T, p records.Page, id func(T) int64) list[T] {
-	l := list[T]{Items: items}
-	if l.Items == nil {
-		l.Items = []T{}
+// respondPage answers one page of a list: the items, each rendered, with next_after set to
+// the id of the last one when the page is full.
+func respondPage[T, R any](w http.ResponseWriter, pg records.Page, items []T, render func(T) R, id func(R) int64) error {
+	l := list[R]{Items: make([]R, len(items))}
+	for i, it := range items {
+		l.Items[i] = render(it)
 	}
-	limit := p.Limit
-	if limit <= 0 {
-		limit = 100
-	}
-	if len(items) == limit {
-		last := id(items[len(items)-1])
+	if len(items) > 0 && len(items) == pg.Size() {
+		last := id(l.Items[len(l.Items)-1])
 		l.NextAfter = &last
 	}
-	return l
+	return respond(w, http.StatusOK, l)
 }
 
 // today is the current date in the business time zone.

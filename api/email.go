@@ -94,33 +94,29 @@ func (req templateRequest) template() (records.EmailTemplate, error) {
 	return t, nil
 }
 
-func (s *Server) createTemplate(w http.ResponseWriter, r *http.Request) {
+func (s *Server) createTemplate(w http.ResponseWriter, r *http.Request) error {
 	var req templateRequest
 	if err := decode(w, r, &req); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	t, err := req.template()
 	if err == nil {
 		t, err = s.store.CreateTemplate(r.Context(), t)
 	}
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusCreated, toTemplate(t))
+	return respond(w, http.StatusCreated, toTemplate(t))
 }
 
-func (s *Server) updateTemplate(w http.ResponseWriter, r *http.Request) {
+func (s *Server) updateTemplate(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	var req templateRequest
 	if err := decode(w, r, &req); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	t, err := req.template()
 	if err == nil {
@@ -128,53 +124,42 @@ func (s *Server) updateTemplate(w http.ResponseWriter, r *http.Request) {
 		t, err = s.store.UpdateTemplate(r.Context(), t)
 	}
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, toTemplate(t))
+	return respond(w, http.StatusOK, toTemplate(t))
 }
 
-func (s *Server) getTemplate(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getTemplate(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	t, err := s.store.GetTemplate(r.Context(), id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, toTemplate(t))
+	return respond(w, http.StatusOK, toTemplate(t))
 }
 
-func (s *Server) listTemplates(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listTemplates(w http.ResponseWriter, r *http.Request) error {
 	pg, err := page(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	f := records.TemplateFilter{Kind: r.URL.Query().Get("kind"), Scope: r.URL.Query().Get("scope")}
 	if f.Kind != "" && !notifications.ValidKind(f.Kind) {
-		s.fail(w, r, invalid("kind", "want one of %s, got %q", strings.Join(notifications.Kinds, ", "), f.Kind))
-		return
+		return invalid("kind", "want one of %s, got %q", strings.Join(notifications.Kinds, ", "), f.Kind)
 	}
 	switch f.Scope {
 	case "", records.ScopeDefault, records.ScopePlan, records.ScopeContract:
 	default:
-		s.fail(w, r, invalid("scope", "want default, plan or contract, got %q", f.Scope))
-		return
+		return invalid("scope", "want default, plan or contract, got %q", f.Scope)
 	}
 	ts, err := s.store.Templates(r.Context(), f, pg)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	out := make([]templateResponse, len(ts))
-	for i, t := range ts {
-		out[i] = toTemplate(t)
-	}
-	writeJSON(w, http.StatusOK, newList(out, pg, func(t templateResponse) int64 { return t.ID }))
+	return respondPage(w, pg, ts, toTemplate, func(t templateResponse) int64 { return t.ID })
 }
 
 type notificationResponse struct {
@@ -205,50 +190,39 @@ func toNotification(n records.Notice) notificationResponse {
 	return out
 }
 
-func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) error {
 	pg, err := page(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	contract, err := queryInt(r, "contract_id")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	f := records.NoticeFilter{ContractID: contract, Kind: r.URL.Query().Get("kind"), State: r.URL.Query().Get("state")}
 	if f.Kind != "" && !notifications.ValidKind(f.Kind) {
-		s.fail(w, r, invalid("kind", "want one of %s, got %q", strings.Join(notifications.Kinds, ", "), f.Kind))
-		return
+		return invalid("kind", "want one of %s, got %q", strings.Join(notifications.Kinds, ", "), f.Kind)
 	}
 	switch f.State {
 	case "", records.NoticePending, records.NoticeRendered, records.NoticeSent, records.NoticeFailed:
 	default:
-		s.fail(w, r, invalid("state", "want pending, rendered, sent or failed, got %q", f.State))
-		return
+		return invalid("state", "want pending, rendered, sent or failed, got %q", f.State)
 	}
 	ns, err := s.store.Notices(r.Context(), f, pg)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	out := make([]notificationResponse, len(ns))
-	for i, n := range ns {
-		out[i] = toNotification(n)
-	}
-	writeJSON(w, http.StatusOK, newList(out, pg, func(n notificationResponse) int64 { return n.ID }))
+	return respondPage(w, pg, ns, toNotification, func(n notificationResponse) int64 { return n.ID })
 }
 
-func (s *Server) getNotification(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getNotification(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	n, err := s.store.GetNotice(r.Context(), id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, toNotification(n))
+	return respond(w, http.StatusOK, toNotification(n))
 }
