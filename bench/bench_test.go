@@ -73,7 +73,7 @@ func setup(b *testing.B) *harness {
 	runner := &jobs.Runner{
 		Pool: pool, Store: store, Sweeps: map[string]jobs.Sweep{
 			jobs.GenerateInstallments: postgres.GenerateSweep{},
-			jobs.BlockDelinquent:      postgres.BlockSweep{},
+			jobs.BlockDelinquent:      postgres.BlockSweep{FollowUps: followUps},
 			jobs.ResetBenefitQuotas:   postgres.ResetBenefitQuotasSweep{},
 		},
 		Location: loc, Now: time.Now, Logger: slog.New(slog.DiscardHandler), BatchSize: 2000, BatchTimeout: 10 * time.Minute,
@@ -177,10 +177,11 @@ func BenchmarkGenerateInstallments(b *testing.B) {
 
 // BenchmarkRenewContracts times renew-contracts renewing every contract (10 of 12
 // installments paid, flagged as payments flag them) against the floor, one INSERT … SELECT of
-// the renewed terms' rows, then a run with nothing due.
+// the renewed terms' rows, then a run with nothing due. The sweeps run with the e-mail queue
+// paused: timed with the enqueuing of the renewed notices' deliveries, not the deliveries.
 func BenchmarkRenewContracts(b *testing.B) {
 	h := setup(b)
-	h.runner.Sweeps[jobs.RenewContracts] = postgres.RenewSweep{Thresholds: defaultThresholds}
+	h.runner.Sweeps[jobs.RenewContracts] = postgres.RenewSweep{Thresholds: defaultThresholds, FollowUps: h.store.FollowUps}
 	asOf := time.Date(2026, 7, 20, 0, 0, 0, 0, time.UTC)
 	term := func(first, last, termNo int) string {
 		return fmt.Sprintf(`INSERT INTO installments (contract_id, kind, term, sequence, service_start, service_end,
@@ -209,8 +210,8 @@ func BenchmarkRenewContracts(b *testing.B) {
 	h.timeSQL("DELETE FROM installments WHERE term = 2")
 	h.timeSQL("VACUUM ANALYZE installments")
 	b.ResetTimer()
-	sweep, counts := h.sweep(jobs.RenewContracts, asOf)
-	idle, idleCounts := h.sweep(jobs.RenewContracts, asOf)
+	sweep, counts := h.sweepPaused(jobs.RenewContracts, asOf)
+	idle, idleCounts := h.sweepPaused(jobs.RenewContracts, asOf)
 	b.StopTimer()
 	if counts["renewed"] != int64(h.n) || counts["installments_created"] != int64(h.n)*12 || len(idleCounts) != 0 {
 		b.Fatalf("sweep counts %v, nothing-due counts %v", counts, idleCounts)

@@ -31,6 +31,7 @@ import (
 	"github.com/billingd/billingd/mail"
 	"github.com/billingd/billingd/postgres"
 	"github.com/billingd/billingd/records"
+	"github.com/billingd/billingd/renewal"
 )
 
 const mailToken = "test-token-0123456789"
@@ -127,6 +128,8 @@ func (b *mailBundle) start(smtpURL string) {
 		Pool: b.pool, Store: store, Location: saoPaulo, Now: time.Now, Logger: logger, BatchSize: 2, BatchTimeout: time.Minute,
 		Sweeps: map[string]jobs.Sweep{
 			jobs.GenerateInstallments: postgres.GenerateSweep{},
+			jobs.BlockDelinquent:      postgres.BlockSweep{FollowUps: followUps},
+			jobs.RenewContracts:       postgres.RenewSweep{Thresholds: renewal.Thresholds{Queue: 3, Renewal: 2}, FollowUps: followUps},
 			jobs.SendNotices:          postgres.NoticeSweep{DaysBeforeDue: 3, Deliver: smtpURL != "", FollowUps: followUps},
 		},
 	}
@@ -139,7 +142,8 @@ func (b *mailBundle) start(smtpURL string) {
 	}
 	t.Cleanup(func() { _ = client.Stop(context.Background()) })
 	srv := httptest.NewServer(api.New(api.Config{Store: store, Jobs: jobs.Names(), Token: mailToken, Location: saoPaulo,
-		Now: func() time.Time { return at("2026-07-20 12:00") }, Logger: logger, CatchUpDays: 31}))
+		Now: func() time.Time { return at("2026-07-20 12:00") }, Logger: logger, CatchUpDays: 31,
+		TrustUnlockMaxDays: 7, TrustUnlocksPerEpisode: 1})) // the settings' defaults
 	t.Cleanup(srv.Close)
 	b.client, b.store, b.api = client, store, srv
 }

@@ -127,9 +127,16 @@ func (s *Store) TrustUnlock(ctx context.Context, id int64, on time.Time, days in
 		if _, err := tx.Exec(ctx, `UPDATE contracts SET status = 'active', updated_at = now() WHERE id = $1`, id); err != nil {
 			return fmt.Errorf("unblock contract: %w", err)
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO notices (contract_id, kind, reference) VALUES ($1, 'unblocked', $2)
-			ON CONFLICT DO NOTHING`, id, strconv.FormatInt(episode, 10)+"-trust-"+strconv.Itoa(unlocks+1))
-		return err
+		var notices []int64
+		rows, err := tx.Query(ctx, `INSERT INTO notices (contract_id, kind, reference) VALUES ($1, 'unblocked', $2)
+			ON CONFLICT DO NOTHING RETURNING id`, id, strconv.FormatInt(episode, 10)+"-trust-"+strconv.Itoa(unlocks+1))
+		if err == nil {
+			notices, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+		}
+		if err != nil {
+			return fmt.Errorf("record unblocked notice: %w", err)
+		}
+		return noticesRecorded(ctx, tx, s.FollowUps, notices)
 	})
 }
 
@@ -157,7 +164,7 @@ func (s *Store) UnblockAfterPayment(ctx context.Context, contract int64, paidAt,
 		if delinquency.Holds(st.Rule, st.Prepaid, st.Open, paidAt) {
 			return nil
 		}
-		n, err := closeEpisodes(ctx, tx, []int64{st.Episode.ID}, []time.Time{today}, "payment")
+		n, notices, err := closeEpisodes(ctx, tx, []int64{st.Episode.ID}, []time.Time{today}, "payment")
 		if err != nil {
 			return err
 		}
@@ -165,7 +172,7 @@ func (s *Store) UnblockAfterPayment(ctx context.Context, contract int64, paidAt,
 			return err
 		}
 		res = UnblockResult{Episode: st.Episode.ID, Unblocked: n > 0}
-		return nil
+		return noticesRecorded(ctx, tx, s.FollowUps, notices)
 	})
 	if err != nil {
 		return UnblockResult{}, fmt.Errorf("unblock contract %d after a payment of %s: %w", contract, billing.FormatDate(paidAt), err)

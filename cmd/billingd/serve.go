@@ -175,8 +175,8 @@ func newStore(pool *pgxpool.Pool, logger *slog.Logger) (*postgres.Store, error) 
 func sweeps(cfg *Config, store *postgres.Store) map[string]jobs.Sweep {
 	return map[string]jobs.Sweep{
 		jobs.GenerateInstallments: postgres.GenerateSweep{},
-		jobs.RenewContracts:       postgres.RenewSweep{Thresholds: cfg.Renewal},
-		jobs.BlockDelinquent:      postgres.BlockSweep{},
+		jobs.RenewContracts:       postgres.RenewSweep{Thresholds: cfg.Renewal, FollowUps: store.FollowUps},
+		jobs.BlockDelinquent:      postgres.BlockSweep{FollowUps: store.FollowUps},
 		jobs.ResetBenefitQuotas:   postgres.ResetBenefitQuotasSweep{},
 		jobs.SendNotices: postgres.NoticeSweep{
 			DaysBeforeDue: cfg.NoticeDaysBeforeDue, Deliver: cfg.SMTP != nil, FollowUps: store.FollowUps,
