@@ -13,8 +13,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
+	"net/url"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -57,7 +60,7 @@ type Server struct {
 func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, store: cfg.Store, mux: http.NewServeMux()}
 	for _, r := range s.routes() {
-		s.mux.HandleFunc(r.method+" "+r.path, s.adapt(r.handler))
+		s.mux.HandleFunc(r.method+" "+r.path, s.adapt(r))
 	}
 	s.mux.HandleFunc("/", s.noRoute)
 	return s
@@ -87,18 +90,47 @@ func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
 // decides the answer (see fail) without writing anything.
 type handler func(w http.ResponseWriter, r *http.Request) error
 
+// route is one entry of the route table: the method and path pattern, the handler, and the
+// query parameters the route takes (any other is refused).
 type route struct {
 	method, path string
 	handler      handler
+	query        []string
 }
 
-// adapt turns a handler into an http.HandlerFunc that answers its error with fail.
-func (s *Server) adapt(h handler) http.HandlerFunc {
+// paged returns the query parameters of a paginated list: limit, after and names.
+func paged(names ...string) []string { return append([]string{"limit", "after"}, names...) }
+
+// adapt turns a route's handler into an http.HandlerFunc that refuses a query parameter the
+// route does not take (400 naming it) and answers the handler's error with fail.
+func (s *Server) adapt(rt route) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if err := h(w, r); err != nil {
+		err := rt.checkQuery(r.URL.Query())
+		if err == nil {
+			err = rt.handler(w, r)
+		}
+		if err != nil {
 			s.fail(w, r, err)
 		}
 	}
+}
+
+// checkQuery refuses the first (by name) query parameter the route does not take.
+func (rt route) checkQuery(q url.Values) error {
+	for _, name := range slices.Sorted(maps.Keys(q)) {
+		if slices.Contains(rt.query, name) {
+			continue
+		}
+		takes := "takes no query parameters"
+		if len(rt.query) > 0 {
+			takes = "takes " + strings.Join(rt.query, ", ")
+		}
+		if name == "" {
+			return invalid("query", "a parameter without a name; %s %s %s", rt.method, rt.path, takes)
+		}
+		return invalid(name, "unknown query parameter; %s %s %s", rt.method, rt.path, takes)
+	}
+	return nil
 }
 
 // Routes lists the API's routes as "METHOD /path" (for the OpenAPI test).
@@ -112,52 +144,52 @@ func (s *Server) Routes() []string {
 
 func (s *Server) routes() []route {
 	return []route{
-		{"POST", "/v1/plans", s.createPlan},
-		{"GET", "/v1/plans", s.listPlans},
-		{"GET", "/v1/plans/{id}", s.getPlan},
-		{"POST", "/v1/customers", s.createCustomer},
-		{"GET", "/v1/customers", s.listCustomers},
-		{"GET", "/v1/customers/{id}", s.getCustomer},
-		{"POST", "/v1/contracts", s.createContract},
-		{"GET", "/v1/contracts", s.listContracts},
-		{"GET", "/v1/contracts/{id}", s.getContract},
-		{"POST", "/v1/contracts/{id}/activate", s.activateContract},
-		{"POST", "/v1/contracts/{id}/cancel", s.cancelContract},
-		{"GET", "/v1/contracts/{id}/installments", s.contractInstallments},
-		{"GET", "/v1/installments", s.listInstallments},
-		{"POST", "/v1/installments/{id}/payments", s.recordPayment},
-		{"POST", "/v1/holidays", s.addHoliday},
-		{"GET", "/v1/holidays", s.listHolidays},
-		{"DELETE", "/v1/holidays/{date}", s.deleteHoliday},
-		{"POST", "/v1/runs", s.createRun},
-		{"GET", "/v1/runs", s.listRuns},
-		{"GET", "/v1/runs/{id}", s.getRun},
-		{"PATCH", "/v1/plans/{id}", s.updatePlan},
-		{"PATCH", "/v1/contracts/{id}", s.updateContract},
-		{"POST", "/v1/contracts/{id}/renew", s.renewContract},
-		{"GET", "/v1/renewals", s.listRenewals},
-		{"POST", "/v1/blocking-rules", s.createBlockingRule},
-		{"GET", "/v1/blocking-rules", s.listBlockingRules},
-		{"GET", "/v1/blocking-rules/{id}", s.getBlockingRule},
-		{"POST", "/v1/contracts/{id}/trust-unlock", s.trustUnlock},
-		{"POST", "/v1/benefits", s.createBenefit},
-		{"GET", "/v1/benefits", s.listBenefits},
-		{"GET", "/v1/benefits/{id}", s.getBenefit},
-		{"PUT", "/v1/benefits/{id}", s.updateBenefit},
-		{"POST", "/v1/plans/{id}/benefits", s.setPlanBenefit},
-		{"GET", "/v1/plans/{id}/benefits", s.listPlanBenefits},
-		{"GET", "/v1/contracts/{id}/benefits", s.contractBenefits},
-		{"PUT", "/v1/contracts/{id}/benefits/{benefit_id}", s.setContractBenefit},
-		{"POST", "/v1/contracts/{id}/benefit-usages", s.recordUse},
-		{"GET", "/v1/contracts/{id}/benefit-usages", s.listUsages},
-		{"DELETE", "/v1/contracts/{id}/benefit-usages/{usage_id}", s.reverseUse},
-		{"GET", "/v1/reports/benefit-usage", s.usageReport},
-		{"POST", "/v1/email-templates", s.createTemplate},
-		{"GET", "/v1/email-templates", s.listTemplates},
-		{"GET", "/v1/email-templates/{id}", s.getTemplate},
-		{"PUT", "/v1/email-templates/{id}", s.updateTemplate},
-		{"GET", "/v1/notifications", s.listNotifications},
-		{"GET", "/v1/notifications/{id}", s.getNotification},
+		{"POST", "/v1/plans", s.createPlan, nil},
+		{"GET", "/v1/plans", s.listPlans, paged()},
+		{"GET", "/v1/plans/{id}", s.getPlan, nil},
+		{"POST", "/v1/customers", s.createCustomer, nil},
+		{"GET", "/v1/customers", s.listCustomers, paged()},
+		{"GET", "/v1/customers/{id}", s.getCustomer, nil},
+		{"POST", "/v1/contracts", s.createContract, nil},
+		{"GET", "/v1/contracts", s.listContracts, paged("customer_id", "status")},
+		{"GET", "/v1/contracts/{id}", s.getContract, nil},
+		{"POST", "/v1/contracts/{id}/activate", s.activateContract, nil},
+		{"POST", "/v1/contracts/{id}/cancel", s.cancelContract, nil},
+		{"GET", "/v1/contracts/{id}/installments", s.contractInstallments, paged("state", "due_from", "due_to")},
+		{"GET", "/v1/installments", s.listInstallments, paged("state", "due_from", "due_to", "contract_id")},
+		{"POST", "/v1/installments/{id}/payments", s.recordPayment, nil},
+		{"POST", "/v1/holidays", s.addHoliday, nil},
+		{"GET", "/v1/holidays", s.listHolidays, []string{"from", "to"}},
+		{"DELETE", "/v1/holidays/{date}", s.deleteHoliday, nil},
+		{"POST", "/v1/runs", s.createRun, nil},
+		{"GET", "/v1/runs", s.listRuns, paged("job", "state", "from")},
+		{"GET", "/v1/runs/{id}", s.getRun, nil},
+		{"PATCH", "/v1/plans/{id}", s.updatePlan, nil},
+		{"PATCH", "/v1/contracts/{id}", s.updateContract, nil},
+		{"POST", "/v1/contracts/{id}/renew", s.renewContract, nil},
+		{"GET", "/v1/renewals", s.listRenewals, paged("state", "from", "to", "contract_id")},
+		{"POST", "/v1/blocking-rules", s.createBlockingRule, nil},
+		{"GET", "/v1/blocking-rules", s.listBlockingRules, paged()},
+		{"GET", "/v1/blocking-rules/{id}", s.getBlockingRule, nil},
+		{"POST", "/v1/contracts/{id}/trust-unlock", s.trustUnlock, nil},
+		{"POST", "/v1/benefits", s.createBenefit, nil},
+		{"GET", "/v1/benefits", s.listBenefits, paged()},
+		{"GET", "/v1/benefits/{id}", s.getBenefit, nil},
+		{"PUT", "/v1/benefits/{id}", s.updateBenefit, nil},
+		{"POST", "/v1/plans/{id}/benefits", s.setPlanBenefit, nil},
+		{"GET", "/v1/plans/{id}/benefits", s.listPlanBenefits, paged()},
+		{"GET", "/v1/contracts/{id}/benefits", s.contractBenefits, paged("on")},
+		{"PUT", "/v1/contracts/{id}/benefits/{benefit_id}", s.setContractBenefit, nil},
+		{"POST", "/v1/contracts/{id}/benefit-usages", s.recordUse, nil},
+		{"GET", "/v1/contracts/{id}/benefit-usages", s.listUsages, paged("benefit_id", "from", "to", "reversed")},
+		{"DELETE", "/v1/contracts/{id}/benefit-usages/{usage_id}", s.reverseUse, nil},
+		{"GET", "/v1/reports/benefit-usage", s.usageReport, []string{"from", "to", "customer_id", "benefit_id", "group_by"}},
+		{"POST", "/v1/email-templates", s.createTemplate, nil},
+		{"GET", "/v1/email-templates", s.listTemplates, paged("kind", "scope")},
+		{"GET", "/v1/email-templates/{id}", s.getTemplate, nil},
+		{"PUT", "/v1/email-templates/{id}", s.updateTemplate, nil},
+		{"GET", "/v1/notifications", s.listNotifications, paged("contract_id", "kind", "state")},
+		{"GET", "/v1/notifications/{id}", s.getNotification, nil},
 	}
 }
 
@@ -286,6 +318,23 @@ func queryInt(r *http.Request, name string) (int64, error) {
 		return 0, invalid(name, "want a whole number, got %q", v)
 	}
 	return n, nil
+}
+
+// queryEnum reads an optional query parameter that takes one of values.
+func queryEnum(r *http.Request, name string, values []string) (string, error) {
+	v := r.URL.Query().Get(name)
+	if v != "" && !slices.Contains(values, v) {
+		return "", invalid(name, "want %s, got %q", oneOf(values), v)
+	}
+	return v, nil
+}
+
+// oneOf lists values as "a, b or c".
+func oneOf(values []string) string {
+	if len(values) < 2 {
+		return strings.Join(values, "")
+	}
+	return strings.Join(values[:len(values)-1], ", ") + " or " + values[len(values)-1]
 }
 
 // queryDate parses an optional YYYY-MM-DD query parameter.

@@ -122,6 +122,15 @@ func refusalStatus(r benefits.Reason) (int, string) {
 	}
 }
 
+// The groupings of the benefit usage report (?group_by=): by benefit (the default) or by
+// benefit and customer.
+const (
+	groupByBenefit  = "benefit"
+	groupByCustomer = "customer"
+)
+
+var usageGroupings = []string{groupByBenefit, groupByCustomer}
+
 type usageReportLine struct {
 	BenefitID    int64   `json:"benefit_id"`
 	BenefitName  string  `json:"benefit_name"`
@@ -152,13 +161,11 @@ func (s *Server) usageReport(w http.ResponseWriter, r *http.Request) error {
 	if f.BenefitID, err = queryInt(r, "benefit_id"); err != nil {
 		return err
 	}
-	switch g := r.URL.Query().Get("group_by"); g {
-	case "", "benefit":
-	case "customer":
-		f.ByCustomer = true
-	default:
-		return invalid("group_by", "want benefit or customer, got %q", g)
+	groupBy, err := queryEnum(r, "group_by", usageGroupings)
+	if err != nil {
+		return err
 	}
+	f.ByCustomer = groupBy == groupByCustomer
 	lines, err := s.store.UsageReport(r.Context(), f)
 	if err != nil {
 		return err

@@ -196,11 +196,9 @@ func (s *Server) listContracts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	status := r.URL.Query().Get("status")
-	switch status {
-	case "", billing.StatusPendingActivation, billing.StatusActive, billing.StatusBlocked, billing.StatusCancelled, billing.StatusFinished:
-	default:
-		return invalid("status", "want pending_activation, active, blocked, cancelled or finished, got %q", status)
+	status, err := queryEnum(r, "status", billing.ContractStatuses)
+	if err != nil {
+		return err
 	}
 	cs, err := s.store.Contracts(r.Context(), records.ContractFilter{CustomerID: customer, Status: status}, pg)
 	if err != nil {
@@ -332,11 +330,9 @@ func (s *Server) installments(w http.ResponseWriter, r *http.Request, contract i
 	if err != nil {
 		return err
 	}
-	f := records.InstallmentFilter{ContractID: contract, State: r.URL.Query().Get("state")}
-	switch f.State {
-	case "", records.InstallmentOpen, records.InstallmentPaid, records.InstallmentCancelled:
-	default:
-		return invalid("state", "want open, paid or cancelled, got %q", f.State)
+	f := records.InstallmentFilter{ContractID: contract}
+	if f.State, err = queryEnum(r, "state", records.InstallmentStates); err != nil {
+		return err
 	}
 	if f.DueFrom, err = queryDate(r, "due_from"); err != nil {
 		return err

@@ -146,14 +146,12 @@ func (s *Server) listTemplates(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f := records.TemplateFilter{Kind: r.URL.Query().Get("kind"), Scope: r.URL.Query().Get("scope")}
-	if f.Kind != "" && !notifications.ValidKind(f.Kind) {
-		return invalid("kind", "want one of %s, got %q", strings.Join(notifications.Kinds, ", "), f.Kind)
+	var f records.TemplateFilter
+	if f.Kind, err = queryEnum(r, "kind", notifications.Kinds); err != nil {
+		return err
 	}
-	switch f.Scope {
-	case "", records.ScopeDefault, records.ScopePlan, records.ScopeContract:
-	default:
-		return invalid("scope", "want default, plan or contract, got %q", f.Scope)
+	if f.Scope, err = queryEnum(r, "scope", records.TemplateScopes); err != nil {
+		return err
 	}
 	ts, err := s.store.Templates(r.Context(), f, pg)
 	if err != nil {
@@ -199,14 +197,12 @@ func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	f := records.NoticeFilter{ContractID: contract, Kind: r.URL.Query().Get("kind"), State: r.URL.Query().Get("state")}
-	if f.Kind != "" && !notifications.ValidKind(f.Kind) {
-		return invalid("kind", "want one of %s, got %q", strings.Join(notifications.Kinds, ", "), f.Kind)
+	f := records.NoticeFilter{ContractID: contract}
+	if f.Kind, err = queryEnum(r, "kind", notifications.Kinds); err != nil {
+		return err
 	}
-	switch f.State {
-	case "", records.NoticePending, records.NoticeRendered, records.NoticeSent, records.NoticeFailed:
-	default:
-		return invalid("state", "want pending, rendered, sent or failed, got %q", f.State)
+	if f.State, err = queryEnum(r, "state", records.NoticeStates); err != nil {
+		return err
 	}
 	ns, err := s.store.Notices(r.Context(), f, pg)
 	if err != nil {

@@ -197,11 +197,9 @@ func (s *Server) listRenewals(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f := records.RenewalFilter{State: r.URL.Query().Get("state")}
-	switch f.State {
-	case "", records.RenewalQueued, records.RenewalRenewed:
-	default:
-		return invalid("state", "want queued or renewed, got %q", f.State)
+	var f records.RenewalFilter
+	if f.State, err = queryEnum(r, "state", records.RenewalStates); err != nil {
+		return err
 	}
 	if f.ContractID, err = queryInt(r, "contract_id"); err != nil {
 		return err

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/billingd/billingd/billing"
@@ -32,7 +31,7 @@ func (s *Server) createRun(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !slices.Contains(s.cfg.Jobs, req.Job) {
-		return billing.Fieldf("job", "unknown job %q (want %s)", req.Job, strings.Join(s.cfg.Jobs, ", "))
+		return billing.Fieldf("job", "unknown job %q (want %s)", req.Job, oneOf(s.cfg.Jobs))
 	}
 	asOf := s.today()
 	if req.AsOf != "" {
@@ -55,16 +54,13 @@ func (s *Server) createRun(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) error {
-	f := records.RunFilter{Job: r.URL.Query().Get("job"), State: r.URL.Query().Get("state")}
-	if f.Job != "" {
-		if !slices.Contains(s.cfg.Jobs, f.Job) {
-			return invalid("job", "unknown job %q", f.Job)
-		}
+	var f records.RunFilter
+	var err error
+	if f.Job, err = queryEnum(r, "job", s.cfg.Jobs); err != nil {
+		return err
 	}
-	switch f.State {
-	case "", records.RunQueued, records.RunRunning, records.RunSucceeded, records.RunFailed:
-	default:
-		return invalid("state", "want queued, running, succeeded or failed, got %q", f.State)
+	if f.State, err = queryEnum(r, "state", records.RunStates); err != nil {
+		return err
 	}
 	from, err := queryDate(r, "from")
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/billingd/billingd/billing"
+	"github.com/billingd/billingd/records"
 )
 
 const contractColumns = `c.id, c.customer_id, c.plan_id, c.price, c.adhesion_date, c.wait_activation, c.activation_date,
@@ -179,10 +180,10 @@ func (s *Store) CancelContract(ctx context.Context, id int64, on time.Time) (bil
 		}
 		// A blocked contract's episode ends with the contract: no inactivity discount, no unblock.
 		_, err := tx.Exec(ctx, `WITH ended AS (
-				UPDATE block_episodes SET ended_on = greatest($2, started_on), end_reason = 'cancelled'
+				UPDATE block_episodes SET ended_on = greatest($2, started_on), end_reason = $3
 				WHERE contract_id = $1 AND ended_on IS NULL RETURNING id, ended_on)
 			UPDATE block_segments s SET blocked_to = greatest(ended.ended_on, s.blocked_from)
-			FROM ended WHERE s.episode_id = ended.id AND s.blocked_to IS NULL`, id, on)
+			FROM ended WHERE s.episode_id = ended.id AND s.blocked_to IS NULL`, id, on, records.EndedByCancellation)
 		return err
 	})
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/delinquency"
+	"github.com/billingd/billingd/records"
 )
 
 const ruleColumns = `id, name, block_after_days, min_overdue_installments, warning_days, is_default, created_at`
@@ -164,7 +165,7 @@ func (s *Store) UnblockAfterPayment(ctx context.Context, contract int64, paidAt,
 		if delinquency.Holds(st.Rule, st.Prepaid, st.Open, paidAt) {
 			return nil
 		}
-		n, notices, err := closeEpisodes(ctx, tx, []int64{st.Episode.ID}, []time.Time{today}, "payment")
+		n, notices, err := closeEpisodes(ctx, tx, []int64{st.Episode.ID}, []time.Time{today}, records.EndedByPayment)
 		if err != nil {
 			return err
 		}

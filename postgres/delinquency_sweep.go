@@ -11,6 +11,7 @@ import (
 
 	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/delinquency"
+	"github.com/billingd/billingd/records"
 )
 
 // BlockSweep is the block-delinquent sweep: as of a date it warns, blocks, re-blocks after
@@ -238,7 +239,7 @@ func (s BlockSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromID
 		for i := range ends {
 			ends[i] = asOf
 		}
-		n, recorded, err := closeEpisodes(ctx, tx, unblocks, ends, "rule")
+		n, recorded, err := closeEpisodes(ctx, tx, unblocks, ends, records.EndedByRule)
 		if err != nil {
 			return nil, err
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/billingd/billingd/billing"
+	"github.com/billingd/billingd/records"
 	"github.com/billingd/billingd/renewal"
 )
 
@@ -64,7 +65,7 @@ func (s RenewSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromID
 		return nil, err
 	}
 	var cal *billing.Calendar
-	w := renewalWrites{asOf: asOf, trigger: "sweep"}
+	w := renewalWrites{asOf: asOf, trigger: records.RenewedBySweep}
 	for i := range cands {
 		c := &cands[i]
 		w.examined = append(w.examined, c.id)
@@ -365,7 +366,7 @@ func (s *Store) RenewContract(ctx context.Context, id int64, on time.Time) (bill
 		if err != nil {
 			return err
 		}
-		w := renewalWrites{asOf: on, trigger: "manual", examined: []int64{id}}
+		w := renewalWrites{asOf: on, trigger: records.RenewedByHand, examined: []int64{id}}
 		var fe *billing.FieldError
 		if err := w.add(c, true, cal); errors.As(err, &fe) {
 			return fmt.Errorf("%w: contract %d cannot be renewed: %s", billing.ErrConflict, id, fe.Reason)

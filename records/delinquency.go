@@ -2,6 +2,19 @@ package records
 
 import "time"
 
+// Why a block episode ended.
+const (
+	// EndedByPayment: a payment ended the contract's delinquency.
+	EndedByPayment = "payment"
+	// EndedByRule: the block-delinquent sweep found the rule no longer holds.
+	EndedByRule = "rule"
+	// EndedByCancellation: the contract was cancelled while blocked.
+	EndedByCancellation = "cancelled"
+)
+
+// EpisodeEndReasons are the reasons a block episode ends.
+var EpisodeEndReasons = []string{EndedByPayment, EndedByRule, EndedByCancellation}
+
 // BlockEpisode is one stored block episode of a contract.
 type BlockEpisode struct {
 	ID               int64

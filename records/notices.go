@@ -14,6 +14,9 @@ const (
 	NoticeFailed   = "failed"
 )
 
+// NoticeStates are the states of a notice.
+var NoticeStates = []string{NoticePending, NoticeRendered, NoticeSent, NoticeFailed}
+
 // Notice is one row of the outbox.
 type Notice struct {
 	ID              int64
@@ -57,6 +60,9 @@ const (
 	ScopePlan     = "plan"
 	ScopeContract = "contract"
 )
+
+// TemplateScopes are the scopes of an e-mail template.
+var TemplateScopes = []string{ScopeDefault, ScopePlan, ScopeContract}
 
 // EmailTemplate is an operator's template for one kind of e-mail: the default of the kind,
 // a plan's own or one contract's own.

@@ -13,6 +13,22 @@ const (
 	RenewalRenewed = "renewed"
 )
 
+// What renewed a term: the renew-contracts sweep or an operator (POST
+// /v1/contracts/{id}/renew).
+const (
+	RenewedBySweep = "sweep"
+	RenewedByHand  = "manual"
+)
+
+var (
+	// RenewalStates are the states of a renewals row.
+	RenewalStates = []string{RenewalQueued, RenewalRenewed}
+	// ContractRenewalStates are the renewal states of a contract's current term.
+	ContractRenewalStates = []string{RenewalNone, RenewalQueued, RenewalRenewed}
+	// RenewalTriggers are what can renew a term.
+	RenewalTriggers = []string{RenewedBySweep, RenewedByHand}
+)
+
 // Renewal is one row of the renewal queue and ledger: a contract's term that entered the
 // queue and, once renewed, the term it was renewed into and the price used.
 type Renewal struct {

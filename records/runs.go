@@ -10,6 +10,9 @@ const (
 	RunFailed    = "failed"
 )
 
+// RunStates are the states of a run.
+var RunStates = []string{RunQueued, RunRunning, RunSucceeded, RunFailed}
+
 // Run is one row of job_runs: a request to run a job as of a date, and what came of it.
 type Run struct {
 	ID           int64            `json:"id"`
