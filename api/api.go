@@ -13,21 +13,19 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
+	"net/url"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/riverqueue/river"
 	"github.com/shopspring/decimal"
 
-	"github.com/billingd/billingd/benefits"
 	"github.com/billingd/billingd/billing"
-	"github.com/billingd/billingd/jobs"
-	"github.com/billingd/billingd/postgres"
+	"github.com/billingd/billingd/records"
 )
 
 // MaxBodyBytes bounds a request body.
@@ -35,8 +33,10 @@ const MaxBodyBytes = 64 << 10
 
 // Config is what the API needs.
 type Config struct {
-	Pool        *pgxpool.Pool
-	River       *river.Client[pgx.Tx]
+	// Store is the store the API reads and writes (the daemon's one store).
+	Store Store
+	// Jobs are the names of the jobs an operator may run (POST /v1/runs).
+	Jobs        []string
 	Token       string
 	Location    *time.Location
 	Now         func() time.Time
@@ -52,15 +52,15 @@ type Config struct {
 // Server serves the /v1 API.
 type Server struct {
 	cfg   Config
-	store *postgres.Store
+	store Store
 	mux   *http.ServeMux
 }
 
 // New returns the API handler.
 func New(cfg Config) *Server {
-	s := &Server{cfg: cfg, store: &postgres.Store{Pool: cfg.Pool}, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, store: cfg.Store, mux: http.NewServeMux()}
 	for _, r := range s.routes() {
-		s.mux.HandleFunc(r.method+" "+r.path, r.handler)
+		s.mux.HandleFunc(r.method+" "+r.path, s.adapt(r))
 	}
 	s.mux.HandleFunc("/", s.noRoute)
 	return s
@@ -86,9 +86,51 @@ func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
 		r.Method+" is not allowed on "+r.URL.Path+"; allowed: "+strings.Join(allowed, ", "))
 }
 
+// handler serves one route: it writes the answer and returns nil, or returns the error that
+// decides the answer (see fail) without writing anything.
+type handler func(w http.ResponseWriter, r *http.Request) error
+
+// route is one entry of the route table: the method and path pattern, the handler, and the
+// query parameters the route takes (any other is refused).
 type route struct {
 	method, path string
-	handler      http.HandlerFunc
+	handler      handler
+	query        []string
+}
+
+// paged returns the query parameters of a paginated list: limit, after and names.
+func paged(names ...string) []string { return append([]string{"limit", "after"}, names...) }
+
+// adapt turns a route's handler into an http.HandlerFunc that refuses a query parameter the
+// route does not take (400 naming it) and answers the handler's error with fail.
+func (s *Server) adapt(rt route) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		err := rt.checkQuery(r.URL.Query())
+		if err == nil {
+			err = rt.handler(w, r)
+		}
+		if err != nil {
+			s.fail(w, r, err)
+		}
+	}
+}
+
+// checkQuery refuses the first (by name) query parameter the route does not take.
+func (rt route) checkQuery(q url.Values) error {
+	for _, name := range slices.Sorted(maps.Keys(q)) {
+		if slices.Contains(rt.query, name) {
+			continue
+		}
+		takes := "takes no query parameters"
+		if len(rt.query) > 0 {
+			takes = "takes " + strings.Join(rt.query, ", ")
+		}
+		if name == "" {
+			return invalid("query", "a parameter without a name; %s %s %s", rt.method, rt.path, takes)
+		}
+		return invalid(name, "unknown query parameter; %s %s %s", rt.method, rt.path, takes)
+	}
+	return nil
 }
 
 // Routes lists the API's routes as "METHOD /path" (for the OpenAPI test).
@@ -102,52 +144,52 @@ func (s *Server) Routes() []string {
 
 func (s *Server) routes() []route {
 	return []route{
-		{"POST", "/v1/plans", s.createPlan},
-		{"GET", "/v1/plans", s.listPlans},
-		{"GET", "/v1/plans/{id}", s.getPlan},
-		{"POST", "/v1/customers", s.createCustomer},
-		{"GET", "/v1/customers", s.listCustomers},
-		{"GET", "/v1/customers/{id}", s.getCustomer},
-		{"POST", "/v1/contracts", s.createContract},
-		{"GET", "/v1/contracts", s.listContracts},
-		{"GET", "/v1/contracts/{id}", s.getContract},
-		{"POST", "/v1/contracts/{id}/activate", s.activateContract},
-		{"POST", "/v1/contracts/{id}/cancel", s.cancelContract},
-		{"GET", "/v1/contracts/{id}/installments", s.contractInstallments},
-		{"GET", "/v1/installments", s.listInstallments},
-		{"POST", "/v1/installments/{id}/payments", s.recordPayment},
-		{"POST", "/v1/holidays", s.addHoliday},
-		{"GET", "/v1/holidays", s.listHolidays},
-		{"DELETE", "/v1/holidays/{date}", s.deleteHoliday},
-		{"POST", "/v1/runs", s.createRun},
-		{"GET", "/v1/runs", s.listRuns},
-		{"GET", "/v1/runs/{id}", s.getRun},
-		{"PATCH", "/v1/plans/{id}", s.updatePlan},
-		{"PATCH", "/v1/contracts/{id}", s.updateContract},
-		{"POST", "/v1/contracts/{id}/renew", s.renewContract},
-		{"GET", "/v1/renewals", s.listRenewals},
-		{"POST", "/v1/blocking-rules", s.createBlockingRule},
-		{"GET", "/v1/blocking-rules", s.listBlockingRules},
-		{"GET", "/v1/blocking-rules/{id}", s.getBlockingRule},
-		{"POST", "/v1/contracts/{id}/trust-unlock", s.trustUnlock},
-		{"POST", "/v1/benefits", s.createBenefit},
-		{"GET", "/v1/benefits", s.listBenefits},
-		{"GET", "/v1/benefits/{id}", s.getBenefit},
-		{"PUT", "/v1/benefits/{id}", s.updateBenefit},
-		{"POST", "/v1/plans/{id}/benefits", s.setPlanBenefit},
-		{"GET", "/v1/plans/{id}/benefits", s.listPlanBenefits},
-		{"GET", "/v1/contracts/{id}/benefits", s.contractBenefits},
-		{"PUT", "/v1/contracts/{id}/benefits/{benefit_id}", s.setContractBenefit},
-		{"POST", "/v1/contracts/{id}/benefit-usages", s.recordUse},
-		{"GET", "/v1/contracts/{id}/benefit-usages", s.listUsages},
-		{"DELETE", "/v1/contracts/{id}/benefit-usages/{usage_id}", s.reverseUse},
-		{"GET", "/v1/reports/benefit-usage", s.usageReport},
-		{"POST", "/v1/email-templates", s.createTemplate},
-		{"GET", "/v1/email-templates", s.listTemplates},
-		{"GET", "/v1/email-templates/{id}", s.getTemplate},
-		{"PUT", "/v1/email-templates/{id}", s.updateTemplate},
-		{"GET", "/v1/notifications", s.listNotifications},
-		{"GET", "/v1/notifications/{id}", s.getNotification},
+		{"POST", "/v1/plans", s.createPlan, nil},
+		{"GET", "/v1/plans", s.listPlans, paged()},
+		{"GET", "/v1/plans/{id}", s.getPlan, nil},
+		{"POST", "/v1/customers", s.createCustomer, nil},
+		{"GET", "/v1/customers", s.listCustomers, paged()},
+		{"GET", "/v1/customers/{id}", s.getCustomer, nil},
+		{"POST", "/v1/contracts", s.createContract, nil},
+		{"GET", "/v1/contracts", s.listContracts, paged("customer_id", "status")},
+		{"GET", "/v1/contracts/{id}", s.getContract, nil},
+		{"POST", "/v1/contracts/{id}/activate", s.activateContract, nil},
+		{"POST", "/v1/contracts/{id}/cancel", s.cancelContract, nil},
+		{"GET", "/v1/contracts/{id}/installments", s.contractInstallments, paged("state", "due_from", "due_to")},
+		{"GET", "/v1/installments", s.listInstallments, paged("state", "due_from", "due_to", "contract_id")},
+		{"POST", "/v1/installments/{id}/payments", s.recordPayment, nil},
+		{"POST", "/v1/holidays", s.addHoliday, nil},
+		{"GET", "/v1/holidays", s.listHolidays, []string{"from", "to"}},
+		{"DELETE", "/v1/holidays/{date}", s.deleteHoliday, nil},
+		{"POST", "/v1/runs", s.createRun, nil},
+		{"GET", "/v1/runs", s.listRuns, paged("job", "state", "from")},
+		{"GET", "/v1/runs/{id}", s.getRun, nil},
+		{"PATCH", "/v1/plans/{id}", s.updatePlan, nil},
+		{"PATCH", "/v1/contracts/{id}", s.updateContract, nil},
+		{"POST", "/v1/contracts/{id}/renew", s.renewContract, nil},
+		{"GET", "/v1/renewals", s.listRenewals, paged("state", "from", "to", "contract_id")},
+		{"POST", "/v1/blocking-rules", s.createBlockingRule, nil},
+		{"GET", "/v1/blocking-rules", s.listBlockingRules, paged()},
+		{"GET", "/v1/blocking-rules/{id}", s.getBlockingRule, nil},
+		{"POST", "/v1/contracts/{id}/trust-unlock", s.trustUnlock, nil},
+		{"POST", "/v1/benefits", s.createBenefit, nil},
+		{"GET", "/v1/benefits", s.listBenefits, paged()},
+		{"GET", "/v1/benefits/{id}", s.getBenefit, nil},
+		{"PUT", "/v1/benefits/{id}", s.updateBenefit, nil},
+		{"POST", "/v1/plans/{id}/benefits", s.setPlanBenefit, nil},
+		{"GET", "/v1/plans/{id}/benefits", s.listPlanBenefits, paged()},
+		{"GET", "/v1/contracts/{id}/benefits", s.contractBenefits, paged("on")},
+		{"PUT", "/v1/contracts/{id}/benefits/{benefit_id}", s.setContractBenefit, nil},
+		{"POST", "/v1/contracts/{id}/benefit-usages", s.recordUse, nil},
+		{"GET", "/v1/contracts/{id}/benefit-usages", s.listUsages, paged("benefit_id", "from", "to", "reversed")},
+		{"DELETE", "/v1/contracts/{id}/benefit-usages/{usage_id}", s.reverseUse, nil},
+		{"GET", "/v1/reports/benefit-usage", s.usageReport, []string{"from", "to", "customer_id", "benefit_id", "group_by"}},
+		{"POST", "/v1/email-templates", s.createTemplate, nil},
+		{"GET", "/v1/email-templates", s.listTemplates, paged("kind", "scope")},
+		{"GET", "/v1/email-templates/{id}", s.getTemplate, nil},
+		{"PUT", "/v1/email-templates/{id}", s.updateTemplate, nil},
+		{"GET", "/v1/notifications", s.listNotifications, paged("contract_id", "kind", "state")},
+		{"GET", "/v1/notifications/{id}", s.getNotification, nil},
 	}
 }
 
@@ -171,15 +213,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 type requestIDKey struct{}
 
-// apiError is the JSON error body.
-type apiError struct {
-	Error     string `json:"error"`
-	Field     string `json:"field,omitempty"`
-	Message   string `json:"message"`
-	RequestID string `json:"request_id,omitempty"`
-	// GraceEndsOn and NextResetOn come with a refused benefit use (in_grace, quota_exhausted).
-	GraceEndsOn string `json:"grace_ends_on,omitempty"`
-	NextResetOn string `json:"next_reset_on,omitempty"`
+// respond writes v as the JSON answer with status; it returns nil, so that a handler can end
+// with it.
+func respond(w http.ResponseWriter, status int, v any) error {
+	writeJSON(w, status, v)
+	return nil
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -188,75 +226,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-func writeError(w http.ResponseWriter, status int, code, field, msg string) {
-	writeJSON(w, status, apiError{Error: code, Field: field, Message: msg, RequestID: w.Header().Get("X-Request-Id")})
-}
-
-// fail answers err: field errors 422, not found 404, conflicts 409, anything else a logged 500.
-func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var fe *billing.FieldError
-	var be *badRequest
-	var refusal *benefits.Refusal
-	switch {
-	case errors.As(err, &refusal):
-		status, field := refusalStatus(refusal.Reason)
-		body := apiError{Error: string(refusal.Reason), Field: field, Message: refusal.Message, RequestID: w.Header().Get("X-Request-Id")}
-		if !refusal.GraceEndsOn.IsZero() {
-			body.GraceEndsOn = billing.FormatDate(refusal.GraceEndsOn)
-		}
-		if !refusal.NextResetOn.IsZero() {
-			body.NextResetOn = billing.FormatDate(refusal.NextResetOn)
-		}
-		writeJSON(w, status, body)
-	case errors.As(err, &be):
-		writeError(w, be.status, be.code, be.field, be.msg)
-	case errors.As(err, &fe):
-		writeError(w, http.StatusUnprocessableEntity, "invalid", fe.Field, fe.Error())
-	case errors.Is(err, postgres.ErrBenefitNotFound) && r.PathValue("benefit_id") != "":
-		writeError(w, http.StatusNotFound, "not_found", "benefit_id", err.Error())
-	case errors.Is(err, postgres.ErrUsageNotFound):
-		writeError(w, http.StatusNotFound, "not_found", "usage_id", err.Error())
-	case errors.Is(err, postgres.ErrNotFound), errors.Is(err, jobs.ErrRunNotFound):
-		writeError(w, http.StatusNotFound, "not_found", pathParam(r), err.Error())
-	case errors.Is(err, postgres.ErrConflict):
-		writeError(w, http.StatusConflict, "conflict", pathParam(r), err.Error())
-	default:
-		reqID, _ := r.Context().Value(requestIDKey{}).(string)
-		s.cfg.Logger.ErrorContext(r.Context(), "api request failed", slog.String("request_id", reqID),
-			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
-		writeError(w, http.StatusInternalServerError, "internal", "", "internal error; see the server log for request "+reqID)
-	}
-}
-
-// pathParam names the path parameter that identifies the request's resource ("id" or
-// "date"), or "" when the path has none: a 404 or 409 names it as the field.
-func pathParam(r *http.Request) string {
-	for _, name := range []string{"id", "date"} {
-		if r.PathValue(name) != "" {
-			return name
-		}
-	}
-	return ""
-}
-
-// badRequest is a request that cannot be read.
-type badRequest struct {
-	status           int
-	code, field, msg string
-}
-
-func (e *badRequest) Error() string { return e.msg }
-
-func invalid(field, format string, args ...any) error {
-	return &badRequest{status: http.StatusBadRequest, code: "invalid", field: field, msg: field + ": " + fmt.Sprintf(format, args...)}
-}
-
 // decode reads exactly one JSON object into v, refusing unknown fields, repeated keys, keys
 // that match a field only when case is ignored (see checkKeys), wrong types and bodies over
 // MaxBodyBytes.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return &badRequest{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type", msg: "Content-Type must be application/json"}
+		return &statusError{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type", msg: "Content-Type must be application/json"}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
@@ -271,7 +246,7 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 		return decodeError(err)
 	}
 	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
-		return &badRequest{status: http.StatusBadRequest, code: "malformed", field: "body", msg: "body: want exactly one JSON object"}
+		return &statusError{status: http.StatusBadRequest, code: "malformed", field: "body", msg: "body: want exactly one JSON object"}
 	}
 	return nil
 }
@@ -282,28 +257,28 @@ func decodeError(err error) error {
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		return &badRequest{status: http.StatusRequestEntityTooLarge, code: "too_large", field: "body", msg: fmt.Sprintf("body: larger than %d bytes", MaxBodyBytes)}
+		return &statusError{status: http.StatusRequestEntityTooLarge, code: "too_large", field: "body", msg: fmt.Sprintf("body: larger than %d bytes", MaxBodyBytes)}
 	case errors.As(err, &syntax):
-		return &badRequest{status: http.StatusBadRequest, code: "malformed", field: "body", msg: fmt.Sprintf("body: malformed JSON at byte %d", syntax.Offset)}
+		return &statusError{status: http.StatusBadRequest, code: "malformed", field: "body", msg: fmt.Sprintf("body: malformed JSON at byte %d", syntax.Offset)}
 	case errors.As(err, &typ):
 		field := typ.Field
 		if field == "" {
 			field = "body"
 		}
-		return &badRequest{status: http.StatusBadRequest, code: "invalid", field: field,
+		return &statusError{status: http.StatusBadRequest, code: "invalid", field: field,
 			msg: fmt.Sprintf("%s: want %s, got JSON %s", field, jsonKind(typ.Type.Kind().String()), typ.Value)}
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return &badRequest{status: http.StatusBadRequest, code: "malformed", field: "body", msg: "body: empty or truncated JSON"}
+		return &statusError{status: http.StatusBadRequest, code: "malformed", field: "body", msg: "body: empty or truncated JSON"}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		quoted := strings.TrimPrefix(err.Error(), "json: unknown field ")
 		field, uerr := strconv.Unquote(quoted)
 		if uerr != nil || field == "" {
 			// An empty or unprintable key: name the body and quote the key.
-			return &badRequest{status: http.StatusBadRequest, code: "invalid", field: "body", msg: "body: unknown field " + quoted}
+			return &statusError{status: http.StatusBadRequest, code: "invalid", field: "body", msg: "body: unknown field " + quoted}
 		}
-		return &badRequest{status: http.StatusBadRequest, code: "invalid", field: field, msg: field + ": unknown field"}
+		return &statusError{status: http.StatusBadRequest, code: "invalid", field: field, msg: field + ": unknown field"}
 	default:
-		return &badRequest{status: http.StatusBadRequest, code: "malformed", field: "body", msg: "body: " + err.Error()}
+		return &statusError{status: http.StatusBadRequest, code: "malformed", field: "body", msg: "body: " + err.Error()}
 	}
 }
 
@@ -343,6 +318,23 @@ func queryInt(r *http.Request, name string) (int64, error) {
 		return 0, invalid(name, "want a whole number, got %q", v)
 	}
 	return n, nil
+}
+
+// queryEnum reads an optional query parameter that takes one of values.
+func queryEnum(r *http.Request, name string, values []string) (string, error) {
+	v := r.URL.Query().Get(name)
+	if v != "" && !slices.Contains(values, v) {
+		return "", invalid(name, "want %s, got %q", oneOf(values), v)
+	}
+	return v, nil
+}
+
+// oneOf lists values as "a, b or c".
+func oneOf(values []string) string {
+	if len(values) < 2 {
+		return strings.Join(values, "")
+	}
+	return strings.Join(values[:len(values)-1], ", ") + " or " + values[len(values)-1]
 }
 
 // queryDate parses an optional YYYY-MM-DD query parameter.
@@ -393,19 +385,19 @@ func apiDate(v string) (time.Time, error) {
 }
 
 // page reads ?limit= and ?after= (an id cursor).
-func page(r *http.Request) (postgres.Page, error) {
+func page(r *http.Request) (records.Page, error) {
 	limit, err := queryInt(r, "limit")
 	if err != nil {
-		return postgres.Page{}, err
+		return records.Page{}, err
 	}
 	if limit > 500 {
-		return postgres.Page{}, invalid("limit", "at most 500, got %d", limit)
+		return records.Page{}, invalid("limit", "at most 500, got %d", limit)
 	}
 	after, err := queryInt(r, "after")
 	if err != nil {
-		return postgres.Page{}, err
+		return records.Page{}, err
 	}
-	return postgres.Page{After: after, Limit: int(limit)}, nil
+	return records.Page{After: after, Limit: int(limit)}, nil
 }
 
 // list is a page of items with the cursor of the next page.
@@ -414,20 +406,18 @@ type list[T any] struct {
 	NextAfter *int64 `json:"next_after"`
 }
 
-func newList[T any](items []T, p postgres.Page, id func(T) int64) list[T] {
-	l := list[T]{Items: items}
-	if l.Items == nil {
-		l.Items = []T{}
+// respondPage answers one page of a list: the items, each rendered, with next_after set to
+// the id of the last one when the page is full.
+func respondPage[T, R any](w http.ResponseWriter, pg records.Page, items []T, render func(T) R, id func(R) int64) error {
+	l := list[R]{Items: make([]R, len(items))}
+	for i, it := range items {
+		l.Items[i] = render(it)
 	}
-	limit := p.Limit
-	if limit <= 0 {
-		limit = 100
-	}
-	if len(items) == limit {
-		last := id(items[len(items)-1])
+	if len(items) > 0 && len(items) == pg.Size() {
+		last := id(l.Items[len(l.Items)-1])
 		l.NextAfter = &last
 	}
-	return l
+	return respond(w, http.StatusOK, l)
 }
 
 // today is the current date in the business time zone.

@@ -172,7 +172,7 @@ func TestAuthAccepted(t *testing.T) {
 func TestEmptyTokenRefusesAll(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	srv := api.New(api.Config{Pool: b.pool, Token: "", Location: saoPaulo})
+	srv := api.New(api.Config{Store: b.store, Token: "", Location: saoPaulo})
 	for _, auth := range []string{"", "Bearer ", "Bearer x"} {
 		req, err := http.NewRequest("GET", "/v1/plans", nil)
 		if err != nil {

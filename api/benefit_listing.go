@@ -4,7 +4,7 @@ import (
 	"net/http"
 
 	"github.com/billingd/billingd/billing"
-	"github.com/billingd/billingd/postgres"
+	"github.com/billingd/billingd/records"
 )
 
 // grantedBenefitResponse is one benefit a contract is granted on a day: the resolved terms
@@ -32,7 +32,7 @@ type balanceResponse struct {
 	NextResetOn *string `json:"next_reset_on"`
 }
 
-func toGrantedBenefit(g postgres.GrantedBenefit) grantedBenefitResponse {
+func toGrantedBenefit(g records.GrantedBenefit) grantedBenefitResponse {
 	out := grantedBenefitResponse{BenefitID: g.BenefitID, BenefitName: g.BenefitName, Active: g.Active,
 		Quantity: g.Terms.Quantity, RenewalPeriod: optPeriod(g.Terms.Period), GraceDays: g.Terms.GraceDays, Overridden: g.Overridden}
 	if b := g.Balance; b != nil {
@@ -49,58 +49,46 @@ func toGrantedBenefit(g postgres.GrantedBenefit) grantedBenefitResponse {
 
 // contractBenefits lists the benefits a contract is granted as they stand on ?on= (default
 // today in the business zone), by benefit id.
-func (s *Server) contractBenefits(w http.ResponseWriter, r *http.Request) {
+func (s *Server) contractBenefits(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	pg, err := page(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	on, err := queryDate(r, "on")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if on.IsZero() {
 		on = s.today()
 	}
 	gs, err := s.store.ContractBenefits(r.Context(), id, on, pg)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	out := make([]grantedBenefitResponse, len(gs))
-	for i, g := range gs {
-		out[i] = toGrantedBenefit(g)
-	}
-	writeJSON(w, http.StatusOK, newList(out, pg, func(g grantedBenefitResponse) int64 { return g.BenefitID }))
+	return respondPage(w, pg, gs, toGrantedBenefit, func(g grantedBenefitResponse) int64 { return g.BenefitID })
 }
 
 // listUsages lists a contract's benefit uses by id, reversed ones included; filters
 // benefit_id, from and to (the use date) and reversed (true or false).
-func (s *Server) listUsages(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listUsages(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	pg, err := page(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	var f postgres.UsageFilter
+	var f records.UsageFilter
 	if f.BenefitID, err = queryInt(r, "benefit_id"); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if f.From, f.To, err = queryDateRange(r); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	switch v := r.URL.Query().Get("reversed"); v {
 	case "":
@@ -108,17 +96,11 @@ func (s *Server) listUsages(w http.ResponseWriter, r *http.Request) {
 		reversed := v == "true"
 		f.Reversed = &reversed
 	default:
-		s.fail(w, r, invalid("reversed", "want true or false, got %q", v))
-		return
+		return invalid("reversed", "want true or false, got %q", v)
 	}
 	us, err := s.store.Usages(r.Context(), id, f, pg)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	out := make([]usageResponse, len(us))
-	for i, u := range us {
-		out[i] = toUsage(u)
-	}
-	writeJSON(w, http.StatusOK, newList(out, pg, func(u usageResponse) int64 { return u.ID }))
+	return respondPage(w, pg, us, toUsage, func(u usageResponse) int64 { return u.ID })
 }

@@ -11,7 +11,7 @@ import (
 
 	"github.com/billingd/billingd/benefits"
 	"github.com/billingd/billingd/billing"
-	"github.com/billingd/billingd/postgres"
+	"github.com/billingd/billingd/records"
 )
 
 type usageRequest struct {
@@ -40,7 +40,7 @@ type usageResponse struct {
 	NextInstallmentDue *string `json:"next_installment_due"`
 }
 
-func toUsage(u postgres.Usage) usageResponse {
+func toUsage(u records.Usage) usageResponse {
 	out := usageResponse{
 		ID: u.ID, ContractID: u.ContractID, BenefitID: u.BenefitID, UsedAt: billing.FormatDate(u.UsedAt),
 		Quantity: u.Quantity, UnitCost: money(u.UnitCost), TotalCost: money(u.UnitCost.Mul(decimal.NewFromInt(int64(u.Quantity)))),
@@ -61,64 +61,54 @@ func toUsage(u postgres.Usage) usageResponse {
 	return out
 }
 
-func (s *Server) recordUse(w http.ResponseWriter, r *http.Request) {
+func (s *Server) recordUse(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	var req usageRequest
 	if err := decode(w, r, &req); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if req.BenefitID < 1 {
-		s.fail(w, r, billing.Fieldf("benefit_id", "required: the id of a benefit"))
-		return
+		return billing.Fieldf("benefit_id", "required: the id of a benefit")
 	}
 	usedAt, err := parseDateField("used_at", req.UsedAt)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if today := s.today(); usedAt.After(today) {
-		s.fail(w, r, billing.Fieldf("used_at", "%s is in the future (today is %s)", billing.FormatDate(usedAt), billing.FormatDate(today)))
-		return
+		return billing.Fieldf("used_at", "%s is in the future (today is %s)", billing.FormatDate(usedAt), billing.FormatDate(today))
 	}
 	quantity := 1
 	if req.Quantity != nil {
 		quantity = *req.Quantity
 	}
 	if quantity < 1 || quantity > benefits.MaxQuantity {
-		s.fail(w, r, billing.Fieldf("quantity", "must be between 1 and %d, got %d", benefits.MaxQuantity, quantity))
-		return
+		return billing.Fieldf("quantity", "must be between 1 and %d, got %d", benefits.MaxQuantity, quantity)
 	}
 	u, err := s.store.RecordUse(r.Context(), id, req.BenefitID, usedAt, quantity)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusCreated, toUsage(u))
+	return respond(w, http.StatusCreated, toUsage(u))
 }
 
-func (s *Server) reverseUse(w http.ResponseWriter, r *http.Request) {
+func (s *Server) reverseUse(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	v := r.PathValue("usage_id")
 	usageID, perr := strconv.ParseInt(v, 10, 64)
 	if perr != nil || usageID < 1 {
-		s.fail(w, r, invalid("usage_id", "want a positive whole number, got %q", v))
-		return
+		return invalid("usage_id", "want a positive whole number, got %q", v)
 	}
 	u, err := s.store.ReverseUse(r.Context(), id, usageID, s.cfg.Now())
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, toUsage(u))
+	return respond(w, http.StatusOK, toUsage(u))
 }
 
 // refusalStatus is the HTTP status of a refused use: 422 when the benefit named in the
@@ -131,6 +121,15 @@ func refusalStatus(r benefits.Reason) (int, string) {
 		return http.StatusConflict, ""
 	}
 }
+
+// The groupings of the benefit usage report (?group_by=): by benefit (the default) or by
+// benefit and customer.
+const (
+	groupByBenefit  = "benefit"
+	groupByCustomer = "customer"
+)
+
+var usageGroupings = []string{groupByBenefit, groupByCustomer}
 
 type usageReportLine struct {
 	BenefitID    int64   `json:"benefit_id"`
@@ -150,33 +149,26 @@ type usageReportResponse struct {
 	TotalCost string            `json:"total_cost"`
 }
 
-func (s *Server) usageReport(w http.ResponseWriter, r *http.Request) {
-	var f postgres.UsageReportFilter
+func (s *Server) usageReport(w http.ResponseWriter, r *http.Request) error {
+	var f records.UsageReportFilter
 	var err error
 	if f.From, f.To, err = queryDateRange(r); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if f.CustomerID, err = queryInt(r, "customer_id"); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if f.BenefitID, err = queryInt(r, "benefit_id"); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	switch g := r.URL.Query().Get("group_by"); g {
-	case "", "benefit":
-	case "customer":
-		f.ByCustomer = true
-	default:
-		s.fail(w, r, invalid("group_by", "want benefit or customer, got %q", g))
-		return
+	groupBy, err := queryEnum(r, "group_by", usageGroupings)
+	if err != nil {
+		return err
 	}
+	f.ByCustomer = groupBy == groupByCustomer
 	lines, err := s.store.UsageReport(r.Context(), f)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	out := usageReportResponse{From: optDate(f.From), To: optDate(f.To), Items: make([]usageReportLine, len(lines))}
 	total := decimal.Zero
@@ -192,9 +184,9 @@ func (s *Server) usageReport(w http.ResponseWriter, r *http.Request) {
 	out.TotalCost = money(total)
 	if strings.Contains(r.Header.Get("Accept"), "text/csv") {
 		writeUsageCSV(w, out)
-		return
+		return nil
 	}
-	writeJSON(w, http.StatusOK, out)
+	return respond(w, http.StatusOK, out)
 }
 
 // writeUsageCSV writes the report as RFC 4180 CSV (comma-separated, decimal point), one

@@ -8,7 +8,7 @@ import (
 
 	"github.com/billingd/billingd/benefits"
 	"github.com/billingd/billingd/billing"
-	"github.com/billingd/billingd/postgres"
+	"github.com/billingd/billingd/records"
 )
 
 type benefitRequest struct {
@@ -55,70 +55,57 @@ func readBenefit(w http.ResponseWriter, r *http.Request) (benefits.Benefit, erro
 	return b, b.Validate()
 }
 
-func (s *Server) createBenefit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) createBenefit(w http.ResponseWriter, r *http.Request) error {
 	b, err := readBenefit(w, r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	out, err := s.store.CreateBenefit(r.Context(), b)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusCreated, toBenefit(out))
+	return respond(w, http.StatusCreated, toBenefit(out))
 }
 
-func (s *Server) updateBenefit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) updateBenefit(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	b, err := readBenefit(w, r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	b.ID = id
 	out, err := s.store.UpdateBenefit(r.Context(), b)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, toBenefit(out))
+	return respond(w, http.StatusOK, toBenefit(out))
 }
 
-func (s *Server) listBenefits(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listBenefits(w http.ResponseWriter, r *http.Request) error {
 	pg, err := page(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	bs, err := s.store.Benefits(r.Context(), pg)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	out := make([]benefitResponse, len(bs))
-	for i, b := range bs {
-		out[i] = toBenefit(b)
-	}
-	writeJSON(w, http.StatusOK, newList(out, pg, func(b benefitResponse) int64 { return b.ID }))
+	return respondPage(w, pg, bs, toBenefit, func(b benefitResponse) int64 { return b.ID })
 }
 
-func (s *Server) getBenefit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getBenefit(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	b, err := s.store.Benefit(r.Context(), id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, toBenefit(b))
+	return respond(w, http.StatusOK, toBenefit(b))
 }
 
 type planBenefitRequest struct {
@@ -137,7 +124,7 @@ type planBenefitResponse struct {
 	GraceDays     int     `json:"grace_days"`
 }
 
-func toPlanBenefit(p postgres.PlanBenefit) planBenefitResponse {
+func toPlanBenefit(p records.PlanBenefit) planBenefitResponse {
 	return planBenefitResponse{PlanID: p.PlanID, BenefitID: p.BenefitID, BenefitName: p.BenefitName,
 		Quantity: p.Quantity, RenewalPeriod: optPeriod(p.Period), GraceDays: p.GraceDays}
 }
@@ -150,52 +137,41 @@ func optPeriod(p billing.Period) *string {
 	return &s
 }
 
-func (s *Server) setPlanBenefit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) setPlanBenefit(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	var req planBenefitRequest
 	if err := decode(w, r, &req); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if req.BenefitID < 1 {
-		s.fail(w, r, billing.Fieldf("benefit_id", "required: the id of a benefit"))
-		return
+		return billing.Fieldf("benefit_id", "required: the id of a benefit")
 	}
 	out, err := s.store.SetPlanBenefit(r.Context(), id, req.BenefitID, func(p billing.Plan) (benefits.Terms, error) {
 		return benefits.NewPlanTerms(p, req.Quantity, req.RenewalPeriod, req.GraceDays)
 	})
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusCreated, toPlanBenefit(out))
+	return respond(w, http.StatusCreated, toPlanBenefit(out))
 }
 
-func (s *Server) listPlanBenefits(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listPlanBenefits(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	pg, err := page(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	ps, err := s.store.PlanBenefits(r.Context(), id, pg)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	out := make([]planBenefitResponse, len(ps))
-	for i, p := range ps {
-		out[i] = toPlanBenefit(p)
-	}
-	writeJSON(w, http.StatusOK, newList(out, pg, func(p planBenefitResponse) int64 { return p.BenefitID }))
+	return respondPage(w, pg, ps, toPlanBenefit, func(p planBenefitResponse) int64 { return p.BenefitID })
 }
 
 type contractBenefitRequest struct {
@@ -216,22 +192,19 @@ type contractBenefitResponse struct {
 	OverrideGraceDays     *int    `json:"override_grace_days"`
 }
 
-func (s *Server) setContractBenefit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) setContractBenefit(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	v := r.PathValue("benefit_id")
 	benefitID, perr := strconv.ParseInt(v, 10, 64)
 	if perr != nil || benefitID < 1 {
-		s.fail(w, r, invalid("benefit_id", "want a positive whole number, got %q", v))
-		return
+		return invalid("benefit_id", "want a positive whole number, got %q", v)
 	}
 	var req contractBenefitRequest
 	if err := decode(w, r, &req); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	o := benefits.Override{Quantity: req.Quantity, GraceDays: req.GraceDays}
 	if req.RenewalPeriod != nil {
@@ -240,10 +213,9 @@ func (s *Server) setContractBenefit(w http.ResponseWriter, r *http.Request) {
 	}
 	out, err := s.store.SetContractBenefit(r.Context(), id, benefitID, o)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, contractBenefitResponse{
+	return respond(w, http.StatusOK, contractBenefitResponse{
 		ContractID: out.ContractID, BenefitID: out.BenefitID, Granted: out.Granted, Quantity: out.Terms.Quantity,
 		RenewalPeriod: optPeriod(out.Terms.Period), GraceDays: out.Terms.GraceDays, OverrideQuantity: req.Quantity,
 		OverrideRenewalPeriod: req.RenewalPeriod, OverrideGraceDays: req.GraceDays,

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/billingd/billingd/billing"
-	"github.com/billingd/billingd/postgres"
 	"github.com/billingd/billingd/renewal"
 )
 
@@ -49,11 +48,10 @@ func toPlan(p billing.Plan) planResponse {
 	}
 }
 
-func (s *Server) createPlan(w http.ResponseWriter, r *http.Request) {
+func (s *Server) createPlan(w http.ResponseWriter, r *http.Request) error {
 	var req planRequest
 	if err := decode(w, r, &req); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	p := billing.Plan{Name: strings.TrimSpace(req.Name), Kind: req.Kind, Period: billing.Period(req.Period),
 		InstallmentsPerTerm: req.InstallmentsPerTerm, UsesPerCycle: req.UsesPerCycle,
@@ -62,68 +60,54 @@ func (s *Server) createPlan(w http.ResponseWriter, r *http.Request) {
 		p.Kind = billing.KindPlan
 	}
 	if hasNUL(p.Name) {
-		s.fail(w, r, billing.Fieldf("name", "must not contain NUL characters"))
-		return
+		return billing.Fieldf("name", "must not contain NUL characters")
 	}
 	var err error
 	if p.Price, err = parseMoneyField("price", req.Price); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if req.MinPrice != nil {
 		min, err := parseMoneyField("min_price", *req.MinPrice)
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 		p.MinPrice = &min
 	}
 	if err := p.Validate(); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if err := renewal.PlanOverride(p.RenewalQueueThreshold, p.RenewalThreshold, p.InstallmentsPerTerm); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	out, err := s.store.CreatePlan(r.Context(), p)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusCreated, toPlan(out))
+	return respond(w, http.StatusCreated, toPlan(out))
 }
 
-func (s *Server) listPlans(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listPlans(w http.ResponseWriter, r *http.Request) error {
 	pg, err := page(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	plans, err := s.store.Plans(r.Context(), pg)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	out := make([]planResponse, len(plans))
-	for i, p := range plans {
-		out[i] = toPlan(p)
-	}
-	writeJSON(w, http.StatusOK, newList(out, pg, func(p planResponse) int64 { return p.ID }))
+	return respondPage(w, pg, plans, toPlan, func(p planResponse) int64 { return p.ID })
 }
 
-func (s *Server) getPlan(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getPlan(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	p, err := s.store.Plan(r.Context(), id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, toPlan(p))
+	return respond(w, http.StatusOK, toPlan(p))
 }
 
 type customerRequest struct {
@@ -144,30 +128,25 @@ func toCustomer(c billing.Customer) customerResponse {
 	return customerResponse{ID: c.ID, Name: c.Name, Email: c.Email, Document: c.Document, CreatedAt: c.CreatedAt.UTC().Format(time.RFC3339)}
 }
 
-func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) {
+func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) error {
 	var req customerRequest
 	if err := decode(w, r, &req); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	c := billing.Customer{Name: strings.TrimSpace(req.Name), Email: strings.TrimSpace(req.Email), Document: strings.TrimSpace(req.Document)}
 	switch {
 	case c.Name == "" || len(c.Name) > 200 || hasNUL(c.Name):
-		s.fail(w, r, billing.Fieldf("name", "required, at most 200 characters, without NUL characters"))
-		return
+		return billing.Fieldf("name", "required, at most 200 characters, without NUL characters")
 	case !validEmail(c.Email):
-		s.fail(w, r, billing.Fieldf("email", "want an e-mail address such as ana@example.com, got %q", c.Email))
-		return
+		return billing.Fieldf("email", "want an e-mail address such as ana@example.com, got %q", c.Email)
 	case len(c.Document) > 32 || hasNUL(c.Document):
-		s.fail(w, r, billing.Fieldf("document", "at most 32 characters, without NUL characters"))
-		return
+		return billing.Fieldf("document", "at most 32 characters, without NUL characters")
 	}
 	out, err := s.store.CreateCustomer(r.Context(), c)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusCreated, toCustomer(out))
+	return respond(w, http.StatusCreated, toCustomer(out))
 }
 
 // hasNUL reports whether s holds a NUL character, which a PostgreSQL text column refuses.
@@ -178,36 +157,28 @@ func validEmail(s string) bool {
 	return ok && local != "" && strings.Contains(domain, ".") && !strings.ContainsAny(s, " \t\r\n<>,;\x00") && len(s) <= 254
 }
 
-func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request) error {
 	pg, err := page(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	cs, err := s.store.Customers(r.Context(), pg)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	out := make([]customerResponse, len(cs))
-	for i, c := range cs {
-		out[i] = toCustomer(c)
-	}
-	writeJSON(w, http.StatusOK, newList(out, pg, func(c customerResponse) int64 { return c.ID }))
+	return respondPage(w, pg, cs, toCustomer, func(c customerResponse) int64 { return c.ID })
 }
 
-func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	c, err := s.store.Customer(r.Context(), id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, toCustomer(c))
+	return respond(w, http.StatusOK, toCustomer(c))
 }
 
 type holidayRequest struct {
@@ -220,71 +191,62 @@ type holidayResponse struct {
 	Name string `json:"name"`
 }
 
-func (s *Server) addHoliday(w http.ResponseWriter, r *http.Request) {
+func (s *Server) addHoliday(w http.ResponseWriter, r *http.Request) error {
 	var req holidayRequest
 	if err := decode(w, r, &req); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	day, err := parseDateField("date", req.Date)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	name := strings.TrimSpace(req.Name)
 	if name == "" || len(name) > 100 || hasNUL(name) {
-		s.fail(w, r, billing.Fieldf("name", "required, at most 100 characters, without NUL characters"))
-		return
+		return billing.Fieldf("name", "required, at most 100 characters, without NUL characters")
 	}
 	moved, err := s.store.AddHoliday(r.Context(), billing.Holiday{Date: day, Name: name})
 	if err != nil {
-		if errors.Is(err, postgres.ErrConflict) {
-			writeError(w, http.StatusConflict, "conflict", "date", err.Error())
-			return
+		if errors.Is(err, billing.ErrConflict) {
+			return &statusError{status: http.StatusConflict, code: "conflict", field: "date", msg: err.Error()}
 		}
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.cfg.Logger.InfoContext(r.Context(), "holiday added", slog.String("date", billing.FormatDate(day)),
 		slog.Int64("installments_redated", moved))
-	writeJSON(w, http.StatusCreated, holidayResponse{Date: billing.FormatDate(day), Name: name})
+	return respond(w, http.StatusCreated, holidayResponse{Date: billing.FormatDate(day), Name: name})
 }
 
-func (s *Server) listHolidays(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listHolidays(w http.ResponseWriter, r *http.Request) error {
 	from, err := queryDate(r, "from")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	to, err := queryDate(r, "to")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	hs, err := s.store.Holidays(r.Context(), from, to)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	out := make([]holidayResponse, len(hs))
 	for i, h := range hs {
 		out[i] = holidayResponse{Date: billing.FormatDate(h.Date), Name: h.Name}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+	return respond(w, http.StatusOK, map[string]any{"items": out})
 }
 
-func (s *Server) deleteHoliday(w http.ResponseWriter, r *http.Request) {
+func (s *Server) deleteHoliday(w http.ResponseWriter, r *http.Request) error {
 	day, err := apiDate(r.PathValue("date"))
 	if err != nil {
-		s.fail(w, r, invalid("date", "%v", err))
-		return
+		return invalid("date", "%v", err)
 	}
 	moved, err := s.store.DeleteHoliday(r.Context(), day)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.cfg.Logger.InfoContext(r.Context(), "holiday removed", slog.String("date", billing.FormatDate(day)),
 		slog.Int64("installments_redated", moved))
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

@@ -4,11 +4,10 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
 	"github.com/billingd/billingd/billing"
-	"github.com/billingd/billingd/postgres"
+	"github.com/billingd/billingd/records"
 )
 
 type contractRequest struct {
@@ -93,7 +92,7 @@ func toContract(c billing.Contract) contractResponse {
 		BlockEpisodes: []episodeResponse{},
 	}
 	if out.RenewalState == "" {
-		out.RenewalState = postgres.RenewalNone
+		out.RenewalState = records.RenewalNone
 	}
 	return out
 }
@@ -168,129 +167,108 @@ func (req contractRequest) contract() (billing.Contract, error) {
 	return c, nil
 }
 
-func (s *Server) createContract(w http.ResponseWriter, r *http.Request) {
+func (s *Server) createContract(w http.ResponseWriter, r *http.Request) error {
 	var req contractRequest
 	if err := decode(w, r, &req); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	c, err := req.contract()
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	then, err := s.welcomeThen(r.Context(), req.welcomeFields)
+	welcome, err := req.welcome()
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	out, err := s.store.CreateContractThen(r.Context(), c, req.Price == nil, then)
+	out, err := s.store.CreateContract(r.Context(), c, req.Price == nil, welcome)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	s.writeContracts(w, r, http.StatusCreated, out)
+	return s.writeContracts(w, r, http.StatusCreated, out)
 }
 
-func (s *Server) listContracts(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listContracts(w http.ResponseWriter, r *http.Request) error {
 	pg, err := page(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	customer, err := queryInt(r, "customer_id")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	status := r.URL.Query().Get("status")
-	switch status {
-	case "", billing.StatusPendingActivation, billing.StatusActive, billing.StatusBlocked, billing.StatusCancelled, billing.StatusFinished:
-	default:
-		s.fail(w, r, invalid("status", "want pending_activation, active, blocked, cancelled or finished, got %q", status))
-		return
-	}
-	cs, err := s.store.Contracts(r.Context(), postgres.ContractFilter{CustomerID: customer, Status: status}, pg)
+	status, err := queryEnum(r, "status", billing.ContractStatuses)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	out, err := s.contractResponses(r, cs...)
+	cs, err := s.store.Contracts(r.Context(), records.ContractFilter{CustomerID: customer, Status: status}, pg)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, newList(out, pg, func(c contractResponse) int64 { return c.ID }))
+	render, err := s.contractRenderer(r, cs...)
+	if err != nil {
+		return err
+	}
+	return respondPage(w, pg, cs, render, func(c contractResponse) int64 { return c.ID })
 }
 
-func (s *Server) getContract(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getContract(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	c, err := s.store.Contract(r.Context(), id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	s.writeContracts(w, r, http.StatusOK, c)
+	return s.writeContracts(w, r, http.StatusOK, c)
 }
 
 type dateRequest struct {
 	Date string `json:"date"`
 }
 
-func (s *Server) activateContract(w http.ResponseWriter, r *http.Request) {
+func (s *Server) activateContract(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	var req dateRequest
 	if err := decode(w, r, &req); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	on, err := parseDateField("date", req.Date)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	c, err := s.store.ActivateContract(r.Context(), id, on)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	s.writeContracts(w, r, http.StatusOK, c)
+	return s.writeContracts(w, r, http.StatusOK, c)
 }
 
-func (s *Server) cancelContract(w http.ResponseWriter, r *http.Request) {
+func (s *Server) cancelContract(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	on := s.today()
 	if r.ContentLength != 0 {
 		var req dateRequest
 		if err := decode(w, r, &req); err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 		if req.Date != "" {
 			if on, err = parseDateField("date", req.Date); err != nil {
-				s.fail(w, r, err)
-				return
+				return err
 			}
 		}
 	}
 	c, err := s.store.CancelContract(r.Context(), id, on)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	s.writeContracts(w, r, http.StatusOK, c)
+	return s.writeContracts(w, r, http.StatusOK, c)
 }
 
 type installmentResponse struct {
@@ -313,7 +291,7 @@ type installmentResponse struct {
 	Credit *string `json:"credit"`
 }
 
-func toInstallment(i postgres.Installment) installmentResponse {
+func toInstallment(i records.Installment) installmentResponse {
 	out := installmentResponse{
 		ID: i.ID, ContractID: i.ContractID, Kind: string(i.Kind), Term: i.Term, Sequence: i.Sequence,
 		ServiceStart: optDate(i.ServiceStart), ServiceEnd: optDate(i.ServiceEnd),
@@ -321,66 +299,52 @@ func toInstallment(i postgres.Installment) installmentResponse {
 		Amount: money(i.Amount), Discount: money(i.Discount), OnTimeDiscount: money(i.OnTimeDiscount),
 		State: i.State, PaidAt: optDate(i.PaidAt), PaidAmount: optMoney(i.PaidAmount),
 	}
-	if i.State == postgres.InstallmentPaid {
+	if i.State == records.InstallmentPaid {
 		credit := money(i.Credit())
 		out.Credit = &credit
 	}
 	return out
 }
 
-func (s *Server) contractInstallments(w http.ResponseWriter, r *http.Request) {
+func (s *Server) contractInstallments(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if _, err := s.store.Contract(r.Context(), id); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	s.installments(w, r, id)
+	return s.installments(w, r, id)
 }
 
-func (s *Server) listInstallments(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listInstallments(w http.ResponseWriter, r *http.Request) error {
 	contract, err := queryInt(r, "contract_id")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	s.installments(w, r, contract)
+	return s.installments(w, r, contract)
 }
 
-func (s *Server) installments(w http.ResponseWriter, r *http.Request, contract int64) {
+func (s *Server) installments(w http.ResponseWriter, r *http.Request, contract int64) error {
 	pg, err := page(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	f := postgres.InstallmentFilter{ContractID: contract, State: r.URL.Query().Get("state")}
-	switch f.State {
-	case "", postgres.InstallmentOpen, postgres.InstallmentPaid, postgres.InstallmentCancelled:
-	default:
-		s.fail(w, r, invalid("state", "want open, paid or cancelled, got %q", f.State))
-		return
+	f := records.InstallmentFilter{ContractID: contract}
+	if f.State, err = queryEnum(r, "state", records.InstallmentStates); err != nil {
+		return err
 	}
 	if f.DueFrom, err = queryDate(r, "due_from"); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if f.DueTo, err = queryDate(r, "due_to"); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	items, err := s.store.Installments(r.Context(), f, pg)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	out := make([]installmentResponse, len(items))
-	for i, it := range items {
-		out[i] = toInstallment(it)
-	}
-	writeJSON(w, http.StatusOK, newList(out, pg, func(i installmentResponse) int64 { return i.ID }))
+	return respondPage(w, pg, items, toInstallment, func(i installmentResponse) int64 { return i.ID })
 }
 
 type paymentRequest struct {
@@ -388,42 +352,32 @@ type paymentRequest struct {
 	PaidAt string `json:"paid_at"`
 }
 
-func (s *Server) recordPayment(w http.ResponseWriter, r *http.Request) {
+func (s *Server) recordPayment(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	var req paymentRequest
 	if err := decode(w, r, &req); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	amount, err := parseMoneyField("amount", req.Amount)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if err := billing.CheckPaymentAmount(amount); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	paidAt, err := parseDateField("paid_at", req.PaidAt)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if err := billing.CheckPaymentDate(paidAt, s.today(), s.cfg.Location.String()); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	requested := s.cfg.Now()
-	inst, err := s.store.RecordPayment(r.Context(), id, amount, paidAt, func(tx pgx.Tx, inst postgres.Installment) error {
-		return s.enqueueUnblock(r.Context(), tx, inst, requested)
-	})
+	inst, err := s.store.RecordPayment(r.Context(), id, amount, paidAt, s.cfg.Now())
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, toInstallment(inst))
+	return respond(w, http.StatusOK, toInstallment(inst))
 }

@@ -1,18 +1,12 @@
 package api
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/delinquency"
-	"github.com/billingd/billingd/jobs"
-	"github.com/billingd/billingd/postgres"
+	"github.com/billingd/billingd/records"
 )
 
 type blockingRuleRequest struct {
@@ -38,15 +32,13 @@ func toBlockingRule(r delinquency.Rule) blockingRuleResponse {
 		WarningDays: r.WarningDays, Default: r.Default, CreatedAt: r.CreatedAt.UTC().Format(time.RFC3339)}
 }
 
-func (s *Server) createBlockingRule(w http.ResponseWriter, r *http.Request) {
+func (s *Server) createBlockingRule(w http.ResponseWriter, r *http.Request) error {
 	var req blockingRuleRequest
 	if err := decode(w, r, &req); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if hasNUL(req.Name) {
-		s.fail(w, r, billing.Fieldf("name", "must not contain NUL characters"))
-		return
+		return billing.Fieldf("name", "must not contain NUL characters")
 	}
 	rule := delinquency.Rule{Name: req.Name, BlockAfterDays: req.BlockAfterDays, MinOverdue: 1, WarningDays: req.WarningDays, Default: req.Default}
 	if req.MinOverdueInstallments != nil {
@@ -54,66 +46,54 @@ func (s *Server) createBlockingRule(w http.ResponseWriter, r *http.Request) {
 	}
 	out, err := s.store.CreateBlockingRule(r.Context(), rule)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusCreated, toBlockingRule(out))
+	return respond(w, http.StatusCreated, toBlockingRule(out))
 }
 
-func (s *Server) listBlockingRules(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listBlockingRules(w http.ResponseWriter, r *http.Request) error {
 	pg, err := page(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	rules, err := s.store.BlockingRules(r.Context(), pg)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	out := make([]blockingRuleResponse, len(rules))
-	for i, rule := range rules {
-		out[i] = toBlockingRule(rule)
-	}
-	writeJSON(w, http.StatusOK, newList(out, pg, func(b blockingRuleResponse) int64 { return b.ID }))
+	return respondPage(w, pg, rules, toBlockingRule, func(b blockingRuleResponse) int64 { return b.ID })
 }
 
-func (s *Server) getBlockingRule(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getBlockingRule(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	rule, err := s.store.BlockingRule(r.Context(), id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, toBlockingRule(rule))
+	return respond(w, http.StatusOK, toBlockingRule(rule))
 }
 
 type trustUnlockRequest struct {
 	Days int `json:"days"`
 }
 
-func (s *Server) trustUnlock(w http.ResponseWriter, r *http.Request) {
+func (s *Server) trustUnlock(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	var req trustUnlockRequest
 	if err := decode(w, r, &req); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	limits := postgres.TrustLimits{MaxDays: s.cfg.TrustUnlockMaxDays, PerEpisode: s.cfg.TrustUnlocksPerEpisode}
+	limits := records.TrustLimits{MaxDays: s.cfg.TrustUnlockMaxDays, PerEpisode: s.cfg.TrustUnlocksPerEpisode}
 	c, err := s.store.TrustUnlock(r.Context(), id, s.today(), req.Days, limits)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	s.writeContracts(w, r, http.StatusOK, c)
+	return s.writeContracts(w, r, http.StatusOK, c)
 }
 
 type episodeResponse struct {
@@ -130,8 +110,9 @@ type episodeResponse struct {
 	BlockedDays      int     `json:"blocked_days"`
 }
 
-// contractResponses renders contracts with their block episodes.
-func (s *Server) contractResponses(r *http.Request, cs ...billing.Contract) ([]contractResponse, error) {
+// contractRenderer reads the block episodes of contracts and returns the function that
+// renders one of them with its episodes.
+func (s *Server) contractRenderer(r *http.Request, cs ...billing.Contract) (func(billing.Contract) contractResponse, error) {
 	ids := make([]int64, len(cs))
 	for i, c := range cs {
 		ids[i] = c.ID
@@ -140,9 +121,8 @@ func (s *Server) contractResponses(r *http.Request, cs ...billing.Contract) ([]c
 	if err != nil {
 		return nil, err
 	}
-	out := make([]contractResponse, len(cs))
-	for i, c := range cs {
-		out[i] = toContract(c)
+	return func(c billing.Contract) contractResponse {
+		out := toContract(c)
 		for _, e := range episodes[c.ID] {
 			er := episodeResponse{ID: e.ID, InstallmentID: e.InstallmentID, StartedOn: billing.FormatDate(e.StartedOn),
 				EndedOn: optDate(e.EndedOn), Reason: e.Reason, Blocked: e.Blocked, TrustUnlockUntil: optDate(e.TrustUnlockUntil),
@@ -151,42 +131,19 @@ func (s *Server) contractResponses(r *http.Request, cs ...billing.Contract) ([]c
 				er.EndReason = &e.EndReason
 			}
 			if e.EndedOn.IsZero() && !e.Blocked {
-				out[i].TrustUnlockUntil = er.TrustUnlockUntil
+				out.TrustUnlockUntil = er.TrustUnlockUntil
 			}
-			out[i].BlockEpisodes = append(out[i].BlockEpisodes, er)
+			out.BlockEpisodes = append(out.BlockEpisodes, er)
 		}
-	}
-	return out, nil
+		return out
+	}, nil
 }
 
 // writeContracts answers one contract with its block episodes.
-func (s *Server) writeContracts(w http.ResponseWriter, r *http.Request, status int, c billing.Contract) {
-	out, err := s.contractResponses(r, c)
+func (s *Server) writeContracts(w http.ResponseWriter, r *http.Request, status int, c billing.Contract) error {
+	render, err := s.contractRenderer(r, c)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, status, out[0])
-}
-
-// enqueueUnblock enqueues, in the payment's transaction, the job that unblocks the paid
-// installment's contract, when the contract has an open block episode.
-func (s *Server) enqueueUnblock(ctx context.Context, tx pgx.Tx, inst postgres.Installment, requested time.Time) error {
-	var open bool
-	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM block_episodes WHERE contract_id = $1 AND ended_on IS NULL)`,
-		inst.ContractID).Scan(&open); err != nil {
-		return fmt.Errorf("look up block episode: %w", err)
-	}
-	if !open {
-		return nil
-	}
-	if s.cfg.River == nil {
-		return errors.New("enqueue unblock: no job queue client configured")
-	}
-	_, err := s.cfg.River.InsertTx(ctx, tx, jobs.UnblockArgs{ContractID: inst.ContractID, InstallmentID: inst.ID,
-		PaidAt: billing.FormatDate(inst.PaidAt), RequestedAt: requested}, nil)
-	if err != nil {
-		return fmt.Errorf("enqueue unblock of contract %d: %w", inst.ContractID, err)
-	}
-	return nil
+	return respond(w, status, render(c))
 }

@@ -71,7 +71,7 @@ func (b *bundle) workUnblocks(at string) int {
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	r := &jobs.Runner{Pool: b.pool, Location: saoPaulo, Now: func() time.Time { return now }, Logger: slog.New(slog.DiscardHandler)}
+	r := &jobs.Runner{Pool: b.pool, Store: b.store, Location: saoPaulo, Now: func() time.Time { return now }, Logger: slog.New(slog.DiscardHandler)}
 	for _, raw := range args {
 		var a jobs.UnblockArgs
 		if err := json.Unmarshal(raw, &a); err != nil {

@@ -45,11 +45,7 @@ func TestDemoDataAtNightInSaoPaulo(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	night := time.Date(2026, 7, 20, 22, 30, 0, 0, saoPaulo) // 2026-07-21 01:30 UTC
-	client, err := jobs.NewInsertClient(b.pool, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(api.New(api.Config{Pool: b.pool, River: client, Token: testToken, Location: saoPaulo,
+	ts := httptest.NewServer(api.New(api.Config{Store: b.store, Jobs: jobs.Names(), Token: testToken, Location: saoPaulo,
 		Now: func() time.Time { return night }, Logger: slog.New(slog.DiscardHandler), CatchUpDays: 31}))
 	t.Cleanup(ts.Close)
 	b.server = ts

@@ -1,17 +1,13 @@
 package api
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/billingd/billingd/billing"
-	"github.com/billingd/billingd/jobs"
 	"github.com/billingd/billingd/notifications"
-	"github.com/billingd/billingd/postgres"
+	"github.com/billingd/billingd/records"
 )
 
 // welcomeFields are the welcome option of POST /v1/contracts.
@@ -22,48 +18,37 @@ type welcomeFields struct {
 	WelcomeEmailTemplateID *int64  `json:"welcome_email_template_id"`
 }
 
-// welcome validates the welcome option; ok is false when no welcome e-mail is asked for.
-func (f welcomeFields) welcome() (w postgres.Welcome, ok bool, err error) {
+// welcome validates the welcome option; it is nil when no welcome e-mail is asked for.
+func (f welcomeFields) welcome() (*records.Welcome, error) {
 	if !f.WelcomeEmail {
 		for name, set := range map[string]bool{"welcome_email_to": f.WelcomeEmailTo != nil,
 			"welcome_email_subject": f.WelcomeEmailSubject != nil, "welcome_email_template_id": f.WelcomeEmailTemplateID != nil} {
 			if set {
-				return w, false, billing.Fieldf(name, "only with \"welcome_email\": true")
+				return nil, billing.Fieldf(name, "only with \"welcome_email\": true")
 			}
 		}
-		return w, false, nil
+		return nil, nil
 	}
+	var w records.Welcome
 	if f.WelcomeEmailTo != nil {
 		w.To = strings.TrimSpace(*f.WelcomeEmailTo)
 		if !validEmail(w.To) {
-			return w, false, billing.Fieldf("welcome_email_to", "want an e-mail address such as ana@example.com, got %q", w.To)
+			return nil, billing.Fieldf("welcome_email_to", "want an e-mail address such as ana@example.com, got %q", w.To)
 		}
 	}
 	if f.WelcomeEmailSubject != nil {
 		w.Subject = strings.TrimSpace(*f.WelcomeEmailSubject)
 		if w.Subject == "" || len(w.Subject) > 200 || strings.ContainsAny(w.Subject, "\r\n\x00") {
-			return w, false, billing.Fieldf("welcome_email_subject", "one line of 1 to 200 characters")
+			return nil, billing.Fieldf("welcome_email_subject", "one line of 1 to 200 characters")
 		}
 	}
 	if f.WelcomeEmailTemplateID != nil {
 		if *f.WelcomeEmailTemplateID < 1 {
-			return w, false, billing.Fieldf("welcome_email_template_id", "want the id of a welcome e-mail template")
+			return nil, billing.Fieldf("welcome_email_template_id", "want the id of a welcome e-mail template")
 		}
 		w.TemplateID = f.WelcomeEmailTemplateID
 	}
-	return w, true, nil
-}
-
-// welcomeThen records the welcome e-mail in the contract's transaction, when asked for.
-func (s *Server) welcomeThen(ctx context.Context, f welcomeFields) (func(pgx.Tx, billing.Contract) error, error) {
-	w, ok, err := f.welcome()
-	if err != nil || !ok {
-		return nil, err
-	}
-	return func(tx pgx.Tx, c billing.Contract) error {
-		_, err := jobs.EnqueueWelcome(ctx, s.cfg.River, tx, c, w)
-		return err
-	}, nil
+	return &w, nil
 }
 
 type templateRequest struct {
@@ -89,17 +74,17 @@ type templateResponse struct {
 	UpdatedAt  string `json:"updated_at"`
 }
 
-func toTemplate(t postgres.EmailTemplate) templateResponse {
+func toTemplate(t records.EmailTemplate) templateResponse {
 	return templateResponse{ID: t.ID, Kind: t.Kind, Scope: t.Scope, PlanID: t.PlanID, ContractID: t.ContractID,
 		Subject: t.Subject, HTMLBody: t.HTML, TextBody: t.Text,
 		CreatedAt: t.CreatedAt.UTC().Format(time.RFC3339), UpdatedAt: t.UpdatedAt.UTC().Format(time.RFC3339)}
 }
 
-func (req templateRequest) template() (postgres.EmailTemplate, error) {
-	t := postgres.EmailTemplate{Kind: req.Kind, Scope: req.Scope, PlanID: req.PlanID, ContractID: req.ContractID,
+func (req templateRequest) template() (records.EmailTemplate, error) {
+	t := records.EmailTemplate{Kind: req.Kind, Scope: req.Scope, PlanID: req.PlanID, ContractID: req.ContractID,
 		Template: notifications.Template{Subject: req.Subject, HTML: req.HTMLBody, Text: req.TextBody}}
 	if t.Scope == "" {
-		t.Scope = postgres.ScopeDefault
+		t.Scope = records.ScopeDefault
 	}
 	for field, v := range map[string]string{"subject": req.Subject, "html_body": req.HTMLBody, "text_body": req.TextBody} {
 		if hasNUL(v) {
@@ -109,33 +94,29 @@ func (req templateRequest) template() (postgres.EmailTemplate, error) {
 	return t, nil
 }
 
-func (s *Server) createTemplate(w http.ResponseWriter, r *http.Request) {
+func (s *Server) createTemplate(w http.ResponseWriter, r *http.Request) error {
 	var req templateRequest
 	if err := decode(w, r, &req); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	t, err := req.template()
 	if err == nil {
 		t, err = s.store.CreateTemplate(r.Context(), t)
 	}
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusCreated, toTemplate(t))
+	return respond(w, http.StatusCreated, toTemplate(t))
 }
 
-func (s *Server) updateTemplate(w http.ResponseWriter, r *http.Request) {
+func (s *Server) updateTemplate(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	var req templateRequest
 	if err := decode(w, r, &req); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	t, err := req.template()
 	if err == nil {
@@ -143,53 +124,40 @@ func (s *Server) updateTemplate(w http.ResponseWriter, r *http.Request) {
 		t, err = s.store.UpdateTemplate(r.Context(), t)
 	}
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, toTemplate(t))
+	return respond(w, http.StatusOK, toTemplate(t))
 }
 
-func (s *Server) getTemplate(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getTemplate(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	t, err := s.store.GetTemplate(r.Context(), id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, toTemplate(t))
+	return respond(w, http.StatusOK, toTemplate(t))
 }
 
-func (s *Server) listTemplates(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listTemplates(w http.ResponseWriter, r *http.Request) error {
 	pg, err := page(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	f := postgres.TemplateFilter{Kind: r.URL.Query().Get("kind"), Scope: r.URL.Query().Get("scope")}
-	if f.Kind != "" && !notifications.ValidKind(f.Kind) {
-		s.fail(w, r, invalid("kind", "want one of %s, got %q", strings.Join(notifications.Kinds, ", "), f.Kind))
-		return
+	var f records.TemplateFilter
+	if f.Kind, err = queryEnum(r, "kind", notifications.Kinds); err != nil {
+		return err
 	}
-	switch f.Scope {
-	case "", postgres.ScopeDefault, postgres.ScopePlan, postgres.ScopeContract:
-	default:
-		s.fail(w, r, invalid("scope", "want default, plan or contract, got %q", f.Scope))
-		return
+	if f.Scope, err = queryEnum(r, "scope", records.TemplateScopes); err != nil {
+		return err
 	}
 	ts, err := s.store.Templates(r.Context(), f, pg)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	out := make([]templateResponse, len(ts))
-	for i, t := range ts {
-		out[i] = toTemplate(t)
-	}
-	writeJSON(w, http.StatusOK, newList(out, pg, func(t templateResponse) int64 { return t.ID }))
+	return respondPage(w, pg, ts, toTemplate, func(t templateResponse) int64 { return t.ID })
 }
 
 type notificationResponse struct {
@@ -209,7 +177,7 @@ type notificationResponse struct {
 	SentAt     *string `json:"sent_at"`
 }
 
-func toNotification(n postgres.Notice) notificationResponse {
+func toNotification(n records.Notice) notificationResponse {
 	out := notificationResponse{ID: n.ID, ContractID: n.ContractID, Kind: n.Kind, Reference: n.Reference, State: n.State,
 		Recipient: n.Recipient, Subject: n.Subject, HTMLBody: n.HTML, TextBody: n.Text, MessageID: n.MessageID,
 		Attempts: n.Attempts, LastError: n.LastError, CreatedAt: n.CreatedAt.UTC().Format(time.RFC3339)}
@@ -220,50 +188,37 @@ func toNotification(n postgres.Notice) notificationResponse {
 	return out
 }
 
-func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) error {
 	pg, err := page(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	contract, err := queryInt(r, "contract_id")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	f := postgres.NoticeFilter{ContractID: contract, Kind: r.URL.Query().Get("kind"), State: r.URL.Query().Get("state")}
-	if f.Kind != "" && !notifications.ValidKind(f.Kind) {
-		s.fail(w, r, invalid("kind", "want one of %s, got %q", strings.Join(notifications.Kinds, ", "), f.Kind))
-		return
+	f := records.NoticeFilter{ContractID: contract}
+	if f.Kind, err = queryEnum(r, "kind", notifications.Kinds); err != nil {
+		return err
 	}
-	switch f.State {
-	case "", postgres.NoticePending, postgres.NoticeRendered, postgres.NoticeSent, postgres.NoticeFailed:
-	default:
-		s.fail(w, r, invalid("state", "want pending, rendered, sent or failed, got %q", f.State))
-		return
+	if f.State, err = queryEnum(r, "state", records.NoticeStates); err != nil {
+		return err
 	}
 	ns, err := s.store.Notices(r.Context(), f, pg)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	out := make([]notificationResponse, len(ns))
-	for i, n := range ns {
-		out[i] = toNotification(n)
-	}
-	writeJSON(w, http.StatusOK, newList(out, pg, func(n notificationResponse) int64 { return n.ID }))
+	return respondPage(w, pg, ns, toNotification, func(n notificationResponse) int64 { return n.ID })
 }
 
-func (s *Server) getNotification(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getNotification(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	n, err := s.store.GetNotice(r.Context(), id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, toNotification(n))
+	return respond(w, http.StatusOK, toNotification(n))
 }

@@ -41,12 +41,8 @@ func newFuzzServer(f *testing.F) *fuzzServer {
 	}
 	f.Cleanup(pool.Close)
 	logger := slog.New(slog.DiscardHandler)
-	client, err := jobs.NewInsertClient(pool, logger)
-	if err != nil {
-		f.Fatal(err)
-	}
 	s := &fuzzServer{pool: pool, srv: api.New(api.Config{
-		Pool: pool, River: client, Token: testToken, Location: saoPaulo,
+		Store: newStore(f, pool), Jobs: jobs.Names(), Token: testToken, Location: saoPaulo,
 		Now: func() time.Time { return testNow }, Logger: logger, CatchUpDays: 31,
 		TrustUnlockMaxDays: 7, TrustUnlocksPerEpisode: 1, // the settings' defaults
 	})}

@@ -42,6 +42,7 @@ var testNow = time.Date(2026, 7, 20, 12, 0, 0, 0, saoPaulo)
 type bundle struct {
 	t      *testing.T
 	pool   *pgxpool.Pool
+	store  *postgres.Store
 	server *httptest.Server
 	api    *api.Server
 }
@@ -55,18 +56,25 @@ func setup(t *testing.T) *bundle {
 	}
 	t.Cleanup(pool.Close)
 	logger := slog.New(slog.DiscardHandler)
-	client, err := jobs.NewInsertClient(pool, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := newStore(t, pool)
 	srv := api.New(api.Config{
-		Pool: pool, River: client, Token: testToken, Location: saoPaulo,
+		Store: store, Jobs: jobs.Names(), Token: testToken, Location: saoPaulo,
 		Now: func() time.Time { return testNow }, Logger: logger, CatchUpDays: 31,
 		TrustUnlockMaxDays: 7, TrustUnlocksPerEpisode: 1, // the settings' defaults
 	})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
-	return &bundle{t: t, pool: pool, server: ts, api: srv}
+	return &bundle{t: t, pool: pool, store: store, server: ts, api: srv}
+}
+
+// newStore returns the store of pool as the daemon builds it: with River follow-ups.
+func newStore(tb testing.TB, pool *pgxpool.Pool) *postgres.Store {
+	tb.Helper()
+	followUps, err := jobs.NewFollowUps(slog.New(slog.DiscardHandler))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &postgres.Store{Pool: pool, FollowUps: followUps}
 }
 
 // with returns the bundle reporting to t, for a parallel subtest.

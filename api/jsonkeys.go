@@ -23,7 +23,7 @@ func checkKeys(body []byte, target reflect.Type) error {
 	dec.UseNumber()
 	var ke *keyError
 	if err := walkValue(dec, target, ""); errors.As(err, &ke) {
-		return ke.badRequest()
+		return ke.statusError()
 	}
 	return nil
 }
@@ -35,12 +35,12 @@ type keyError struct {
 
 func (e *keyError) Error() string { return e.path + ": " + e.reason }
 
-// badRequest names the key as the field, or the body when the key has no printable name.
-func (e *keyError) badRequest() error {
+// statusError names the key as the field, or the body when the key has no printable name.
+func (e *keyError) statusError() error {
 	if printable(e.key) {
-		return &badRequest{status: 400, code: "invalid", field: e.path, msg: e.path + ": " + e.reason}
+		return &statusError{status: 400, code: "invalid", field: e.path, msg: e.path + ": " + e.reason}
 	}
-	return &badRequest{status: 400, code: "invalid", field: "body", msg: "body: key " + strconv.Quote(e.key) + ": " + e.reason}
+	return &statusError{status: 400, code: "invalid", field: "body", msg: "body: key " + strconv.Quote(e.key) + ": " + e.reason}
 }
 
 // printable reports whether a key can stand as a field name in an error as it is.

@@ -311,7 +311,7 @@ func TestOpenAPISecurity(t *testing.T) {
 		t.Errorf("security %v, want bearerAuth on every operation", doc.Security)
 	}
 	for route, op := range ops {
-		for _, code := range []string{"401", "500"} {
+		for _, code := range []string{"401", "500", "503"} {
 			if _, ok := op.Responses[code]; !ok {
 				t.Errorf("%s: no %s response", route, code)
 			}

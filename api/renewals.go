@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/billingd/billingd/billing"
-	"github.com/billingd/billingd/postgres"
+	"github.com/billingd/billingd/records"
 	"github.com/billingd/billingd/renewal"
 )
 
@@ -21,20 +21,17 @@ type planChangeRequest struct {
 	ResetRenewalThresholds bool `json:"reset_renewal_thresholds"`
 }
 
-func (s *Server) updatePlan(w http.ResponseWriter, r *http.Request) {
+func (s *Server) updatePlan(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	var req planChangeRequest
 	if err := decode(w, r, &req); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if req.ResetRenewalThresholds && (req.RenewalQueueThreshold != nil || req.RenewalThreshold != nil) {
-		s.fail(w, r, billing.Fieldf("reset_renewal_thresholds", "cannot be combined with new thresholds"))
-		return
+		return billing.Fieldf("reset_renewal_thresholds", "cannot be combined with new thresholds")
 	}
 	p, err := s.store.UpdatePlan(r.Context(), id, func(p *billing.Plan) error {
 		if req.Name != nil {
@@ -71,10 +68,9 @@ func (s *Server) updatePlan(w http.ResponseWriter, r *http.Request) {
 		return renewal.PlanOverride(p.RenewalQueueThreshold, p.RenewalThreshold, p.InstallmentsPerTerm)
 	})
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, toPlan(p))
+	return respond(w, http.StatusOK, toPlan(p))
 }
 
 // contractRenewalRequest is the body of PATCH /v1/contracts/{id}: only the renewal settings
@@ -87,16 +83,14 @@ type contractRenewalRequest struct {
 	SuggestedPrice    *string `json:"suggested_price"`
 }
 
-func (s *Server) updateContract(w http.ResponseWriter, r *http.Request) {
+func (s *Server) updateContract(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	var req contractRenewalRequest
 	if err := decode(w, r, &req); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	c, err := s.store.UpdateContractRenewal(r.Context(), id, func(c *billing.Contract, plan billing.Plan) error {
 		if req.AllowCredit != nil {
@@ -137,46 +131,40 @@ func (s *Server) updateContract(w http.ResponseWriter, r *http.Request) {
 		return nil
 	})
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, toContract(c))
+	return respond(w, http.StatusOK, toContract(c))
 }
 
 // renewContract renews a contract as of the optional body's date (default today in the
 // business zone, never in the future), whatever its open installments; 409 when it cannot be
 // renewed.
-func (s *Server) renewContract(w http.ResponseWriter, r *http.Request) {
+func (s *Server) renewContract(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	on := s.today()
 	if r.ContentLength != 0 {
 		var req dateRequest
 		if err := decode(w, r, &req); err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 		if req.Date != "" {
 			if on, err = parseDateField("date", req.Date); err != nil {
-				s.fail(w, r, err)
-				return
+				return err
 			}
 			if on.After(s.today()) {
-				s.fail(w, r, billing.Fieldf("date", "%s is in the future (today is %s in %s)", req.Date,
-					billing.FormatDate(s.today()), s.cfg.Location))
-				return
+				return billing.Fieldf("date", "%s is in the future (today is %s in %s)", req.Date,
+					billing.FormatDate(s.today()), s.cfg.Location)
 			}
 		}
 	}
 	c, err := s.store.RenewContract(r.Context(), id, on)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, toContract(c))
+	return respond(w, http.StatusOK, toContract(c))
 }
 
 type renewalResponse struct {
@@ -193,50 +181,38 @@ type renewalResponse struct {
 	Trigger          *string `json:"trigger"`
 }
 
-func toRenewal(x postgres.Renewal) renewalResponse {
+func toRenewal(x records.Renewal) renewalResponse {
 	out := renewalResponse{
 		ID: x.ID, ContractID: x.ContractID, Term: x.Term, State: x.State, QueuedOn: billing.FormatDate(x.QueuedOn),
 		OpenInstallments: x.OpenInstallments, RenewedOn: optDate(x.RenewedOn), Price: optMoney(x.Price),
 	}
-	if x.State == postgres.RenewalRenewed {
+	if x.State == records.RenewalRenewed {
 		out.NewTerm, out.PriceMode, out.Trigger = &x.NewTerm, &x.PriceMode, &x.Trigger
 	}
 	return out
 }
 
-func (s *Server) listRenewals(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listRenewals(w http.ResponseWriter, r *http.Request) error {
 	pg, err := page(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	f := postgres.RenewalFilter{State: r.URL.Query().Get("state")}
-	switch f.State {
-	case "", postgres.RenewalQueued, postgres.RenewalRenewed:
-	default:
-		s.fail(w, r, invalid("state", "want queued or renewed, got %q", f.State))
-		return
+	var f records.RenewalFilter
+	if f.State, err = queryEnum(r, "state", records.RenewalStates); err != nil {
+		return err
 	}
 	if f.ContractID, err = queryInt(r, "contract_id"); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if f.From, err = queryDate(r, "from"); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if f.To, err = queryDate(r, "to"); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	items, err := s.store.Renewals(r.Context(), f, pg)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	out := make([]renewalResponse, len(items))
-	for i, x := range items {
-		out[i] = toRenewal(x)
-	}
-	writeJSON(w, http.StatusOK, newList(out, pg, func(x renewalResponse) int64 { return x.ID }))
+	return respondPage(w, pg, items, toRenewal, func(x renewalResponse) int64 { return x.ID })
 }

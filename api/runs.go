@@ -2,12 +2,12 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/billingd/billingd/billing"
-	"github.com/billingd/billingd/jobs"
+	"github.com/billingd/billingd/records"
 )
 
 type runRequest struct {
@@ -17,100 +17,76 @@ type runRequest struct {
 }
 
 type runResponse struct {
-	jobs.Run
+	records.Run
 	AsOf string `json:"as_of"`
 }
 
-func toRun(r jobs.Run) runResponse { return runResponse{Run: r, AsOf: billing.FormatDate(r.AsOf)} }
+func toRun(r records.Run) runResponse { return runResponse{Run: r, AsOf: billing.FormatDate(r.AsOf)} }
 
 // createRun enqueues a manual run, like `billingd run`. A date outside the window of
-// jobs.CheckAsOf (before the catch-up window, or in the future) needs force.
-func (s *Server) createRun(w http.ResponseWriter, r *http.Request) {
+// records.CheckAsOf (before the catch-up window, or in the future) needs force.
+func (s *Server) createRun(w http.ResponseWriter, r *http.Request) error {
 	var req runRequest
 	if err := decode(w, r, &req); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	if _, ok := jobs.Lookup(req.Job); !ok {
-		s.fail(w, r, billing.Fieldf("job", "unknown job %q (want %s)", req.Job, strings.Join(jobs.Names(), ", ")))
-		return
+	if !slices.Contains(s.cfg.Jobs, req.Job) {
+		return billing.Fieldf("job", "unknown job %q (want %s)", req.Job, oneOf(s.cfg.Jobs))
 	}
 	asOf := s.today()
 	if req.AsOf != "" {
 		var err error
 		if asOf, err = parseDateField("as_of", req.AsOf); err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 	}
-	if err := jobs.CheckAsOf(asOf, s.today(), s.cfg.CatchUpDays); err != nil && !req.Force {
-		s.fail(w, r, billing.Fieldf("as_of", "%v; send \"force\": true to run it anyway", err))
-		return
+	if err := records.CheckAsOf(asOf, s.today(), s.cfg.CatchUpDays); err != nil && !req.Force {
+		return billing.Fieldf("as_of", "%v; send \"force\": true to run it anyway", err)
 	}
-	id, err := jobs.EnqueueRun(r.Context(), s.cfg.Pool, s.cfg.River, req.Job, asOf)
+	run, err := s.store.RequestRun(r.Context(), req.Job, asOf)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	run, err := jobs.GetRun(r.Context(), s.cfg.Pool, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	w.Header().Set("Location", "/v1/runs/"+strconv.FormatInt(id, 10))
-	writeJSON(w, http.StatusAccepted, toRun(run))
+	w.Header().Set("Location", "/v1/runs/"+strconv.FormatInt(run.ID, 10))
+	return respond(w, http.StatusAccepted, toRun(run))
 }
 
-func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) {
-	f := jobs.RunFilter{Job: r.URL.Query().Get("job"), State: r.URL.Query().Get("state")}
-	if f.Job != "" {
-		if _, ok := jobs.Lookup(f.Job); !ok {
-			s.fail(w, r, invalid("job", "unknown job %q", f.Job))
-			return
-		}
+func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) error {
+	var f records.RunFilter
+	var err error
+	if f.Job, err = queryEnum(r, "job", s.cfg.Jobs); err != nil {
+		return err
 	}
-	switch f.State {
-	case "", jobs.RunQueued, jobs.RunRunning, jobs.RunSucceeded, jobs.RunFailed:
-	default:
-		s.fail(w, r, invalid("state", "want queued, running, succeeded or failed, got %q", f.State))
-		return
+	if f.State, err = queryEnum(r, "state", records.RunStates); err != nil {
+		return err
 	}
 	from, err := queryDate(r, "from")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if !from.IsZero() {
 		f.From = time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, s.cfg.Location)
 	}
 	pg, err := page(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	f.Limit, f.BeforeID = pg.Limit, pg.After
-	runs, err := jobs.ListRuns(r.Context(), s.cfg.Pool, f)
+	runs, err := s.store.Runs(r.Context(), f)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	out := make([]runResponse, len(runs))
-	for i, run := range runs {
-		out[i] = toRun(run)
-	}
-	writeJSON(w, http.StatusOK, newList(out, pg, func(r runResponse) int64 { return r.ID }))
+	return respondPage(w, pg, runs, toRun, func(r runResponse) int64 { return r.ID })
 }
 
-func (s *Server) getRun(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getRun(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	run, err := jobs.GetRun(r.Context(), s.cfg.Pool, id)
+	run, err := s.store.Run(r.Context(), id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, toRun(run))
+	return respond(w, http.StatusOK, toRun(run))
 }

@@ -11,8 +11,10 @@ import (
 // BenchmarkBlockDelinquent leaves every seeded contract's first installment (due
 // 2026-03-10) unpaid and times block-delinquent under the default rule (10 days, warned 3
 // before): a nothing-due day (03-09), the warning day (03-17), the block day (03-20)
-// against its floor (one plain statement opening the same episodes, segments and notices
-// and blocking the same contracts), and a rerun of the block day.
+// against its floor (one plain statement opening the same episodes, segments and notices,
+// enqueuing the notices' delivery jobs and blocking the same contracts), and a rerun of the
+// block day. The sweeps run with the e-mail queue paused: timed with the enqueuing of the
+// deliveries, not the deliveries.
 func BenchmarkBlockDelinquent(b *testing.B) {
 	h := setup(b)
 	day := func(d int) time.Time { return time.Date(2026, 3, d, 0, 0, 0, 0, time.UTC) }
@@ -26,19 +28,24 @@ func BenchmarkBlockDelinquent(b *testing.B) {
 		e AS (INSERT INTO block_episodes (contract_id, installment_id, started_on, reason)
 			SELECT contract_id, id, $1, 'floor' FROM d RETURNING id, contract_id, started_on),
 		s AS (INSERT INTO block_segments (episode_id, blocked_from) SELECT id, started_on FROM e),
-		n AS (INSERT INTO notices (contract_id, kind, reference) SELECT contract_id, 'blocked', id::text FROM e)
-		UPDATE contracts c SET status = 'blocked', updated_at = now() FROM e WHERE c.id = e.contract_id`, day(20))
+		n AS (INSERT INTO notices (contract_id, kind, reference) SELECT contract_id, 'blocked', id::text FROM e RETURNING id),
+		j AS (INSERT INTO river.river_job (args, kind, max_attempts, queue, state, unique_key, unique_states)
+			SELECT jsonb_build_object('notice_id', id), 'deliver_notice', 10, $2, 'available',
+				sha256(convert_to('&kind=deliver_notice&args={"notice_id":' || id || '}', 'UTF8')), B'11110101'
+			FROM n)
+		UPDATE contracts c SET status = 'blocked', updated_at = now() FROM e WHERE c.id = e.contract_id`, day(20), jobs.QueueEvents)
 	if rows != int64(h.n) {
 		b.Fatalf("floor blocked %d contracts, want %d", rows, h.n)
 	}
 	h.timeSQL("TRUNCATE notices, block_segments, installment_discounts, block_episodes")
+	h.timeSQL("DELETE FROM river.river_job WHERE kind = 'deliver_notice'")
 	h.timeSQL("UPDATE contracts SET status = 'active'")
 	h.timeSQL("VACUUM ANALYZE")
 	b.ResetTimer()
-	idle, idleCounts := h.sweep(jobs.BlockDelinquent, day(9))
-	warn, warnCounts := h.sweep(jobs.BlockDelinquent, day(17))
-	sweep, counts := h.sweep(jobs.BlockDelinquent, day(20))
-	rerun, rerunCounts := h.sweep(jobs.BlockDelinquent, day(20))
+	idle, idleCounts := h.sweepPaused(jobs.BlockDelinquent, day(9))
+	warn, warnCounts := h.sweepPaused(jobs.BlockDelinquent, day(17))
+	sweep, counts := h.sweepPaused(jobs.BlockDelinquent, day(20))
+	rerun, rerunCounts := h.sweepPaused(jobs.BlockDelinquent, day(20))
 	b.StopTimer()
 	if len(idleCounts) != 0 || warnCounts["contracts_warned"] != int64(h.n) || counts["contracts_blocked"] != int64(h.n) || len(rerunCounts) != 0 {
 		b.Fatalf("counts: nothing due %v, warning %v, block %v, rerun %v", idleCounts, warnCounts, counts, rerunCounts)

@@ -13,6 +13,7 @@ import (
 	"github.com/billingd/billingd/jobs"
 	"github.com/billingd/billingd/mail"
 	"github.com/billingd/billingd/postgres"
+	"github.com/billingd/billingd/records"
 )
 
 // seedInstallments gives every seeded contract its 12 monthly installments due on day 10
@@ -53,13 +54,13 @@ func (h *harness) sweepPaused(job string, asOf time.Time) (time.Duration, map[st
 		time.Sleep(50 * time.Millisecond)
 	}
 	start := time.Now()
-	id, err := jobs.EnqueueRun(ctx, h.pool, client, job, asOf)
+	requested, err := h.store.RequestRun(ctx, job, asOf)
 	if err != nil {
 		h.b.Fatal(err)
 	}
-	run, err := jobs.WaitRun(ctx, h.pool, id, 20*time.Millisecond, nil)
-	if err != nil || run.State != jobs.RunSucceeded {
-		h.b.Fatalf("run %d %s: %v %s", id, run.State, err, run.Error)
+	run, err := jobs.WaitRun(ctx, h.pool, requested.ID, 20*time.Millisecond, nil)
+	if err != nil || run.State != records.RunSucceeded {
+		h.b.Fatalf("run %d %s: %v %s", requested.ID, run.State, err, run.Error)
 	}
 	return time.Since(start), run.Counts
 }
@@ -71,7 +72,7 @@ func (h *harness) sweepPaused(job string, asOf time.Time) (time.Duration, map[st
 func BenchmarkSendNotices(b *testing.B) {
 	h := setup(b)
 	h.seedInstallments()
-	h.runner.Sweeps[jobs.SendNotices] = postgres.NoticeSweep{DaysBeforeDue: 3, Enqueue: jobs.EnqueueNoticesFromContext}
+	h.runner.Sweeps[jobs.SendNotices] = postgres.NoticeSweep{DaysBeforeDue: 3, FollowUps: h.store.FollowUps}
 	asOf := time.Date(2026, 4, 8, 0, 0, 0, 0, time.UTC)
 	// The floor: the same rows in one statement — the installments' notice marks, the
 	// notices, and one delivery job per notice as River writes it (args, queue, attempts,

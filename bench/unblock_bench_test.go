@@ -110,7 +110,7 @@ func BenchmarkUnblockAfterPayment(b *testing.B) {
 		b.Fatalf("read %d overdue installments, want %d: %v", len(pays), n, err)
 	}
 
-	// The daemon and the API share one pool and one River client, as in `billingd serve`.
+	// The daemon and the API share one pool and one store, as in `billingd serve`.
 	lat := &latencies{}
 	h.runner.Logger = slog.New(lat)
 	h.runner.Metrics = jobs.NewMetrics(prometheus.NewRegistry(), h.pool, h.runner.Logger, nil)
@@ -119,7 +119,7 @@ func BenchmarkUnblockAfterPayment(b *testing.B) {
 		b.Fatal(err)
 	}
 	const token = "bench-token"
-	srv := api.New(api.Config{Pool: h.pool, River: client, Token: token, Location: h.runner.Location, Now: time.Now,
+	srv := api.New(api.Config{Store: h.store, Jobs: jobs.Names(), Token: token, Location: h.runner.Location, Now: time.Now,
 		Logger: slog.New(slog.DiscardHandler), CatchUpDays: 31})
 	if err := client.Start(ctx); err != nil {
 		b.Fatal(err)

@@ -2,6 +2,7 @@ package billing
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -75,9 +76,6 @@ type Customer struct {
 	CreatedAt time.Time
 }
 
-// Payment methods.
-var paymentMethods = map[string]bool{"boleto": true, "credit_card": true, "bank_transfer": true, "pix": true}
-
 // Renewal price modes.
 const (
 	RenewAtPlanPrice = "plan_price"
@@ -137,7 +135,7 @@ func (c *Contract) Prepare(plan Plan) (generationDue time.Time, err error) {
 	if plan.MinPrice != nil && c.Price.LessThan(*plan.MinPrice) {
 		return time.Time{}, Fieldf("price", "%s is below the plan's minimum price %s", FormatMoney(c.Price), FormatMoney(*plan.MinPrice))
 	}
-	if !paymentMethods[c.PaymentMethod] {
+	if !slices.Contains(PaymentMethods, c.PaymentMethod) {
 		return time.Time{}, Fieldf("payment_method", "want boleto, credit_card, bank_transfer or pix, got %q", c.PaymentMethod)
 	}
 	if c.CardInstallments < 1 || c.CardInstallments > 24 || (c.PaymentMethod != "credit_card" && c.CardInstallments != 1) {

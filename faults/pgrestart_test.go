@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/billingd/billingd/internal/dbtest"
+	"github.com/billingd/billingd/internal/pgcluster"
 )
 
 // TestPostgresRestartDuringRun stops PostgreSQL (its own throwaway cluster) in the middle
@@ -23,7 +24,7 @@ func TestPostgresRestartDuringRun(t *testing.T) {
 		batches   = 100
 		asOf      = "2026-04-01"
 	)
-	pg := newCluster(t)
+	pg := pgcluster.New(t)
 	env := baseEnv(pg.URL(), "BILLINGD_GENERATE_INSTALLMENTS_ENABLED=false", "BILLINGD_BATCH_SIZE=100",
 		"BILLINGD_SWEEP_WORKERS=2", "BILLINGD_BATCH_TIMEOUT=5s", "BILLINGD_RESCUE_AFTER=6s")
 	if code, out := cli(t, env, "migrate"); code != 0 {
@@ -52,7 +53,7 @@ func TestPostgresRestartDuringRun(t *testing.T) {
 		t.Fatalf("the run finished before PostgreSQL was stopped: make it longer")
 	}
 	t.Logf("stopping PostgreSQL (pg_ctl stop -m fast) at %d/%d batches done", before, batches)
-	if err := pg.ctl("stop", "-m", "fast"); err != nil {
+	if err := pg.Stop("fast"); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 30*time.Second, "/readyz to answer 503 while PostgreSQL is down", func() bool {
@@ -64,7 +65,7 @@ func TestPostgresRestartDuringRun(t *testing.T) {
 		t.Fatalf("the daemon exited while PostgreSQL was down: %v", d.Messages())
 	}
 	t.Log("starting PostgreSQL again")
-	if err := pg.ctl("start"); err != nil {
+	if err := pg.Start(); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 60*time.Second, "/readyz to answer 200 again", func() bool { return readyz() == http.StatusOK })

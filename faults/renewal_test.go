@@ -169,7 +169,10 @@ func TestReplicasRenewEachContractOnce(t *testing.T) {
 				(runs[i].State == "succeeded" || runs[i].State == "failed")
 		})
 	}
-	waitFor(t, time.Minute, "every River job to complete", func() bool {
+	// The renewed notices' delivery jobs (enqueued with each batch) that the SIGKILL caught
+	// running wait for River's rescuer (every 30s, once BILLINGD_RESCUE_AFTER has passed),
+	// which may come after the runs have finished.
+	waitFor(t, 2*time.Minute, "every River job to complete", func() bool {
 		return count(t, pool, "SELECT count(*) FROM river.river_job WHERE state <> 'completed'") == 0
 	})
 	overlapped := count(t, pool, `SELECT count(DISTINCT a.args->>'from_id') FROM river.river_job a JOIN river.river_job b

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
@@ -17,6 +16,7 @@ import (
 	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/migrations"
 	"github.com/billingd/billingd/postgres"
+	"github.com/billingd/billingd/records"
 )
 
 // DaemonOptions configures the River client of `billingd serve`.
@@ -91,15 +91,6 @@ func (r *Runner) NewDaemonClient(opts DaemonOptions) (*river.Client[pgx.Tx], err
 			QueueEvents: {MaxWorkers: 16, FetchCooldown: 10 * time.Millisecond, FetchPollInterval: 250 * time.Millisecond},
 		},
 	})
-	if err != nil {
-		return nil, fmt.Errorf("create River client: %w", err)
-	}
-	return client, nil
-}
-
-// NewInsertClient returns a River client that only enqueues jobs, for the CLI.
-func NewInsertClient(pool *pgxpool.Pool, logger *slog.Logger) (*river.Client[pgx.Tx], error) {
-	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{Schema: migrations.RiverSchema, Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("create River client: %w", err)
 	}
@@ -184,41 +175,16 @@ func MissedSlots(s Schedule, last *time.Time, now time.Time, days int, loc *time
 	return out
 }
 
-// EnqueueRun records a manual run of job as of asOf and enqueues it in the same transaction,
-// so an operator's rerun of a date already done really runs again. It returns the run id.
-func EnqueueRun(ctx context.Context, pool *pgxpool.Pool, client *river.Client[pgx.Tx], job string, asOf time.Time) (int64, error) {
-	if _, ok := Lookup(job); !ok {
-		return 0, fmt.Errorf("unknown job %q", job)
-	}
-	var id int64
-	err := postgres.RetryTx(ctx, pool, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, `INSERT INTO job_runs (job, as_of, trigger) VALUES ($1, $2, 'manual') RETURNING id`,
-			job, asOf).Scan(&id); err != nil {
-			return fmt.Errorf("record run: %w", err)
-		}
-		res, err := client.InsertTx(ctx, tx, SweepArgs{Job: job, AsOf: billing.FormatDate(asOf), Trigger: TriggerManual, RunID: id}, nil)
-		if err != nil {
-			return fmt.Errorf("enqueue run: %w", err)
-		}
-		_, err = tx.Exec(ctx, `UPDATE job_runs SET river_job_id = $2 WHERE id = $1`, id, res.Job.ID)
-		return err
-	})
-	if err != nil {
-		return 0, fmt.Errorf("enqueue %s as of %s: %w", job, billing.FormatDate(asOf), err)
-	}
-	return id, nil
-}
-
 // WaitRun polls the run until it finishes or ctx ends, calling progress on each change.
-func WaitRun(ctx context.Context, q Querier, id int64, every time.Duration, progress func(Run)) (Run, error) {
+func WaitRun(ctx context.Context, q postgres.Queryer, id int64, every time.Duration, progress func(records.Run)) (records.Run, error) {
 	ticker := time.NewTicker(every)
 	defer ticker.Stop()
 	lastDone := -1
 	lastState := ""
 	for {
-		run, err := GetRun(ctx, q, id)
+		run, err := postgres.GetRun(ctx, q, id)
 		if err != nil {
-			return Run{}, err
+			return records.Run{}, err
 		}
 		if progress != nil && (run.BatchesDone != lastDone || run.State != lastState) {
 			progress(run)

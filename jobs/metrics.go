@@ -9,6 +9,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/billingd/billingd/migrations"
+	"github.com/billingd/billingd/postgres"
+	"github.com/billingd/billingd/records"
 )
 
 // Metrics holds the job metrics, registered on an injected registry.
@@ -59,7 +61,7 @@ func NewMetrics(reg prometheus.Registerer, pool *pgxpool.Pool, logger *slog.Logg
 	return m
 }
 
-func (m *Metrics) observeRun(run Run, outcome string) {
+func (m *Metrics) observeRun(run records.Run, outcome string) {
 	m.runs.WithLabelValues(run.Job, run.Trigger, outcome).Inc()
 	m.duration.WithLabelValues(run.Job).Observe(run.Duration().Seconds())
 }
@@ -87,7 +89,7 @@ func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	last, err := LastSuccesses(ctx, c.pool)
+	last, err := postgres.LastSuccesses(ctx, c.pool)
 	if err != nil {
 		c.logger.WarnContext(ctx, "metrics: read last successes", slog.String("error", err.Error()))
 	} else {

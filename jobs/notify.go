@@ -56,16 +56,6 @@ func EnqueueNotices(ctx context.Context, client *river.Client[pgx.Tx], tx pgx.Tx
 	return nil
 }
 
-// EnqueueNoticesFromContext is EnqueueNotices with the River client of the job running in
-// ctx (a sweep batch).
-func EnqueueNoticesFromContext(ctx context.Context, tx pgx.Tx, ids []int64) error {
-	client, err := river.ClientFromContextSafely[pgx.Tx](ctx)
-	if err != nil {
-		return fmt.Errorf("enqueue notices: %w", err)
-	}
-	return EnqueueNotices(ctx, client, tx, ids)
-}
-
 // Mailer sends one rendered e-mail; *mail.Sender is the SMTP one. Send returns nil once the
 // server accepted the message, a *mail.UnconfirmedError when it got the whole message but no
 // final reply, a *mail.PermanentError when retrying cannot help.
@@ -208,7 +198,7 @@ func (w *noticeWorker) Work(ctx context.Context, job *river.Job[NoticeArgs]) err
 	switch {
 	case errors.Is(err, postgres.ErrNoticeLocked):
 		return river.JobSnooze(30 * time.Second)
-	case errors.Is(err, postgres.ErrNotFound):
+	case errors.Is(err, billing.ErrNotFound):
 		return river.JobCancel(err)
 	case err != nil:
 		return fmt.Errorf("deliver notice %d: %w", job.Args.NoticeID, err)
@@ -240,18 +230,4 @@ func (w *noticeWorker) Work(ctx context.Context, job *river.Job[NoticeArgs]) err
 		return sendErr
 	}
 	return nil
-}
-
-// EnqueueWelcome records the welcome notice of a contract being created and enqueues its
-// delivery, both in the contract's transaction: no contract without its e-mail, no e-mail
-// without its contract. It returns the notice's id.
-func EnqueueWelcome(ctx context.Context, client *river.Client[pgx.Tx], tx pgx.Tx, c billing.Contract, w postgres.Welcome) (int64, error) {
-	id, err := postgres.InsertWelcome(ctx, tx, c, w)
-	if err != nil {
-		return 0, err
-	}
-	if client == nil {
-		return 0, errors.New("enqueue welcome e-mail: no job queue client")
-	}
-	return id, EnqueueNotices(ctx, client, tx, []int64{id})
 }

@@ -30,6 +30,8 @@ import (
 	"github.com/billingd/billingd/jobs"
 	"github.com/billingd/billingd/mail"
 	"github.com/billingd/billingd/postgres"
+	"github.com/billingd/billingd/records"
+	"github.com/billingd/billingd/renewal"
 )
 
 const mailToken = "test-token-0123456789"
@@ -40,6 +42,7 @@ type mailBundle struct {
 	t      *testing.T
 	ctx    context.Context
 	pool   *pgxpool.Pool
+	store  *postgres.Store
 	sink   *smtptest.Server
 	client *river.Client[pgx.Tx]
 	reg    *prometheus.Registry
@@ -116,11 +119,18 @@ func (b *mailBundle) start(smtpURL string) {
 			t.Fatal(err)
 		}
 	}
+	followUps, err := jobs.NewFollowUps(logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &postgres.Store{Pool: b.pool, FollowUps: followUps}
 	runner := &jobs.Runner{
-		Pool: b.pool, Location: saoPaulo, Now: time.Now, Logger: logger, BatchSize: 2, BatchTimeout: time.Minute,
+		Pool: b.pool, Store: store, Location: saoPaulo, Now: time.Now, Logger: logger, BatchSize: 2, BatchTimeout: time.Minute,
 		Sweeps: map[string]jobs.Sweep{
 			jobs.GenerateInstallments: postgres.GenerateSweep{},
-			jobs.SendNotices:          postgres.NoticeSweep{DaysBeforeDue: 3, Deliver: smtpURL != "", Enqueue: jobs.EnqueueNoticesFromContext},
+			jobs.BlockDelinquent:      postgres.BlockSweep{FollowUps: followUps},
+			jobs.RenewContracts:       postgres.RenewSweep{Thresholds: renewal.Thresholds{Queue: 3, Renewal: 2}, FollowUps: followUps},
+			jobs.SendNotices:          postgres.NoticeSweep{DaysBeforeDue: 3, Deliver: smtpURL != "", FollowUps: followUps},
 		},
 	}
 	client, err := runner.NewDaemonClient(jobs.DaemonOptions{SweepWorkers: 2, SoftStopTimeout: time.Second, Delivery: delivery})
@@ -131,10 +141,11 @@ func (b *mailBundle) start(smtpURL string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = client.Stop(context.Background()) })
-	srv := httptest.NewServer(api.New(api.Config{Pool: b.pool, River: client, Token: mailToken, Location: saoPaulo,
-		Now: func() time.Time { return at("2026-07-20 12:00") }, Logger: logger, CatchUpDays: 31}))
+	srv := httptest.NewServer(api.New(api.Config{Store: store, Jobs: jobs.Names(), Token: mailToken, Location: saoPaulo,
+		Now: func() time.Time { return at("2026-07-20 12:00") }, Logger: logger, CatchUpDays: 31,
+		TrustUnlockMaxDays: 7, TrustUnlocksPerEpisode: 1})) // the settings' defaults
 	t.Cleanup(srv.Close)
-	b.client, b.api = client, srv
+	b.client, b.store, b.api = client, store, srv
 }
 
 // call sends an API request and decodes the JSON answer into a map.
@@ -211,14 +222,14 @@ func (b *mailBundle) settled() {
 func (b *mailBundle) sweep(job, asOf string) map[string]int64 {
 	b.t.Helper()
 	day, _ := billing.ParseDate(asOf)
-	id, err := jobs.EnqueueRun(b.ctx, b.pool, b.client, job, day)
+	requested, err := b.store.RequestRun(b.ctx, job, day)
 	if err != nil {
 		b.t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
 	defer cancel()
-	run, err := jobs.WaitRun(ctx, b.pool, id, 20*time.Millisecond, nil)
-	if err != nil || run.State != jobs.RunSucceeded {
+	run, err := jobs.WaitRun(ctx, b.pool, requested.ID, 20*time.Millisecond, nil)
+	if err != nil || run.State != records.RunSucceeded {
 		b.t.Fatalf("%s as of %s: %v %s %s", job, asOf, err, run.State, run.Error)
 	}
 	return run.Counts
@@ -464,28 +475,26 @@ func TestServerDownRetriedThenDeliveredOnce(t *testing.T) {
 }
 
 // TestRolledBackContractLeavesNoEmail records the welcome notice and enqueues its job in a
-// contract's transaction that then rolls back: no contract, no notice, no job, no e-mail.
+// contract's transaction that then rolls back (a later step of the transaction fails): no
+// contract, no notice, no job, no e-mail.
 func TestRolledBackContractLeavesNoEmail(t *testing.T) {
 	t.Parallel()
 	b := setupMail(t, false)
 	b.contract("") // plan 1, customer 1
-	store := &postgres.Store{Pool: b.pool}
 	errLater := errors.New("a later step of the transaction failed")
+	store := &postgres.Store{Pool: b.pool, FollowUps: failAfter{FollowUps: b.store.FollowUps, err: errLater,
+		check: func(tx pgx.Tx) {
+			var jobs int
+			if err := tx.QueryRow(b.ctx, "SELECT count(*) FROM river.river_job WHERE kind = 'deliver_notice'").Scan(&jobs); err != nil || jobs != 1 {
+				t.Errorf("inside the transaction: %d delivery jobs (%v), want 1", jobs, err)
+			}
+		}}}
 	c := billing.Contract{CustomerID: 1, PlanID: 1, AdhesionDate: time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC),
 		Rule: billing.DueDateRule{Kind: "anniversary"}, BillingMethod: billing.BillPerInstallment, PaymentMethod: "boleto",
 		CardInstallments: 1, AutoRenew: true, RenewalPriceMode: billing.RenewAtPlanPrice}
-	_, err := store.CreateContractThen(b.ctx, c, true, func(tx pgx.Tx, c billing.Contract) error {
-		if _, err := jobs.EnqueueWelcome(b.ctx, b.client, tx, c, postgres.Welcome{}); err != nil {
-			return err
-		}
-		var jobs int
-		if err := tx.QueryRow(b.ctx, "SELECT count(*) FROM river.river_job WHERE kind = 'deliver_notice'").Scan(&jobs); err != nil || jobs != 1 {
-			t.Errorf("inside the transaction: %d delivery jobs (%v), want 1", jobs, err)
-		}
-		return errLater
-	})
+	_, err := store.CreateContract(b.ctx, c, true, &postgres.Welcome{})
 	if !errors.Is(err, errLater) {
-		t.Fatalf("CreateContractThen: %v", err)
+		t.Fatalf("CreateContract: %v", err)
 	}
 	time.Sleep(300 * time.Millisecond) // a job that escaped would be worked by now
 	for table, want := range map[string]int{"contracts": 1, "notices": 0, "river.river_job WHERE kind = 'deliver_notice'": 0} {
@@ -496,6 +505,22 @@ func TestRolledBackContractLeavesNoEmail(t *testing.T) {
 	if b.sink.Count() != 0 {
 		t.Errorf("%d e-mails sent", b.sink.Count())
 	}
+}
+
+// failAfter is the store's follow-ups, followed by a step that fails: check runs inside the
+// transaction after the notices were handed on, then err rolls the transaction back.
+type failAfter struct {
+	postgres.FollowUps
+	err   error
+	check func(pgx.Tx)
+}
+
+func (f failAfter) NoticesRecorded(ctx context.Context, tx pgx.Tx, ids []int64) error {
+	if err := f.FollowUps.NoticesRecorded(ctx, tx, ids); err != nil {
+		return err
+	}
+	f.check(tx)
+	return f.err
 }
 
 // TestNoSMTPKeepsRenderedNotices: without an SMTP server the notice is rendered and kept in

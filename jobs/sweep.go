@@ -17,6 +17,7 @@ import (
 	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/migrations"
 	"github.com/billingd/billingd/postgres"
+	"github.com/billingd/billingd/records"
 )
 
 // Sweep is the work of one scheduled job, planned and done in id-range batches.
@@ -73,10 +74,12 @@ func (BatchArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: QueueSweeps, MaxAttempts: 10, UniqueOpts: river.UniqueOpts{ByArgs: true}}
 }
 
-// Runner holds what the sweep workers need: the database, the sweeps by job name, the
+// Runner holds what the workers need: the database, the store, the sweeps by job name, the
 // business time zone, the clock, the logger and the metrics.
 type Runner struct {
-	Pool      *pgxpool.Pool
+	Pool *pgxpool.Pool
+	// Store is the store the per-event jobs change (the one the API changes too).
+	Store     *postgres.Store
 	Sweeps    map[string]Sweep
 	Location  *time.Location
 	Now       func() time.Time
@@ -130,7 +133,7 @@ func (w *sweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error
 	}
 	client := river.ClientFromContext[pgx.Tx](ctx)
 
-	var run Run
+	var run records.Run
 	var duplicate bool
 	err = postgres.RetryTx(ctx, r.Pool, func(tx pgx.Tx) error {
 		run, duplicate, err = claimRun(ctx, tx, a, job.ID)
@@ -157,13 +160,13 @@ func (w *sweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error
 				return fmt.Errorf("enqueue %d batches: %w", len(params), err)
 			}
 		}
-		state := RunRunning
+		state := records.RunRunning
 		if len(params) == 0 {
-			state = RunSucceeded
+			state = records.RunSucceeded
 		}
-		run, err = scanRun(tx.QueryRow(ctx, `UPDATE job_runs SET state = $2, batches_total = $3,
+		run, err = postgres.ScanRun(tx.QueryRow(ctx, `UPDATE job_runs SET state = $2, batches_total = $3,
 				finished_at = CASE WHEN $2 = 'succeeded' THEN now() END
-			WHERE id = $1 RETURNING `+runColumns, run.ID, state, len(params)))
+			WHERE id = $1 RETURNING `+postgres.RunColumns, run.ID, state, len(params)))
 		if err != nil {
 			return fmt.Errorf("record plan of run %d: %w", run.ID, err)
 		}
@@ -245,36 +248,36 @@ func (w *sweepWorker) Timeout(*river.Job[SweepArgs]) time.Duration {
 
 // claimRun finds or creates the job_runs row for a sweep job and marks it running. It
 // reports duplicate when the slot was already claimed by another River job.
-func claimRun(ctx context.Context, tx pgx.Tx, a SweepArgs, riverJobID int64) (Run, bool, error) {
+func claimRun(ctx context.Context, tx pgx.Tx, a SweepArgs, riverJobID int64) (records.Run, bool, error) {
 	if a.RunID != 0 {
-		run, err := scanRun(tx.QueryRow(ctx, `UPDATE job_runs SET
+		run, err := postgres.ScanRun(tx.QueryRow(ctx, `UPDATE job_runs SET
 				state = CASE WHEN state = 'queued' THEN 'running' ELSE state END,
 				river_job_id = CASE WHEN state = 'queued' THEN $2 ELSE river_job_id END,
-				started_at = coalesce(started_at, now()) WHERE id = $1 RETURNING `+runColumns, a.RunID, riverJobID))
+				started_at = coalesce(started_at, now()) WHERE id = $1 RETURNING `+postgres.RunColumns, a.RunID, riverJobID))
 		if errors.Is(err, pgx.ErrNoRows) {
-			return Run{}, false, river.JobCancel(fmt.Errorf("%w: %d", ErrRunNotFound, a.RunID))
+			return records.Run{}, false, river.JobCancel(fmt.Errorf("%w: %d", billing.ErrRunNotFound, a.RunID))
 		}
 		if err != nil {
-			return Run{}, false, fmt.Errorf("start run %d: %w", a.RunID, err)
+			return records.Run{}, false, fmt.Errorf("start run %d: %w", a.RunID, err)
 		}
 		return run, run.BatchesTotal > 0 || run.Finished(), nil
 	}
 	if a.Slot == nil {
-		return Run{}, false, river.JobCancel(fmt.Errorf("job %s: a %s run needs a slot", a.Job, a.Trigger))
+		return records.Run{}, false, river.JobCancel(fmt.Errorf("job %s: a %s run needs a slot", a.Job, a.Trigger))
 	}
-	run, err := scanRun(tx.QueryRow(ctx, `INSERT INTO job_runs (job, as_of, trigger, slot, state, river_job_id, started_at)
+	run, err := postgres.ScanRun(tx.QueryRow(ctx, `INSERT INTO job_runs (job, as_of, trigger, slot, state, river_job_id, started_at)
 			VALUES ($1, $2, $3, $4, 'running', $5, now())
-			ON CONFLICT (job, slot) WHERE slot IS NOT NULL DO NOTHING RETURNING `+runColumns,
+			ON CONFLICT (job, slot) WHERE slot IS NOT NULL DO NOTHING RETURNING `+postgres.RunColumns,
 		a.Job, a.AsOf, a.Trigger, *a.Slot, riverJobID))
 	if err == nil {
 		return run, false, nil
 	}
 	if !errors.Is(err, pgx.ErrNoRows) {
-		return Run{}, false, fmt.Errorf("record run of %s for slot %s: %w", a.Job, a.Slot.Format(time.RFC3339), err)
+		return records.Run{}, false, fmt.Errorf("record run of %s for slot %s: %w", a.Job, a.Slot.Format(time.RFC3339), err)
 	}
-	run, err = scanRun(tx.QueryRow(ctx, "SELECT "+runColumns+" FROM job_runs WHERE job = $1 AND slot = $2", a.Job, *a.Slot))
+	run, err = postgres.ScanRun(tx.QueryRow(ctx, "SELECT "+postgres.RunColumns+" FROM job_runs WHERE job = $1 AND slot = $2", a.Job, *a.Slot))
 	if err != nil {
-		return Run{}, false, fmt.Errorf("read run of %s for slot %s: %w", a.Job, a.Slot.Format(time.RFC3339), err)
+		return records.Run{}, false, fmt.Errorf("read run of %s for slot %s: %w", a.Job, a.Slot.Format(time.RFC3339), err)
 	}
 	return run, true, nil
 }
@@ -295,17 +298,17 @@ func (w *batchWorker) Work(ctx context.Context, job *river.Job[BatchArgs]) error
 	if err != nil {
 		return err
 	}
-	var run Run
+	var run records.Run
 	err = postgres.RetryTx(ctx, r.Pool, func(tx pgx.Tx) error {
 		counts, err := sweep.Batch(ctx, tx, asOf, a.FromID, a.ToID)
 		if err != nil {
 			return fmt.Errorf("batch %d-%d of %s as of %s: %w", a.FromID, a.ToID, a.Job, a.AsOf, err)
 		}
-		run, err = scanRun(tx.QueryRow(ctx, `UPDATE job_runs SET batches_done = batches_done + 1,
+		run, err = postgres.ScanRun(tx.QueryRow(ctx, `UPDATE job_runs SET batches_done = batches_done + 1,
 				counts = jsonb_add_counts(counts, $2),
 				state = CASE WHEN batches_done + 1 >= batches_total AND state = 'running' THEN 'succeeded' ELSE state END,
 				finished_at = CASE WHEN batches_done + 1 >= batches_total AND state = 'running' THEN now() ELSE finished_at END
-			WHERE id = $1 RETURNING `+runColumns, a.RunID, counts))
+			WHERE id = $1 RETURNING `+postgres.RunColumns, a.RunID, counts))
 		if err != nil {
 			return fmt.Errorf("record batch of run %d: %w", a.RunID, err)
 		}
@@ -332,8 +335,8 @@ func (r *Runner) failIfLastAttempt(ctx context.Context, runID int64, attempt, ma
 	if runID == 0 || attempt < maxAttempts || ctx.Err() != nil {
 		return
 	}
-	run, err := scanRun(r.Pool.QueryRow(context.WithoutCancel(ctx), `UPDATE job_runs SET state = 'failed', error = $2,
-			finished_at = now() WHERE id = $1 AND state <> 'failed' RETURNING `+runColumns, runID, cause.Error()))
+	run, err := postgres.ScanRun(r.Pool.QueryRow(context.WithoutCancel(ctx), `UPDATE job_runs SET state = 'failed', error = $2,
+			finished_at = now() WHERE id = $1 AND state <> 'failed' RETURNING `+postgres.RunColumns, runID, cause.Error()))
 	if err != nil {
 		r.Logger.ErrorContext(ctx, "record failed run", slog.Int64("run_id", runID), slog.String("error", err.Error()))
 		return
@@ -342,10 +345,10 @@ func (r *Runner) failIfLastAttempt(ctx context.Context, runID int64, attempt, ma
 }
 
 // finished logs a run's outcome and counts and updates the metrics.
-func (r *Runner) finished(ctx context.Context, run Run) {
+func (r *Runner) finished(ctx context.Context, run records.Run) {
 	outcome := "success"
 	level := slog.LevelInfo
-	if run.State == RunFailed {
+	if run.State == records.RunFailed {
 		outcome, level = "failure", slog.LevelError
 	}
 	attrs := []slog.Attr{
@@ -360,9 +363,4 @@ func (r *Runner) finished(ctx context.Context, run Run) {
 	if r.Metrics != nil {
 		r.Metrics.observeRun(run, outcome)
 	}
-}
-
-func scanTargets(r *Run) []any {
-	return []any{&r.ID, &r.Job, &r.AsOf, &r.Trigger, &r.Slot, &r.State, &r.RiverJobID, &r.BatchesTotal,
-		&r.BatchesDone, &r.Counts, &r.Error, &r.EnqueuedAt, &r.StartedAt, &r.FinishedAt}
 }

@@ -60,8 +60,7 @@ func (r *Runner) Unblock(ctx context.Context, a UnblockArgs) (postgres.UnblockRe
 	if err != nil {
 		return postgres.UnblockResult{}, river.JobCancel(fmt.Errorf("unblock: paid_at: %w", err))
 	}
-	store := &postgres.Store{Pool: r.Pool}
-	res, err := store.UnblockAfterPayment(ctx, a.ContractID, paidAt, billing.DateOf(r.Now(), r.Location))
+	res, err := r.Store.UnblockAfterPayment(ctx, a.ContractID, paidAt, billing.DateOf(r.Now(), r.Location))
 	if err != nil {
 		return res, err
 	}

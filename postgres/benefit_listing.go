@@ -14,20 +14,7 @@ import (
 // readOnly is the transaction a listing reads in: one snapshot, no writes.
 var readOnly = pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
 
-// GrantedBenefit is a benefit a contract is granted, with its resolved terms and the
-// balance of the period (or package cycle) containing a given day.
-type GrantedBenefit struct {
-	BenefitID   int64
-	BenefitName string
-	Active      bool
-	Terms       benefits.Terms
-	// Overridden says whether the contract overrides at least one of the plan's terms.
-	Overridden bool
-	// Balance is the balance containing the day asked about; nil when none is open.
-	Balance *Balance
-}
-
-// contractPlan returns the plan of a contract read inside tx, or ErrNotFound.
+// contractPlan returns the plan of a contract read inside tx, or billing.ErrNotFound.
 func contractPlan(ctx context.Context, tx pgx.Tx, contractID int64) (int64, error) {
 	var planID int64
 	err := tx.QueryRow(ctx, "SELECT plan_id FROM contracts WHERE id = $1", contractID).Scan(&planID)
@@ -47,7 +34,7 @@ func (s *Store) ContractBenefits(ctx context.Context, contractID int64, on time.
 			return err
 		}
 		// Resolve may leave a candidate out: read pages of candidates until this page is full.
-		after, limit := page.After, page.limit()
+		after, limit := page.After, page.Size()
 		for len(out) < limit {
 			batch, last, err := grantCandidates(ctx, tx, contractID, planID, after, limit)
 			if err != nil {
@@ -165,17 +152,9 @@ func attachBalances(ctx context.Context, tx pgx.Tx, contractID int64, on time.Ti
 	return nil
 }
 
-// UsageFilter selects a contract's uses; zero fields do not filter. From and To bound the
-// use date (inclusive); Reversed, when set, keeps only reversed (true) or counted (false) uses.
-type UsageFilter struct {
-	BenefitID int64
-	From, To  time.Time
-	Reversed  *bool
-}
-
 // Usages lists a contract's recorded uses by id (page.After is a use id), reversed ones
 // included, each with the balance it counts against as that balance stands now. An unknown
-// contract is ErrNotFound.
+// contract is billing.ErrNotFound.
 func (s *Store) Usages(ctx context.Context, contractID int64, f UsageFilter, page Page) ([]Usage, error) {
 	var out []Usage
 	err := pgx.BeginTxFunc(ctx, s.Pool, readOnly, func(tx pgx.Tx) error {
@@ -188,7 +167,7 @@ func (s *Store) Usages(ctx context.Context, contractID int64, f UsageFilter, pag
 			WHERE u.contract_id = $1 AND u.id > $2 AND ($3::bigint = 0 OR u.benefit_id = $3)
 			  AND ($4::date IS NULL OR u.used_at >= $4) AND ($5::date IS NULL OR u.used_at <= $5)
 			  AND ($6::boolean IS NULL OR (u.reversed_at IS NOT NULL) = $6)
-			ORDER BY u.id LIMIT $7`, contractID, page.After, f.BenefitID, date(f.From), date(f.To), f.Reversed, page.limit())
+			ORDER BY u.id LIMIT $7`, contractID, page.After, f.BenefitID, date(f.From), date(f.To), f.Reversed, page.Size())
 		if err != nil {
 			return fmt.Errorf("list benefit uses of contract %d: %w", contractID, err)
 		}

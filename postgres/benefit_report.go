@@ -3,32 +3,9 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/shopspring/decimal"
 )
-
-// UsageReportFilter selects the uses a report counts; zero fields do not filter. From and
-// To bound the use date (inclusive). ByCustomer splits each benefit's line per customer.
-type UsageReportFilter struct {
-	From, To   time.Time
-	CustomerID int64
-	BenefitID  int64
-	ByCustomer bool
-}
-
-// UsageReportLine is one line of the usage report: the uses of one benefit (by one
-// customer when asked) at one unit cost, and their total cost.
-type UsageReportLine struct {
-	BenefitID    int64
-	BenefitName  string
-	CustomerID   int64 // 0 unless the report is by customer
-	CustomerName string
-	Uses         int64
-	UnitCost     decimal.Decimal
-	TotalCost    decimal.Decimal
-}
 
 // UsageReport counts the uses recorded in the filter's range, reversed ones left out, per
 // benefit and unit cost (a benefit whose cost changed has one line per cost), and per

@@ -14,32 +14,6 @@ import (
 	"github.com/billingd/billingd/billing"
 )
 
-// Usage is one recorded use of a benefit, with the balance it was counted against as it
-// stands after the use (or its reversal).
-type Usage struct {
-	ID         int64
-	ContractID int64
-	BenefitID  int64
-	UsedAt     time.Time
-	Quantity   int
-	UnitCost   decimal.Decimal
-	ReversedAt *time.Time
-	Balance    Balance
-	// NextInstallment is the installment of the package's next cycle that this use created;
-	// nil when it created none.
-	NextInstallment *Installment
-}
-
-// Balance is one contract's quota of a benefit for a renewal period or a package cycle.
-type Balance struct {
-	ID          int64
-	PeriodStart time.Time
-	PeriodEnd   time.Time // zero for a package cycle
-	Cycle       int       // 0 for a renewal period
-	Granted     int
-	Used        int
-}
-
 const balanceColumns = `id, period_start, period_end, coalesce(cycle, 0), granted, used`
 
 func scanBalance(row pgx.Row) (Balance, error) {
@@ -94,7 +68,7 @@ func (s *Store) RecordUse(ctx context.Context, contractID, benefitID int64, used
 		st := benefits.UseState{BenefitActive: active, Blocked: c.status == billing.StatusBlocked, UsedAt: usedAt}
 		st.Terms, st.Granted = benefits.Resolve(plan, override)
 		if st.Granted && c.status != billing.StatusActive && c.status != billing.StatusBlocked {
-			return fmt.Errorf("%w: contract %d is %s; only an active contract's customer uses benefits", ErrConflict, contractID, c.status)
+			return fmt.Errorf("%w: contract %d is %s; only an active contract's customer uses benefits", billing.ErrConflict, contractID, c.status)
 		}
 		if st.Settled, st.OverdueSince, err = settlement(ctx, tx, contractID, c, usedAt); err != nil {
 			return err
@@ -253,8 +227,8 @@ func (s *Store) ReverseUse(ctx context.Context, contractID, usageID int64, at ti
 	var out Usage
 	err := RetryTx(ctx, s.Pool, func(tx pgx.Tx) error {
 		// The contract first, then its use and balance (see the lock order in doc.go).
-		if err := lockContract(ctx, tx, contractID); errors.Is(err, ErrNotFound) {
-			return fmt.Errorf("%w: contract %d has no benefit use %d", ErrUsageNotFound, contractID, usageID)
+		if err := lockContract(ctx, tx, contractID); errors.Is(err, billing.ErrNotFound) {
+			return fmt.Errorf("%w: contract %d has no benefit use %d", billing.ErrUsageNotFound, contractID, usageID)
 		} else if err != nil {
 			return err
 		}
@@ -263,13 +237,13 @@ func (s *Store) ReverseUse(ctx context.Context, contractID, usageID int64, at ti
 			FROM benefit_usages u WHERE u.id = $1 AND u.contract_id = $2 FOR UPDATE`, usageID, contractID).Scan(
 			&out.ID, &out.ContractID, &out.BenefitID, &out.UsedAt, &out.Quantity, &out.UnitCost, &reversed, &out.Balance.ID)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("%w: contract %d has no benefit use %d", ErrUsageNotFound, contractID, usageID)
+			return fmt.Errorf("%w: contract %d has no benefit use %d", billing.ErrUsageNotFound, contractID, usageID)
 		}
 		if err != nil {
 			return fmt.Errorf("read benefit use %d: %w", usageID, err)
 		}
 		if reversed.Valid {
-			return fmt.Errorf("%w: benefit use %d was already reversed", ErrConflict, usageID)
+			return fmt.Errorf("%w: benefit use %d was already reversed", billing.ErrConflict, usageID)
 		}
 		bal, err := scanBalance(tx.QueryRow(ctx, "SELECT "+balanceColumns+" FROM benefit_balances WHERE id = $1 FOR UPDATE", out.Balance.ID))
 		if err != nil {
@@ -282,7 +256,7 @@ func (s *Store) ReverseUse(ctx context.Context, contractID, usageID int64, at ti
 				return fmt.Errorf("read package cycles: %w", err)
 			}
 			if closed {
-				return fmt.Errorf("%w: benefit use %d belongs to package cycle %d, which is closed and billed", ErrConflict, usageID, bal.Cycle)
+				return fmt.Errorf("%w: benefit use %d belongs to package cycle %d, which is closed and billed", billing.ErrConflict, usageID, bal.Cycle)
 			}
 		}
 		if err := tx.QueryRow(ctx, "UPDATE benefit_balances SET used = used - $2 WHERE id = $1 RETURNING used",

@@ -46,17 +46,11 @@ func (s *Store) Benefit(ctx context.Context, id int64) (benefits.Benefit, error)
 
 // Benefits lists the catalogue by id.
 func (s *Store) Benefits(ctx context.Context, page Page) ([]benefits.Benefit, error) {
-	rows, err := s.Pool.Query(ctx, "SELECT "+benefitColumns+" FROM benefits WHERE id > $1 ORDER BY id LIMIT $2", page.After, page.limit())
+	rows, err := s.Pool.Query(ctx, "SELECT "+benefitColumns+" FROM benefits WHERE id > $1 ORDER BY id LIMIT $2", page.After, page.Size())
 	if err != nil {
 		return nil, fmt.Errorf("list benefits: %w", err)
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (benefits.Benefit, error) { return scanBenefit(r) })
-}
-
-// PlanBenefit is a benefit a plan grants, with the benefit's name.
-type PlanBenefit struct {
-	benefits.PlanBenefit
-	BenefitName string
 }
 
 const planBenefitColumns = `pb.plan_id, pb.benefit_id, b.name, pb.quantity, coalesce(pb.renewal_period, ''), pb.grace_days`
@@ -94,7 +88,7 @@ func (s *Store) SetPlanBenefit(ctx context.Context, planID, benefitID int64,
 			var other int64
 			err := tx.QueryRow(ctx, "SELECT benefit_id FROM plan_benefits WHERE plan_id = $1 AND benefit_id <> $2 LIMIT 1", planID, benefitID).Scan(&other)
 			if err == nil {
-				return fmt.Errorf("%w: package %d already carries benefit %d; a package's uses are of one benefit", ErrConflict, planID, other)
+				return fmt.Errorf("%w: package %d already carries benefit %d; a package's uses are of one benefit", billing.ErrConflict, planID, other)
 			}
 			if !errors.Is(err, pgx.ErrNoRows) {
 				return fmt.Errorf("look up package benefit: %w", err)
@@ -126,25 +120,14 @@ func (s *Store) PlanBenefits(ctx context.Context, planID int64, page Page) ([]Pl
 		return nil, fmt.Errorf("look up plan: %w", err)
 	}
 	if !exists {
-		return nil, fmt.Errorf("%w: plan %d", ErrNotFound, planID)
+		return nil, fmt.Errorf("%w: plan %d", billing.ErrNotFound, planID)
 	}
 	rows, err := s.Pool.Query(ctx, "SELECT "+planBenefitColumns+` FROM plan_benefits pb JOIN benefits b ON b.id = pb.benefit_id
-		WHERE pb.plan_id = $1 AND pb.benefit_id > $2 ORDER BY pb.benefit_id LIMIT $3`, planID, page.After, page.limit())
+		WHERE pb.plan_id = $1 AND pb.benefit_id > $2 ORDER BY pb.benefit_id LIMIT $3`, planID, page.After, page.Size())
 	if err != nil {
 		return nil, fmt.Errorf("list plan benefits: %w", err)
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (PlanBenefit, error) { return scanPlanBenefit(r) })
-}
-
-// ContractBenefit is a contract's terms for a benefit: the plan's, the contract's override
-// and the result.
-type ContractBenefit struct {
-	ContractID int64
-	BenefitID  int64
-	Plan       *benefits.Terms
-	Override   benefits.Override
-	Terms      benefits.Terms
-	Granted    bool
 }
 
 // grantColumns receives the columns a query reads with grantSelect from plan_benefits pb
@@ -233,7 +216,7 @@ func (s *Store) SetContractBenefit(ctx context.Context, contractID, benefitID in
 			return fmt.Errorf("look up benefit: %w", err)
 		}
 		if !exists {
-			return fmt.Errorf("%w: %d", ErrBenefitNotFound, benefitID)
+			return fmt.Errorf("%w: %d", billing.ErrBenefitNotFound, benefitID)
 		}
 		plan, _, err := grantOf(ctx, tx, contractID, planID, benefitID)
 		if err != nil {

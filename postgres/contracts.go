@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/billingd/billingd/billing"
+	"github.com/billingd/billingd/records"
 )
 
 const contractColumns = `c.id, c.customer_id, c.plan_id, c.price, c.adhesion_date, c.wait_activation, c.activation_date,
@@ -31,16 +32,10 @@ func scanContract(row pgx.Row) (billing.Contract, error) {
 }
 
 // CreateContract validates a contract against its plan and stores it; with usePlanPrice the
-// contract takes the plan's price. Unknown customer or plan ids are field errors.
-func (s *Store) CreateContract(ctx context.Context, c billing.Contract, usePlanPrice bool) (billing.Contract, error) {
-	return s.CreateContractThen(ctx, c, usePlanPrice, nil)
-}
-
-// CreateContractThen is CreateContract that also runs then, when not nil, in the contract's
-// transaction with the stored contract (to record its welcome e-mail, say): an error from
-// then rolls the contract back.
-func (s *Store) CreateContractThen(ctx context.Context, c billing.Contract, usePlanPrice bool,
-	then func(tx pgx.Tx, c billing.Contract) error) (billing.Contract, error) {
+// contract takes the plan's price. Unknown customer or plan ids are field errors. With a
+// welcome option it records the contract's welcome notice and hands it to the follow-ups in
+// the contract's transaction: no contract without its e-mail, no e-mail without its contract.
+func (s *Store) CreateContract(ctx context.Context, c billing.Contract, usePlanPrice bool, welcome *Welcome) (billing.Contract, error) {
 	var out billing.Contract
 	err := RetryTx(ctx, s.Pool, func(tx pgx.Tx) error {
 		var exists bool
@@ -91,10 +86,14 @@ func (s *Store) CreateContractThen(ctx context.Context, c billing.Contract, useP
 		if err != nil {
 			return fmt.Errorf("create contract: %w", err)
 		}
-		if then != nil {
-			return then(tx, out)
+		if welcome == nil {
+			return nil
 		}
-		return nil
+		id, err := InsertWelcome(ctx, tx, out, *welcome)
+		if err != nil {
+			return err
+		}
+		return noticesRecorded(ctx, tx, s.FollowUps, []int64{id})
 	})
 	return out, err
 }
@@ -130,17 +129,11 @@ func (s *Store) Contract(ctx context.Context, id int64) (billing.Contract, error
 	return cs[0], nil
 }
 
-// ContractFilter selects contracts for a list.
-type ContractFilter struct {
-	CustomerID int64
-	Status     string
-}
-
 // Contracts lists contracts by id.
 func (s *Store) Contracts(ctx context.Context, f ContractFilter, page Page) ([]billing.Contract, error) {
 	rows, err := s.Pool.Query(ctx, "SELECT "+contractColumns+` FROM contracts c
 		WHERE c.id > $1 AND ($2::bigint = 0 OR c.customer_id = $2) AND ($3 = '' OR c.status = $3) ORDER BY c.id LIMIT $4`,
-		page.After, f.CustomerID, f.Status, page.limit())
+		page.After, f.CustomerID, f.Status, page.Size())
 	if err != nil {
 		return nil, fmt.Errorf("list contracts: %w", err)
 	}
@@ -156,7 +149,7 @@ func (s *Store) Contracts(ctx context.Context, f ContractFilter, page Page) ([]b
 func (s *Store) ActivateContract(ctx context.Context, id int64, on time.Time) (billing.Contract, error) {
 	return s.changeContract(ctx, id, func(tx pgx.Tx, c billing.Contract) error {
 		if c.Status != billing.StatusPendingActivation {
-			return fmt.Errorf("%w: contract %d is %s, only a contract pending activation can be activated", ErrConflict, id, c.Status)
+			return fmt.Errorf("%w: contract %d is %s, only a contract pending activation can be activated", billing.ErrConflict, id, c.Status)
 		}
 		if on.Before(c.AdhesionDate) {
 			return billing.Fieldf("date", "must not be before the adhesion date %s", billing.FormatDate(c.AdhesionDate))
@@ -175,7 +168,7 @@ func (s *Store) ActivateContract(ctx context.Context, id int64, on time.Time) (b
 func (s *Store) CancelContract(ctx context.Context, id int64, on time.Time) (billing.Contract, error) {
 	return s.changeContract(ctx, id, func(tx pgx.Tx, c billing.Contract) error {
 		if c.Status == billing.StatusCancelled || c.Status == billing.StatusFinished {
-			return fmt.Errorf("%w: contract %d is already %s", ErrConflict, id, c.Status)
+			return fmt.Errorf("%w: contract %d is already %s", billing.ErrConflict, id, c.Status)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE contracts SET status = 'cancelled', cancelled_on = $2, generation_due_on = NULL,
 				updated_at = now() WHERE id = $1`, id, on); err != nil {
@@ -187,10 +180,10 @@ func (s *Store) CancelContract(ctx context.Context, id int64, on time.Time) (bil
 		}
 		// A blocked contract's episode ends with the contract: no inactivity discount, no unblock.
 		_, err := tx.Exec(ctx, `WITH ended AS (
-				UPDATE block_episodes SET ended_on = greatest($2, started_on), end_reason = 'cancelled'
+				UPDATE block_episodes SET ended_on = greatest($2, started_on), end_reason = $3
 				WHERE contract_id = $1 AND ended_on IS NULL RETURNING id, ended_on)
 			UPDATE block_segments s SET blocked_to = greatest(ended.ended_on, s.blocked_from)
-			FROM ended WHERE s.episode_id = ended.id AND s.blocked_to IS NULL`, id, on)
+			FROM ended WHERE s.episode_id = ended.id AND s.blocked_to IS NULL`, id, on, records.EndedByCancellation)
 		return err
 	})
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/delinquency"
+	"github.com/billingd/billingd/records"
 )
 
 const ruleColumns = `id, name, block_after_days, min_overdue_installments, warning_days, is_default, created_at`
@@ -54,28 +55,11 @@ func (s *Store) BlockingRule(ctx context.Context, id int64) (delinquency.Rule, e
 
 // BlockingRules lists blocking rules by id.
 func (s *Store) BlockingRules(ctx context.Context, page Page) ([]delinquency.Rule, error) {
-	rows, err := s.Pool.Query(ctx, "SELECT "+ruleColumns+" FROM blocking_rules WHERE id > $1 ORDER BY id LIMIT $2", page.After, page.limit())
+	rows, err := s.Pool.Query(ctx, "SELECT "+ruleColumns+" FROM blocking_rules WHERE id > $1 ORDER BY id LIMIT $2", page.After, page.Size())
 	if err != nil {
 		return nil, fmt.Errorf("list blocking rules: %w", err)
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (delinquency.Rule, error) { return scanRule(r) })
-}
-
-// BlockEpisode is one stored block episode of a contract.
-type BlockEpisode struct {
-	ID               int64
-	ContractID       int64
-	InstallmentID    int64
-	StartedOn        time.Time
-	EndedOn          time.Time // zero while open
-	Reason           string
-	EndReason        string
-	Blocked          bool // an open episode not lifted by a trust unlock
-	TrustUnlockUntil time.Time
-	TrustUnlocks     int
-	Reblocks         int
-	// BlockedDays counts the days blocked, up to today for a block still in force.
-	BlockedDays int
 }
 
 // BlockEpisodes returns the block episodes of the given contracts, oldest first, counting
@@ -106,17 +90,9 @@ func (s *Store) BlockEpisodes(ctx context.Context, contracts []int64, today time
 	return out, nil
 }
 
-// TrustLimits bound trust unlocks.
-type TrustLimits struct {
-	// MaxDays is the longest trust unlock.
-	MaxDays int
-	// PerEpisode is how many trust unlocks one block episode allows.
-	PerEpisode int
-}
-
 // TrustUnlock lifts the block of a blocked contract from on for days days (see
 // delinquency.TrustUntil); the block-delinquent sweep blocks it again after them when its
-// rule still holds. ErrConflict when the contract is not blocked or its episode has had
+// rule still holds. billing.ErrConflict when the contract is not blocked or its episode has had
 // all the trust unlocks it allows.
 func (s *Store) TrustUnlock(ctx context.Context, id int64, on time.Time, days int, limits TrustLimits) (billing.Contract, error) {
 	until, err := delinquency.TrustUntil(on, days, limits.MaxDays)
@@ -125,21 +101,21 @@ func (s *Store) TrustUnlock(ctx context.Context, id int64, on time.Time, days in
 	}
 	return s.changeContract(ctx, id, func(tx pgx.Tx, c billing.Contract) error {
 		if c.Status != billing.StatusBlocked {
-			return fmt.Errorf("%w: contract %d is %s; only a blocked contract can be trust-unlocked", ErrConflict, id, c.Status)
+			return fmt.Errorf("%w: contract %d is %s; only a blocked contract can be trust-unlocked", billing.ErrConflict, id, c.Status)
 		}
 		var episode int64
 		var unlocks int
 		err := tx.QueryRow(ctx, `SELECT id, trust_unlocks FROM block_episodes WHERE contract_id = $1 AND ended_on IS NULL`, id).
 			Scan(&episode, &unlocks)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("%w: contract %d is blocked without an open block episode", ErrConflict, id)
+			return fmt.Errorf("%w: contract %d is blocked without an open block episode", billing.ErrConflict, id)
 		}
 		if err != nil {
 			return fmt.Errorf("read block episode of contract %d: %w", id, err)
 		}
 		if unlocks >= limits.PerEpisode {
 			return fmt.Errorf("%w: contract %d already had %d trust unlock(s) in block episode %d; BILLINGD_TRUST_UNLOCKS_PER_EPISODE allows %d",
-				ErrConflict, id, unlocks, episode, limits.PerEpisode)
+				billing.ErrConflict, id, unlocks, episode, limits.PerEpisode)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE block_segments SET blocked_to = greatest($2::date, blocked_from)
 			WHERE episode_id = $1 AND blocked_to IS NULL`, episode, on); err != nil {
@@ -152,9 +128,16 @@ func (s *Store) TrustUnlock(ctx context.Context, id int64, on time.Time, days in
 		if _, err := tx.Exec(ctx, `UPDATE contracts SET status = 'active', updated_at = now() WHERE id = $1`, id); err != nil {
 			return fmt.Errorf("unblock contract: %w", err)
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO notices (contract_id, kind, reference) VALUES ($1, 'unblocked', $2)
-			ON CONFLICT DO NOTHING`, id, strconv.FormatInt(episode, 10)+"-trust-"+strconv.Itoa(unlocks+1))
-		return err
+		var notices []int64
+		rows, err := tx.Query(ctx, `INSERT INTO notices (contract_id, kind, reference) VALUES ($1, 'unblocked', $2)
+			ON CONFLICT DO NOTHING RETURNING id`, id, strconv.FormatInt(episode, 10)+"-trust-"+strconv.Itoa(unlocks+1))
+		if err == nil {
+			notices, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+		}
+		if err != nil {
+			return fmt.Errorf("record unblocked notice: %w", err)
+		}
+		return noticesRecorded(ctx, tx, s.FollowUps, notices)
 	})
 }
 
@@ -182,7 +165,7 @@ func (s *Store) UnblockAfterPayment(ctx context.Context, contract int64, paidAt,
 		if delinquency.Holds(st.Rule, st.Prepaid, st.Open, paidAt) {
 			return nil
 		}
-		n, err := closeEpisodes(ctx, tx, []int64{st.Episode.ID}, []time.Time{today}, "payment")
+		n, notices, err := closeEpisodes(ctx, tx, []int64{st.Episode.ID}, []time.Time{today}, records.EndedByPayment)
 		if err != nil {
 			return err
 		}
@@ -190,7 +173,7 @@ func (s *Store) UnblockAfterPayment(ctx context.Context, contract int64, paidAt,
 			return err
 		}
 		res = UnblockResult{Episode: st.Episode.ID, Unblocked: n > 0}
-		return nil
+		return noticesRecorded(ctx, tx, s.FollowUps, notices)
 	})
 	if err != nil {
 		return UnblockResult{}, fmt.Errorf("unblock contract %d after a payment of %s: %w", contract, billing.FormatDate(paidAt), err)

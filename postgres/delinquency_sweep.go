@@ -11,6 +11,7 @@ import (
 
 	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/delinquency"
+	"github.com/billingd/billingd/records"
 )
 
 // BlockSweep is the block-delinquent sweep: as of a date it warns, blocks, re-blocks after
@@ -22,8 +23,13 @@ import (
 // its contracts and their overdue installments in two queries, decides each contract with
 // delinquency.Decide and writes each kind of change with one set-based statement. Every
 // write is keyed (one open episode per contract, notices by (contract, kind, reference)),
-// so a rerun changes nothing.
+// so a rerun changes nothing. The notices a batch records (block_warning, blocked,
+// unblocked) are handed to the follow-ups in the batch's transaction, all at once, so they
+// are delivered as soon as it commits.
 type BlockSweep struct {
+	// FollowUps takes the notices each batch records (the store's follow-ups); nil leaves
+	// them to the send-notices sweep.
+	FollowUps FollowUps
 	// Today returns the business date now (in the business time zone): a block that
 	// started after it was opened by a run for a future date. Nil takes each run's as-of
 	// date for today, as if every run ran on its own date.
@@ -38,7 +44,7 @@ func (s BlockSweep) today(asOf time.Time) time.Time {
 }
 
 // Plan implements jobs.Sweep.
-func (BlockSweep) Plan(ctx context.Context, tx pgx.Tx, asOf time.Time, batchSize int) ([]int64, error) {
+func (s BlockSweep) Plan(ctx context.Context, tx pgx.Tx, asOf time.Time, batchSize int) ([]int64, error) {
 	return planByIndex(ctx, tx, `SELECT i.contract_id AS id FROM installments i JOIN contracts c ON c.id = i.contract_id
 			WHERE installment_overdue(i.state, i.due_date, $1) AND c.status = 'active'
 		UNION SELECT id FROM contracts WHERE status = 'blocked'
@@ -191,46 +197,58 @@ func (s BlockSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromID
 		}
 	}
 	counts := map[string]int64{}
+	var notices []int64 // recorded by this batch, to be delivered
 	if len(warnContract) > 0 {
-		tag, err := tx.Exec(ctx, `INSERT INTO notices (contract_id, kind, reference)
+		rows, err := tx.Query(ctx, `INSERT INTO notices (contract_id, kind, reference)
 			SELECT c, 'block_warning', i::text FROM unnest($1::bigint[], $2::bigint[]) AS u(c, i)
-			ON CONFLICT (contract_id, kind, reference) DO NOTHING`, warnContract, warnInstallment)
+			ON CONFLICT (contract_id, kind, reference) DO NOTHING RETURNING id`, warnContract, warnInstallment)
 		if err != nil {
 			return nil, fmt.Errorf("record warnings: %w", err)
 		}
-		counts["contracts_warned"] = tag.RowsAffected()
+		warned, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return nil, fmt.Errorf("record warnings: %w", err)
+		}
+		counts["contracts_warned"] = int64(len(warned))
+		notices = append(notices, warned...)
 	}
 	if len(blockContract) > 0 {
-		tag, err := tx.Exec(ctx, `WITH e AS (
+		var blocked int64
+		var recorded []int64
+		if err := tx.QueryRow(ctx, `WITH e AS (
 				INSERT INTO block_episodes (contract_id, installment_id, started_on, reason)
 				SELECT c, i, $4, r FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS u(c, i, r)
 				ON CONFLICT (contract_id) WHERE ended_on IS NULL DO NOTHING
 				RETURNING id, contract_id, started_on),
 			s AS (INSERT INTO block_segments (episode_id, blocked_from) SELECT id, started_on FROM e),
 			n AS (INSERT INTO notices (contract_id, kind, reference) SELECT contract_id, 'blocked', id::text FROM e
-				ON CONFLICT (contract_id, kind, reference) DO NOTHING)
-			UPDATE contracts c SET status = 'blocked', updated_at = now() FROM e WHERE c.id = e.contract_id`,
-			blockContract, blockInstallment, blockReason, asOf)
-		if err != nil {
+				ON CONFLICT (contract_id, kind, reference) DO NOTHING RETURNING id),
+			c AS (UPDATE contracts c SET status = 'blocked', updated_at = now() FROM e WHERE c.id = e.contract_id RETURNING 1)
+			SELECT (SELECT count(*) FROM c), array(SELECT id FROM n)`,
+			blockContract, blockInstallment, blockReason, asOf).Scan(&blocked, &recorded); err != nil {
 			return nil, fmt.Errorf("block contracts: %w", err)
 		}
-		counts["contracts_blocked"] = tag.RowsAffected()
+		counts["contracts_blocked"] = blocked
+		notices = append(notices, recorded...)
 	}
 	if len(reblockEpisode) > 0 {
-		tag, err := tx.Exec(ctx, `WITH e AS (
+		var reblocked int64
+		var recorded []int64
+		if err := tx.QueryRow(ctx, `WITH e AS (
 				UPDATE block_episodes e SET reblocks = reblocks + 1 FROM unnest($1::bigint[]) AS u(id)
 				WHERE e.id = u.id AND e.ended_on IS NULL
 				  AND NOT EXISTS (SELECT 1 FROM block_segments s WHERE s.episode_id = e.id AND s.blocked_to IS NULL)
 				RETURNING e.id, e.contract_id, e.reblocks),
 			s AS (INSERT INTO block_segments (episode_id, blocked_from) SELECT id, $2 FROM e),
 			n AS (INSERT INTO notices (contract_id, kind, reference) SELECT contract_id, 'blocked', id || '-reblock-' || reblocks FROM e
-				ON CONFLICT (contract_id, kind, reference) DO NOTHING)
-			UPDATE contracts c SET status = 'blocked', updated_at = now() FROM e WHERE c.id = e.contract_id`,
-			reblockEpisode, asOf)
-		if err != nil {
+				ON CONFLICT (contract_id, kind, reference) DO NOTHING RETURNING id),
+			c AS (UPDATE contracts c SET status = 'blocked', updated_at = now() FROM e WHERE c.id = e.contract_id RETURNING 1)
+			SELECT (SELECT count(*) FROM c), array(SELECT id FROM n)`,
+			reblockEpisode, asOf).Scan(&reblocked, &recorded); err != nil {
 			return nil, fmt.Errorf("block contracts again: %w", err)
 		}
-		counts["contracts_reblocked"] = tag.RowsAffected()
+		counts["contracts_reblocked"] = reblocked
+		notices = append(notices, recorded...)
 	}
 	if len(restartEpisode) > 0 {
 		// The block is in force (its one open segment started with the episode): both start
@@ -252,11 +270,12 @@ func (s BlockSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromID
 		for i := range ends {
 			ends[i] = asOf
 		}
-		n, err := closeEpisodes(ctx, tx, unblocks, ends, "rule")
+		n, recorded, err := closeEpisodes(ctx, tx, unblocks, ends, records.EndedByRule)
 		if err != nil {
 			return nil, err
 		}
 		counts["contracts_unblocked"] = n
+		notices = append(notices, recorded...)
 	}
 	attached, err := attachDiscounts(ctx, tx, fromID, toID)
 	if err != nil {
@@ -265,14 +284,17 @@ func (s BlockSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromID
 	if attached > 0 {
 		counts["discounts_attached"] = attached
 	}
+	if err := noticesRecorded(ctx, tx, s.FollowUps, notices); err != nil {
+		return nil, fmt.Errorf("hand on %d notices: %w", len(notices), err)
+	}
 	return counts, nil
 }
 
 // closeEpisodes ends the given open episodes on the given dates (never before they
 // started) for reason: it lifts their blocks, makes their blocked contracts active with an
 // `unblocked` notice, and records the inactivity discount of contracts that have the
-// option. It returns how many contracts it unblocked.
-func closeEpisodes(ctx context.Context, tx pgx.Tx, episodes []int64, ends []time.Time, reason string) (int64, error) {
+// option. It returns how many contracts it unblocked and the ids of the notices it recorded.
+func closeEpisodes(ctx context.Context, tx pgx.Tx, episodes []int64, ends []time.Time, reason string) (int64, []int64, error) {
 	endDates := make([]pgtype.Date, len(ends))
 	for i, e := range ends {
 		endDates[i] = date(e)
@@ -280,7 +302,7 @@ func closeEpisodes(ctx context.Context, tx pgx.Tx, episodes []int64, ends []time
 	if _, err := tx.Exec(ctx, `UPDATE block_segments s SET blocked_to = greatest(u.ended, s.blocked_from)
 		FROM unnest($1::bigint[], $2::date[]) AS u(id, ended) WHERE s.episode_id = u.id AND s.blocked_to IS NULL`,
 		episodes, endDates); err != nil {
-		return 0, fmt.Errorf("lift blocks: %w", err)
+		return 0, nil, fmt.Errorf("lift blocks: %w", err)
 	}
 	rows, err := tx.Query(ctx, `WITH e AS (
 			UPDATE block_episodes e SET ended_on = greatest(u.ended, e.started_on), end_reason = $3
@@ -289,17 +311,18 @@ func closeEpisodes(ctx context.Context, tx pgx.Tx, episodes []int64, ends []time
 		c AS (UPDATE contracts c SET status = 'active', updated_at = now() FROM e
 			WHERE c.id = e.contract_id AND c.status = 'blocked' RETURNING c.id),
 		n AS (INSERT INTO notices (contract_id, kind, reference) SELECT e.contract_id, 'unblocked', e.id::text FROM e
-			JOIN c ON c.id = e.contract_id ON CONFLICT (contract_id, kind, reference) DO NOTHING)
+			JOIN c ON c.id = e.contract_id ON CONFLICT (contract_id, kind, reference) DO NOTHING RETURNING id, contract_id)
 		SELECT e.id, e.contract_id, k.price, c.id IS NOT NULL, k.inactivity_discount AND p.period = 'monthly',
 			array(SELECT s.blocked_from FROM block_segments s WHERE s.episode_id = e.id ORDER BY s.blocked_from),
-			array(SELECT s.blocked_to FROM block_segments s WHERE s.episode_id = e.id ORDER BY s.blocked_from)
+			array(SELECT s.blocked_to FROM block_segments s WHERE s.episode_id = e.id ORDER BY s.blocked_from), n.id
 		FROM e JOIN contracts k ON k.id = e.contract_id JOIN plans p ON p.id = k.plan_id
-		LEFT JOIN c ON c.id = e.contract_id`, episodes, endDates, reason)
+		LEFT JOIN c ON c.id = e.contract_id LEFT JOIN n ON n.contract_id = e.contract_id`, episodes, endDates, reason)
 	if err != nil {
-		return 0, fmt.Errorf("close block episodes: %w", err)
+		return 0, nil, fmt.Errorf("close block episodes: %w", err)
 	}
 	var (
 		unblocked                           int64
+		notices                             []int64
 		discEpisode, discContract, discDays []int64
 		discComputed                        []decimal.Decimal
 		discReason                          []string
@@ -310,13 +333,17 @@ func closeEpisodes(ctx context.Context, tx pgx.Tx, episodes []int64, ends []time
 			price                  decimal.Decimal
 			wasBlocked, discounted bool
 			froms, tos             []time.Time
+			notice                 *int64
 		)
 		// Segments were all closed above, so blocked_to is never NULL here.
-		if err := r.Scan(&episode, &contract, &price, &wasBlocked, &discounted, &froms, &tos); err != nil {
+		if err := r.Scan(&episode, &contract, &price, &wasBlocked, &discounted, &froms, &tos, &notice); err != nil {
 			return struct{}{}, err
 		}
 		if wasBlocked {
 			unblocked++
+		}
+		if notice != nil {
+			notices = append(notices, *notice)
 		}
 		if !discounted {
 			return struct{}{}, nil
@@ -341,17 +368,17 @@ func closeEpisodes(ctx context.Context, tx pgx.Tx, episodes []int64, ends []time
 		return struct{}{}, nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("close block episodes: %w", err)
+		return 0, nil, fmt.Errorf("close block episodes: %w", err)
 	}
 	if len(discEpisode) == 0 {
-		return unblocked, nil
+		return unblocked, notices, nil
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO installment_discounts (contract_id, episode_id, blocked_days, computed, reason)
 		SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::numeric[], $5::text[])
 		ON CONFLICT (episode_id) DO NOTHING`, discContract, discEpisode, discDays, discComputed, discReason); err != nil {
-		return 0, fmt.Errorf("record inactivity discounts: %w", err)
+		return 0, nil, fmt.Errorf("record inactivity discounts: %w", err)
 	}
-	return unblocked, nil
+	return unblocked, notices, nil
 }
 
 // attachDiscounts puts each pending inactivity discount of the contracts in [from, to] on

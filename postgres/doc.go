@@ -46,7 +46,7 @@
 //
 // A transaction that loses a race anyway (a serialization failure, or a deadlock with a
 // path outside this order) is run again by RetryTx a bounded number of times and then
-// reported as ErrConflict, which the API answers with 409.
+// reported as billing.ErrConflict, which the API answers with 409.
 //
 // # Where the business rules live
 //

@@ -187,7 +187,7 @@ func TestGenerateSweepDueDates(t *testing.T) {
 		Rule: billing.DueDateRule{Kind: billing.FixedDay, Day: 31, Shift: billing.ShiftNext}, BillingMethod: billing.BillPerInstallment,
 		PaymentMethod: "pix", CardInstallments: 1, AdhesionFee: decimal.RequireFromString("100.00"), AdhesionInstallments: 3,
 		RenewalPriceMode: billing.RenewAtPlanPrice, AutoRenew: true,
-	}, true)
+	}, true, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,7 +59,7 @@ func TestHolidayChangeWaitsForCalendarReaders(t *testing.T) {
 	if err := <-added; err != nil {
 		t.Fatalf("add holiday after the reader committed: %v", err)
 	}
-	if _, err := b.store.AddHoliday(b.ctx, billing.Holiday{Date: date("2027-03-10"), Name: "Outro"}); !errors.Is(err, postgres.ErrConflict) {
+	if _, err := b.store.AddHoliday(b.ctx, billing.Holiday{Date: date("2027-03-10"), Name: "Outro"}); !errors.Is(err, billing.ErrConflict) {
 		t.Errorf("adding it again: %v, want ErrConflict", err)
 	}
 }

@@ -12,47 +12,6 @@ import (
 	"github.com/billingd/billingd/billing"
 )
 
-// Installment is one stored amount a customer owes.
-type Installment struct {
-	ID             int64
-	ContractID     int64
-	Kind           billing.InstallmentKind
-	Term           int
-	Sequence       int
-	ServiceStart   time.Time
-	ServiceEnd     time.Time
-	NominalDue     time.Time
-	DueDate        time.Time
-	Amount         decimal.Decimal
-	Discount       decimal.Decimal
-	OnTimeDiscount decimal.Decimal
-	State          string
-	PaidAt         time.Time
-	PaidAmount     *decimal.Decimal
-}
-
-// Installment states.
-const (
-	InstallmentOpen      = billing.InstallmentOpen
-	InstallmentPaid      = billing.InstallmentPaid
-	InstallmentCancelled = billing.InstallmentCancelled
-)
-
-// Payable returns the installment as the payment rules (billing.Payable) see it.
-func (i Installment) Payable() billing.Payable {
-	return billing.Payable{ID: i.ID, ContractID: i.ContractID, State: i.State, PaidAt: i.PaidAt,
-		Charge: billing.Charge{Amount: i.Amount, Discount: i.Discount, OnTimeDiscount: i.OnTimeDiscount, DueDate: i.DueDate}}
-}
-
-// Credit returns the part of the installment's payment above what was due on its paid_at:
-// the customer's credit (zero when unpaid or paid exactly).
-func (i Installment) Credit() decimal.Decimal {
-	if i.State != InstallmentPaid || i.PaidAmount == nil {
-		return decimal.Zero
-	}
-	return i.Payable().Credit(*i.PaidAmount, i.PaidAt)
-}
-
 const installmentColumns = `id, contract_id, kind, term, sequence, service_start, service_end, nominal_due, due_date,
 	amount, discount, on_time_discount, state, paid_at, paid_amount`
 
@@ -65,20 +24,12 @@ func scanInstallment(row pgx.Row) (Installment, error) {
 	return i, err
 }
 
-// InstallmentFilter selects installments for a list; zero fields do not filter.
-type InstallmentFilter struct {
-	ContractID int64
-	State      string
-	DueFrom    time.Time
-	DueTo      time.Time
-}
-
 // Installments lists installments by id.
 func (s *Store) Installments(ctx context.Context, f InstallmentFilter, page Page) ([]Installment, error) {
 	rows, err := s.Pool.Query(ctx, "SELECT "+installmentColumns+` FROM installments
 		WHERE id > $1 AND ($2::bigint = 0 OR contract_id = $2) AND ($3 = '' OR state = $3)
 		  AND ($4::date IS NULL OR due_date >= $4) AND ($5::date IS NULL OR due_date <= $5)
-		ORDER BY id LIMIT $6`, page.After, f.ContractID, f.State, date(f.DueFrom), date(f.DueTo), page.limit())
+		ORDER BY id LIMIT $6`, page.After, f.ContractID, f.State, date(f.DueFrom), date(f.DueTo), page.Size())
 	if err != nil {
 		return nil, fmt.Errorf("list installments: %w", err)
 	}
@@ -86,14 +37,12 @@ func (s *Store) Installments(ctx context.Context, f InstallmentFilter, page Page
 }
 
 // RecordPayment marks an open installment paid on paidAt with amount, by the payment rules
-// of billing.Payable: ErrConflict when it is paid or cancelled; a *billing.FieldError on
-// amount when it does not cover what is due on that date, or exceeds it and the contract does
-// not allow credit. It returns the installment as stored. The after hook runs in the same
-// transaction (to enqueue follow-up work), and runs again if the transaction is retried
-// (see RetryTx).
-func (s *Store) RecordPayment(ctx context.Context, id int64, amount decimal.Decimal, paidAt time.Time,
-	after func(pgx.Tx, Installment) error,
-) (Installment, error) {
+// of billing.Payable: billing.ErrConflict when it is paid or cancelled; a *billing.FieldError
+// on amount when it does not cover what is due on that date, or exceeds it and the contract
+// does not allow credit. It hands the payment, received at receivedAt, to the follow-ups in
+// the same transaction (again in the new transaction when it is retried, see RetryTx), and
+// returns the installment as stored.
+func (s *Store) RecordPayment(ctx context.Context, id int64, amount decimal.Decimal, paidAt, receivedAt time.Time) (Installment, error) {
 	var out Installment
 	err := RetryTx(ctx, s.Pool, func(tx pgx.Tx) error {
 		// The contract first, then the installment (see the lock order in doc.go): marking a
@@ -112,7 +61,7 @@ func (s *Store) RecordPayment(ctx context.Context, id int64, amount decimal.Deci
 		}
 		p := inst.Payable()
 		if why := p.PaymentRefusal(); why != "" {
-			return fmt.Errorf("%w: %s", ErrConflict, why)
+			return fmt.Errorf("%w: %s", billing.ErrConflict, why)
 		}
 		var allowCredit bool
 		if err := tx.QueryRow(ctx, "SELECT allow_credit FROM contracts WHERE id = $1", inst.ContractID).Scan(&allowCredit); err != nil {
@@ -126,10 +75,15 @@ func (s *Store) RecordPayment(ctx context.Context, id int64, amount decimal.Deci
 		if err != nil {
 			return fmt.Errorf("record payment: %w", err)
 		}
-		if after != nil {
-			return after(tx, out)
+		if s.FollowUps == nil {
+			return nil
 		}
-		return nil
+		var open bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM block_episodes WHERE contract_id = $1 AND ended_on IS NULL)`,
+			out.ContractID).Scan(&open); err != nil {
+			return fmt.Errorf("look up block episode: %w", err)
+		}
+		return s.FollowUps.PaymentRecorded(ctx, tx, PaymentRecorded{Installment: out, ReceivedAt: receivedAt, BlockEpisodeOpen: open})
 	})
 	return out, err
 }

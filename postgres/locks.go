@@ -8,7 +8,7 @@ import (
 )
 
 // lockContract locks one contract before its rows are changed (the lock order is in
-// doc.go); ErrNotFound when it does not exist.
+// doc.go); billing.ErrNotFound when it does not exist.
 func lockContract(ctx context.Context, tx pgx.Tx, id int64) error {
 	var got int64
 	err := tx.QueryRow(ctx, "SELECT id FROM contracts WHERE id = $1 FOR NO KEY UPDATE", id).Scan(&got)

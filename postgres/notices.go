@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -13,39 +12,11 @@ import (
 	"github.com/billingd/billingd/notifications"
 )
 
-// Notice states.
-const (
-	NoticePending  = "pending"
-	NoticeRendered = "rendered"
-	NoticeSent     = "sent"
-	NoticeFailed   = "failed"
-)
-
 // WelcomeReference is the reference of a contract's welcome notice: there is one per contract.
 const WelcomeReference = "welcome"
 
 // ErrNoticeLocked is returned when another worker holds a notice.
 var ErrNoticeLocked = errors.New("notice is being delivered by another worker")
-
-// Notice is one row of the outbox.
-type Notice struct {
-	ID              int64
-	ContractID      int64
-	Kind            string
-	Reference       string
-	State           string
-	Recipient       string
-	Subject         string
-	HTML            string
-	Text            string
-	TemplateID      *int64
-	SubjectOverride string
-	MessageID       string
-	Attempts        int
-	LastError       string
-	CreatedAt       time.Time
-	SentAt          *time.Time
-}
 
 const noticeColumns = `id, contract_id, kind, reference, state, coalesce(recipient, ''), coalesce(subject, ''),
 	coalesce(html_body, ''), coalesce(text_body, ''), template_id, coalesce(subject_override, ''),
@@ -56,16 +27,6 @@ func scanNotice(row pgx.Row) (Notice, error) {
 	err := row.Scan(&n.ID, &n.ContractID, &n.Kind, &n.Reference, &n.State, &n.Recipient, &n.Subject, &n.HTML, &n.Text,
 		&n.TemplateID, &n.SubjectOverride, &n.MessageID, &n.Attempts, &n.LastError, &n.CreatedAt, &n.SentAt)
 	return n, err
-}
-
-// Welcome is the welcome option of a new contract.
-type Welcome struct {
-	// To is the destination; empty means the customer's address.
-	To string
-	// Subject replaces the template's subject when not empty (literal text).
-	Subject string
-	// TemplateID chooses a welcome template; nil resolves contract, plan, default, shipped.
-	TemplateID *int64
 }
 
 // InsertWelcome records, in the contract's transaction, the welcome notice of contract and
@@ -95,18 +56,11 @@ func InsertWelcome(ctx context.Context, tx pgx.Tx, c billing.Contract, w Welcome
 	return id, nil
 }
 
-// NoticeFilter selects notices for a list; empty fields match all.
-type NoticeFilter struct {
-	ContractID int64
-	Kind       string
-	State      string
-}
-
 // Notices lists notices by id.
 func (s *Store) Notices(ctx context.Context, f NoticeFilter, page Page) ([]Notice, error) {
 	rows, err := s.Pool.Query(ctx, "SELECT "+noticeColumns+` FROM notices
 		WHERE id > $1 AND ($2::bigint = 0 OR contract_id = $2) AND ($3 = '' OR kind = $3) AND ($4 = '' OR state = $4)
-		ORDER BY id LIMIT $5`, page.After, f.ContractID, f.Kind, f.State, page.limit())
+		ORDER BY id LIMIT $5`, page.After, f.ContractID, f.Kind, f.State, page.Size())
 	if err != nil {
 		return nil, fmt.Errorf("list notices: %w", err)
 	}
@@ -120,7 +74,7 @@ func (s *Store) GetNotice(ctx context.Context, id int64) (Notice, error) {
 }
 
 // LockNotice locks a notice for delivery inside tx. Another worker holding it is
-// ErrNoticeLocked; a missing notice ErrNotFound.
+// ErrNoticeLocked; a missing notice billing.ErrNotFound.
 func LockNotice(ctx context.Context, tx pgx.Tx, id int64) (Notice, error) {
 	n, err := scanNotice(tx.QueryRow(ctx, "SELECT "+noticeColumns+" FROM notices WHERE id = $1 FOR UPDATE SKIP LOCKED", id))
 	if !errors.Is(err, pgx.ErrNoRows) {
@@ -136,7 +90,7 @@ func LockNotice(ctx context.Context, tx pgx.Tx, id int64) (Notice, error) {
 	if exists {
 		return Notice{}, ErrNoticeLocked
 	}
-	return Notice{}, fmt.Errorf("%w: notice %d", ErrNotFound, id)
+	return Notice{}, fmt.Errorf("%w: notice %d", billing.ErrNotFound, id)
 }
 
 // RenderNotice renders a pending notice with its resolved template over its contract,

@@ -23,9 +23,9 @@ type NoticeSweep struct {
 	// Deliver says an SMTP server is configured: rendered notices are enqueued too. Without
 	// one only pending notices are enqueued (to be rendered and kept in the outbox).
 	Deliver bool
-	// Enqueue enqueues the delivery of notices inside tx (River InsertManyTx, unique by
-	// notice); nil records the notices without enqueuing them.
-	Enqueue func(ctx context.Context, tx pgx.Tx, noticeIDs []int64) error
+	// FollowUps takes the undelivered notices of each batch, in the batch's transaction (the
+	// store's follow-ups); nil records the notices without handing them on.
+	FollowUps FollowUps
 }
 
 func (s NoticeSweep) states() []string {
@@ -74,7 +74,7 @@ func (s NoticeSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromI
 		return nil, fmt.Errorf("record installment notices: %w", err)
 	}
 	counts := map[string]int64{"notices_created": created, "notices_undelivered": 0}
-	if s.Enqueue == nil {
+	if s.FollowUps == nil {
 		return counts, nil
 	}
 	rows, err := tx.Query(ctx, `SELECT id FROM notices WHERE contract_id BETWEEN $1 AND $2 AND state = ANY($3) ORDER BY id`,
@@ -87,7 +87,7 @@ func (s NoticeSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromI
 		return nil, fmt.Errorf("read undelivered notices: %w", err)
 	}
 	if len(ids) > 0 {
-		if err := s.Enqueue(ctx, tx, ids); err != nil {
+		if err := s.FollowUps.NoticesRecorded(ctx, tx, ids); err != nil {
 			return nil, fmt.Errorf("enqueue %d deliveries: %w", len(ids), err)
 		}
 	}

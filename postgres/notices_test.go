@@ -27,15 +27,14 @@ func TestTemplateResolutionOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var notice int64
-	c, err := b.store.CreateContractThen(ctx, billing.Contract{CustomerID: cust.ID, PlanID: plan.ID, AdhesionDate: date("2026-07-01"),
+	c, err := b.store.CreateContract(ctx, billing.Contract{CustomerID: cust.ID, PlanID: plan.ID, AdhesionDate: date("2026-07-01"),
 		Rule: billing.DueDateRule{Kind: "anniversary"}, BillingMethod: billing.BillPerInstallment, PaymentMethod: "boleto",
-		CardInstallments: 1, AutoRenew: true, RenewalPriceMode: billing.RenewAtPlanPrice}, true,
-		func(tx pgx.Tx, c billing.Contract) error {
-			notice, err = postgres.InsertWelcome(ctx, tx, c, postgres.Welcome{})
-			return err
-		})
+		CardInstallments: 1, AutoRenew: true, RenewalPriceMode: billing.RenewAtPlanPrice}, true, &postgres.Welcome{})
 	if err != nil {
+		t.Fatal(err)
+	}
+	var notice int64
+	if err := b.pool.QueryRow(ctx, "SELECT id FROM notices WHERE contract_id = $1 AND kind = 'welcome'", c.ID).Scan(&notice); err != nil {
 		t.Fatal(err)
 	}
 	render := func() string {

@@ -11,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/billingd/billingd/billing"
+	"github.com/billingd/billingd/records"
 	"github.com/billingd/billingd/renewal"
 )
 
@@ -23,6 +24,9 @@ import (
 type RenewSweep struct {
 	// Thresholds are the global defaults; a plan may override both.
 	Thresholds renewal.Thresholds
+	// FollowUps takes the renewed notices each batch records (the store's follow-ups); nil
+	// leaves them to the send-notices sweep.
+	FollowUps FollowUps
 }
 
 // Plan implements jobs.Sweep. When the global thresholds differ from those the sweep last
@@ -61,7 +65,7 @@ func (s RenewSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromID
 		return nil, err
 	}
 	var cal *billing.Calendar
-	w := renewalWrites{asOf: asOf, trigger: "sweep"}
+	w := renewalWrites{asOf: asOf, trigger: records.RenewedBySweep}
 	for i := range cands {
 		c := &cands[i]
 		w.examined = append(w.examined, c.id)
@@ -89,12 +93,15 @@ func (s RenewSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromID
 			return nil, fmt.Errorf("contract %d: %w", c.id, err)
 		}
 	}
-	got, err := w.flush(ctx, tx)
+	got, notices, err := w.flush(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
 	for k, v := range got {
 		counts[k] += v
+	}
+	if err := noticesRecorded(ctx, tx, s.FollowUps, notices); err != nil {
+		return nil, fmt.Errorf("hand on %d notices: %w", len(notices), err)
 	}
 	return counts, nil
 }
@@ -250,9 +257,10 @@ func (w *renewalWrites) add(c *renewalCandidate, renew bool, cal *billing.Calend
 // flush writes the batch: the queue entries and renewals (keyed by contract and term: only
 // the renewals this statement records go on), the new terms' installments, the contracts'
 // new term, end and price, the renewed notices, and clears the examined contracts' flags.
-func (w *renewalWrites) flush(ctx context.Context, tx pgx.Tx) (map[string]int64, error) {
+// It returns the counts and the ids of the notices it recorded.
+func (w *renewalWrites) flush(ctx context.Context, tx pgx.Tx) (map[string]int64, []int64, error) {
 	counts := map[string]int64{}
-	var renewedNow []int64
+	var renewedNow, notices []int64
 	if len(w.contract) > 0 {
 		rows, err := tx.Query(ctx, `INSERT INTO renewals AS r (contract_id, term, queued_on, open_installments,
 				renewed_on, new_term, price_mode, price, trigger)
@@ -265,14 +273,14 @@ func (w *renewalWrites) flush(ctx context.Context, tx pgx.Tx) (map[string]int64,
 			RETURNING r.contract_id, r.xmax = 0, r.renewed_on IS NOT NULL`,
 			w.contract, w.term, w.asOf, w.open, w.renewedOn, w.newTerm, w.mode, w.price, w.trig)
 		if err != nil {
-			return nil, fmt.Errorf("record renewal queue: %w", err)
+			return nil, nil, fmt.Errorf("record renewal queue: %w", err)
 		}
 		for rows.Next() {
 			var id int64
 			var inserted, renewed bool
 			if err := rows.Scan(&id, &inserted, &renewed); err != nil {
 				rows.Close()
-				return nil, fmt.Errorf("record renewal queue: %w", err)
+				return nil, nil, fmt.Errorf("record renewal queue: %w", err)
 			}
 			if inserted {
 				counts["queued"]++
@@ -283,7 +291,7 @@ func (w *renewalWrites) flush(ctx context.Context, tx pgx.Tx) (map[string]int64,
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("record renewal queue: %w", err)
+			return nil, nil, fmt.Errorf("record renewal queue: %w", err)
 		}
 	}
 	var ins installmentBatch
@@ -308,14 +316,18 @@ func (w *renewalWrites) flush(ctx context.Context, tx pgx.Tx) (map[string]int64,
 	if len(upd.id) > 0 {
 		created, err := ins.insert(ctx, tx)
 		if err != nil {
-			return nil, fmt.Errorf("renewed terms: %w", err)
+			return nil, nil, fmt.Errorf("renewed terms: %w", err)
 		}
 		counts["installments_created"] = created
 		counts["renewed"] = int64(len(upd.id))
-		if _, err := tx.Exec(ctx, `INSERT INTO notices (contract_id, kind, reference)
+		rows, err := tx.Query(ctx, `INSERT INTO notices (contract_id, kind, reference)
 			SELECT id, 'renewed', ref FROM unnest($1::bigint[], $2::text[]) AS u(id, ref)
-			ON CONFLICT (contract_id, kind, reference) DO NOTHING`, upd.id, upd.notices); err != nil {
-			return nil, fmt.Errorf("record renewed notices: %w", err)
+			ON CONFLICT (contract_id, kind, reference) DO NOTHING RETURNING id`, upd.id, upd.notices)
+		if err == nil {
+			notices, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("record renewed notices: %w", err)
 		}
 	}
 	if _, err := tx.Exec(ctx, `UPDATE contracts c SET renewal_check = false,
@@ -325,13 +337,13 @@ func (w *renewalWrites) flush(ctx context.Context, tx pgx.Tx) (map[string]int64,
 		FROM unnest($1::bigint[]) AS a(id)
 			LEFT JOIN unnest($2::bigint[], $3::int[], $4::date[], $5::numeric[]) AS r(id, term, term_end, price) ON r.id = a.id
 		WHERE c.id = a.id`, w.examined, upd.id, upd.term, upd.end, upd.price); err != nil {
-		return nil, fmt.Errorf("record renewed terms: %w", err)
+		return nil, nil, fmt.Errorf("record renewed terms: %w", err)
 	}
-	return counts, nil
+	return counts, notices, nil
 }
 
 // RenewContract renews a contract by hand as of on, whatever its open installments,
-// auto_renew or ignore_auto_renewal: ErrConflict when it is cancelled, finished, pending
+// auto_renew or ignore_auto_renewal: billing.ErrConflict when it is cancelled, finished, pending
 // activation, without billing, its term not generated yet, already renewed for its term
 // (see renewal.Contract.ManualRefusal), or its renewal price does not cover its discounts.
 func (s *Store) RenewContract(ctx context.Context, id int64, on time.Time) (billing.Contract, error) {
@@ -341,34 +353,34 @@ func (s *Store) RenewContract(ctx context.Context, id int64, on time.Time) (bill
 			return err
 		}
 		if len(cands) == 0 {
-			return fmt.Errorf("%w: contract %d", ErrNotFound, id)
+			return fmt.Errorf("%w: contract %d", billing.ErrNotFound, id)
 		}
 		if err := countOpen(ctx, tx, cands, true); err != nil {
 			return err
 		}
 		c := &cands[0]
 		if why := c.state.ManualRefusal(); why != "" {
-			return fmt.Errorf("%w: contract %d cannot be renewed: %s", ErrConflict, id, why)
+			return fmt.Errorf("%w: contract %d cannot be renewed: %s", billing.ErrConflict, id, why)
 		}
 		cal, err := LoadCalendar(ctx, tx)
 		if err != nil {
 			return err
 		}
-		w := renewalWrites{asOf: on, trigger: "manual", examined: []int64{id}}
+		w := renewalWrites{asOf: on, trigger: records.RenewedByHand, examined: []int64{id}}
 		var fe *billing.FieldError
 		if err := w.add(c, true, cal); errors.As(err, &fe) {
-			return fmt.Errorf("%w: contract %d cannot be renewed: %s", ErrConflict, id, fe.Reason)
+			return fmt.Errorf("%w: contract %d cannot be renewed: %s", billing.ErrConflict, id, fe.Reason)
 		} else if err != nil {
 			return fmt.Errorf("renew contract %d: %w", id, err)
 		}
-		counts, err := w.flush(ctx, tx)
+		counts, notices, err := w.flush(ctx, tx)
 		if err != nil {
 			return err
 		}
 		if counts["renewed"] != 1 {
-			return fmt.Errorf("%w: contract %d: term %d was already renewed", ErrConflict, id, c.state.TermNumber)
+			return fmt.Errorf("%w: contract %d: term %d was already renewed", billing.ErrConflict, id, c.state.TermNumber)
 		}
-		return nil
+		return noticesRecorded(ctx, tx, s.FollowUps, notices)
 	})
 	if err != nil {
 		return billing.Contract{}, err

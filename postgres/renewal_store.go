@@ -11,16 +11,8 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/shopspring/decimal"
 
 	"github.com/billingd/billingd/billing"
-)
-
-// Renewal states of a contract and of a renewals row.
-const (
-	RenewalNone    = "none"
-	RenewalQueued  = "queued"
-	RenewalRenewed = "renewed"
 )
 
 // fillRenewalStates sets each contract's renewal state: queued while its current term is in
@@ -116,31 +108,6 @@ func (s *Store) UpdateContractRenewal(ctx context.Context, id int64, change func
 	})
 }
 
-// Renewal is one row of the renewal queue and ledger: a contract's term that entered the
-// queue and, once renewed, the term it was renewed into and the price used.
-type Renewal struct {
-	ID               int64
-	ContractID       int64
-	Term             int
-	State            string
-	QueuedOn         time.Time
-	OpenInstallments int
-	RenewedOn        time.Time
-	NewTerm          int
-	PriceMode        string
-	Price            *decimal.Decimal
-	Trigger          string
-}
-
-// RenewalFilter selects renewals; zero fields do not filter. From and To bound the date the
-// row entered its state: queued_on for queued rows, renewed_on for renewed ones, and
-// queued_on when State is empty.
-type RenewalFilter struct {
-	State      string
-	ContractID int64
-	From, To   time.Time
-}
-
 // Renewals lists renewals by id. Queued rows of contracts no longer active or blocked are
 // left out: they will not be renewed.
 func (s *Store) Renewals(ctx context.Context, f RenewalFilter, page Page) ([]Renewal, error) {
@@ -152,7 +119,7 @@ func (s *Store) Renewals(ctx context.Context, f RenewalFilter, page Page) ([]Ren
 		  AND ($3 = '' OR ($3 = 'queued') = (r.renewed_on IS NULL))
 		  AND ($4::date IS NULL OR CASE WHEN $3 = 'renewed' THEN r.renewed_on ELSE r.queued_on END >= $4)
 		  AND ($5::date IS NULL OR CASE WHEN $3 = 'renewed' THEN r.renewed_on ELSE r.queued_on END <= $5)
-		ORDER BY r.id LIMIT $6`, page.After, f.ContractID, f.State, date(f.From), date(f.To), page.limit())
+		ORDER BY r.id LIMIT $6`, page.After, f.ContractID, f.State, date(f.From), date(f.To), page.Size())
 	if err != nil {
 		return nil, fmt.Errorf("list renewals: %w", err)
 	}

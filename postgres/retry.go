@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/billingd/billingd/billing"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -36,7 +37,7 @@ type TxBeginner interface {
 // back and runs the whole transaction again (fn included: since River v0.49 a failed
 // statement cannot be undone by a savepoint, so nothing short of the whole transaction is
 // retried), up to TxAttempts times in all, after a short jittered backoff. A transaction
-// that still loses returns an error wrapping ErrConflict that says why, so the API answers
+// that still loses returns an error wrapping billing.ErrConflict that says why, so the API answers
 // 409 and a job is retried later, never a 500. Any other error is returned at once.
 //
 // fn must be safe to run more than once: it may only write through tx, and it must set
@@ -87,8 +88,8 @@ type lostRaceError struct {
 
 func (e *lostRaceError) Error() string {
 	return fmt.Sprintf("%v: a concurrent change to the same rows won %d times in a row (%s); try again",
-		ErrConflict, TxAttempts, e.reason)
+		billing.ErrConflict, TxAttempts, e.reason)
 }
 
-// Unwrap makes errors.Is(err, ErrConflict) true and keeps the database error reachable.
-func (e *lostRaceError) Unwrap() []error { return []error{ErrConflict, e.err} }
+// Unwrap makes errors.Is(err, billing.ErrConflict) true and keeps the database error reachable.
+func (e *lostRaceError) Unwrap() []error { return []error{billing.ErrConflict, e.err} }

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/postgres"
 )
 
@@ -113,7 +114,7 @@ func TestRetryTxGivesUp(t *testing.T) {
 			if !errors.As(err, &pgErr) || pgErr.Code != tt.code {
 				t.Errorf("error %v does not carry SQLSTATE %s", err, tt.code)
 			}
-			if errors.Is(err, postgres.ErrConflict) != tt.conflict {
+			if errors.Is(err, billing.ErrConflict) != tt.conflict {
 				t.Errorf("error %v: errors.Is(ErrConflict) = %v, want %v", err, !tt.conflict, tt.conflict)
 			}
 			if tt.conflict && (!strings.HasPrefix(err.Error(), "conflict: ") || !strings.Contains(err.Error(), tt.wantInReason)) {

@@ -14,35 +14,13 @@ import (
 	"github.com/billingd/billingd/billing"
 )
 
-// ErrNotFound is returned when a row with the requested id does not exist.
-var ErrNotFound = errors.New("not found")
-
-// ErrBenefitNotFound and ErrUsageNotFound wrap ErrNotFound for a benefit or a benefit use
-// named beside the contract a request is about, so the caller can name the right field.
-var (
-	ErrBenefitNotFound = fmt.Errorf("benefit %w", ErrNotFound)
-	ErrUsageNotFound   = fmt.Errorf("benefit use %w", ErrNotFound)
-)
-
-// ErrConflict is returned when a change contradicts the current state of a row.
-var ErrConflict = errors.New("conflict")
-
-// Store keeps plans, customers, contracts, installments and holidays.
+// Store keeps plans, customers, contracts, installments and holidays. It is built once, in
+// cmd, and shared by the API and the job workers.
 type Store struct {
 	Pool *pgxpool.Pool
-}
-
-// Page asks for one page of a list ordered by id: ids after After, at most Limit.
-type Page struct {
-	After int64
-	Limit int
-}
-
-func (p Page) limit() int {
-	if p.Limit <= 0 || p.Limit > 500 {
-		return 100
-	}
-	return p.Limit
+	// FollowUps takes the work that follows a change, inside the change's transaction; nil
+	// enqueues nothing (for tests of the storage alone), and a run cannot be requested.
+	FollowUps FollowUps
 }
 
 const planColumns = `id, name, kind, price, period, installments_per_term, min_price, uses_per_cycle, created_at,
@@ -80,7 +58,7 @@ func (s *Store) Plan(ctx context.Context, id int64) (billing.Plan, error) {
 
 // Plans lists plans by id.
 func (s *Store) Plans(ctx context.Context, page Page) ([]billing.Plan, error) {
-	rows, err := s.Pool.Query(ctx, "SELECT "+planColumns+" FROM plans WHERE id > $1 ORDER BY id LIMIT $2", page.After, page.limit())
+	rows, err := s.Pool.Query(ctx, "SELECT "+planColumns+" FROM plans WHERE id > $1 ORDER BY id LIMIT $2", page.After, page.Size())
 	if err != nil {
 		return nil, fmt.Errorf("list plans: %w", err)
 	}
@@ -113,7 +91,7 @@ func (s *Store) Customer(ctx context.Context, id int64) (billing.Customer, error
 
 // Customers lists customers by id.
 func (s *Store) Customers(ctx context.Context, page Page) ([]billing.Customer, error) {
-	rows, err := s.Pool.Query(ctx, "SELECT "+customerColumns+" FROM customers WHERE id > $1 ORDER BY id LIMIT $2", page.After, page.limit())
+	rows, err := s.Pool.Query(ctx, "SELECT "+customerColumns+" FROM customers WHERE id > $1 ORDER BY id LIMIT $2", page.After, page.Size())
 	if err != nil {
 		return nil, fmt.Errorf("list customers: %w", err)
 	}
@@ -132,7 +110,7 @@ func (s *Store) AddHoliday(ctx context.Context, h billing.Holiday) (int64, error
 		_, err := tx.Exec(ctx, "INSERT INTO holidays (day, name) VALUES ($1, $2)", h.Date, h.Name)
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == "23505" {
-			return fmt.Errorf("%w: %s is already a holiday", ErrConflict, billing.FormatDate(h.Date))
+			return fmt.Errorf("%w: %s is already a holiday", billing.ErrConflict, billing.FormatDate(h.Date))
 		}
 		if err != nil {
 			return fmt.Errorf("add holiday: %w", err)
@@ -164,7 +142,7 @@ func (s *Store) DeleteHoliday(ctx context.Context, day time.Time) (int64, error)
 			return fmt.Errorf("delete holiday: %w", err)
 		}
 		if tag.RowsAffected() == 0 {
-			return fmt.Errorf("%w: no operator holiday on %s", ErrNotFound, billing.FormatDate(day))
+			return fmt.Errorf("%w: no operator holiday on %s", billing.ErrNotFound, billing.FormatDate(day))
 		}
 		after, err := LoadCalendar(ctx, tx)
 		if err != nil {
@@ -191,7 +169,7 @@ func (s *Store) Holidays(ctx context.Context, from, to time.Time) ([]billing.Hol
 
 func notFound(err error, what string, id int64) error {
 	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("%w: %s %d", ErrNotFound, what, id)
+		return fmt.Errorf("%w: %s %d", billing.ErrNotFound, what, id)
 	}
 	if err != nil {
 		return fmt.Errorf("read %s %d: %w", what, id, err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -12,26 +11,6 @@ import (
 	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/notifications"
 )
-
-// Template scopes.
-const (
-	ScopeDefault  = "default"
-	ScopePlan     = "plan"
-	ScopeContract = "contract"
-)
-
-// EmailTemplate is an operator's template for one kind of e-mail: the default of the kind,
-// a plan's own or one contract's own.
-type EmailTemplate struct {
-	ID         int64
-	Kind       string
-	Scope      string
-	PlanID     *int64
-	ContractID *int64
-	notifications.Template
-	CreatedAt time.Time
-	UpdatedAt time.Time
-}
 
 const templateColumns = `id, kind, scope, plan_id, contract_id, subject, html_body, text_body, created_at, updated_at`
 
@@ -96,12 +75,12 @@ func mustExist(ctx context.Context, q Queryer, table, field string, id int64) er
 func templateConflict(err error, t EmailTemplate) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
-		return fmt.Errorf("%w: a %s template of scope %s already exists for this target; change it with PUT", ErrConflict, t.Kind, t.Scope)
+		return fmt.Errorf("%w: a %s template of scope %s already exists for this target; change it with PUT", billing.ErrConflict, t.Kind, t.Scope)
 	}
 	return err
 }
 
-// CreateTemplate validates and stores a template; ErrConflict when its kind and target
+// CreateTemplate validates and stores a template; billing.ErrConflict when its kind and target
 // already have one.
 func (s *Store) CreateTemplate(ctx context.Context, t EmailTemplate) (EmailTemplate, error) {
 	if err := validateTemplate(ctx, s.Pool, t); err != nil {
@@ -137,17 +116,11 @@ func (s *Store) GetTemplate(ctx context.Context, id int64) (EmailTemplate, error
 	return t, notFound(err, "e-mail template", id)
 }
 
-// TemplateFilter selects templates for a list; empty fields match all.
-type TemplateFilter struct {
-	Kind  string
-	Scope string
-}
-
 // Templates lists templates by id.
 func (s *Store) Templates(ctx context.Context, f TemplateFilter, page Page) ([]EmailTemplate, error) {
 	rows, err := s.Pool.Query(ctx, "SELECT "+templateColumns+` FROM email_templates
 		WHERE id > $1 AND ($2 = '' OR kind = $2) AND ($3 = '' OR scope = $3) ORDER BY id LIMIT $4`,
-		page.After, f.Kind, f.Scope, page.limit())
+		page.After, f.Kind, f.Scope, page.Size())
 	if err != nil {
 		return nil, fmt.Errorf("list templates: %w", err)
 	}

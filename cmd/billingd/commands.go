@@ -15,6 +15,8 @@ import (
 	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/jobs"
 	"github.com/billingd/billingd/migrations"
+	"github.com/billingd/billingd/postgres"
+	"github.com/billingd/billingd/records"
 )
 
 const migrateUsage = `Usage: billingd migrate [status]
@@ -125,7 +127,7 @@ func cmdRun(ctx context.Context, args []string, lookup func(string) (string, boo
 			return usagef("run: --as-of: %v", err)
 		}
 	}
-	if err := jobs.CheckAsOf(asOf, today, cfg.CatchUpDays); err != nil && !*force {
+	if err := records.CheckAsOf(asOf, today, cfg.CatchUpDays); err != nil && !*force {
 		return usagef("run: --as-of %v; pass --force to run it anyway", err)
 	}
 	pool, err := openDatabase(ctx, cfg)
@@ -133,14 +135,15 @@ func cmdRun(ctx context.Context, args []string, lookup func(string) (string, boo
 		return err
 	}
 	defer pool.Close()
-	client, err := jobs.NewInsertClient(pool, slog.New(slog.DiscardHandler))
+	store, err := newStore(pool, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return err
 	}
-	id, err := jobs.EnqueueRun(ctx, pool, client, job, asOf)
+	requested, err := store.RequestRun(ctx, job, asOf)
 	if err != nil {
 		return err
 	}
+	id := requested.ID
 	fmt.Fprintf(stdout, "run %d enqueued: %s as of %s\n", id, job, billing.FormatDate(asOf))
 	if !*wait {
 		return nil
@@ -149,11 +152,11 @@ func cmdRun(ctx context.Context, args []string, lookup func(string) (string, boo
 	defer cancel()
 	started := time.Now()
 	hinted := false
-	run, err := jobs.WaitRun(waitCtx, pool, id, 250*time.Millisecond, func(r jobs.Run) {
+	run, err := jobs.WaitRun(waitCtx, pool, id, 250*time.Millisecond, func(r records.Run) {
 		if r.BatchesTotal > 0 {
 			fmt.Fprintf(stderr, "run %d: %d/%d batches done\n", r.ID, r.BatchesDone, r.BatchesTotal)
 		}
-		if r.State == jobs.RunQueued && !hinted && time.Since(started) > 20*time.Second {
+		if r.State == records.RunQueued && !hinted && time.Since(started) > 20*time.Second {
 			fmt.Fprintln(stderr, "run still queued: is `billingd serve` running against this database?")
 			hinted = true
 		}
@@ -163,7 +166,7 @@ func cmdRun(ctx context.Context, args []string, lookup func(string) (string, boo
 	}
 	counts, _ := json.Marshal(run.Counts)
 	fmt.Fprintf(stdout, "run %d %s in %s: %s\n", run.ID, run.State, run.Duration().Round(time.Millisecond), counts)
-	if run.State == jobs.RunFailed {
+	if run.State == records.RunFailed {
 		return fmt.Errorf("run %d failed: %s", run.ID, run.Error)
 	}
 	return nil
@@ -189,7 +192,7 @@ func cmdStatus(ctx context.Context, args []string, lookup func(string) (string, 
 		return err
 	}
 	defer pool.Close()
-	last, err := jobs.LastRuns(ctx, pool)
+	last, err := postgres.LastRuns(ctx, pool)
 	if err != nil {
 		return err
 	}

@@ -306,7 +306,7 @@ func readAll(t *testing.T, resp *http.Response) string {
 }
 
 // TestRunRefusesAsOfOutsideTheWindow: `billingd run JOB --as-of D` applies the window of
-// POST /v1/runs (jobs.CheckAsOf): a date after today, or before today −
+// POST /v1/runs (records.CheckAsOf): a date after today, or before today −
 // BILLINGD_CATCHUP_DAYS, exits 2 with one line naming --as-of and the reason, and records
 // nothing; --force runs it anyway; the window's own bounds need no force.
 func TestRunRefusesAsOfOutsideTheWindow(t *testing.T) {

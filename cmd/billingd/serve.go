@@ -77,9 +77,14 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 	} else {
 		logger.WarnContext(ctx, "no SMTP configured (BILLINGD_SMTP_URL empty): notices are rendered and kept in the outbox, not sent")
 	}
+	store, err := newStore(pool, logger)
+	if err != nil {
+		return err
+	}
 	runner := &jobs.Runner{
 		Pool:         pool,
-		Sweeps:       sweeps(cfg),
+		Store:        store,
+		Sweeps:       sweeps(cfg, store),
 		Location:     cfg.Location,
 		Now:          time.Now,
 		Logger:       logger,
@@ -101,10 +106,10 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeStatus(w, http.StatusOK, map[string]any{"status": "ok"})
 	})
-	mux.HandleFunc("GET /readyz", readyHandler(pool, &queueRunning))
+	mux.HandleFunc("GET /readyz", readyHandler(pool, &queueRunning, logger))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	mux.Handle("/v1/", api.New(api.Config{
-		Pool: pool, River: client, Token: cfg.APIToken, Location: cfg.Location, Now: time.Now, Logger: logger,
+		Store: store, Jobs: jobs.Names(), Token: cfg.APIToken, Location: cfg.Location, Now: time.Now, Logger: logger,
 		CatchUpDays: cfg.CatchUpDays, TrustUnlockMaxDays: cfg.TrustUnlockMaxDays, TrustUnlocksPerEpisode: cfg.TrustUnlocksPerEpisode,
 	}))
 	ui, err := riverui.NewHandler(&riverui.HandlerOpts{
@@ -156,38 +161,59 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 	return runErr
 }
 
-// sweeps binds each scheduled job to its storage implementation.
-func sweeps(cfg *Config) map[string]jobs.Sweep {
+// newStore builds the store of the process, shared by the API and the job workers: the pool,
+// and the follow-ups that enqueue, with River, the work that follows its changes.
+func newStore(pool *pgxpool.Pool, logger *slog.Logger) (*postgres.Store, error) {
+	followUps, err := jobs.NewFollowUps(logger)
+	if err != nil {
+		return nil, err
+	}
+	return &postgres.Store{Pool: pool, FollowUps: followUps}, nil
+}
+
+// sweeps binds each scheduled job to its storage implementation, handing the work that
+// follows a batch to the store's follow-ups.
+func sweeps(cfg *Config, store *postgres.Store) map[string]jobs.Sweep {
 	return map[string]jobs.Sweep{
 		jobs.GenerateInstallments: postgres.GenerateSweep{},
-		jobs.RenewContracts:       postgres.RenewSweep{Thresholds: cfg.Renewal},
-		jobs.BlockDelinquent:      postgres.BlockSweep{Today: func() time.Time { return billing.DateOf(time.Now(), cfg.Location) }},
-		jobs.ResetBenefitQuotas:   postgres.ResetBenefitQuotasSweep{},
+		jobs.RenewContracts:       postgres.RenewSweep{Thresholds: cfg.Renewal, FollowUps: store.FollowUps},
+		jobs.BlockDelinquent: postgres.BlockSweep{FollowUps: store.FollowUps,
+			Today: func() time.Time { return billing.DateOf(time.Now(), cfg.Location) }},
+		jobs.ResetBenefitQuotas: postgres.ResetBenefitQuotasSweep{},
 		jobs.SendNotices: postgres.NoticeSweep{
-			DaysBeforeDue: cfg.NoticeDaysBeforeDue, Deliver: cfg.SMTP != nil, Enqueue: jobs.EnqueueNoticesFromContext,
+			DaysBeforeDue: cfg.NoticeDaysBeforeDue, Deliver: cfg.SMTP != nil, FollowUps: store.FollowUps,
 		},
 	}
 }
 
 // readyHandler answers 200 when the database answers, its migrations are current and the
-// job queue client runs; 503 with the failing checks otherwise.
-func readyHandler(pool *pgxpool.Pool, queueRunning *atomic.Bool) http.HandlerFunc {
+// job queue client runs; 503 with the failing checks otherwise. Anyone may call it, so a
+// failing check says which check failed, never the database's own message (which may name its
+// user, host or port); the log has the detail.
+func readyHandler(pool *pgxpool.Pool, queueRunning *atomic.Bool, logger *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		checks := map[string]string{"database": "ok", "migrations": "ok", "queue": "ok"}
-		ok := true
+		failed := func(check, status string, err error) {
+			checks[check] = status
+			logger.WarnContext(ctx, "readiness check failed", slog.String("check", check), slog.String("error", err.Error()))
+		}
 		if err := pool.Ping(ctx); err != nil {
-			checks["database"], ok = err.Error(), false
-		} else if err := migrations.Check(ctx, pool); err != nil {
-			checks["migrations"], ok = err.Error(), false
+			failed("database", "unreachable", err)
+		} else if err := migrations.Check(ctx, pool); errors.Is(err, migrations.ErrPending) {
+			failed("migrations", err.Error(), err)
+		} else if err != nil {
+			failed("migrations", "unreadable", err)
 		}
 		if !queueRunning.Load() {
-			checks["queue"], ok = "not running", false
+			checks["queue"] = "not running"
 		}
-		status := http.StatusOK
-		if !ok {
-			status = http.StatusServiceUnavailable
+		status, ok := http.StatusOK, true
+		for _, v := range checks {
+			if v != "ok" {
+				status, ok = http.StatusServiceUnavailable, false
+			}
 		}
 		writeStatus(w, status, map[string]any{"ready": ok, "checks": checks})
 	}

@@ -1,6 +1,6 @@
-//go:build faults
-
-package faults
+// Package pgcluster starts a throwaway PostgreSQL cluster for one test, so that the test can
+// stop and start it (a database that goes away) without disturbing the shared test server.
+package pgcluster
 
 import (
 	"fmt"
@@ -14,47 +14,45 @@ import (
 	"testing"
 )
 
-// cluster is a throwaway PostgreSQL cluster of one test, so that it can be stopped and
-// started without disturbing the shared test server.
-type cluster struct {
-	t    *testing.T
+// Cluster is a running throwaway cluster.
+type Cluster struct {
 	bin  string
 	dir  string
 	port int
 }
 
-// newCluster initialises and starts a cluster in a fresh temporary directory on a free
-// loopback port, run as the postgres user when the tests run as root (as scripts/pg.sh
-// does); it is stopped and removed when t ends.
-func newCluster(t *testing.T) *cluster {
-	t.Helper()
-	bin, err := postgresBin()
+// New initialises and starts a cluster in a fresh temporary directory on a free loopback
+// port, run as the postgres user when the tests run as root (as scripts/pg.sh does); it is
+// stopped and removed when tb ends.
+func New(tb testing.TB) *Cluster {
+	tb.Helper()
+	bin, err := serverBin()
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	dir, err := os.MkdirTemp("", "billingd-faults-pg")
+	dir, err := os.MkdirTemp("", "billingd-pgcluster")
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	c := &cluster{t: t, bin: bin, dir: dir, port: freePort(t)}
-	t.Cleanup(func() {
+	c := &Cluster{bin: bin, dir: dir, port: freePort(tb)}
+	tb.Cleanup(func() {
 		_ = c.ctl("stop", "-m", "immediate")
 		os.RemoveAll(dir)
 	})
 	if os.Geteuid() == 0 {
 		u, err := user.Lookup("postgres")
 		if err != nil {
-			t.Fatalf("the tests run as root and need the postgres user to run PostgreSQL: %v", err)
+			tb.Fatalf("the tests run as root and need the postgres user to run PostgreSQL: %v", err)
 		}
 		uid, _ := strconv.Atoi(u.Uid)
 		gid, _ := strconv.Atoi(u.Gid)
 		if err := os.Chown(dir, uid, gid); err != nil {
-			t.Fatal(err)
+			tb.Fatal(err)
 		}
 	}
 	if out, err := c.command(filepath.Join(bin, "initdb"), "-D", c.data(), "-U", "postgres", "--auth=trust",
 		"-E", "UTF8", "--no-locale").CombinedOutput(); err != nil {
-		t.Fatalf("initdb: %v\n%s", err, out)
+		tb.Fatalf("initdb: %v\n%s", err, out)
 	}
 	conf := fmt.Sprintf(`
 listen_addresses = '127.0.0.1'
@@ -67,27 +65,37 @@ full_page_writes = off
 `, c.port, dir)
 	f, err := os.OpenFile(filepath.Join(c.data(), "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	if _, err := f.WriteString(conf); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	f.Close()
-	if err := c.ctl("start"); err != nil {
-		t.Fatal(err)
+	if err := c.Start(); err != nil {
+		tb.Fatal(err)
 	}
 	return c
 }
 
-func (c *cluster) data() string { return filepath.Join(c.dir, "data") }
+func (c *Cluster) data() string { return filepath.Join(c.dir, "data") }
 
 // URL is the cluster's postgres database.
-func (c *cluster) URL() string {
+func (c *Cluster) URL() string {
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", c.port)
 }
 
+// Port is the loopback port the cluster listens on.
+func (c *Cluster) Port() int { return c.port }
+
+// Start starts the (stopped) cluster and waits until it accepts connections.
+func (c *Cluster) Start() error { return c.ctl("start") }
+
+// Stop stops the cluster in the given pg_ctl shutdown mode (smart, fast or immediate) and
+// waits until it is down.
+func (c *Cluster) Stop(mode string) error { return c.ctl("stop", "-m", mode) }
+
 // ctl runs pg_ctl with the given action and options, waiting for it to complete.
-func (c *cluster) ctl(action string, opts ...string) error {
+func (c *Cluster) ctl(action string, opts ...string) error {
 	args := append([]string{"-D", c.data(), "-l", filepath.Join(c.dir, "pg.log"), "-w", "-t", "60", action}, opts...)
 	if out, err := c.command(filepath.Join(c.bin, "pg_ctl"), args...).CombinedOutput(); err != nil {
 		return fmt.Errorf("pg_ctl %s: %v\n%s", action, err, out)
@@ -96,15 +104,15 @@ func (c *cluster) ctl(action string, opts ...string) error {
 }
 
 // command runs name as the postgres user when the tests run as root.
-func (c *cluster) command(name string, args ...string) *exec.Cmd {
+func (c *Cluster) command(name string, args ...string) *exec.Cmd {
 	if os.Geteuid() == 0 {
 		return exec.Command("runuser", append([]string{"-u", "postgres", "--", name}, args...)...)
 	}
 	return exec.Command(name, args...)
 }
 
-// postgresBin finds the newest PostgreSQL server binaries, as scripts/pg.sh does.
-func postgresBin() (string, error) {
+// serverBin finds the newest PostgreSQL server binaries, as scripts/pg.sh does.
+func serverBin() (string, error) {
 	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
 	sort.Slice(dirs, func(i, j int) bool {
 		vi, _ := strconv.Atoi(filepath.Base(filepath.Dir(dirs[i])))
@@ -130,11 +138,11 @@ func isExec(path string) bool {
 }
 
 // freePort returns a loopback TCP port nobody listens on right now.
-func freePort(t *testing.T) int {
-	t.Helper()
+func freePort(tb testing.TB) int {
+	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port

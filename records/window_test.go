@@ -1,11 +1,11 @@
-package jobs_test
+package records_test
 
 import (
 	"errors"
 	"testing"
 
 	"github.com/billingd/billingd/billing"
-	"github.com/billingd/billingd/jobs"
+	"github.com/billingd/billingd/records"
 )
 
 // TestCheckAsOf pins the window `billingd run` and POST /v1/runs share: on 2026-11-25 with
@@ -31,11 +31,11 @@ func TestCheckAsOf(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := jobs.CheckAsOf(asOf, today, 31)
+		got := records.CheckAsOf(asOf, today, 31)
 		switch {
 		case tt.err == "" && got != nil:
 			t.Errorf("%s: %v, want no error", tt.asOf, got)
-		case tt.err != "" && (got == nil || got.Error() != tt.err || !errors.Is(got, jobs.ErrOutsideWindow)):
+		case tt.err != "" && (got == nil || got.Error() != tt.err || !errors.Is(got, records.ErrOutsideWindow)):
 			t.Errorf("%s: %v, want %q", tt.asOf, got, tt.err)
 		}
 	}

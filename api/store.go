@@ -1,0 +1,75 @@
+package api
+
+import (
+	"context"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/billingd/billingd/benefits"
+	"github.com/billingd/billingd/billing"
+	"github.com/billingd/billingd/delinquency"
+	"github.com/billingd/billingd/records"
+)
+
+// Store is everything the API reads and writes, in the domain's and package records' terms;
+// *records.Store implements it. A change that must be followed by work (a payment's
+// unblock, a welcome e-mail, a manual run) is handed on by the store, inside the change's
+// transaction: the API never sees a transaction or the job queue. Missing records are
+// billing.ErrNotFound and contradicting changes billing.ErrConflict (wrapped).
+type Store interface {
+	CreatePlan(ctx context.Context, p billing.Plan) (billing.Plan, error)
+	Plan(ctx context.Context, id int64) (billing.Plan, error)
+	Plans(ctx context.Context, page records.Page) ([]billing.Plan, error)
+	UpdatePlan(ctx context.Context, id int64, change func(*billing.Plan) error) (billing.Plan, error)
+
+	CreateCustomer(ctx context.Context, c billing.Customer) (billing.Customer, error)
+	Customer(ctx context.Context, id int64) (billing.Customer, error)
+	Customers(ctx context.Context, page records.Page) ([]billing.Customer, error)
+
+	CreateContract(ctx context.Context, c billing.Contract, usePlanPrice bool, welcome *records.Welcome) (billing.Contract, error)
+	Contract(ctx context.Context, id int64) (billing.Contract, error)
+	Contracts(ctx context.Context, f records.ContractFilter, page records.Page) ([]billing.Contract, error)
+	ActivateContract(ctx context.Context, id int64, on time.Time) (billing.Contract, error)
+	CancelContract(ctx context.Context, id int64, on time.Time) (billing.Contract, error)
+	UpdateContractRenewal(ctx context.Context, id int64, change func(*billing.Contract, billing.Plan) error) (billing.Contract, error)
+	RenewContract(ctx context.Context, id int64, on time.Time) (billing.Contract, error)
+	Renewals(ctx context.Context, f records.RenewalFilter, page records.Page) ([]records.Renewal, error)
+
+	Installments(ctx context.Context, f records.InstallmentFilter, page records.Page) ([]records.Installment, error)
+	RecordPayment(ctx context.Context, id int64, amount decimal.Decimal, paidAt, receivedAt time.Time) (records.Installment, error)
+
+	AddHoliday(ctx context.Context, h billing.Holiday) (redated int64, err error)
+	DeleteHoliday(ctx context.Context, day time.Time) (redated int64, err error)
+	Holidays(ctx context.Context, from, to time.Time) ([]billing.Holiday, error)
+
+	CreateBlockingRule(ctx context.Context, r delinquency.Rule) (delinquency.Rule, error)
+	BlockingRule(ctx context.Context, id int64) (delinquency.Rule, error)
+	BlockingRules(ctx context.Context, page records.Page) ([]delinquency.Rule, error)
+	BlockEpisodes(ctx context.Context, contracts []int64, today time.Time) (map[int64][]records.BlockEpisode, error)
+	TrustUnlock(ctx context.Context, id int64, on time.Time, days int, limits records.TrustLimits) (billing.Contract, error)
+
+	CreateBenefit(ctx context.Context, b benefits.Benefit) (benefits.Benefit, error)
+	Benefit(ctx context.Context, id int64) (benefits.Benefit, error)
+	Benefits(ctx context.Context, page records.Page) ([]benefits.Benefit, error)
+	UpdateBenefit(ctx context.Context, b benefits.Benefit) (benefits.Benefit, error)
+	SetPlanBenefit(ctx context.Context, planID, benefitID int64, build func(billing.Plan) (benefits.Terms, error)) (records.PlanBenefit, error)
+	PlanBenefits(ctx context.Context, planID int64, page records.Page) ([]records.PlanBenefit, error)
+	SetContractBenefit(ctx context.Context, contractID, benefitID int64, o benefits.Override) (records.ContractBenefit, error)
+	ContractBenefits(ctx context.Context, contractID int64, on time.Time, page records.Page) ([]records.GrantedBenefit, error)
+	RecordUse(ctx context.Context, contractID, benefitID int64, usedAt time.Time, quantity int) (records.Usage, error)
+	ReverseUse(ctx context.Context, contractID, usageID int64, at time.Time) (records.Usage, error)
+	Usages(ctx context.Context, contractID int64, f records.UsageFilter, page records.Page) ([]records.Usage, error)
+	UsageReport(ctx context.Context, f records.UsageReportFilter) ([]records.UsageReportLine, error)
+
+	CreateTemplate(ctx context.Context, t records.EmailTemplate) (records.EmailTemplate, error)
+	GetTemplate(ctx context.Context, id int64) (records.EmailTemplate, error)
+	Templates(ctx context.Context, f records.TemplateFilter, page records.Page) ([]records.EmailTemplate, error)
+	UpdateTemplate(ctx context.Context, t records.EmailTemplate) (records.EmailTemplate, error)
+	GetNotice(ctx context.Context, id int64) (records.Notice, error)
+	Notices(ctx context.Context, f records.NoticeFilter, page records.Page) ([]records.Notice, error)
+
+	RequestRun(ctx context.Context, job string, asOf time.Time) (records.Run, error)
+	Run(ctx context.Context, id int64) (records.Run, error)
+	Runs(ctx context.Context, f records.RunFilter) ([]records.Run, error)
+}

@@ -1,0 +1,68 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/billingd/billingd/billing"
+	"github.com/billingd/billingd/migrations"
+	"github.com/billingd/billingd/postgres"
+)
+
+// FollowUps implements the store's follow-ups (postgres.FollowUps) with River: each event
+// becomes the jobs that carry it out, inserted in the transaction of the change.
+type FollowUps struct {
+	client *river.Client[pgx.Tx]
+}
+
+var _ postgres.FollowUps = (*FollowUps)(nil)
+
+// NewFollowUps returns the follow-ups of a store. Its River client has no pool of its own:
+// it only inserts jobs, always inside the store's transactions.
+func NewFollowUps(logger *slog.Logger) (*FollowUps, error) {
+	client, err := river.NewClient(riverpgxv5.New(nil), &river.Config{Schema: migrations.RiverSchema, Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("create River client of the follow-ups: %w", err)
+	}
+	return &FollowUps{client: client}, nil
+}
+
+// PaymentRecorded implements postgres.FollowUps: when the paid installment's contract has an
+// open block episode it enqueues the job that unblocks the contract if the payment ends its
+// delinquency (UnblockArgs).
+func (f *FollowUps) PaymentRecorded(ctx context.Context, tx pgx.Tx, p postgres.PaymentRecorded) error {
+	if !p.BlockEpisodeOpen {
+		return nil
+	}
+	inst := p.Installment
+	_, err := f.client.InsertTx(ctx, tx, UnblockArgs{ContractID: inst.ContractID, InstallmentID: inst.ID,
+		PaidAt: billing.FormatDate(inst.PaidAt), RequestedAt: p.ReceivedAt}, nil)
+	if err != nil {
+		return fmt.Errorf("enqueue unblock of contract %d: %w", inst.ContractID, err)
+	}
+	return nil
+}
+
+// NoticesRecorded implements postgres.FollowUps: it enqueues the delivery of each notice
+// (EnqueueNotices).
+func (f *FollowUps) NoticesRecorded(ctx context.Context, tx pgx.Tx, ids []int64) error {
+	return EnqueueNotices(ctx, f.client, tx, ids)
+}
+
+// RunRequested implements postgres.FollowUps: it enqueues the manual run's sweep job and
+// returns its id.
+func (f *FollowUps) RunRequested(ctx context.Context, tx pgx.Tx, r postgres.RunRequested) (int64, error) {
+	if _, ok := Lookup(r.Job); !ok {
+		return 0, fmt.Errorf("unknown job %q", r.Job)
+	}
+	res, err := f.client.InsertTx(ctx, tx, SweepArgs{Job: r.Job, AsOf: billing.FormatDate(r.AsOf), Trigger: TriggerManual, RunID: r.RunID}, nil)
+	if err != nil {
+		return 0, fmt.Errorf("enqueue run %d: %w", r.RunID, err)
+	}
+	return res.Job.ID, nil
+}
