@@ -60,7 +60,7 @@ type Payload struct {
 	PostalCode string
 	// TxID is the transaction id (62-05), letters and digits or "***"; "" when absent.
 	TxID string
-	// Extra are top-level fields not named above (27–51, 55–57, 64, 80–99…).
+	// Extra are top-level fields not named above (27–51, 55–57, 64, 80–99…), in ID order.
 	Extra []Field
 	// AccountExtra are sub-fields of 26 not named above.
 	AccountExtra []Field
@@ -294,6 +294,11 @@ func Parse(s string) (Payload, error) {
 	}
 	if p.MerchantCategory == "" || p.Currency == "" || p.Country == "" {
 		return bad("fields 52, 53 and 58 must not be empty")
+	}
+	// Encode writes every list in ascending ID order: keep the extras in that order, so a
+	// payload read from a text written in another order re-encodes to one that reads the same.
+	for _, extra := range [][]Field{p.Extra, p.AccountExtra, p.AdditionalExtra} {
+		slices.SortStableFunc(extra, func(a, b Field) int { return strings.Compare(a.ID, b.ID) })
 	}
 	if err := p.check(); err != nil {
 		return Payload{}, err
