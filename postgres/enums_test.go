@@ -29,6 +29,7 @@ func TestCheckConstraintsMatchGoLists(t *testing.T) {
 		"contracts.renewal_price_mode":              billing.RenewalPriceModes,
 		"contracts.status":                          billing.ContractStatuses,
 		"email_templates.kind":                      notifications.Kinds,
+		"events.kind":                               records.EventKinds,
 		"email_templates.scope":                     records.TemplateScopes,
 		"installments.kind":                         billing.InstallmentKinds,
 		"installments.state":                        records.InstallmentStates,
