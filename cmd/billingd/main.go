@@ -51,13 +51,13 @@ func exitCode(err error, stderr io.Writer) int {
 const topUsage = `billingd - the billing daemon of a subscription business
 
 Usage:
-  billingd serve                                   run the daemon: scheduled jobs, API, health, metrics
-  billingd migrate                                 apply River's and billingd's database migrations
-  billingd migrate status                          list applied and pending migrations
-  billingd run JOB [--as-of YYYY-MM-DD] [--wait]   run a job for a date on the running daemon
-  billingd status                                  show each scheduled job, its next and last run
-  billingd version                                 print the version, VCS revision and Go version
-  billingd CMD --help                              describe a command
+  billingd serve                                             run the daemon: scheduled jobs, API, health, metrics
+  billingd migrate                                           apply River's and billingd's database migrations
+  billingd migrate status                                    list applied and pending migrations
+  billingd run JOB [--as-of YYYY-MM-DD] [--force] [--wait]   run a job for a date on the running daemon
+  billingd status                                            show each scheduled job, its next and last run
+  billingd version                                           print the version, VCS revision and Go version
+  billingd CMD --help                                        describe a command
 
 Settings come from environment variables (billingd serve --help lists them with their defaults; see
 docs/configuration.md); secrets also from NAME_FILE.
