@@ -20,7 +20,7 @@ var ErrDryRunBusy = fmt.Errorf("%w: another dry run is in progress in this proce
 // DryRun runs job as of asOf without changing anything and reports what a real run would do.
 // It calls the job's real sweep — Plan, then Batch over every planned range, the functions
 // the sweep and batch workers call — all in one transaction that it rolls back, then reads
-// what that transaction wrote (postgres.ReadEffects: rows per table, and a sample of at most
+// what that transaction wrote (postgres.TxEffects: rows per table, and a sample of at most
 // sample rows). The counts are the batches' counts added key by key, as job_runs records
 // them for a real run. The follow-ups the batches hand on (River jobs, e-mails) are inserted
 // through the same transaction and roll back with it; the report lists them (river.river_job).
@@ -52,6 +52,10 @@ func (r *Runner) DryRun(ctx context.Context, job string, asOf time.Time, sample 
 			r.Logger.DebugContext(ctx, "dry run rollback", slog.String("error", rerr.Error()))
 		}
 	}()
+	effects, err := postgres.StartEffects(ctx, tx)
+	if err != nil {
+		return records.DryRun{}, fmt.Errorf("dry run of %s as of %s: %w", job, billing.FormatDate(asOf), err)
+	}
 	starts, err := sweep.Plan(ctx, tx, asOf, r.BatchSize)
 	if err != nil {
 		return records.DryRun{}, fmt.Errorf("dry run: plan %s as of %s: %w", job, billing.FormatDate(asOf), err)
@@ -70,7 +74,7 @@ func (r *Runner) DryRun(ctx context.Context, job string, asOf time.Time, sample 
 			out.Counts[k] += v
 		}
 	}
-	out.Tables, out.Effects, err = postgres.ReadEffects(ctx, tx, sample)
+	out.Tables, out.Effects, err = effects.Read(ctx, tx, sample)
 	if err != nil {
 		return records.DryRun{}, fmt.Errorf("dry run of %s as of %s: %w", job, billing.FormatDate(asOf), err)
 	}

@@ -13,13 +13,13 @@ import (
 	"github.com/billingd/billingd/records"
 )
 
-// TableChange and Effect describe what a transaction wrote (ReadEffects).
+// TableChange and Effect describe what a transaction wrote (TxEffects).
 type (
 	TableChange = records.TableChange
 	Effect      = records.Effect
 )
 
-// The columns ReadEffects describes a row by, by name, in order of preference. A table a new
+// The columns TxEffects.Read describes a row by, by name, in order of preference. A table a new
 // sweep writes is described by whichever of them it has, with no code of its own.
 var (
 	// effectAmountColumns: the row's money amount (the first numeric one present).
@@ -33,60 +33,98 @@ var (
 		"trigger", "reference", "new_term", "granted", "used", "queue", "args"}
 )
 
-// ReadEffects lists what the transaction tx has written so far. Per table (user tables only,
-// River's included), the rows it inserted, updated and deleted, from PostgreSQL's
-// pg_stat_xact_user_tables, which counts them for the current transaction; and a sample of at
-// most sample of the rows it inserted or updated, found by xmin = the transaction's id and
-// described from the table's columns (contract_id, the amount, date and descriptive columns
-// above): a row's Action is inserted or updated by whether its created_at is the
-// transaction's start, or written for a table without created_at. The sample is shared
-// fairly among the tables and ordered by table (public first) and primary key. Rows a
-// subtransaction wrote (a SAVEPOINT) have the subtransaction's id: they are counted but not
-// sampled; the sweeps use none.
-func ReadEffects(ctx context.Context, tx pgx.Tx, sample int) ([]TableChange, []Effect, error) {
+// TxEffects reads what a transaction writes (see Read). Start it first in the transaction.
+type TxEffects struct {
+	// base is each table's counts before the transaction wrote anything (see StartEffects).
+	base map[int64][3]int64
+}
+
+// StartEffects starts reading what tx writes from now on. PostgreSQL's
+// pg_stat_xact_user_tables counts the rows a backend inserted, updated and deleted that it
+// has not yet reported to the statistics, and a backend reports them only between
+// transactions, so its counts at the start of tx, taken away from its counts at the end, are
+// what tx did.
+func StartEffects(ctx context.Context, tx pgx.Tx) (*TxEffects, error) {
+	changes, err := tableCounts(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	base := map[int64][3]int64{}
+	for _, c := range changes {
+		base[c.relid] = [3]int64{c.Inserted, c.Updated, c.Deleted}
+	}
+	return &TxEffects{base: base}, nil
+}
+
+// tableCount is a table's row counts in pg_stat_xact_user_tables.
+type tableCount struct {
+	TableChange
+	relid        int64
+	schema, name string
+}
+
+// tableCounts reads pg_stat_xact_user_tables: user tables only (River's included, temporary
+// ones not), public first.
+func tableCounts(ctx context.Context, tx pgx.Tx) ([]tableCount, error) {
 	rows, err := tx.Query(ctx, `SELECT relid::bigint, schemaname, relname, n_tup_ins, n_tup_upd, n_tup_del
 		FROM pg_stat_xact_user_tables
 		WHERE n_tup_ins + n_tup_upd + n_tup_del > 0 AND schemaname NOT LIKE 'pg\_temp%'
 		ORDER BY schemaname <> 'public', schemaname, relname`)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read the transaction's table counts: %w", err)
+		return nil, fmt.Errorf("read the transaction's table counts: %w", err)
 	}
-	type touched struct {
-		relid        int64
-		schema, name string
-	}
-	var changes []TableChange
-	var written []touched
-	_, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct{}, error) {
-		var t touched
-		var c TableChange
-		if err := r.Scan(&t.relid, &t.schema, &t.name, &c.Inserted, &c.Updated, &c.Deleted); err != nil {
-			return struct{}{}, err
-		}
-		c.Table = qualifiedName(t.schema, t.name)
-		changes = append(changes, c)
-		if c.Inserted+c.Updated > 0 {
-			written = append(written, t)
-		}
-		return struct{}{}, nil
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (tableCount, error) {
+		var c tableCount
+		err := r.Scan(&c.relid, &c.schema, &c.name, &c.Inserted, &c.Updated, &c.Deleted)
+		c.Table = qualifiedName(c.schema, c.name)
+		return c, err
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("read the transaction's table counts: %w", err)
+		return nil, fmt.Errorf("read the transaction's table counts: %w", err)
 	}
-	if sample <= 0 || len(written) == 0 {
-		return changes, nil, nil
+	return out, nil
+}
+
+// Read lists what tx has written since StartEffects. Per table it touched, the rows it
+// inserted, updated and deleted; and a sample of at most sample of the rows it inserted or
+// updated, found by xmin = the transaction's id and described from the table's columns
+// (contract_id, the amount, date and descriptive columns above), so that a table a new sweep
+// writes needs no code to be described. A row's Action is inserted or updated by whether its
+// created_at is the transaction's start, or written for a table without created_at. The
+// sample is shared among the tables (a table with fewer rows leaves its share to the next)
+// and ordered by table (public first) and primary key. Rows a subtransaction wrote (a
+// SAVEPOINT) carry the subtransaction's id: they are counted but not sampled; the sweeps use
+// none.
+func (w *TxEffects) Read(ctx context.Context, tx pgx.Tx, sample int) ([]TableChange, []Effect, error) {
+	counts, err := tableCounts(ctx, tx)
+	if err != nil {
+		return nil, nil, err
 	}
-	perTable := (sample + len(written) - 1) / len(written)
+	var changes []TableChange
+	var written []tableCount
+	for _, c := range counts {
+		base := w.base[c.relid]
+		c.Inserted, c.Updated, c.Deleted = c.Inserted-base[0], c.Updated-base[1], c.Deleted-base[2]
+		if c.Inserted == 0 && c.Updated == 0 && c.Deleted == 0 {
+			continue
+		}
+		changes = append(changes, c.TableChange)
+		if c.Inserted+c.Updated > 0 {
+			written = append(written, c)
+		}
+	}
 	var effects []Effect
-	for _, t := range written {
-		found, err := readTableEffects(ctx, tx, t.relid, t.schema, t.name, perTable)
+	for i, t := range written {
+		left := sample - len(effects)
+		if left <= 0 {
+			break
+		}
+		share := (left + len(written) - i - 1) / (len(written) - i)
+		found, err := readTableEffects(ctx, tx, t.relid, t.schema, t.name, share)
 		if err != nil {
 			return nil, nil, err
 		}
 		effects = append(effects, found...)
-	}
-	if len(effects) > sample {
-		effects = effects[:sample]
 	}
 	return changes, effects, nil
 }
@@ -98,7 +136,7 @@ func qualifiedName(schema, name string) string {
 	return schema + "." + name
 }
 
-// effectColumn is a column of a table ReadEffects reads.
+// effectColumn is a column of a table TxEffects.Read reads.
 type effectColumn struct {
 	name, typ string
 	// pkPos is the column's position in the primary key (1-based), 0 outside it.
@@ -109,7 +147,7 @@ type effectColumn struct {
 func readTableEffects(ctx context.Context, tx pgx.Tx, relid int64, schema, name string, limit int) ([]Effect, error) {
 	table := qualifiedName(schema, name)
 	rows, err := tx.Query(ctx, `SELECT a.attname, format_type(a.atttypid, NULL),
-			coalesce(array_position(i.indkey::int2[], a.attnum), 0)
+			coalesce((SELECT k.n FROM unnest(i.indkey) WITH ORDINALITY AS k(att, n) WHERE k.att = a.attnum), 0)
 		FROM pg_attribute a LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary
 		WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`, relid)
 	if err != nil {
