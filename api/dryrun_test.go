@@ -115,3 +115,48 @@ func TestDryRunTimeout(t *testing.T) {
 		t.Errorf("error %+v", e)
 	}
 }
+
+// TestDryRunOneAtATime: while a dry run waits for a contract another transaction holds, a
+// second dry run in the same process is refused with 409; once the first ends, one runs.
+func TestDryRunOneAtATimeAPI(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	c := b.contract(b.plan("99.90", ""), map[string]any{"adhesion_date": "2026-07-01",
+		"due_date_rule": map[string]any{"kind": "fixed_day", "day": 10}}).id(t)
+	ctx := context.Background()
+	lock, err := b.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Rollback(ctx) //nolint:errcheck // the test's own lock
+	if _, err := lock.Exec(ctx, "SELECT 1 FROM contracts WHERE id = $1 FOR UPDATE", c); err != nil {
+		t.Fatal(err)
+	}
+	first := make(chan int, 1)
+	go func() {
+		first <- b.send("POST", "/v1/runs", `{"job": "generate-installments", "dry_run": true}`).status
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var waiting bool
+		if err := b.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock')`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the first dry run never waited for the lock")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	r := b.send("POST", "/v1/runs", `{"job": "send-notices", "dry_run": true}`)
+	if r.status != http.StatusConflict || !strings.Contains(r.err(t).Message, "another dry run is in progress") {
+		t.Errorf("second dry run: %d %s, want 409", r.status, r.raw)
+	}
+	_ = lock.Rollback(ctx)
+	if got := <-first; got != http.StatusOK {
+		t.Errorf("first dry run: %d, want 200 once the lock is gone", got)
+	}
+}

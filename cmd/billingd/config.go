@@ -98,7 +98,7 @@ func Settings() []Setting {
 			}
 			c.APIToken = v
 			return nil
-		}, "bearer token the API requires (required by serve; at least 16 characters)").secret(),
+		}, "the bootstrap API token: the API and the River UI accept it, as they accept named tokens (POST /v1/tokens), and the audit log calls its user bootstrap (required by serve; at least 16 characters)").secret(),
 		duration("BILLINGD_SHUTDOWN_TIMEOUT", "30s", func(c *Config) *time.Duration { return &c.ShutdownTimeout },
 			"on SIGTERM, how long running jobs may finish before they are cancelled"),
 		oneOf("BILLINGD_LOG_FORMAT", "auto", []string{"auto", "json", "text"}, func(c *Config) *string { return &c.LogFormat },
