@@ -6,8 +6,6 @@ package api
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -47,6 +45,20 @@ type Config struct {
 	// TrustUnlocksPerEpisode is how many trust unlocks one block episode allows
 	// (BILLINGD_TRUST_UNLOCKS_PER_EPISODE; 0 allows none).
 	TrustUnlocksPerEpisode int
+	// DryRunner runs a job dry for POST /v1/runs {"dry_run": true} (the daemon's
+	// jobs.Runner); nil refuses dry runs.
+	DryRunner DryRunner
+	// DryRunTimeout bounds a dry run (BILLINGD_DRY_RUN_TIMEOUT); zero leaves it unbounded.
+	DryRunTimeout time.Duration
+	// DryRunSample is the most effects a dry run lists, and its default
+	// (BILLINGD_DRY_RUN_SAMPLE).
+	DryRunSample int
+}
+
+// DryRunner runs a job's real sweep in a transaction it rolls back and reports what a real
+// run would do (jobs.Runner.DryRun).
+type DryRunner interface {
+	DryRun(ctx context.Context, job string, asOf time.Time, sample int) (records.DryRun, error)
 }
 
 // Server serves the /v1 API.
@@ -102,9 +114,18 @@ type route struct {
 func paged(names ...string) []string { return append([]string{"limit", "after"}, names...) }
 
 // adapt turns a route's handler into an http.HandlerFunc that refuses a query parameter the
-// route does not take (400 naming it) and answers the handler's error with fail.
+// route does not take (400 naming it) and answers the handler's error with fail. A request
+// to a write route (any method but GET) gets an audit record: the store writes it in the
+// transaction of the change (records.WithAudit), and finishAudit adds the status answered.
 func (s *Server) adapt(rt route) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if rt.method != http.MethodGet {
+			entry := newAudit(r, records.AuditAPI, rt.method+" "+rt.path, routePathIDs(rt.path, r))
+			r = r.WithContext(records.WithAudit(r.Context(), entry))
+			sw := &statusWriter{ResponseWriter: w}
+			w = sw
+			defer func() { s.finishAudit(r, entry, sw.code()) }()
+		}
 		err := rt.checkQuery(r.URL.Query())
 		if err == nil {
 			err = rt.handler(w, r)
@@ -190,24 +211,23 @@ func (s *Server) routes() []route {
 		{"PUT", "/v1/email-templates/{id}", s.updateTemplate, nil},
 		{"GET", "/v1/notifications", s.listNotifications, paged("contract_id", "kind", "state")},
 		{"GET", "/v1/notifications/{id}", s.getNotification, nil},
+		{"POST", "/v1/tokens", s.createToken, nil},
+		{"GET", "/v1/tokens", s.listTokens, paged()},
+		{"DELETE", "/v1/tokens/{id}", s.revokeToken, nil},
+		{"GET", "/v1/audit", s.listAudit, paged("actor", "route", "from", "to")},
 	}
 }
 
-// ServeHTTP checks the token in constant time (see RequireToken), then routes the request.
+// ServeHTTP authenticates the request (the bootstrap token or a named one, see authenticate),
+// then routes it.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	reqID := r.Header.Get("X-Request-Id")
-	if reqID == "" || len(reqID) > 64 {
-		b := make([]byte, 8)
-		_, _ = rand.Read(b)
-		reqID = hex.EncodeToString(b)
-	}
-	w.Header().Set("X-Request-Id", reqID)
-	if !tokenOK(s.cfg.Token, r) {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="billingd"`)
-		writeError(w, http.StatusUnauthorized, "unauthorized", "", "missing or wrong bearer token")
+	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, requestID(w, r)))
+	p, err := s.authenticate(r)
+	if err != nil {
+		s.authFailed(w, r, err, `Bearer realm="billingd"`)
 		return
 	}
-	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, reqID))
+	r = r.WithContext(context.WithValue(r.Context(), principalKey{}, p))
 	s.mux.ServeHTTP(w, r)
 }
 

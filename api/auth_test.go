@@ -82,11 +82,15 @@ var authRoutes = map[string]struct {
 	"PUT /v1/email-templates/{id}":                        {`{"kind": "overdue", "subject": "Vencida", "html_body": "<p>Vencida</p>", "text_body": "Vencida"}`, 200},
 	"GET /v1/notifications":                               {"", 200},
 	"GET /v1/notifications/{id}":                          {"", 200},
+	"POST /v1/tokens":                                     {`{"name": "ops"}`, 201},
+	"GET /v1/tokens":                                      {"", 200},
+	"DELETE /v1/tokens/{id}":                              {"", 200},
+	"GET /v1/audit":                                       {"", 200},
 }
 
 // authFixture makes the rows the requests of authRoutes find: plan 1, customer 1, contract 1
 // pending activation, installment 1 open (of contract 2), the holiday 2026-11-30, e-mail
-// template 1 and notice 1.
+// template 1, notice 1 and the named token 1.
 func authFixture(b *bundle) {
 	b.t.Helper()
 	plan := b.plan("99.90", "")
@@ -97,6 +101,7 @@ func authFixture(b *bundle) {
 	b.must(http.StatusCreated, "POST", "/v1/holidays", `{"date": "2026-11-30", "name": "Feriado"}`)
 	b.must(http.StatusCreated, "POST", "/v1/email-templates", `{"kind": "renewed", "subject": "Renovado", "html_body": "<p>Renovado</p>", "text_body": "Renovado"}`)
 	b.exec("INSERT INTO notices (contract_id, kind, reference) VALUES (1, 'renewed', '2')")
+	b.must(http.StatusCreated, "POST", "/v1/tokens", `{"name": "fixture"}`)
 }
 
 // body returns a route's request body from authRoutes; nil for none.

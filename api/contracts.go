@@ -227,6 +227,13 @@ type dateRequest struct {
 	Date string `json:"date"`
 }
 
+// decisionRequest is the body of an operator's decision on a contract (cancel, renew): the
+// date it takes effect (optional) and the reason, kept in the audit log (optional).
+type decisionRequest struct {
+	Date   string `json:"date"`
+	Reason string `json:"reason"`
+}
+
 func (s *Server) activateContract(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
@@ -254,7 +261,7 @@ func (s *Server) cancelContract(w http.ResponseWriter, r *http.Request) error {
 	}
 	on := s.today()
 	if r.ContentLength != 0 {
-		var req dateRequest
+		var req decisionRequest
 		if err := decode(w, r, &req); err != nil {
 			return err
 		}
@@ -262,6 +269,9 @@ func (s *Server) cancelContract(w http.ResponseWriter, r *http.Request) error {
 			if on, err = parseDateField("date", req.Date); err != nil {
 				return err
 			}
+		}
+		if err := auditReason(r, req.Reason); err != nil {
+			return err
 		}
 	}
 	c, err := s.store.CancelContract(r.Context(), id, on)

@@ -77,6 +77,8 @@ func (s *Server) getBlockingRule(w http.ResponseWriter, r *http.Request) error {
 
 type trustUnlockRequest struct {
 	Days int `json:"days"`
+	// Reason is the operator's (the customer's promise, say), kept in the audit log.
+	Reason string `json:"reason"`
 }
 
 func (s *Server) trustUnlock(w http.ResponseWriter, r *http.Request) error {
@@ -86,6 +88,9 @@ func (s *Server) trustUnlock(w http.ResponseWriter, r *http.Request) error {
 	}
 	var req trustUnlockRequest
 	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	if err := auditReason(r, req.Reason); err != nil {
 		return err
 	}
 	limits := records.TrustLimits{MaxDays: s.cfg.TrustUnlockMaxDays, PerEpisode: s.cfg.TrustUnlocksPerEpisode}

@@ -41,10 +41,13 @@ func newFuzzServer(f *testing.F) *fuzzServer {
 	}
 	f.Cleanup(pool.Close)
 	logger := slog.New(slog.DiscardHandler)
+	store := newStore(f, pool)
 	s := &fuzzServer{pool: pool, srv: api.New(api.Config{
-		Store: newStore(f, pool), Jobs: jobs.Names(), Token: testToken, Location: saoPaulo,
+		DryRunner: dryRunner(pool, store),
+		Store:     store, Jobs: jobs.Names(), Token: testToken, Location: saoPaulo,
 		Now: func() time.Time { return testNow }, Logger: logger, CatchUpDays: 31,
 		TrustUnlockMaxDays: 7, TrustUnlocksPerEpisode: 1, // the settings' defaults
+		DryRunTimeout: 30 * time.Second, DryRunSample: 50,
 	})}
 	for _, req := range []struct{ path, body string }{
 		{"/v1/plans", `{"name": "Plano", "price": "99.90", "period": "monthly", "installments_per_term": 12}`},
@@ -152,7 +155,7 @@ var bodyRoutes = []string{
 	"/v1/plans", "/v1/customers", "/v1/contracts/1/activate", "/v1/contracts/2/cancel",
 	"/v1/installments/1/payments", "/v1/holidays", "/v1/runs", "/v1/contracts/2/renew", "/v1/blocking-rules",
 	"/v1/contracts/2/trust-unlock", "/v1/benefits", "/v1/plans/1/benefits", "/v1/contracts/2/benefit-usages",
-	"/v1/email-templates",
+	"/v1/email-templates", "/v1/tokens",
 }
 
 // FuzzRequestBodies sends arbitrary bytes as the body of every other route that reads one.

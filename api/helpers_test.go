@@ -22,6 +22,7 @@ import (
 	"github.com/billingd/billingd/internal/dbtest"
 	"github.com/billingd/billingd/jobs"
 	"github.com/billingd/billingd/postgres"
+	"github.com/billingd/billingd/renewal"
 )
 
 const testToken = "test-token-0123456789"
@@ -61,6 +62,7 @@ func setup(t *testing.T) *bundle {
 		Store: store, Jobs: jobs.Names(), Token: testToken, Location: saoPaulo,
 		Now: func() time.Time { return testNow }, Logger: logger, CatchUpDays: 31,
 		TrustUnlockMaxDays: 7, TrustUnlocksPerEpisode: 1, // the settings' defaults
+		DryRunner: dryRunner(pool, store), DryRunTimeout: 30 * time.Second, DryRunSample: 50,
 	})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
@@ -75,6 +77,20 @@ func newStore(tb testing.TB, pool *pgxpool.Pool) *postgres.Store {
 		tb.Fatal(err)
 	}
 	return &postgres.Store{Pool: pool, FollowUps: followUps}
+}
+
+// dryRunner returns the runner of the daemon's sweeps (as cmd/billingd wires them, with the
+// settings' defaults) for the API's dry runs.
+func dryRunner(pool *pgxpool.Pool, store *postgres.Store) *jobs.Runner {
+	return &jobs.Runner{Pool: pool, Store: store, Location: saoPaulo, Now: func() time.Time { return testNow },
+		Logger: slog.New(slog.DiscardHandler), BatchSize: 2000, Sweeps: map[string]jobs.Sweep{
+			jobs.GenerateInstallments: postgres.GenerateSweep{},
+			jobs.RenewContracts:       postgres.RenewSweep{Thresholds: renewal.Thresholds{Queue: 3, Renewal: 2}, FollowUps: store.FollowUps},
+			jobs.BlockDelinquent: postgres.BlockSweep{FollowUps: store.FollowUps,
+				Today: func() time.Time { return billing.DateOf(testNow, saoPaulo) }},
+			jobs.ResetBenefitQuotas: postgres.ResetBenefitQuotasSweep{},
+			jobs.SendNotices:        postgres.NoticeSweep{DaysBeforeDue: 3, FollowUps: store.FollowUps},
+		}}
 }
 
 // with returns the bundle reporting to t, for a parallel subtest.

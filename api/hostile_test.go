@@ -152,6 +152,15 @@ func hostileCases(f badInputFixture) []hostileCase {
 		{"GET /v1/notifications", "wrong type", "GET", "/v1/notifications?contract_id=1.5", nil, 400, "contract_id"},
 		{"GET /v1/notifications/{id}", "injection", "GET", "/v1/notifications/" + inj, nil, 400, "id"},
 		{"GET /v1/notifications/{id}", "wrong type", "GET", id("/v1/notifications/%d.0", f.notice), nil, 400, "id"},
+		{"POST /v1/tokens", "injection", "POST", "/v1/tokens", map[string]any{"name": "ops'); DELETE FROM api_tokens; --"}, 422, "name"},
+		{"POST /v1/tokens", "wrong type", "POST", "/v1/tokens", `{"name": ["ops"]}`, 400, "name"},
+		{"GET /v1/tokens", "injection", "GET", "/v1/tokens" + q("after", sqlInjection), nil, 400, "after"},
+		{"GET /v1/tokens", "wrong type", "GET", "/v1/tokens?limit=true", nil, 400, "limit"},
+		{"DELETE /v1/tokens/{id}", "injection", "DELETE", "/v1/tokens/" + inj, nil, 400, "id"},
+		{"DELETE /v1/tokens/{id}", "wrong type", "DELETE", "/v1/tokens/1.5", nil, 400, "id"},
+		{"GET /v1/audit", "injection", "GET", "/v1/audit" + q("route", "POST /v1/runs' OR '1'='1"), nil, 400, "route"},
+		{"GET /v1/audit", "injection in a date", "GET", "/v1/audit" + q("from", "2026-07-01'; DELETE FROM audit_log; --"), nil, 400, "from"},
+		{"GET /v1/audit", "wrong type", "GET", "/v1/audit?to=20260720", nil, 400, "to"},
 	}
 }
 

@@ -57,6 +57,7 @@ func keyCases(f badInputFixture) []keyCase {
 		{"POST /v1/contracts/{id}/benefit-usages", id("/v1/contracts/%d/benefit-usages", f.active), `"benefit_id": 1`, "quantity", "quantitY", `1`},
 		{"POST /v1/email-templates", "/v1/email-templates", `"kind": "renewed", "html_body": "<p>x</p>", "text_body": "x"`, "subject", "Subject", `"Olá"`},
 		{"PUT /v1/email-templates/{id}", id("/v1/email-templates/%d", f.template), `"kind": "renewed", "html_body": "<p>x</p>", "text_body": "x"`, "subject", "SUBJECT", `"Olá"`},
+		{"POST /v1/tokens", "/v1/tokens", ``, "name", "Name", `"ops-ana"`},
 	} {
 		method, _, _ := strings.Cut(r.route, " ")
 		sep := ""

@@ -70,6 +70,9 @@ var enumSources = map[string][]string{
 	"EmailTemplate.scope":                       records.TemplateScopes,
 	"Notification.kind":                         notifications.Kinds,
 	"Notification.state":                        records.NoticeStates,
+	"AuditEntry.source":                         records.AuditSources,
+	"DryRunReport.job":                          jobs.Names(),
+	"DryRunEffect.action":                       records.EffectActions,
 }
 
 // TestOpenAPIEnums checks every enumeration of openapi.json against the Go list the code

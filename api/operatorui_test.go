@@ -28,7 +28,7 @@ func TestGuardOperatorUI(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]any{"status": "ok", "read": n})
 	})
-	srv := httptest.NewServer(api.GuardOperatorUI(testToken, ui))
+	srv := httptest.NewServer(setup(t).api.GuardOperatorUI(ui))
 	t.Cleanup(srv.Close)
 	host := strings.TrimPrefix(srv.URL, "http://")
 	self := "http://" + host

@@ -146,8 +146,11 @@ func (s *Server) renewContract(w http.ResponseWriter, r *http.Request) error {
 	}
 	on := s.today()
 	if r.ContentLength != 0 {
-		var req dateRequest
+		var req decisionRequest
 		if err := decode(w, r, &req); err != nil {
+			return err
+		}
+		if err := auditReason(r, req.Reason); err != nil {
 			return err
 		}
 		if req.Date != "" {

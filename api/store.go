@@ -72,4 +72,15 @@ type Store interface {
 	RequestRun(ctx context.Context, job string, asOf time.Time) (records.Run, error)
 	Run(ctx context.Context, id int64) (records.Run, error)
 	Runs(ctx context.Context, f records.RunFilter) ([]records.Run, error)
+
+	CreateAPIToken(ctx context.Context, name string, hash []byte, createdBy string) (records.APIToken, error)
+	APITokenByHash(ctx context.Context, hash []byte) (records.APIToken, error)
+	APITokens(ctx context.Context, page records.Page) ([]records.APIToken, error)
+	RevokeAPIToken(ctx context.Context, id int64, by string) (records.APIToken, error)
+
+	// RecordAudit writes an audit record on its own and sets its ID; FinishAudit writes the
+	// status and detail of one a transaction wrote. AuditEntries lists them, newest first.
+	RecordAudit(ctx context.Context, e *records.AuditEntry) error
+	FinishAudit(ctx context.Context, e *records.AuditEntry) error
+	AuditEntries(ctx context.Context, f records.AuditFilter) ([]records.AuditEntry, error)
 }

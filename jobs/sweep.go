@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -91,6 +92,9 @@ type Runner struct {
 	// CatchUpPoll is how long a catch-up run waits (snoozed) before it looks again at the
 	// runs of the jobs before it in DependencyOrder; zero means DefaultCatchUpPoll.
 	CatchUpPoll time.Duration
+
+	// dryRuns lets one DryRun at a time run in this process.
+	dryRuns sync.Mutex
 }
 
 // DefaultCatchUpPoll is the Runner's CatchUpPoll when none is set.

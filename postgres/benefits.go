@@ -21,8 +21,8 @@ func scanBenefit(row pgx.Row) (benefits.Benefit, error) {
 
 // CreateBenefit stores a new benefit of the catalogue.
 func (s *Store) CreateBenefit(ctx context.Context, b benefits.Benefit) (benefits.Benefit, error) {
-	out, err := scanBenefit(s.Pool.QueryRow(ctx, `INSERT INTO benefits (name, unit_cost, active, description)
-		VALUES ($1, $2, $3, $4) RETURNING `+benefitColumns, b.Name, b.UnitCost, b.Active, b.Description))
+	out, err := writeRow(ctx, s.Pool, scanBenefit, `INSERT INTO benefits (name, unit_cost, active, description)
+		VALUES ($1, $2, $3, $4) RETURNING `+benefitColumns, b.Name, b.UnitCost, b.Active, b.Description)
 	if err != nil {
 		return benefits.Benefit{}, fmt.Errorf("create benefit: %w", err)
 	}
@@ -32,9 +32,9 @@ func (s *Store) CreateBenefit(ctx context.Context, b benefits.Benefit) (benefits
 // UpdateBenefit replaces a benefit's name, unit cost, active flag and description. The new
 // unit cost applies to uses recorded afterwards; recorded uses keep theirs.
 func (s *Store) UpdateBenefit(ctx context.Context, b benefits.Benefit) (benefits.Benefit, error) {
-	out, err := scanBenefit(s.Pool.QueryRow(ctx, `UPDATE benefits SET name = $2, unit_cost = $3, active = $4,
+	out, err := writeRow(ctx, s.Pool, scanBenefit, `UPDATE benefits SET name = $2, unit_cost = $3, active = $4,
 			description = $5, updated_at = now()
-		WHERE id = $1 RETURNING `+benefitColumns, b.ID, b.Name, b.UnitCost, b.Active, b.Description))
+		WHERE id = $1 RETURNING `+benefitColumns, b.ID, b.Name, b.UnitCost, b.Active, b.Description)
 	return out, notFound(err, "benefit", b.ID)
 }
 

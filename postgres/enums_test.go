@@ -20,6 +20,7 @@ import (
 func TestCheckConstraintsMatchGoLists(t *testing.T) {
 	t.Parallel()
 	want := map[string][]string{
+		"audit_log.source":                          records.AuditSources,
 		"block_episodes.end_reason":                 records.EpisodeEndReasons,
 		"contract_benefit_overrides.renewal_period": billing.Periods,
 		"contracts.billing_method":                  billing.BillingMethods,

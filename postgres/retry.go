@@ -7,9 +7,11 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/billingd/billingd/billing"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/billingd/billingd/billing"
+	"github.com/billingd/billingd/records"
 )
 
 // TxAttempts is how many times RetryTx runs a transaction that PostgreSQL keeps aborting as
@@ -42,10 +44,26 @@ type TxBeginner interface {
 //
 // fn must be safe to run more than once: it may only write through tx, and it must set
 // every result it returns on each run.
+//
+// When ctx carries an audit record not yet written (records.WithAudit: an API request to a
+// write route, a run the CLI enqueues), RetryTx writes it in the transaction, after fn, and
+// sets its ID once the transaction commits: the record of a change commits with the change.
 func RetryTx(ctx context.Context, db TxBeginner, fn func(pgx.Tx) error) error {
 	backoff := txRetryBackoff
+	audit := records.AuditOf(ctx)
 	for attempt := 1; ; attempt++ {
-		err := pgx.BeginFunc(ctx, db, fn)
+		var auditID int64
+		err := pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
+			if err := fn(tx); err != nil {
+				return err
+			}
+			var err error
+			auditID, err = auditInTx(ctx, tx)
+			return err
+		})
+		if err == nil && auditID != 0 {
+			audit.ID = auditID
+		}
 		reason := lostRace(err)
 		if reason == "" {
 			return err

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/billingd/billingd/billing"
+	"github.com/billingd/billingd/records"
 )
 
 // RunColumns are the columns of job_runs that ScanRun reads, in its order, for the sweep
@@ -41,6 +42,7 @@ func (s *Store) RequestRun(ctx context.Context, job string, asOf time.Time) (Run
 			job, asOf).Scan(&id); err != nil {
 			return fmt.Errorf("record run: %w", err)
 		}
+		records.AddAuditDetail(ctx, "run_id", id)
 		queueID, err := s.FollowUps.RunRequested(ctx, tx, RunRequested{RunID: id, Job: job, AsOf: asOf})
 		if err != nil {
 			return fmt.Errorf("enqueue run: %w", err)

@@ -40,10 +40,10 @@ func scanPlan(row pgx.Row) (billing.Plan, error) {
 
 // CreatePlan stores a new plan.
 func (s *Store) CreatePlan(ctx context.Context, p billing.Plan) (billing.Plan, error) {
-	out, err := scanPlan(s.Pool.QueryRow(ctx, `INSERT INTO plans (name, kind, price, period, installments_per_term, min_price, uses_per_cycle,
+	out, err := writeRow(ctx, s.Pool, scanPlan, `INSERT INTO plans (name, kind, price, period, installments_per_term, min_price, uses_per_cycle,
 			renewal_queue_threshold, renewal_threshold)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING `+planColumns,
-		p.Name, p.Kind, p.Price, p.Period, p.InstallmentsPerTerm, p.MinPrice, p.UsesPerCycle, p.RenewalQueueThreshold, p.RenewalThreshold))
+		p.Name, p.Kind, p.Price, p.Period, p.InstallmentsPerTerm, p.MinPrice, p.UsesPerCycle, p.RenewalQueueThreshold, p.RenewalThreshold)
 	if err != nil {
 		return billing.Plan{}, fmt.Errorf("create plan: %w", err)
 	}
@@ -75,8 +75,8 @@ func scanCustomer(row pgx.Row) (billing.Customer, error) {
 
 // CreateCustomer stores a new customer.
 func (s *Store) CreateCustomer(ctx context.Context, c billing.Customer) (billing.Customer, error) {
-	out, err := scanCustomer(s.Pool.QueryRow(ctx, `INSERT INTO customers (name, email, document) VALUES ($1, $2, $3)
-		RETURNING `+customerColumns, c.Name, c.Email, c.Document))
+	out, err := writeRow(ctx, s.Pool, scanCustomer, `INSERT INTO customers (name, email, document) VALUES ($1, $2, $3)
+		RETURNING `+customerColumns, c.Name, c.Email, c.Document)
 	if err != nil {
 		return billing.Customer{}, fmt.Errorf("create customer: %w", err)
 	}
@@ -103,7 +103,7 @@ func (s *Store) Customers(ctx context.Context, page Page) ([]billing.Customer, e
 // day already is one.
 func (s *Store) AddHoliday(ctx context.Context, h billing.Holiday) (int64, error) {
 	var moved int64
-	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+	err := RetryTx(ctx, s.Pool, func(tx pgx.Tx) error {
 		if err := lockHolidaysForChange(ctx, tx); err != nil {
 			return err
 		}
@@ -129,7 +129,7 @@ func (s *Store) AddHoliday(ctx context.Context, h billing.Holiday) (int64, error
 // installments its removal moves (see redateAround); it returns how many moved.
 func (s *Store) DeleteHoliday(ctx context.Context, day time.Time) (int64, error) {
 	var moved int64
-	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+	err := RetryTx(ctx, s.Pool, func(tx pgx.Tx) error {
 		if err := lockHolidaysForChange(ctx, tx); err != nil {
 			return err
 		}

@@ -86,9 +86,9 @@ func (s *Store) CreateTemplate(ctx context.Context, t EmailTemplate) (EmailTempl
 	if err := validateTemplate(ctx, s.Pool, t); err != nil {
 		return EmailTemplate{}, err
 	}
-	out, err := scanTemplate(s.Pool.QueryRow(ctx, `INSERT INTO email_templates (kind, scope, plan_id, contract_id, subject, html_body, text_body)
+	out, err := writeRow(ctx, s.Pool, scanTemplate, `INSERT INTO email_templates (kind, scope, plan_id, contract_id, subject, html_body, text_body)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+templateColumns,
-		t.Kind, t.Scope, t.PlanID, t.ContractID, t.Subject, t.HTML, t.Text))
+		t.Kind, t.Scope, t.PlanID, t.ContractID, t.Subject, t.HTML, t.Text)
 	if err != nil {
 		return EmailTemplate{}, fmt.Errorf("create template: %w", templateConflict(err, t))
 	}
@@ -100,10 +100,10 @@ func (s *Store) UpdateTemplate(ctx context.Context, t EmailTemplate) (EmailTempl
 	if err := validateTemplate(ctx, s.Pool, t); err != nil {
 		return EmailTemplate{}, err
 	}
-	out, err := scanTemplate(s.Pool.QueryRow(ctx, `UPDATE email_templates SET kind = $2, scope = $3, plan_id = $4,
+	out, err := writeRow(ctx, s.Pool, scanTemplate, `UPDATE email_templates SET kind = $2, scope = $3, plan_id = $4,
 			contract_id = $5, subject = $6, html_body = $7, text_body = $8, updated_at = now()
 		WHERE id = $1 RETURNING `+templateColumns,
-		t.ID, t.Kind, t.Scope, t.PlanID, t.ContractID, t.Subject, t.HTML, t.Text))
+		t.ID, t.Kind, t.Scope, t.PlanID, t.ContractID, t.Subject, t.HTML, t.Text)
 	if err := notFound(err, "e-mail template", t.ID); err != nil {
 		return EmailTemplate{}, templateConflict(err, t)
 	}

@@ -39,7 +39,15 @@ type Config struct {
 	SMTP                *mail.Config
 	SMTPFrom            string
 	NoticeDaysBeforeDue int
+	// DryRunTimeout and DryRunSample bound a dry run (POST /v1/runs {"dry_run": true},
+	// `billingd run --dry-run`).
+	DryRunTimeout time.Duration
+	DryRunSample  int
 }
+
+// maxDryRunTimeout keeps a dry run's answer within the HTTP server's write timeout
+// (serverWriteTimeout), with time to write it.
+const maxDryRunTimeout = serverWriteTimeout - 10*time.Second
 
 // Setting is one environment variable of billingd: its name, default, doc line, whether it
 // is a secret (also read from the file NAME_FILE names), and how its value is validated and
@@ -90,7 +98,7 @@ func Settings() []Setting {
 			}
 			c.APIToken = v
 			return nil
-		}, "bearer token the API requires (required by serve; at least 16 characters)").secret(),
+		}, "the bootstrap API token: the API and the River UI accept it, as they accept named tokens (POST /v1/tokens), and the audit log calls its user bootstrap (required by serve; at least 16 characters)").secret(),
 		duration("BILLINGD_SHUTDOWN_TIMEOUT", "30s", func(c *Config) *time.Duration { return &c.ShutdownTimeout },
 			"on SIGTERM, how long running jobs may finish before they are cancelled"),
 		oneOf("BILLINGD_LOG_FORMAT", "auto", []string{"auto", "json", "text"}, func(c *Config) *string { return &c.LogFormat },
@@ -178,6 +186,17 @@ func Settings() []Setting {
 		}, "sender of the e-mails, e.g. `Cobrança <cobranca@example.com.br>` (required with BILLINGD_SMTP_URL)"),
 		integer("BILLINGD_NOTICE_DAYS_BEFORE_DUE", "3", 0, 60, func(c *Config) *int { return &c.NoticeDaysBeforeDue },
 			"how many days before its due date send-notices announces an installment"),
+		duration("BILLINGD_DRY_RUN_TIMEOUT", "30s", func(c *Config) *time.Duration { return &c.DryRunTimeout },
+			"longest a dry run (POST /v1/runs with dry_run; `billingd run --dry-run` without --timeout) may take before it is "+
+				"cancelled, having changed nothing; at most 1m50s, within the HTTP server's 2m write timeout").
+			then(func(c *Config) error {
+				if c.DryRunTimeout > maxDryRunTimeout {
+					return fmt.Errorf("at most %s (the HTTP server answers within %s), got %s", maxDryRunTimeout, serverWriteTimeout, c.DryRunTimeout)
+				}
+				return nil
+			}),
+		integer("BILLINGD_DRY_RUN_SAMPLE", "50", 0, 1000, func(c *Config) *int { return &c.DryRunSample },
+			"how many of the rows a dry run would write it lists (its sample of effects), and the most a request may ask for"),
 	}
 	for _, spec := range jobs.Catalogue {
 		prefix := jobEnvPrefix(spec.Name)

@@ -55,6 +55,7 @@ Usage:
   billingd migrate                                           apply River's and billingd's database migrations
   billingd migrate status                                    list applied and pending migrations
   billingd run JOB [--as-of YYYY-MM-DD] [--force] [--wait]   run a job for a date on the running daemon
+  billingd run JOB [--as-of …] [--force] --dry-run           print what that run would do, changing nothing
   billingd status                                            show each scheduled job, its next and last run
   billingd version                                           print the version, VCS revision and Go version
   billingd CMD --help                                        describe a command

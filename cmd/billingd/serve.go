@@ -108,10 +108,12 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 	})
 	mux.HandleFunc("GET /readyz", readyHandler(pool, &queueRunning, logger))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-	mux.Handle("/v1/", api.New(api.Config{
+	apiServer := api.New(api.Config{
 		Store: store, Jobs: jobs.Names(), Token: cfg.APIToken, Location: cfg.Location, Now: time.Now, Logger: logger,
 		CatchUpDays: cfg.CatchUpDays, TrustUnlockMaxDays: cfg.TrustUnlockMaxDays, TrustUnlocksPerEpisode: cfg.TrustUnlocksPerEpisode,
-	}))
+		DryRunner: runner, DryRunTimeout: cfg.DryRunTimeout, DryRunSample: cfg.DryRunSample,
+	})
+	mux.Handle("/v1/", apiServer)
 	ui, err := riverui.NewHandler(&riverui.HandlerOpts{
 		Endpoints: riverui.NewEndpoints(client, nil), Logger: logger, Prefix: "/riverui",
 	})
@@ -121,8 +123,8 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 	if err := ui.Start(ctx); err != nil {
 		return fmt.Errorf("start River UI: %w", err)
 	}
-	mux.Handle("/riverui/", api.GuardOperatorUI(cfg.APIToken, ui))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute}
+	mux.Handle("/riverui/", apiServer.GuardOperatorUI(ui))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: serverWriteTimeout}
 
 	// River runs on its own context: the signal starts an explicit, ordered shutdown below.
 	if err := client.Start(context.WithoutCancel(ctx)); err != nil {
@@ -160,6 +162,10 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 	logger.InfoContext(stopCtx, "billingd stopped")
 	return runErr
 }
+
+// serverWriteTimeout bounds writing an HTTP answer (http.Server.WriteTimeout); a dry run must
+// end well within it (BILLINGD_DRY_RUN_TIMEOUT).
+const serverWriteTimeout = 2 * time.Minute
 
 // newStore builds the store of the process, shared by the API and the job workers: the pool,
 // and the follow-ups that enqueue, with River, the work that follows its changes.
