@@ -50,6 +50,11 @@ func TestBenefitPackageCycle(t *testing.T) {
 	if got := b.installments(contract); !reflect.DeepEqual(got, want) {
 		t.Errorf("installments %q, want %q", got, want)
 	}
+	// The next cycle's installment is written with its plan line, as generation writes them.
+	wantLines := []string{"plan 120.00 × 1 at 120.00: plan, package cycle 2: uses from 2026-04-11"}
+	if got := b.linesOf(contract, "recurring", 2); !reflect.DeepEqual(got, wantLines) {
+		t.Errorf("lines of the next cycle's installment %q, want %q", got, wantLines)
+	}
 	var term int
 	var nominal, start time.Time
 	if err := b.pool.QueryRow(context.Background(), `SELECT term, nominal_due, service_start FROM installments

@@ -299,6 +299,28 @@ type installmentResponse struct {
 	PaidAmount     *string `json:"paid_amount"`
 	// Credit is the part of paid_amount above what was due on paid_at (allow_credit); null unless paid.
 	Credit *string `json:"credit"`
+	// Lines are what the installment is the sum of: amount is the sum of the positive lines,
+	// discount minus the sum of the negative ones.
+	Lines []lineResponse `json:"lines"`
+}
+
+// lineResponse is one line of an installment: what it charges (a positive amount) or
+// discounts (a negative one) and why.
+type lineResponse struct {
+	Kind        string  `json:"kind"`
+	Description string  `json:"description"`
+	Quantity    string  `json:"quantity"`
+	UnitPrice   *string `json:"unit_price"`
+	Amount      string  `json:"amount"`
+}
+
+func toLines(lines []billing.Line) []lineResponse {
+	out := make([]lineResponse, len(lines))
+	for i, l := range lines {
+		out[i] = lineResponse{Kind: l.Kind, Description: l.Description, Quantity: l.Quantity.String(),
+			UnitPrice: optMoney(l.UnitPrice), Amount: money(l.Amount)}
+	}
+	return out
 }
 
 func toInstallment(i records.Installment) installmentResponse {
@@ -307,7 +329,7 @@ func toInstallment(i records.Installment) installmentResponse {
 		ServiceStart: optDate(i.ServiceStart), ServiceEnd: optDate(i.ServiceEnd),
 		NominalDue: billing.FormatDate(i.NominalDue), DueDate: billing.FormatDate(i.DueDate),
 		Amount: money(i.Amount), Discount: money(i.Discount), OnTimeDiscount: money(i.OnTimeDiscount),
-		State: i.State, PaidAt: optDate(i.PaidAt), PaidAmount: optMoney(i.PaidAmount),
+		State: i.State, PaidAt: optDate(i.PaidAt), PaidAmount: optMoney(i.PaidAmount), Lines: toLines(i.Lines),
 	}
 	if i.State == records.InstallmentPaid {
 		credit := money(i.Credit())

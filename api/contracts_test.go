@@ -66,7 +66,8 @@ func TestCreateContractFixedDay31(t *testing.T) {
 		"contract_id": float64(id), "kind": "recurring", "term": 1.0, "sequence": 1.0,
 		"service_start": "2026-07-20", "service_end": "2026-08-19", "nominal_due": "2026-07-31", "due_date": "2026-07-31",
 		"amount": "89.90", "discount": "0.00", "on_time_discount": "4.50", "state": "open", "paid_at": nil, "paid_amount": nil,
-		"credit": nil,
+		"credit": nil, "lines": []any{map[string]any{"kind": "plan", "description": "plan, term 1 installment 1: service 2026-07-20 to 2026-08-19",
+			"quantity": "1", "unit_price": "89.90", "amount": "89.90"}},
 	}}
 	items := r.items(t)
 	for i := range items {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -224,6 +225,12 @@ func TestBlockDelinquentDatedScenario(t *testing.T) {
 	}
 	if amount != "31.00" || !strings.Contains(reason, "10 days blocked") {
 		t.Errorf("discount line %s %q", amount, reason)
+	}
+	// The discount is an inactivity_discount line of the installment, with its reason.
+	wantLines := []string{"plan 93.00 × 1 at 93.00: plan, term 1 installment 2: service 2026-07-01 to 2026-07-31",
+		"inactivity_discount -31.00: " + reason}
+	if got := b.linesOf(c, "recurring", 2); !reflect.DeepEqual(got, wantLines) {
+		t.Errorf("lines of installment 2\n%q\nwant\n%q", got, wantLines)
 	}
 	// A second job for the same payment, and the sweep, change nothing.
 	before := b.fullSnapshot()

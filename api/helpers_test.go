@@ -66,7 +66,22 @@ func setup(t *testing.T) *bundle {
 	})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
+	t.Cleanup(func() { checkLedger(t, pool) })
 	return &bundle{t: t, pool: pool, store: store, server: ts, api: srv}
+}
+
+// checkLedger fails t unless every installment's lines sum to its cached totals
+// (postgres.LinesOffTotals): run when every API test ends.
+func checkLedger(t *testing.T, pool *pgxpool.Pool) {
+	t.Helper()
+	var off int64
+	if err := pool.QueryRow(context.Background(), postgres.LinesOffTotals).Scan(&off); err != nil {
+		t.Errorf("ledger invariant: %v", err)
+		return
+	}
+	if off != 0 {
+		t.Errorf("ledger invariant: %d installment(s) whose lines do not sum to their amount and discount", off)
+	}
 }
 
 // newStore returns the store of pool as the daemon builds it: with River follow-ups.
@@ -224,7 +239,8 @@ func (b *bundle) must(want int, method, path string, body any) response {
 // counts is the number of rows of every table the API writes.
 type counts map[string]int
 
-var countedTables = []string{"customers", "plans", "contracts", "installments", "holidays", "job_runs", "river.river_job", "email_templates", "notices"}
+var countedTables = []string{"customers", "plans", "contracts", "installments", "installment_lines", "holidays", "job_runs",
+	"river.river_job", "email_templates", "notices"}
 
 func (b *bundle) counts() counts {
 	b.t.Helper()
@@ -247,6 +263,7 @@ func (b *bundle) snapshot() string {
 	for _, q := range []string{
 		"SELECT coalesce(string_agg(c::text, '|' ORDER BY id), '') FROM contracts c",
 		"SELECT coalesce(string_agg(i::text, '|' ORDER BY id), '') FROM installments i",
+		"SELECT coalesce(string_agg(l::text, '|' ORDER BY id), '') FROM installment_lines l",
 		"SELECT coalesce(string_agg(h::text, '|' ORDER BY day), '') FROM holidays h",
 	} {
 		var s string
@@ -327,6 +344,30 @@ func (b *bundle) installments(contract int64) []string {
 		out = append(out, fmt.Sprintf("%s %v %s %s %s", it["kind"], it["sequence"], it["due_date"], it["amount"], it["state"]))
 	}
 	return out
+}
+
+// linesOf returns the lines of a contract's installment of kind and sequence, as the API
+// shows them, one "kind amount [× quantity at unit_price]: description" row each.
+func (b *bundle) linesOf(contract int64, kind string, sequence int) []string {
+	b.t.Helper()
+	r := b.must(http.StatusOK, "GET", fmt.Sprintf("/v1/contracts/%d/installments?limit=500", contract), nil)
+	for _, it := range r.items(b.t) {
+		if it["kind"] != kind || it["sequence"] != float64(sequence) {
+			continue
+		}
+		out := []string{}
+		for _, raw := range it["lines"].([]any) {
+			l := raw.(map[string]any)
+			row := fmt.Sprintf("%s %s", l["kind"], l["amount"])
+			if l["quantity"] != "1" || l["unit_price"] != nil {
+				row += fmt.Sprintf(" × %v at %v", l["quantity"], l["unit_price"])
+			}
+			out = append(out, row+": "+l["description"].(string))
+		}
+		return out
+	}
+	b.t.Fatalf("no %s installment %d of contract %d", kind, sequence, contract)
+	return nil
 }
 
 // installmentID returns the id of a contract's installment of kind and sequence.

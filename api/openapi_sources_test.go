@@ -50,6 +50,7 @@ var enumSources = map[string][]string{
 	"Contract.renewal_state":                    records.ContractRenewalStates,
 	"Installment.kind":                          billing.InstallmentKinds,
 	"Installment.state":                         records.InstallmentStates,
+	"InstallmentLine.kind":                      billing.LineKinds,
 	"RunRequest.job":                            jobs.Names(),
 	"Run.trigger":                               {jobs.TriggerSchedule, jobs.TriggerManual, jobs.TriggerCatchUp},
 	"Run.state":                                 records.RunStates,

@@ -69,6 +69,11 @@ func TestPayments(t *testing.T) {
 				"service_start": "2026-07-01", "service_end": "2026-07-31", "nominal_due": "2026-07-10", "due_date": "2026-07-10",
 				"amount": "99.90", "discount": "10.00", "on_time_discount": "5.00", "state": "paid",
 				"paid_at": tt.paidAt, "paid_amount": tt.paidAmount, "credit": tt.credit,
+				"lines": []any{
+					map[string]any{"kind": "plan", "description": "plan, term 1 installment 1: service 2026-07-01 to 2026-07-31",
+						"quantity": "1", "unit_price": "99.90", "amount": "99.90"},
+					map[string]any{"kind": "discount", "description": "fixed discount", "quantity": "1", "unit_price": nil, "amount": "-10.00"},
+				},
 			}
 			if !reflect.DeepEqual(r.body, want) {
 				t.Errorf("paid\n%v\nwant\n%v", r.body, want)

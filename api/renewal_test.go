@@ -267,6 +267,7 @@ func TestManualRenewRefusals(t *testing.T) {
 		{"no billing", map[string]any{"billing_method": "no_billing"}, nil, nil, http.StatusConflict, "id",
 			"conflict: contract %d cannot be renewed: it has no billing (no_billing): it has no installments to renew"},
 		{"term not generated", nil, func(b *bundle, c int64) {
+			b.exec("DELETE FROM installment_lines WHERE contract_id = $1", c)
 			b.exec("DELETE FROM installments WHERE contract_id = $1", c)
 			b.exec("UPDATE contracts SET generated_term = 0 WHERE id = $1", c)
 		}, nil, http.StatusConflict, "id", "conflict: contract %d cannot be renewed: the installments of its term 1 are not generated yet"},

@@ -120,6 +120,17 @@ func (h *harness) timeSQL(sql string, args ...any) (time.Duration, int64) {
 	return time.Since(start), tag.RowsAffected()
 }
 
+// timeCount runs one statement that answers a count and returns how long it took and the count.
+func (h *harness) timeCount(sql string, args ...any) (time.Duration, int64) {
+	h.b.Helper()
+	start := time.Now()
+	var n int64
+	if err := h.pool.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+		h.b.Fatalf("%s: %v", strings.Fields(sql)[0], err)
+	}
+	return time.Since(start), n
+}
+
 // peakRSS returns the process's peak resident memory in MiB.
 func peakRSS() float64 {
 	b, err := os.ReadFile("/proc/self/status")
@@ -146,20 +157,35 @@ func report(b *testing.B, name string, n int, floor, sweep, idle time.Duration, 
 	b.ReportMetric(peakRSS(), "peak_rss_MiB")
 }
 
+// withLines wraps an INSERT INTO installments … SELECT of recurring installments without a
+// discount so that the same statement writes each one's plan line, as the sweeps do
+// (billing.ScheduledLines, billing.PlanLineDescription); the statement reports the
+// installments it inserted.
+func withLines(insert string) string {
+	return `WITH ins AS (` + insert + `
+			RETURNING id, contract_id, term, sequence, service_start, service_end, amount),
+		l AS (INSERT INTO installment_lines (installment_id, contract_id, kind, description, quantity, unit_price, amount, source_key)
+			SELECT id, contract_id, 'plan', 'plan, term ' || term || ' installment ' || sequence || ': service '
+				|| to_char(service_start, 'YYYY-MM-DD') || ' to ' || to_char(service_end, 'YYYY-MM-DD'), 1, amount, amount, 'plan'
+			FROM ins)
+		SELECT count(*) FROM ins`
+}
+
 // BenchmarkGenerateInstallments times generate-installments for a month of 12-installment
 // terms against the floor, then a sweep on a day with nothing due.
 func BenchmarkGenerateInstallments(b *testing.B) {
 	h := setup(b)
 	asOf := time.Date(2026, 3, 31, 0, 0, 0, 0, time.UTC)
-	// The floor: the same rows (12 monthly installments due on day 10) in one statement.
-	floor, rows := h.timeSQL(`INSERT INTO installments (contract_id, kind, term, sequence, service_start, service_end,
+	// The floor: the same rows (12 monthly installments due on day 10, each with its plan
+	// line) in one statement.
+	floor, rows := h.timeCount(withLines(`INSERT INTO installments (contract_id, kind, term, sequence, service_start, service_end,
 			nominal_due, due_date, amount, discount, on_time_discount)
 		SELECT c.id, 'recurring', 1, k + 1, (c.activation_date + make_interval(months => k))::date,
 			(c.activation_date + make_interval(months => k + 1))::date - 1,
 			(date_trunc('month', c.activation_date + make_interval(months => k)) + interval '9 days')::date,
 			(date_trunc('month', c.activation_date + make_interval(months => k)) + interval '9 days')::date,
 			c.price, c.discount, c.on_time_discount
-		FROM contracts c CROSS JOIN generate_series(0, 11) k`)
+		FROM contracts c CROSS JOIN generate_series(0, 11) k`))
 	if rows != int64(h.n)*12 {
 		b.Fatalf("floor inserted %d rows, want %d", rows, h.n*12)
 	}
@@ -184,14 +210,14 @@ func BenchmarkRenewContracts(b *testing.B) {
 	h.runner.Sweeps[jobs.RenewContracts] = postgres.RenewSweep{Thresholds: defaultThresholds, FollowUps: h.store.FollowUps}
 	asOf := time.Date(2026, 7, 20, 0, 0, 0, 0, time.UTC)
 	term := func(first, last, termNo int) string {
-		return fmt.Sprintf(`INSERT INTO installments (contract_id, kind, term, sequence, service_start, service_end,
+		return withLines(fmt.Sprintf(`INSERT INTO installments (contract_id, kind, term, sequence, service_start, service_end,
 				nominal_due, due_date, amount, discount, on_time_discount)
 			SELECT c.id, 'recurring', %d, k + 1, (c.activation_date + make_interval(months => k))::date,
 				(c.activation_date + make_interval(months => k + 1))::date - 1,
 				(date_trunc('month', c.activation_date + make_interval(months => k)) + interval '9 days')::date,
 				(date_trunc('month', c.activation_date + make_interval(months => k)) + interval '9 days')::date,
 				c.price, c.discount, c.on_time_discount
-			FROM contracts c CROSS JOIN generate_series(%d, %d) k`, termNo, first, last)
+			FROM contracts c CROSS JOIN generate_series(%d, %d) k`, termNo, first, last))
 	}
 	// The first term, generated and 10 installments paid (the trigger's flag is set in one go).
 	h.timeSQL(term(0, 11, 1))
@@ -203,10 +229,11 @@ func BenchmarkRenewContracts(b *testing.B) {
 	h.timeSQL("INSERT INTO renewal_settings (queue_threshold, renew_threshold) VALUES ($1, $2)", defaultThresholds.Queue, defaultThresholds.Renewal)
 	h.timeSQL("VACUUM ANALYZE")
 	// The floor: the renewed terms' rows in one statement.
-	floor, rows := h.timeSQL(term(12, 23, 2))
+	floor, rows := h.timeCount(term(12, 23, 2))
 	if rows != int64(h.n)*12 {
 		b.Fatalf("floor inserted %d rows, want %d", rows, h.n*12)
 	}
+	h.timeSQL("DELETE FROM installment_lines l USING installments i WHERE i.id = l.installment_id AND i.term = 2")
 	h.timeSQL("DELETE FROM installments WHERE term = 2")
 	h.timeSQL("VACUUM ANALYZE installments")
 	b.ResetTimer()

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/billingd/billingd/postgres"
 )
 
 // seedPrice is the price of dbtest.SeedContracts' plan, in cents.
@@ -28,6 +30,7 @@ func checkGenerated(t *testing.T, pool *pgxpool.Pool, contracts int64, asOf stri
 		`SELECT count(*) FROM installments`)
 	expectEqual(t, pool, "total billed in cents = contracts × 12 × 99.90", 12*contracts*seedPrice,
 		`SELECT coalesce(sum(amount) * 100, 0)::bigint FROM installments`)
+	checkLedger(t, pool)
 	invariant(t, pool, "no contract is still due for generation as of "+asOf,
 		`SELECT count(*) FROM contracts WHERE generation_due_on <= $1::date`, asOf)
 	invariant(t, pool, "every run in job_runs succeeded (none queued, running or failed)",
@@ -38,4 +41,14 @@ func checkGenerated(t *testing.T, pool *pgxpool.Pool, contracts int64, asOf stri
 		12*contracts, `SELECT coalesce(sum((counts->>'installments_created')::bigint), 0) FROM job_runs`)
 	invariant(t, pool, "every River job completed (none left available, running, retryable or discarded)",
 		`SELECT count(*) FROM river.river_job WHERE state <> 'completed'`)
+}
+
+// checkLedger checks, over the whole database, that every installment is the sum of its
+// lines: its amount the sum of the positive lines, its discount minus the sum of the
+// negative ones (postgres.LinesOffTotals), whatever was killed or restarted while they were
+// written.
+func checkLedger(t *testing.T, pool *pgxpool.Pool) {
+	t.Helper()
+	invariant(t, pool, "every installment's lines sum to its amount and discount (installment_lines, issue 19 item 4)",
+		postgres.LinesOffTotals)
 }

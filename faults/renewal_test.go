@@ -272,6 +272,11 @@ func seedRenewalDue(t *testing.T, pool *pgxpool.Pool, n int, activation time.Tim
 				(date_trunc('month', c.activation_date + make_interval(months => k)) + interval '9 days')::date,
 				c.price, c.discount, c.on_time_discount
 			FROM contracts c CROSS JOIN generate_series(0, 11) k`},
+		// Each installment's plan line, as generation writes it (billing.ScheduledLines).
+		{sql: `INSERT INTO installment_lines (installment_id, contract_id, kind, description, quantity, unit_price, amount, source_key)
+			SELECT id, contract_id, 'plan', 'plan, term ' || term || ' installment ' || sequence || ': service '
+				|| to_char(service_start, 'YYYY-MM-DD') || ' to ' || to_char(service_end, 'YYYY-MM-DD'), 1, amount, amount, 'plan'
+			FROM installments`},
 		{sql: `UPDATE contracts SET generated_term = 1, generation_due_on = NULL,
 			term_end = (activation_date + interval '12 months')::date - 1`},
 		{sql: "UPDATE installments SET state = 'paid', paid_at = due_date, paid_amount = amount WHERE sequence <= 10"},
@@ -325,6 +330,7 @@ func checkRenewed(t *testing.T, pool *pgxpool.Pool, contracts, runs int64, asOf 
 		 WHERE s.contract_id IS NULL OR NOT (s.n = 12 AND s.seqs = 12 AND s.lo = 1 AND s.hi = 12 AND s.paid = 10 AND s.open = 2)`)
 	expectEqual(t, pool, "installments in the database = 24 × contracts (term 1 as seeded, term 2 created once)",
 		24*contracts, `SELECT count(*) FROM installments`)
+	checkLedger(t, pool)
 	invariant(t, pool, "no (contract, kind, sequence) appears twice in installments",
 		`SELECT count(*) FROM (SELECT 1 FROM installments GROUP BY contract_id, kind, sequence HAVING count(*) > 1) d`)
 	invariant(t, pool, "every contract moved on once: term_number = generated_term = 2, term_end = activation + 24 months - 1, price 99.90",

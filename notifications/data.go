@@ -100,6 +100,20 @@ type InstallmentData struct {
 	AmountDue    string
 	ServiceStart string
 	ServiceEnd   string
+	// Lines are what the installment is the sum of, in the order they were written:
+	// {{range .Installment.Lines}}{{.Description}}: {{.Amount}}{{end}}.
+	Lines []LineData
+}
+
+// LineData is one line of an installment: its kind (plan, adhesion, discount,
+// inactivity_discount, late_fine…), the reason in words, the quantity ("1"), the unit price
+// ("" when it has none) and the amount (negative for a discount: -R$ 10,00).
+type LineData struct {
+	Kind        string
+	Description string
+	Quantity    string
+	UnitPrice   string
+	Amount      string
 }
 
 // NewData builds a template's data from the billing model; installment may be nil.
@@ -119,6 +133,14 @@ func NewData(cust billing.Customer, c billing.Contract, p billing.Plan, inst *In
 			Amount: BRL(inst.Amount), Discount: BRL(inst.Discount), OnTimeDiscount: BRL(inst.OnTimeDiscount),
 			AmountDue: BRL(inst.Amount.Sub(inst.Discount)), ServiceStart: BRDate(inst.ServiceStart), ServiceEnd: BRDate(inst.ServiceEnd),
 		}
+		for _, l := range inst.Lines {
+			ld := LineData{Kind: l.Kind, Description: l.Description, Quantity: strings.Replace(l.Quantity.String(), ".", ",", 1),
+				Amount: BRL(l.Amount)}
+			if l.UnitPrice != nil {
+				ld.UnitPrice = BRL(*l.UnitPrice)
+			}
+			d.Installment.Lines = append(d.Installment.Lines, ld)
+		}
 	}
 	return d
 }
@@ -130,6 +152,8 @@ type Installment struct {
 	Term, Sequence                    int
 	DueDate, ServiceStart, ServiceEnd time.Time
 	Amount, Discount, OnTimeDiscount  decimal.Decimal
+	// Lines are the installment's lines (billing.Line), in the order they were written.
+	Lines []billing.Line
 }
 
 // BRDate writes a date as dd/mm/yyyy; a zero date is "".
@@ -168,7 +192,9 @@ func sampleData() Data {
 		Plan: PlanData{ID: 1, Name: "Plano Mensal", Price: "R$ 99,90", Period: "monthly", InstallmentsPerTerm: 12},
 		Installment: InstallmentData{ID: 1, Kind: "recurring", Term: 1, Sequence: 1, DueDate: "10/07/2026",
 			Amount: "R$ 99,90", Discount: "R$ 0,00", OnTimeDiscount: "R$ 0,00", AmountDue: "R$ 99,90",
-			ServiceStart: "01/07/2026", ServiceEnd: "31/07/2026"},
+			ServiceStart: "01/07/2026", ServiceEnd: "31/07/2026",
+			Lines: []LineData{{Kind: "plan", Description: "plan, term 1 installment 1: service 2026-07-01 to 2026-07-31",
+				Quantity: "1", UnitPrice: "R$ 99,90", Amount: "R$ 99,90"}}},
 		Collection: CollectionData{OnDate: "20/07/2026", Total: "R$ 102,23",
 			Installments: []OwedInstallmentData{{ID: 1, Number: "1/12", Sequence: 1, DueDate: "10/07/2026", Amount: "R$ 99,90",
 				Discount: "R$ 0,00", Fine: "R$ 2,00", Interest: "R$ 0,33", Paid: "R$ 0,00", AmountDue: "R$ 102,23",

@@ -205,17 +205,22 @@ func openNextCycle(ctx context.Context, tx pgx.Tx, contractID, benefitID int64, 
 	}
 	nominal := benefits.NextCycleDue(c.rule, optDate(c.activation), st.UsedAt, optDate(prevDue))
 	perTerm := max(c.perTerm, 1)
-	inst, err := scanInstallment(tx.QueryRow(ctx, `INSERT INTO installments (contract_id, kind, term, sequence, service_start,
-			nominal_due, due_date, amount, discount, on_time_discount)
-		VALUES ($1, 'recurring', $2, $3, $4, $5, $6, $7, $8, $9)
-		ON CONFLICT (contract_id, kind, sequence) DO NOTHING RETURNING `+installmentColumns,
-		contractID, (seq-1)/perTerm+1, seq, st.UsedAt, nominal, cal.Adjust(nominal, c.rule.EffectiveShift()),
-		c.price, c.discount, c.onTimeDiscount))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil // the term's generation already created it
-	}
+	// The installment and its lines in one statement, as generation writes them.
+	var ins installmentBatch
+	ins.add(contractID, billing.ScheduledInstallment{Kind: billing.Recurring, Term: (seq-1)/perTerm + 1, Sequence: seq,
+		ServiceStart: st.UsedAt, NominalDue: nominal, EffectiveDue: cal.Adjust(nominal, c.rule.EffectiveShift()),
+		Amount: c.price, Discount: c.discount}, c.onTimeDiscount, 0)
+	created, err := ins.insert(ctx, tx)
 	if err != nil {
 		return nil, fmt.Errorf("create installment of package cycle %d: %w", seq, err)
+	}
+	if created == 0 {
+		return nil, nil // the term's generation already created it
+	}
+	inst, err := scanInstallment(tx.QueryRow(ctx, "SELECT "+installmentColumns+` FROM installments
+		WHERE contract_id = $1 AND kind = 'recurring' AND sequence = $2`, contractID, seq))
+	if err != nil {
+		return nil, fmt.Errorf("read installment of package cycle %d: %w", seq, err)
 	}
 	return &inst, nil
 }

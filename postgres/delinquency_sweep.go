@@ -383,11 +383,12 @@ func closeEpisodes(ctx context.Context, tx pgx.Tx, episodes []int64, ends []time
 
 // attachDiscounts puts each pending inactivity discount of the contracts in [from, to] on
 // the contract's earliest open recurring installment due on or after the episode's end,
-// capped so that the installment's amount less its discounts stays at or above zero, and
-// adds it to the installment's discount. A discount with no such installment yet waits for
-// the next one generated. It returns how many it attached.
+// capped so that the installment's amount less its discounts stays at or above zero, as an
+// inactivity_discount line (source "inactivity:<episode id>", the discount's reason as its
+// description) that moves the installment's discount (changeLines). A discount with no such
+// installment yet waits for the next one generated. It returns how many it attached.
 func attachDiscounts(ctx context.Context, tx pgx.Tx, from, to int64) (int64, error) {
-	rows, err := tx.Query(ctx, `SELECT d.id, d.computed, n.id, n.amount, n.discount, n.on_time_discount
+	rows, err := tx.Query(ctx, `SELECT d.id, d.episode_id, d.reason, d.computed, n.id, n.amount, n.discount, n.on_time_discount
 		FROM installment_discounts d JOIN block_episodes e ON e.id = d.episode_id
 		JOIN LATERAL (SELECT i.id, i.amount, i.discount, i.on_time_discount FROM installments i
 			WHERE i.contract_id = d.contract_id AND i.state = 'open' AND i.kind = 'recurring' AND i.due_date >= e.ended_on
@@ -397,41 +398,40 @@ func attachDiscounts(ctx context.Context, tx pgx.Tx, from, to int64) (int64, err
 	if err != nil {
 		return 0, fmt.Errorf("read pending discounts: %w", err)
 	}
-	type line struct {
-		id, installment                    int64
+	type pending struct {
+		id, episode, installment           int64
+		reason                             string
 		computed, amount, discount, onTime decimal.Decimal
 	}
-	lines, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (line, error) {
-		var l line
-		return l, r.Scan(&l.id, &l.computed, &l.installment, &l.amount, &l.discount, &l.onTime)
+	discounts, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (pending, error) {
+		var p pending
+		return p, r.Scan(&p.id, &p.episode, &p.reason, &p.computed, &p.installment, &p.amount, &p.discount, &p.onTime)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("read pending discounts: %w", err)
 	}
-	if len(lines) == 0 {
+	if len(discounts) == 0 {
 		return 0, nil
 	}
 	added := map[int64]decimal.Decimal{}
 	var ids, insts []int64
 	var amounts []decimal.Decimal
-	for _, l := range lines {
-		got := delinquency.CapDiscount(l.computed, l.amount, l.discount.Add(added[l.installment]), l.onTime)
-		added[l.installment] = added[l.installment].Add(got)
-		ids, insts, amounts = append(ids, l.id), append(insts, l.installment), append(amounts, got)
+	var lines []NewLine
+	one := decimal.NewFromInt(1)
+	for _, p := range discounts {
+		got := delinquency.CapDiscount(p.computed, p.amount, p.discount.Add(added[p.installment]), p.onTime)
+		added[p.installment] = added[p.installment].Add(got)
+		ids, insts, amounts = append(ids, p.id), append(insts, p.installment), append(amounts, got)
+		lines = append(lines, NewLine{InstallmentID: p.installment, Line: billing.Line{Kind: billing.LineInactivityDiscount,
+			Description: p.reason, Quantity: one, Amount: got.Neg(), SourceKey: fmt.Sprintf("inactivity:%d", p.episode)}})
 	}
 	if _, err := tx.Exec(ctx, `UPDATE installment_discounts d SET installment_id = u.inst, amount = u.amount
 		FROM unnest($1::bigint[], $2::bigint[], $3::numeric[]) AS u(id, inst, amount) WHERE d.id = u.id`,
 		ids, insts, amounts); err != nil {
 		return 0, fmt.Errorf("attach discounts: %w", err)
 	}
-	var instIDs []int64
-	var totals []decimal.Decimal
-	for id, total := range added {
-		instIDs, totals = append(instIDs, id), append(totals, total)
-	}
-	if _, err := tx.Exec(ctx, `UPDATE installments i SET discount = i.discount + u.total
-		FROM unnest($1::bigint[], $2::numeric[]) AS u(id, total) WHERE i.id = u.id`, instIDs, totals); err != nil {
+	if _, _, err := changeLines(ctx, tx, LineChange{Add: lines}); err != nil {
 		return 0, fmt.Errorf("apply discounts: %w", err)
 	}
-	return int64(len(lines)), nil
+	return int64(len(discounts)), nil
 }

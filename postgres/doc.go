@@ -10,8 +10,8 @@
 //  1. a plan (UpdatePlan, SetPlanBenefit), before the contracts on it;
 //  2. contracts, FOR NO KEY UPDATE, several of them in ascending id order (the sweeps'
 //     batches, and lockContracts before a set-based UPDATE of contracts);
-//  3. then the contract's own rows: installments, block episodes and segments, inactivity
-//     discount lines, benefit balances and uses, notices;
+//  3. then the contract's own rows: installments (and their lines, installment_lines),
+//     block episodes and segments, inactivity discounts, benefit balances and uses, notices;
 //  4. last, the run's job_runs row and River's rows (a batch's progress and completion).
 //
 // A transaction that changes a contract's rows therefore locks the contract first, even

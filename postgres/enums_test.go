@@ -32,6 +32,7 @@ func TestCheckConstraintsMatchGoLists(t *testing.T) {
 		"email_templates.kind":                      notifications.Kinds,
 		"events.kind":                               records.EventKinds,
 		"email_templates.scope":                     records.TemplateScopes,
+		"installment_lines.kind":                    billing.LineKinds,
 		"installments.kind":                         billing.InstallmentKinds,
 		"installments.state":                        records.InstallmentStates,
 		"job_runs.state":                            records.RunStates,

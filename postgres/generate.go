@@ -15,8 +15,8 @@ import (
 // GenerateSweep creates the installments every contract should have as of a date. Contracts
 // with work pending carry generation_due_on, so a day with nothing due reads one empty index
 // range; a batch reads its contracts in one query, computes their installments with the
-// billing rules and writes them with one INSERT … SELECT FROM unnest, keyed by
-// (contract, kind, sequence).
+// billing rules and writes them with their lines in one statement (installmentBatch),
+// keyed by (contract, kind, sequence).
 type GenerateSweep struct{}
 
 // Plan implements jobs.Sweep.
@@ -86,7 +86,7 @@ func (GenerateSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromI
 			if it.Kind == billing.Adhesion {
 				otd = decimal.Zero
 			}
-			ins.add(contract, it, otd)
+			ins.add(contract, it, otd, s.AdhesionInstallments)
 		}
 		upd.add(contract, g)
 	}
@@ -110,45 +110,6 @@ func (GenerateSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromI
 		return nil, fmt.Errorf("record generation progress: %w", err)
 	}
 	return map[string]int64{"contracts": int64(len(upd.id)), "installments_created": created}, nil
-}
-
-// installmentBatch holds installments column by column for one unnest insert.
-type installmentBatch struct {
-	contract                                      []int64
-	kind                                          []string
-	term, sequence                                []int32
-	serviceStart, serviceEnd, nominalDue, dueDate []pgtype.Date
-	amount, discount, onTimeDiscount              []decimal.Decimal
-}
-
-// insert writes the batch in one statement, skipping installments that already exist (by
-// contract, kind and sequence), and returns how many it created.
-func (c *installmentBatch) insert(ctx context.Context, tx pgx.Tx) (int64, error) {
-	tag, err := tx.Exec(ctx, `INSERT INTO installments (contract_id, kind, term, sequence, service_start, service_end,
-			nominal_due, due_date, amount, discount, on_time_discount)
-		SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::int[], $5::date[], $6::date[], $7::date[],
-			$8::date[], $9::numeric[], $10::numeric[], $11::numeric[])
-		ON CONFLICT (contract_id, kind, sequence) DO NOTHING`,
-		c.contract, c.kind, c.term, c.sequence, c.serviceStart, c.serviceEnd, c.nominalDue,
-		c.dueDate, c.amount, c.discount, c.onTimeDiscount)
-	if err != nil {
-		return 0, fmt.Errorf("insert installments: %w", err)
-	}
-	return tag.RowsAffected(), nil
-}
-
-func (c *installmentBatch) add(contract int64, it billing.ScheduledInstallment, onTimeDiscount decimal.Decimal) {
-	c.contract = append(c.contract, contract)
-	c.kind = append(c.kind, string(it.Kind))
-	c.term = append(c.term, int32(it.Term))
-	c.sequence = append(c.sequence, int32(it.Sequence))
-	c.serviceStart = append(c.serviceStart, date(it.ServiceStart))
-	c.serviceEnd = append(c.serviceEnd, date(it.ServiceEnd))
-	c.nominalDue = append(c.nominalDue, date(it.NominalDue))
-	c.dueDate = append(c.dueDate, date(it.EffectiveDue))
-	c.amount = append(c.amount, it.Amount)
-	c.discount = append(c.discount, it.Discount)
-	c.onTimeDiscount = append(c.onTimeDiscount, onTimeDiscount)
 }
 
 // progressColumns holds each contract's generation progress for one unnest update.

@@ -25,7 +25,22 @@ type bundle struct {
 func setup(t *testing.T) *bundle {
 	t.Helper()
 	pool := dbtest.NewPool(t)
+	t.Cleanup(func() { checkLedger(t, pool) })
 	return &bundle{ctx: context.Background(), pool: pool, store: &postgres.Store{Pool: pool}}
+}
+
+// checkLedger fails t unless every installment's lines sum to its cached totals
+// (postgres.LinesOffTotals): run when every test that writes installments ends.
+func checkLedger(t *testing.T, pool *pgxpool.Pool) {
+	t.Helper()
+	var off int64
+	if err := pool.QueryRow(context.Background(), postgres.LinesOffTotals).Scan(&off); err != nil {
+		t.Errorf("ledger invariant: %v", err)
+		return
+	}
+	if off != 0 {
+		t.Errorf("ledger invariant: %d installment(s) whose lines do not sum to their amount and discount", off)
+	}
 }
 
 func date(s string) time.Time {

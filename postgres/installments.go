@@ -33,7 +33,27 @@ func (s *Store) Installments(ctx context.Context, f InstallmentFilter, page Page
 	if err != nil {
 		return nil, fmt.Errorf("list installments: %w", err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Installment, error) { return scanInstallment(r) })
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Installment, error) { return scanInstallment(r) })
+	if err != nil {
+		return nil, fmt.Errorf("list installments: %w", err)
+	}
+	return out, fillLines(ctx, s.Pool, out)
+}
+
+// fillLines reads the lines of the installments and sets them on each.
+func fillLines(ctx context.Context, q querier, insts []Installment) error {
+	ids := make([]int64, len(insts))
+	for i, in := range insts {
+		ids[i] = in.ID
+	}
+	lines, err := installmentLines(ctx, q, ids)
+	if err != nil {
+		return err
+	}
+	for i := range insts {
+		insts[i].Lines = lines[insts[i].ID]
+	}
+	return nil
 }
 
 // RecordPayment marks an open installment paid on paidAt with amount, by the payment rules
@@ -75,6 +95,11 @@ func (s *Store) RecordPayment(ctx context.Context, id int64, amount decimal.Deci
 		if err != nil {
 			return fmt.Errorf("record payment: %w", err)
 		}
+		lines, err := installmentLines(ctx, tx, []int64{id})
+		if err != nil {
+			return err
+		}
+		out.Lines = lines[id]
 		if s.FollowUps == nil {
 			return nil
 		}

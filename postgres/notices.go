@@ -124,6 +124,11 @@ func RenderNotice(ctx context.Context, tx pgx.Tx, n Notice) (Notice, error) {
 		inst = &notifications.Installment{ID: i.ID, Kind: string(i.Kind), Term: i.Term, Sequence: i.Sequence,
 			DueDate: i.DueDate, ServiceStart: i.ServiceStart, ServiceEnd: i.ServiceEnd,
 			Amount: i.Amount, Discount: i.Discount, OnTimeDiscount: i.OnTimeDiscount}
+		lines, err := installmentLines(ctx, tx, []int64{i.ID})
+		if err != nil {
+			return n, err
+		}
+		inst.Lines = lines[i.ID]
 	}
 	tpl, err := resolveTemplate(ctx, tx, n.Kind, n.TemplateID, c.ID, c.PlanID)
 	if err != nil {

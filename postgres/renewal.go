@@ -305,7 +305,7 @@ func (w *renewalWrites) flush(ctx context.Context, tx pgx.Tx) (map[string]int64,
 	for _, id := range renewedNow {
 		rt := w.terms[id]
 		for _, it := range rt.installments {
-			ins.add(id, it, rt.onTime)
+			ins.add(id, it, rt.onTime, 0)
 		}
 		upd.id = append(upd.id, id)
 		upd.term = append(upd.term, int32(rt.term))

@@ -24,6 +24,10 @@ type Installment struct {
 	State          string
 	PaidAt         time.Time
 	PaidAmount     *decimal.Decimal
+	// Lines are what the installment is the sum of (Amount is the sum of the positive
+	// lines, Discount minus the sum of the negative ones), in the order they were written;
+	// nil when the read did not ask for them.
+	Lines []billing.Line
 }
 
 // Installment states (billing's).
