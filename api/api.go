@@ -215,6 +215,9 @@ func (s *Server) routes() []route {
 		{"GET", "/v1/tokens", s.listTokens, paged()},
 		{"DELETE", "/v1/tokens/{id}", s.revokeToken, nil},
 		{"GET", "/v1/audit", s.listAudit, paged("actor", "route", "from", "to")},
+		{"GET", "/v1/installments/{id}", s.getInstallment, []string{"on"}},
+		{"GET", "/v1/payments", s.listPayments, paged("installment_id", "contract_id")},
+		{"GET", "/v1/payments/{id}", s.getPayment, nil},
 	}
 }
 
@@ -250,25 +253,42 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // that match a field only when case is ignored (see checkKeys), wrong types and bodies over
 // MaxBodyBytes.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	_, err := decodeKeys(w, r, v)
+	return err
+}
+
+// decodeKeys decodes like decode and also returns the body's top-level keys with their raw
+// values, so that a PATCH can tell a field sent as null (reset it) from one left out (keep it).
+func decodeKeys(w http.ResponseWriter, r *http.Request, v any) (map[string]json.RawMessage, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return &statusError{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type", msg: "Content-Type must be application/json"}
+		return nil, &statusError{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type", msg: "Content-Type must be application/json"}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
-		return decodeError(err)
+		return nil, decodeError(err)
 	}
 	if err := checkKeys(body, reflect.TypeOf(v)); err != nil {
-		return err
+		return nil, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return decodeError(err)
+		return nil, decodeError(err)
 	}
 	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
-		return &statusError{status: http.StatusBadRequest, code: "malformed", field: "body", msg: "body: want exactly one JSON object"}
+		return nil, &statusError{status: http.StatusBadRequest, code: "malformed", field: "body", msg: "body: want exactly one JSON object"}
 	}
-	return nil
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(body, &keys); err != nil {
+		return nil, decodeError(err) // unreachable: the body decoded as an object above
+	}
+	return keys, nil
+}
+
+// sentNull reports whether the body set key to null.
+func sentNull(keys map[string]json.RawMessage, key string) bool {
+	raw, ok := keys[key]
+	return ok && string(bytes.TrimSpace(raw)) == "null"
 }
 
 func decodeError(err error) error {

@@ -48,7 +48,7 @@ var authRoutes = map[string]struct {
 	"POST /v1/contracts/{id}/cancel":       {`{"date": "2026-07-20"}`, 200},
 	"GET /v1/contracts/{id}/installments":  {"", 200},
 	"GET /v1/installments":                 {"", 200},
-	"POST /v1/installments/{id}/payments":  {`{"amount": "99.90", "paid_at": "2026-07-20"}`, 200},
+	"POST /v1/installments/{id}/payments":  {`{"amount": "100.23", "paid_at": "2026-07-20"}`, 200}, // 10 days late: 0.33 of interest
 	"POST /v1/holidays":                    {`{"date": "2026-12-08", "name": "Feriado"}`, 201},
 	"GET /v1/holidays":                     {"", 200},
 	"DELETE /v1/holidays/{date}":           {"", 204},
@@ -86,6 +86,10 @@ var authRoutes = map[string]struct {
 	"GET /v1/tokens":                                      {"", 200},
 	"DELETE /v1/tokens/{id}":                              {"", 200},
 	"GET /v1/audit":                                       {"", 200},
+	// The ledger: installment 1 and payment 1 (recorded above).
+	"GET /v1/installments/{id}": {"", 200},
+	"GET /v1/payments":          {"", 200},
+	"GET /v1/payments/{id}":     {"", 200},
 }
 
 // authFixture makes the rows the requests of authRoutes find: plan 1, customer 1, contract 1

@@ -14,6 +14,7 @@ type badInputFixture struct {
 	active, pending, cancelled     int64
 	openInst, paidInst, cancelInst int64
 	benefit, template, notice      int64
+	payment                        int64
 }
 
 // newBadInputFixture creates a plan with a minimum price, a customer, an active contract with
@@ -31,7 +32,8 @@ func newBadInputFixture(b *bundle) badInputFixture {
 	b.generate("2026-07-20")
 	f.paidInst = b.installmentID(f.active, "recurring", 1)
 	f.openInst = b.installmentID(f.active, "recurring", 2)
-	b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/installments/%d/payments", f.paidInst), map[string]any{"amount": "94.90", "paid_at": "2026-07-10"})
+	paid := b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/installments/%d/payments", f.paidInst), map[string]any{"amount": "94.90", "paid_at": "2026-07-10"})
+	f.payment = int64(paid.body["payment"].(map[string]any)["id"].(float64))
 	b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/contracts/%d/cancel", f.cancelled), map[string]any{"date": "2026-07-20"})
 	f.cancelInst = b.installmentID(f.cancelled, "recurring", 2)
 	b.must(http.StatusCreated, "POST", "/v1/holidays", map[string]any{"date": "2026-11-30", "name": "Feriado local"})
@@ -160,7 +162,11 @@ func badCases(f badInputFixture) []badCase {
 		{"payment amount with three decimals", "POST", pay(f.openInst), `{"amount": "99.901", "paid_at": "2026-07-20"}`, 422, "amount"},
 		{"payment zero amount", "POST", pay(f.openInst), `{"amount": "0.00", "paid_at": "2026-07-20"}`, 422, "amount"},
 		{"payment without amount", "POST", pay(f.openInst), `{"paid_at": "2026-07-20"}`, 422, "amount"},
-		{"payment underpaid", "POST", pay(f.openInst), `{"amount": "94.89", "paid_at": "2026-07-20"}`, 422, "amount"},
+		{"payment above what is due without credit", "POST", pay(f.openInst), `{"amount": "94.91", "paid_at": "2026-07-20"}`, 422, "amount"},
+		{"payment reference with a colon", "POST", pay(f.openInst), `{"amount": "94.90", "paid_at": "2026-07-20", "reference": "api:1"}`, 422, "reference"},
+		{"payment reference too long", "POST", pay(f.openInst), fmt.Sprintf(`{"amount": "94.90", "paid_at": "2026-07-20", "reference": %q}`,
+			strings.Repeat("r", 101)), 422, "reference"},
+		{"installment due on 2026-02-30", "GET", fmt.Sprintf("/v1/installments/%d?on=2026-02-30", f.openInst), nil, 400, "on"},
 		{"payment 2026-02-30", "POST", pay(f.openInst), `{"amount": "99.90", "paid_at": "2026-02-30"}`, 422, "paid_at"},
 		{"payment in the future", "POST", pay(f.openInst), `{"amount": "99.90", "paid_at": "2026-07-21"}`, 422, "paid_at"},
 		{"holiday 2026-02-30", "POST", "/v1/holidays", `{"date": "2026-02-30", "name": "x"}`, 422, "date"},

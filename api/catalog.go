@@ -1,11 +1,14 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/renewal"
@@ -22,6 +25,53 @@ type planRequest struct {
 	// RenewalQueueThreshold and RenewalThreshold override the global thresholds, both or neither.
 	RenewalQueueThreshold *int `json:"renewal_queue_threshold"`
 	RenewalThreshold      *int `json:"renewal_threshold"`
+	lateFields
+}
+
+// lateFields are the late-charge settings a plan or a contract may set; null (or left out)
+// inherits: a contract's from its plan, a plan's from the defaults (no fine, 1.00% a month).
+type lateFields struct {
+	LateFinePercent        *string `json:"late_fine_percent"`
+	MonthlyInterestPercent *string `json:"monthly_interest_percent"`
+}
+
+// settings parses the late fields that are set into s, keeping the others as they are.
+func (f lateFields) settings(s *billing.LateSettings) error {
+	for _, x := range []struct {
+		field string
+		v     *string
+		dst   **decimal.Decimal
+	}{{"late_fine_percent", f.LateFinePercent, &s.FinePercent}, {"monthly_interest_percent", f.MonthlyInterestPercent, &s.MonthlyInterestPercent}} {
+		if x.v == nil {
+			continue
+		}
+		d, err := billing.ParseMoney(*x.v)
+		if err != nil {
+			return billing.Fieldf(x.field, "want a percentage such as \"1.00\": %v", err)
+		}
+		*x.dst = &d
+	}
+	return nil
+}
+
+// resetNulls sets to nil (inherit) each late setting the body sent as null.
+func resetNulls(keys map[string]json.RawMessage, s *billing.LateSettings) {
+	if sentNull(keys, "late_fine_percent") {
+		s.FinePercent = nil
+	}
+	if sentNull(keys, "monthly_interest_percent") {
+		s.MonthlyInterestPercent = nil
+	}
+}
+
+// lateResponse shows a plan's or a contract's own late settings; null inherits.
+type lateResponse struct {
+	LateFinePercent        *string `json:"late_fine_percent"`
+	MonthlyInterestPercent *string `json:"monthly_interest_percent"`
+}
+
+func toLate(s billing.LateSettings) lateResponse {
+	return lateResponse{LateFinePercent: optMoney(s.FinePercent), MonthlyInterestPercent: optMoney(s.MonthlyInterestPercent)}
 }
 
 type planResponse struct {
@@ -37,6 +87,7 @@ type planResponse struct {
 	// The plan's renewal thresholds; null means the global defaults.
 	RenewalQueueThreshold *int `json:"renewal_queue_threshold"`
 	RenewalThreshold      *int `json:"renewal_threshold"`
+	lateResponse
 }
 
 func toPlan(p billing.Plan) planResponse {
@@ -44,7 +95,7 @@ func toPlan(p billing.Plan) planResponse {
 		ID: p.ID, Name: p.Name, Kind: p.Kind, Price: money(p.Price), Period: string(p.Period),
 		InstallmentsPerTerm: p.InstallmentsPerTerm, MinPrice: optMoney(p.MinPrice), UsesPerCycle: p.UsesPerCycle,
 		CreatedAt:             p.CreatedAt.UTC().Format(time.RFC3339),
-		RenewalQueueThreshold: p.RenewalQueueThreshold, RenewalThreshold: p.RenewalThreshold,
+		RenewalQueueThreshold: p.RenewalQueueThreshold, RenewalThreshold: p.RenewalThreshold, lateResponse: toLate(p.Late),
 	}
 }
 
@@ -72,6 +123,9 @@ func (s *Server) createPlan(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		p.MinPrice = &min
+	}
+	if err := req.settings(&p.Late); err != nil {
+		return err
 	}
 	if err := p.Validate(); err != nil {
 		return err

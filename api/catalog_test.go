@@ -34,21 +34,21 @@ func TestPlans(t *testing.T) {
 			body: `{"name": " Plano Mensal ", "price": "99.9", "period": "monthly", "installments_per_term": 12, "min_price": "80"}`,
 			want: map[string]any{"name": "Plano Mensal", "kind": "plan", "price": "99.90", "period": "monthly",
 				"installments_per_term": 12.0, "min_price": "80.00", "uses_per_cycle": nil,
-				"renewal_queue_threshold": nil, "renewal_threshold": nil},
+				"renewal_queue_threshold": nil, "renewal_threshold": nil, "late_fine_percent": nil, "monthly_interest_percent": nil},
 		},
 		{
 			name: "package of uses",
 			body: `{"name": "Pacote 10 aulas", "kind": "package", "price": "450.00", "period": "quarterly", "installments_per_term": 4, "uses_per_cycle": 10}`,
 			want: map[string]any{"name": "Pacote 10 aulas", "kind": "package", "price": "450.00", "period": "quarterly",
 				"installments_per_term": 4.0, "min_price": nil, "uses_per_cycle": 10.0,
-				"renewal_queue_threshold": nil, "renewal_threshold": nil},
+				"renewal_queue_threshold": nil, "renewal_threshold": nil, "late_fine_percent": nil, "monthly_interest_percent": nil},
 		},
 		{
 			name: "free annual plan",
 			body: `{"name": "Cortesia", "price": "0", "period": "annual", "installments_per_term": 1}`,
 			want: map[string]any{"name": "Cortesia", "kind": "plan", "price": "0.00", "period": "annual",
 				"installments_per_term": 1.0, "min_price": nil, "uses_per_cycle": nil,
-				"renewal_queue_threshold": nil, "renewal_threshold": nil},
+				"renewal_queue_threshold": nil, "renewal_threshold": nil, "late_fine_percent": nil, "monthly_interest_percent": nil},
 		},
 	}
 	for _, tt := range tests {

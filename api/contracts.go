@@ -33,6 +33,7 @@ type contractRequest struct {
 	BlockingRuleID       *int64              `json:"blocking_rule_id"`
 	InactivityDiscount   bool                `json:"inactivity_discount"`
 	AllowCredit          bool                `json:"allow_credit"`
+	lateFields
 	welcomeFields
 }
 
@@ -72,6 +73,8 @@ type contractResponse struct {
 	Blocked            bool              `json:"blocked"`
 	TrustUnlockUntil   *string           `json:"trust_unlock_until"`
 	BlockEpisodes      []episodeResponse `json:"block_episodes"`
+	// The contract's own late settings; null takes the plan's.
+	lateResponse
 }
 
 func toContract(c billing.Contract) contractResponse {
@@ -89,7 +92,7 @@ func toContract(c billing.Contract) contractResponse {
 		RenewalState: c.RenewalState, QueuedOn: optDate(c.QueuedOn),
 		BlockingRuleID:     c.BlockingRuleID,
 		InactivityDiscount: c.InactivityDiscount, AllowCredit: c.AllowCredit, Blocked: c.Status == billing.StatusBlocked,
-		BlockEpisodes: []episodeResponse{},
+		BlockEpisodes: []episodeResponse{}, lateResponse: toLate(c.Late),
 	}
 	if out.RenewalState == "" {
 		out.RenewalState = records.RenewalNone
@@ -108,6 +111,9 @@ func (req contractRequest) contract() (billing.Contract, error) {
 	}
 	if req.CustomerID < 1 {
 		return c, billing.Fieldf("customer_id", "required: the id of an existing customer")
+	}
+	if err := req.settings(&c.Late); err != nil {
+		return c, err
 	}
 	if req.PlanID < 1 {
 		return c, billing.Fieldf("plan_id", "required: the id of an existing plan")
@@ -297,7 +303,9 @@ type installmentResponse struct {
 	State          string  `json:"state"`
 	PaidAt         *string `json:"paid_at"`
 	PaidAmount     *string `json:"paid_amount"`
-	// Credit is the part of paid_amount above what was due on paid_at (allow_credit); null unless paid.
+	// Paid is what the installment's payments not reversed add up to (partial payments included).
+	Paid string `json:"paid"`
+	// Credit is the part of paid_amount above what settled the installment (allow_credit); null unless paid.
 	Credit *string `json:"credit"`
 	// Lines are what the installment is the sum of: amount is the sum of the positive lines,
 	// discount minus the sum of the negative ones.
@@ -329,10 +337,10 @@ func toInstallment(i records.Installment) installmentResponse {
 		ServiceStart: optDate(i.ServiceStart), ServiceEnd: optDate(i.ServiceEnd),
 		NominalDue: billing.FormatDate(i.NominalDue), DueDate: billing.FormatDate(i.DueDate),
 		Amount: money(i.Amount), Discount: money(i.Discount), OnTimeDiscount: money(i.OnTimeDiscount),
-		State: i.State, PaidAt: optDate(i.PaidAt), PaidAmount: optMoney(i.PaidAmount), Lines: toLines(i.Lines),
+		State: i.State, PaidAt: optDate(i.PaidAt), PaidAmount: optMoney(i.PaidAmount), Paid: money(i.Paid), Lines: toLines(i.Lines),
 	}
 	if i.State == records.InstallmentPaid {
-		credit := money(i.Credit())
+		credit := money(i.Credit)
 		out.Credit = &credit
 	}
 	return out
@@ -377,39 +385,4 @@ func (s *Server) installments(w http.ResponseWriter, r *http.Request, contract i
 		return err
 	}
 	return respondPage(w, pg, items, toInstallment, func(i installmentResponse) int64 { return i.ID })
-}
-
-type paymentRequest struct {
-	Amount string `json:"amount"`
-	PaidAt string `json:"paid_at"`
-}
-
-func (s *Server) recordPayment(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	var req paymentRequest
-	if err := decode(w, r, &req); err != nil {
-		return err
-	}
-	amount, err := parseMoneyField("amount", req.Amount)
-	if err != nil {
-		return err
-	}
-	if err := billing.CheckPaymentAmount(amount); err != nil {
-		return err
-	}
-	paidAt, err := parseDateField("paid_at", req.PaidAt)
-	if err != nil {
-		return err
-	}
-	if err := billing.CheckPaymentDate(paidAt, s.today(), s.cfg.Location.String()); err != nil {
-		return err
-	}
-	inst, err := s.store.RecordPayment(r.Context(), id, amount, paidAt, s.cfg.Now())
-	if err != nil {
-		return err
-	}
-	return respond(w, http.StatusOK, toInstallment(inst))
 }

@@ -27,7 +27,7 @@ func TestCreateContractFixedDay31(t *testing.T) {
 		"suggested_price": nil, "term_number": 1.0, "term_end": nil, "paid_through": nil, "cancelled_on": nil,
 		"renewal_state": "none", "queued_on": nil,
 		"blocking_rule_id": nil, "inactivity_discount": false, "allow_credit": false, "blocked": false, "trust_unlock_until": nil,
-		"block_episodes": []any{},
+		"block_episodes": []any{}, "late_fine_percent": nil, "monthly_interest_percent": nil,
 	}
 	if got := without(created.body, "id", "created_at"); !reflect.DeepEqual(got, want) {
 		t.Errorf("created\n%v\nwant\n%v", got, want)
@@ -66,7 +66,7 @@ func TestCreateContractFixedDay31(t *testing.T) {
 		"contract_id": float64(id), "kind": "recurring", "term": 1.0, "sequence": 1.0,
 		"service_start": "2026-07-20", "service_end": "2026-08-19", "nominal_due": "2026-07-31", "due_date": "2026-07-31",
 		"amount": "89.90", "discount": "0.00", "on_time_discount": "4.50", "state": "open", "paid_at": nil, "paid_amount": nil,
-		"credit": nil, "lines": []any{map[string]any{"kind": "plan", "description": "plan, term 1 installment 1: service 2026-07-20 to 2026-08-19",
+		"paid": "0.00", "credit": nil, "lines": []any{map[string]any{"kind": "plan", "description": "plan, term 1 installment 1: service 2026-07-20 to 2026-08-19",
 			"quantity": "1", "unit_price": "89.90", "amount": "89.90"}},
 	}}
 	items := r.items(t)

@@ -205,7 +205,11 @@ func TestBlockDelinquentDatedScenario(t *testing.T) {
 	if got, want := b.notices(c), fmt.Sprintf("block_warning %d, blocked %d", first, episode); got != want {
 		t.Errorf("notices %q, want %q", got, want)
 	}
-	b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/installments/%d/payments", first), `{"amount": "93.00", "paid_at": "2026-06-21"}`)
+	// 93.00 and 20 days of interest at 1% a month (0.62), the default rule.
+	if paid := b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/installments/%d/payments", first),
+		`{"amount": "93.62", "paid_at": "2026-06-21"}`); paid.body["state"] != "paid" {
+		t.Fatalf("93.62 did not settle installment 1: %s", paid.raw)
+	}
 	if n := b.workUnblocks("2026-06-21 09:30"); n != 1 {
 		t.Fatalf("%d unblock jobs, want 1", n)
 	}
@@ -284,14 +288,16 @@ func count(t *testing.T, b *bundle, sql string) int {
 // installment is judged as of its own date, whenever it is recorded.
 func TestUnblockJudgedByPaymentDate(t *testing.T) {
 	t.Parallel()
+	// The amounts: 93.00 and 1% a month of interest, 1/30 of it a day from 06-02: 9 days to
+	// 06-10 (0.28), 43 days to 07-14 (1.33).
 	tests := []struct {
-		name, paidAt, workedAt, state, discount2, discount3 string
+		name, amount, paidAt, workedAt, state, discount2, discount3 string
 	}{
-		{"dated before the block, recorded two days late", "2026-06-10", "2026-06-13 08:00",
+		{"dated before the block, recorded two days late", "93.28", "2026-06-10", "2026-06-13 08:00",
 			"active; 2026-06-11..2026-06-13 payment 2d", "6.20", "0.00"},
-		{"dated before the block, recorded a month late", "2026-06-10", "2026-07-15 08:00",
+		{"dated before the block, recorded a month late", "93.28", "2026-06-10", "2026-07-15 08:00",
 			"active; 2026-06-11..2026-07-15 payment 34d", "0.00", "93.00"},
-		{"dated after the second installment's block date", "2026-07-14", "2026-07-15 08:00",
+		{"dated after the second installment's block date", "94.33", "2026-07-14", "2026-07-15 08:00",
 			"blocked; 2026-06-11..open 39d", "0.00", "0.00"},
 	}
 	for _, tt := range tests {
@@ -301,8 +307,11 @@ func TestUnblockJudgedByPaymentDate(t *testing.T) {
 			c := b.delinquent("2026-06-01", 0) // the default rule: 10 days, warned 3 before
 			b.block("2026-06-11")
 			b.block("2026-07-11")
-			b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/installments/%d/payments", b.installmentID(c, "recurring", 1)),
-				fmt.Sprintf(`{"amount": "93.00", "paid_at": %q}`, tt.paidAt))
+			paid := b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/installments/%d/payments", b.installmentID(c, "recurring", 1)),
+				fmt.Sprintf(`{"amount": %q, "paid_at": %q}`, tt.amount, tt.paidAt))
+			if paid.body["state"] != "paid" {
+				t.Fatalf("%s on %s did not settle installment 1: %s", tt.amount, tt.paidAt, paid.raw)
+			}
 			b.workUnblocks(tt.workedAt)
 			if got := b.contractState(c); got != tt.state {
 				t.Errorf("contract %q, want %q", got, tt.state)
@@ -380,8 +389,11 @@ func TestTrustUnlock(t *testing.T) {
 	if got := b.notices(c); got != want {
 		t.Errorf("notices %q, want %q", got, want)
 	}
-	b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/installments/%d/payments", b.installmentID(c, "recurring", 1)),
-		`{"amount": "93.00", "paid_at": "2026-07-20"}`)
+	// 93.00 and 19 days of interest at 1% a month (0.59).
+	if paid := b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/installments/%d/payments", b.installmentID(c, "recurring", 1)),
+		`{"amount": "93.59", "paid_at": "2026-07-20"}`); paid.body["state"] != "paid" {
+		t.Fatalf("93.59 did not settle installment 1: %s", paid.raw)
+	}
 	b.workUnblocks("2026-07-25 10:00")
 	if got, want := b.contractState(c), "active; 2026-07-11..2026-07-25 payment 10d reblocked 1"; got != want {
 		t.Errorf("paid: %q, want %q", got, want)

@@ -16,8 +16,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/shopspring/decimal"
 
 	"github.com/billingd/billingd/api"
+	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/internal/dbtest"
 	"github.com/billingd/billingd/jobs"
 	"github.com/billingd/billingd/postgres"
@@ -25,8 +27,8 @@ import (
 
 // fuzzServer is the API on a real database with the rows the fuzzed requests can find:
 // plan 1, customer 1, contract 1 pending activation, contract 2 active with its
-// installments (installment 1 open), the holiday 2026-11-30, benefit 1 granted by plan 1,
-// blocking rule 1 and e-mail template 1.
+// installments (installment 1 open, installment 2 paid by payment 1), the holiday
+// 2026-11-30, benefit 1 granted by plan 1, blocking rule 1 and e-mail template 1.
 type fuzzServer struct {
 	pool *pgxpool.Pool
 	srv  *api.Server
@@ -71,6 +73,9 @@ func newFuzzServer(f *testing.F) *fuzzServer {
 	if err != nil {
 		f.Fatal(err)
 	}
+	if code, body := s.post("/v1/installments/2/payments", []byte(`{"amount": "99.90", "paid_at": "2026-07-20"}`)); code != http.StatusOK {
+		f.Fatalf("fixture payment: %d %s", code, body)
+	}
 	return s
 }
 
@@ -103,7 +108,9 @@ func (s *fuzzServer) rows(t *testing.T) string {
 		(SELECT count(*) FROM contracts WHERE status <> 'active'), (SELECT count(*) FROM holidays), (SELECT count(*) FROM job_runs),
 		(SELECT count(*) FROM renewals), (SELECT count(*) FROM blocking_rules), (SELECT count(*) FROM block_episodes),
 		(SELECT count(*) FROM benefits), (SELECT count(*) FROM plan_benefits), (SELECT count(*) FROM benefit_usages),
-		(SELECT count(*) FROM benefit_balances), (SELECT count(*) FROM email_templates), (SELECT count(*) FROM notices))`).Scan(&out)
+		(SELECT count(*) FROM benefit_balances), (SELECT count(*) FROM email_templates), (SELECT count(*) FROM notices),
+		(SELECT count(*) FROM payments), (SELECT count(*) FROM payments WHERE reversed_at IS NOT NULL),
+		(SELECT count(*) FROM installment_lines))`).Scan(&out)
 	if err != nil {
 		st := s.pool.Stat()
 		t.Fatalf("count rows: %v (pool: %d acquired of %d)", err, st.AcquiredConns(), st.MaxConns())
@@ -147,6 +154,58 @@ func FuzzDecodeContractRequest(f *testing.F) {
 	f.Add([]byte(`{"customer_id": 1, "plan_id": 1, "adhesion_date": "2026-07-01", "due_date_rule": {"kind": "anniversary"}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		s.check(t, "/v1/contracts", body)
+	})
+}
+
+// FuzzPaymentAmount posts payments of installment 1 with arbitrary amount, date and
+// reference strings (the payment parsers: billing.ParseMoney, the date, the reference) and
+// holds the payment path to its promise: never a 5xx; a 2xx answers the payment as
+// recorded, its amount the one posted, its parts adding up to it, the installment's lines
+// summing to its totals; a 4xx names the field and writes nothing (check).
+func FuzzPaymentAmount(f *testing.F) {
+	s := newFuzzServer(f)
+	f.Add("50.00", "2026-07-20", "")
+	f.Add("0.01", "2026-07-10", "erp-1")
+	f.Add("99.9", "2026-07-11", "a.b_c-d")
+	f.Add("100.23", "2026-07-20", "erp-1")
+	f.Fuzz(func(t *testing.T, amount, paidAt, reference string) {
+		req := map[string]any{"amount": amount, "paid_at": paidAt}
+		if reference != "" {
+			req["reference"] = reference
+		}
+		body, err := json.Marshal(req)
+		if err != nil {
+			return // not valid UTF-8: FuzzRequestBodies sends raw bytes
+		}
+		s.check(t, "/v1/installments/1/payments", body)
+		code, raw := s.post("/v1/installments/1/payments", body) // again: a duplicate, a conflict or a second payment
+		if code < 200 || code >= 300 {
+			return
+		}
+		var got struct {
+			Payment struct {
+				Amount, Principal, Fine, Interest, Credit string
+			} `json:"payment"`
+		}
+		if err := json.Unmarshal(raw, &got); err != nil {
+			t.Fatalf("%s: %v", raw, err)
+		}
+		want, err := billing.ParseMoney(amount)
+		p := got.Payment
+		if err != nil || p.Amount != billing.FormatMoney(want) {
+			t.Fatalf("posted %q, recorded %s", amount, p.Amount)
+		}
+		var sum decimal.Decimal
+		for _, part := range []string{p.Principal, p.Fine, p.Interest, p.Credit} {
+			sum = sum.Add(decimal.RequireFromString(part))
+		}
+		if !sum.Equal(want) {
+			t.Fatalf("the parts of %s add up to %s: %+v", amount, sum, p)
+		}
+		var off int64
+		if err := s.pool.QueryRow(context.Background(), postgres.LinesOffTotals).Scan(&off); err != nil || off != 0 {
+			t.Fatalf("ledger invariant: %d off (%v)", off, err)
+		}
 	})
 }
 

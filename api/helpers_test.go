@@ -51,6 +51,14 @@ type bundle struct {
 // setup starts an API server on a fresh database, configured as in production.
 func setup(t *testing.T) *bundle {
 	t.Helper()
+	return setupStore(t, nil)
+}
+
+// setupStore is setup with the store changed by configure (when not nil) before the server
+// starts, as a setting would change it (BILLINGD_PARTIAL_PAYMENTS=false:
+// RefusePartialPayments).
+func setupStore(t *testing.T, configure func(*postgres.Store)) *bundle {
+	t.Helper()
 	pool, err := postgres.Open(context.Background(), dbtest.NewURL(t), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -58,6 +66,9 @@ func setup(t *testing.T) *bundle {
 	t.Cleanup(pool.Close)
 	logger := slog.New(slog.DiscardHandler)
 	store := newStore(t, pool)
+	if configure != nil {
+		configure(store)
+	}
 	srv := api.New(api.Config{
 		Store: store, Jobs: jobs.Names(), Token: testToken, Location: saoPaulo,
 		Now: func() time.Time { return testNow }, Logger: logger, CatchUpDays: 31,
@@ -239,8 +250,8 @@ func (b *bundle) must(want int, method, path string, body any) response {
 // counts is the number of rows of every table the API writes.
 type counts map[string]int
 
-var countedTables = []string{"customers", "plans", "contracts", "installments", "installment_lines", "holidays", "job_runs",
-	"river.river_job", "email_templates", "notices"}
+var countedTables = []string{"customers", "plans", "contracts", "installments", "installment_lines", "payments", "holidays",
+	"job_runs", "river.river_job", "email_templates", "notices"}
 
 func (b *bundle) counts() counts {
 	b.t.Helper()
@@ -264,6 +275,7 @@ func (b *bundle) snapshot() string {
 		"SELECT coalesce(string_agg(c::text, '|' ORDER BY id), '') FROM contracts c",
 		"SELECT coalesce(string_agg(i::text, '|' ORDER BY id), '') FROM installments i",
 		"SELECT coalesce(string_agg(l::text, '|' ORDER BY id), '') FROM installment_lines l",
+		"SELECT coalesce(string_agg(p::text, '|' ORDER BY id), '') FROM payments p",
 		"SELECT coalesce(string_agg(h::text, '|' ORDER BY day), '') FROM holidays h",
 	} {
 		var s string

@@ -161,6 +161,14 @@ func hostileCases(f badInputFixture) []hostileCase {
 		{"GET /v1/audit", "injection", "GET", "/v1/audit" + q("route", "POST /v1/runs' OR '1'='1"), nil, 400, "route"},
 		{"GET /v1/audit", "injection in a date", "GET", "/v1/audit" + q("from", "2026-07-01'; DELETE FROM audit_log; --"), nil, 400, "from"},
 		{"GET /v1/audit", "wrong type", "GET", "/v1/audit?to=20260720", nil, 400, "to"},
+		{"GET /v1/installments/{id}", "injection", "GET", id("/v1/installments/%d", f.openInst) + q("on", "2026-07-20' OR '1'='1"), nil, 400, "on"},
+		{"GET /v1/installments/{id}", "wrong type", "GET", "/v1/installments/" + inj, nil, 400, "id"},
+		{"GET /v1/payments", "injection", "GET", "/v1/payments" + q("installment_id", sqlInjection), nil, 400, "installment_id"},
+		{"GET /v1/payments", "wrong type", "GET", "/v1/payments?contract_id=1.5", nil, 400, "contract_id"},
+		{"GET /v1/payments/{id}", "injection", "GET", "/v1/payments/" + inj, nil, 400, "id"},
+		{"GET /v1/payments/{id}", "wrong type", "GET", "/v1/payments/true", nil, 400, "id"},
+		{"POST /v1/installments/{id}/payments", "injection in the reference", "POST", pay,
+			map[string]any{"amount": "94.90", "paid_at": "2026-07-20", "reference": "x'; DELETE FROM payments; --"}, 422, "reference"},
 	}
 }
 

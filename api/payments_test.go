@@ -5,14 +5,24 @@ import (
 	"net/http"
 	"reflect"
 	"testing"
+
+	"github.com/billingd/billingd/postgres"
 )
 
 // TestPayments pays the first installment of a contract priced 99.90 with a 10.00 discount
 // and a 5.00 on-time discount, due on Friday 2026-07-10: 84.90 is due through the due date,
-// 89.90 after it. More than that is refused unless the contract allows credit, and then the
-// excess is the installment's credit.
+// 89.90 and 1/30 of 1% a day of interest after it (89.99 on 07-13, 3 days late). More than
+// that is refused unless the contract allows credit, and then the excess is the
+// installment's credit; less is a partial payment, refused here (the store refuses partial
+// payments, as BILLINGD_PARTIAL_PAYMENTS=false does; TestPartialThenRest pays in parts). A
+// late settlement adds its late_interest line to the installment.
 func TestPayments(t *testing.T) {
 	t.Parallel()
+	planLine := map[string]any{"kind": "plan", "description": "plan, term 1 installment 1: service 2026-07-01 to 2026-07-31",
+		"quantity": "1", "unit_price": "99.90", "amount": "99.90"}
+	discount := map[string]any{"kind": "discount", "description": "fixed discount", "quantity": "1", "unit_price": nil, "amount": "-10.00"}
+	interest3 := map[string]any{"kind": "late_interest", "quantity": "3", "unit_price": nil, "amount": "0.09",
+		"description": "interest of 1.00% a month pro rata die for 3 days on the principal outstanding (settled 2026-07-13)"}
 	tests := []struct {
 		name        string
 		allowCredit bool
@@ -20,33 +30,43 @@ func TestPayments(t *testing.T) {
 		paidAt      string
 		paidAmount  string
 		credit      string
+		amount      string // the installment's, with its late lines
+		split       string // the payment's principal, fine, interest, credit
+		late        bool
 	}{
-		{"on time with the discount", false, []string{`{"amount": "84.90", "paid_at": "2026-07-10"}`}, "2026-07-10", "84.90", "0.00"},
-		{"early with the discount", false, []string{`{"amount": "84.90", "paid_at": "2026-07-01"}`}, "2026-07-01", "84.90", "0.00"},
+		{"on time with the discount", false, []string{`{"amount": "84.90", "paid_at": "2026-07-10"}`}, "2026-07-10", "84.90", "0.00",
+			"99.90", "84.90 0.00 0.00 0.00", false},
+		{"early with the discount", false, []string{`{"amount": "84.90", "paid_at": "2026-07-01"}`}, "2026-07-01", "84.90", "0.00",
+			"99.90", "84.90 0.00 0.00 0.00", false},
 		{"more than due refused without credit", false, []string{
 			`{"amount": "100", "paid_at": "2026-07-10"}`,
 			`{"amount": "84.91", "paid_at": "2026-07-10"}`,
 			`{"amount": "89.90", "paid_at": "2026-07-10"}`,
 			`{"amount": "84.90", "paid_at": "2026-07-10"}`,
-		}, "2026-07-10", "84.90", "0.00"},
-		{"more than due kept as credit", true, []string{`{"amount": "100", "paid_at": "2026-07-10"}`}, "2026-07-10", "100.00", "15.10"},
-		{"late more than due kept as credit", true, []string{`{"amount": "99.90", "paid_at": "2026-07-13"}`}, "2026-07-13", "99.90", "10.00"},
-		{"exact with credit allowed", true, []string{`{"amount": "84.90", "paid_at": "2026-07-10"}`}, "2026-07-10", "84.90", "0.00"},
-		{"late without the discount", false, []string{`{"amount": "89.90", "paid_at": "2026-07-13"}`}, "2026-07-13", "89.90", "0.00"},
+		}, "2026-07-10", "84.90", "0.00", "99.90", "84.90 0.00 0.00 0.00", false},
+		{"more than due kept as credit", true, []string{`{"amount": "100", "paid_at": "2026-07-10"}`}, "2026-07-10", "100.00", "15.10",
+			"99.90", "84.90 0.00 0.00 15.10", false},
+		{"late more than due kept as credit", true, []string{`{"amount": "99.90", "paid_at": "2026-07-13"}`}, "2026-07-13", "99.90", "9.91",
+			"99.99", "89.90 0.00 0.09 9.91", true},
+		{"exact with credit allowed", true, []string{`{"amount": "84.90", "paid_at": "2026-07-10"}`}, "2026-07-10", "84.90", "0.00",
+			"99.90", "84.90 0.00 0.00 0.00", false},
+		{"late without the discount, with 3 days of interest", false, []string{`{"amount": "89.99", "paid_at": "2026-07-13"}`},
+			"2026-07-13", "89.99", "0.00", "99.99", "89.90 0.00 0.09 0.00", true},
 		{"late underpayment refused", false, []string{
 			`{"amount": "84.90", "paid_at": "2026-07-13"}`,
-			`{"amount": "89.89", "paid_at": "2026-07-13"}`,
 			`{"amount": "89.90", "paid_at": "2026-07-13"}`,
-		}, "2026-07-13", "89.90", "0.00"},
+			`{"amount": "89.98", "paid_at": "2026-07-13"}`,
+			`{"amount": "89.99", "paid_at": "2026-07-13"}`,
+		}, "2026-07-13", "89.99", "0.00", "99.99", "89.90 0.00 0.09 0.00", true},
 		{"on-time underpayment refused", true, []string{
 			`{"amount": "84.89", "paid_at": "2026-07-10"}`,
 			`{"amount": "84.9", "paid_at": "2026-07-10"}`,
-		}, "2026-07-10", "84.90", "0.00"},
+		}, "2026-07-10", "84.90", "0.00", "99.90", "84.90 0.00 0.00 0.00", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			b := setup(t)
+			b := setupStore(t, func(s *postgres.Store) { s.RefusePartialPayments = true })
 			plan := b.plan("99.90", "")
 			c := b.contract(plan, map[string]any{"adhesion_date": "2026-07-01", "discount": "10.00", "on_time_discount": "5.00",
 				"due_date_rule": map[string]any{"kind": "fixed_day", "day": 10}, "allow_credit": tt.allowCredit}).id(t)
@@ -64,38 +84,50 @@ func TestPayments(t *testing.T) {
 				}
 			}
 			r := b.must(http.StatusOK, "POST", path, tt.payments[len(tt.payments)-1])
+			lines := []any{planLine, discount}
+			if tt.late {
+				lines = append(lines, interest3)
+			}
+			payment, _ := r.body["payment"].(map[string]any)
 			want := map[string]any{
 				"id": float64(inst), "contract_id": float64(c), "kind": "recurring", "term": 1.0, "sequence": 1.0,
 				"service_start": "2026-07-01", "service_end": "2026-07-31", "nominal_due": "2026-07-10", "due_date": "2026-07-10",
-				"amount": "99.90", "discount": "10.00", "on_time_discount": "5.00", "state": "paid",
-				"paid_at": tt.paidAt, "paid_amount": tt.paidAmount, "credit": tt.credit,
-				"lines": []any{
-					map[string]any{"kind": "plan", "description": "plan, term 1 installment 1: service 2026-07-01 to 2026-07-31",
-						"quantity": "1", "unit_price": "99.90", "amount": "99.90"},
-					map[string]any{"kind": "discount", "description": "fixed discount", "quantity": "1", "unit_price": nil, "amount": "-10.00"},
-				},
+				"amount": tt.amount, "discount": "10.00", "on_time_discount": "5.00", "state": "paid",
+				"paid_at": tt.paidAt, "paid_amount": tt.paidAmount, "paid": tt.paidAmount, "credit": tt.credit, "lines": lines,
+				"balance": "0.00", "payment": payment,
 			}
 			if !reflect.DeepEqual(r.body, want) {
 				t.Errorf("paid\n%v\nwant\n%v", r.body, want)
 			}
-			if e := b.must(http.StatusConflict, "POST", path, `{"amount": "99.90", "paid_at": "2026-07-20"}`).err(t); e.Field != "id" {
+			if got := fmt.Sprintf("%v %v %v %v", payment["principal"], payment["fine"], payment["interest"], payment["credit"]); got != tt.split {
+				t.Errorf("payment imputed %s, want %s", got, tt.split)
+			}
+			if payment["amount"] != tt.paidAmount || payment["paid_at"] != tt.paidAt || payment["source"] != "api" ||
+				payment["reference"] != nil || payment["reversed"] != false {
+				t.Errorf("payment %v", payment)
+			}
+			if e := b.must(http.StatusConflict, "POST", path, `{"amount": "99.90", "paid_at": "2026-07-20"}`).err(t); e.Field != "id" ||
+				e.Message != fmt.Sprintf("conflict: installment %d was already paid on %s", inst, tt.paidAt) {
 				t.Errorf("second payment: %+v, want conflict on id", e)
 			}
 		})
 	}
 }
 
-// TestRefusedUnderpaymentMessage checks the reason a refused payment gives.
+// TestRefusedUnderpaymentMessage checks the reason a refused partial payment gives: the
+// figure due on its date, with the interest of its day late (99.90 less 5.00 through
+// 07-10; 99.90 and 0.03 on 07-11).
 func TestRefusedUnderpaymentMessage(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b := setupStore(t, func(s *postgres.Store) { s.RefusePartialPayments = true })
 	plan := b.plan("99.90", "")
 	c := b.contract(plan, map[string]any{"adhesion_date": "2026-07-01", "on_time_discount": "5.00",
 		"due_date_rule": map[string]any{"kind": "fixed_day", "day": 10}}).id(t)
 	b.generate("2026-07-20")
 	r := b.must(http.StatusUnprocessableEntity, "POST", fmt.Sprintf("/v1/installments/%d/payments", b.installmentID(c, "recurring", 1)),
 		`{"amount": "94.90", "paid_at": "2026-07-11"}`)
-	want := apiErr{Error: "invalid", Field: "amount", Message: "amount: 94.90 does not cover the 99.90 due on 2026-07-11",
+	want := apiErr{Error: "invalid", Field: "amount",
+		Message:   "amount: 94.90 does not cover the 99.93 due on 2026-07-11 (partial payments are refused: BILLINGD_PARTIAL_PAYMENTS is false)",
 		RequestID: r.header.Get("X-Request-Id")}
 	if got := r.err(t); got != want {
 		t.Errorf("error %+v, want %+v", got, want)

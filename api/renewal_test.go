@@ -59,8 +59,23 @@ func (b *bundle) renew(asOf string) map[string]int64 {
 func (b *bundle) pay(contract int64, from, to int, amount string) {
 	b.t.Helper()
 	for seq := from; seq <= to; seq++ {
-		b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/installments/%d/payments", b.installmentID(contract, "recurring", seq)),
-			fmt.Sprintf(`{"amount": %q, "paid_at": "2026-07-20"}`, amount))
+		b.settle(b.installmentID(contract, "recurring", seq), amount, "2026-07-20")
+	}
+}
+
+// settle pays installment id in full on paidAt: what it asks that day (amount_due's
+// balance, with the interest of a late payment), checking that its amount is amount, and
+// that the payment settled it.
+func (b *bundle) settle(id int64, amount, paidAt string) {
+	b.t.Helper()
+	due := b.must(http.StatusOK, "GET", fmt.Sprintf("/v1/installments/%d?on=%s", id, paidAt), nil).body["amount_due"].(map[string]any)
+	if due["amount"] != amount {
+		b.t.Fatalf("installment %d: amount %v, want %s", id, due["amount"], amount)
+	}
+	paid := b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/installments/%d/payments", id),
+		fmt.Sprintf(`{"amount": %q, "paid_at": %q}`, due["balance"], paidAt))
+	if paid.body["state"] != "paid" || paid.body["balance"] != "0.00" {
+		b.t.Fatalf("installment %d paid %v on %s: %s", id, due["balance"], paidAt, paid.raw)
 	}
 }
 

@@ -19,6 +19,8 @@ type planChangeRequest struct {
 	RenewalThreshold      *int    `json:"renewal_threshold"`
 	// ResetRenewalThresholds removes the plan's thresholds: the global defaults apply.
 	ResetRenewalThresholds bool `json:"reset_renewal_thresholds"`
+	// The late settings: a value sets it, null returns it to the default.
+	lateFields
 }
 
 func (s *Server) updatePlan(w http.ResponseWriter, r *http.Request) error {
@@ -27,7 +29,8 @@ func (s *Server) updatePlan(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var req planChangeRequest
-	if err := decode(w, r, &req); err != nil {
+	keys, err := decodeKeys(w, r, &req)
+	if err != nil {
 		return err
 	}
 	if req.ResetRenewalThresholds && (req.RenewalQueueThreshold != nil || req.RenewalThreshold != nil) {
@@ -51,6 +54,10 @@ func (s *Server) updatePlan(w http.ResponseWriter, r *http.Request) error {
 			}
 			p.MinPrice = &min
 		}
+		if err := req.settings(&p.Late); err != nil {
+			return err
+		}
+		resetNulls(keys, &p.Late)
 		switch {
 		case req.ResetRenewalThresholds:
 			p.RenewalQueueThreshold, p.RenewalThreshold = nil, nil
@@ -81,6 +88,8 @@ type contractRenewalRequest struct {
 	IgnoreAutoRenewal *bool   `json:"ignore_auto_renewal"`
 	RenewalPriceMode  *string `json:"renewal_price_mode"`
 	SuggestedPrice    *string `json:"suggested_price"`
+	// The late settings: a value sets it, null returns it to the plan's.
+	lateFields
 }
 
 func (s *Server) updateContract(w http.ResponseWriter, r *http.Request) error {
@@ -89,10 +98,18 @@ func (s *Server) updateContract(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var req contractRenewalRequest
-	if err := decode(w, r, &req); err != nil {
+	keys, err := decodeKeys(w, r, &req)
+	if err != nil {
 		return err
 	}
 	c, err := s.store.UpdateContractRenewal(r.Context(), id, func(c *billing.Contract, plan billing.Plan) error {
+		if err := req.settings(&c.Late); err != nil {
+			return err
+		}
+		resetNulls(keys, &c.Late)
+		if err := billing.ResolveLateRule(c.Late, plan.Late).Validate(); err != nil {
+			return err
+		}
 		if req.AllowCredit != nil {
 			c.AllowCredit = *req.AllowCredit
 		}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/billingd/billingd/benefits"
 	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/delinquency"
@@ -37,7 +35,10 @@ type Store interface {
 	Renewals(ctx context.Context, f records.RenewalFilter, page records.Page) ([]records.Renewal, error)
 
 	Installments(ctx context.Context, f records.InstallmentFilter, page records.Page) ([]records.Installment, error)
-	RecordPayment(ctx context.Context, id int64, amount decimal.Decimal, paidAt, receivedAt time.Time) (records.Installment, error)
+	InstallmentDue(ctx context.Context, id int64, on time.Time) (records.Installment, billing.AmountDue, error)
+	RecordPayments(ctx context.Context, now time.Time, loc *time.Location, in []records.PaymentIn) ([]records.PaymentResult, error)
+	Payment(ctx context.Context, id int64) (records.Payment, error)
+	Payments(ctx context.Context, f records.PaymentFilter, page records.Page) ([]records.Payment, error)
 
 	AddHoliday(ctx context.Context, h billing.Holiday) (redated int64, err error)
 	DeleteHoliday(ctx context.Context, day time.Time) (redated int64, err error)

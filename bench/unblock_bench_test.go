@@ -95,8 +95,11 @@ func BenchmarkUnblockAfterPayment(b *testing.B) {
 	}
 	var pays []payment
 	err := pgx.BeginFunc(ctx, h.pool, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT i.id, (i.amount - i.discount)::text FROM block_episodes e
-			JOIN installments i ON i.id = e.installment_id ORDER BY e.contract_id`)
+		// What settles each on 2026-03-20 under the default late rule (no fine, 1% a month of
+		// interest, 1/30 of it a day from the day after the due date; billing.AmountDueOn).
+		rows, err := tx.Query(ctx, `SELECT i.id, (i.amount - i.discount
+				+ round((i.amount - i.discount) * 1.00 / 100 / 30 * ('2026-03-20'::date - i.due_date), 2))::text
+			FROM block_episodes e JOIN installments i ON i.id = e.installment_id ORDER BY e.contract_id`)
 		if err != nil {
 			return err
 		}

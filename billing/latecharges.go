@@ -147,6 +147,9 @@ type AmountDue struct {
 	Credit decimal.Decimal
 	// SettledOn is the date of the payment that settled it; zero while open.
 	SettledOn time.Time
+	// SettledBy is the index in Imputations of the payment that settled it (payments are
+	// imputed in date order, those of one date in the order given); meaningless while open.
+	SettledBy int
 	// Imputations say how each payment dated on or before On was applied, in date order.
 	Imputations []Imputation
 }
@@ -229,7 +232,7 @@ func AmountDueOn(r Receivable, rule LateRule, cal *Calendar, payments []PaymentO
 			settled = a.principal.IsZero() && a.fineOut.IsZero() && a.interestOut.IsZero()
 		}
 		if settled && out.SettledOn.IsZero() {
-			out.SettledOn = p.On
+			out.SettledOn, out.SettledBy = p.On, len(out.Imputations)
 		}
 		if settled {
 			imp.Credit = rest

@@ -42,7 +42,10 @@ type Plan struct {
 	// together; nil means the defaults.
 	RenewalQueueThreshold *int
 	RenewalThreshold      *int
-	CreatedAt             time.Time
+	// Late is the plan's late fine and interest; nil settings take the defaults
+	// (DefaultLateRule), and a contract may override them.
+	Late      LateSettings
+	CreatedAt time.Time
 }
 
 // Validate checks a plan's own rules.
@@ -64,7 +67,7 @@ func (p Plan) Validate() error {
 	if p.Period.Months() == 0 {
 		return Fieldf("period", "want monthly, bimonthly, quarterly, semiannual or annual, got %q", p.Period)
 	}
-	return nil
+	return ResolveLateRule(LateSettings{}, p.Late).Validate()
 }
 
 // Customer is who contracts and pays.
@@ -121,8 +124,10 @@ type Contract struct {
 	// installment (monthly plans only).
 	InactivityDiscount bool
 	// AllowCredit accepts a payment above what is due, the excess kept as the customer's
-	// credit on the installment; without it such a payment is refused (see Payable.CheckAmount).
+	// credit on the installment; without it such a payment is refused (see Ledger.Apply).
 	AllowCredit bool
+	// Late is the contract's own late fine and interest; nil settings take the plan's.
+	Late LateSettings
 }
 
 // Prepare validates a new contract against its plan and fills what follows from it: the
@@ -148,6 +153,9 @@ func (c *Contract) Prepare(plan Plan) (generationDue time.Time, err error) {
 	}
 	if c.Discount.Add(c.OnTimeDiscount).GreaterThan(c.Price) {
 		return time.Time{}, Fieldf("discount", "discount plus on_time_discount exceed the price %s", FormatMoney(c.Price))
+	}
+	if err := ResolveLateRule(c.Late, plan.Late).Validate(); err != nil {
+		return time.Time{}, err
 	}
 	if c.InactivityDiscount && plan.Period != Monthly {
 		return time.Time{}, Fieldf("inactivity_discount", "only for a monthly plan; plan %d is %s", plan.ID, plan.Period)

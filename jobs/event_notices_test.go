@@ -25,7 +25,8 @@ func TestEventNoticesDeliveredPromptly(t *testing.T) {
 		b.sweep(jobs.BlockDelinquent, "2026-07-20") // and blocks 10 days after it
 		b.waitFor("the blocked notice", func() bool { return b.sink.Count() == 2 })
 		inst := b.count("SELECT id FROM installments WHERE contract_id = $1 AND sequence = 1 AND kind = 'recurring'", id)
-		b.must(200, "POST", fmt.Sprintf("/v1/installments/%d/payments", inst), `{"amount": "99.90", "paid_at": "2026-07-20"}`)
+		// 10 days late: 99.90 and 0.33 of interest (1% a month, 1/30 of it a day).
+		b.must(200, "POST", fmt.Sprintf("/v1/installments/%d/payments", inst), `{"amount": "100.23", "paid_at": "2026-07-20"}`)
 		b.waitFor("the unblocked notice", func() bool { return b.sink.Count() == 3 })
 		b.settled()
 		kinds := b.noticeKinds()

@@ -32,18 +32,24 @@ func NewFollowUps(logger *slog.Logger) (*FollowUps, error) {
 	return &FollowUps{client: client}, nil
 }
 
-// PaymentRecorded implements postgres.FollowUps: when the paid installment's contract has an
-// open block episode it enqueues the job that unblocks the contract if the payment ends its
-// delinquency (UnblockArgs).
-func (f *FollowUps) PaymentRecorded(ctx context.Context, tx pgx.Tx, p postgres.PaymentRecorded) error {
-	if !p.BlockEpisodeOpen {
+// PaymentsRecorded implements postgres.FollowUps: for each contract with an open block
+// episode whose payments settled an installment it enqueues, in one insert, the job that
+// unblocks the contract if the payments end its delinquency as of their latest date
+// (UnblockArgs). A partial payment leaves its installment open, so it cannot end a block.
+func (f *FollowUps) PaymentsRecorded(ctx context.Context, tx pgx.Tx, ps []postgres.PaymentRecorded) error {
+	var jobs []river.InsertManyParams
+	for _, p := range ps {
+		if !p.BlockEpisodeOpen || len(p.Settled) == 0 {
+			continue
+		}
+		jobs = append(jobs, river.InsertManyParams{Args: UnblockArgs{ContractID: p.ContractID,
+			InstallmentID: p.Settled[len(p.Settled)-1].ID, PaidAt: billing.FormatDate(p.PaidOn), RequestedAt: p.ReceivedAt}})
+	}
+	if len(jobs) == 0 {
 		return nil
 	}
-	inst := p.Installment
-	_, err := f.client.InsertTx(ctx, tx, UnblockArgs{ContractID: inst.ContractID, InstallmentID: inst.ID,
-		PaidAt: billing.FormatDate(inst.PaidAt), RequestedAt: p.ReceivedAt}, nil)
-	if err != nil {
-		return fmt.Errorf("enqueue unblock of contract %d: %w", inst.ContractID, err)
+	if _, err := f.client.InsertManyTx(ctx, tx, jobs); err != nil {
+		return fmt.Errorf("enqueue the unblock of %d contracts: %w", len(jobs), err)
 	}
 	return nil
 }

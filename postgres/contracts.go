@@ -17,7 +17,8 @@ const contractColumns = `c.id, c.customer_id, c.plan_id, c.price, c.adhesion_dat
 	c.due_rule_kind, coalesce(c.due_day, 0), c.due_shift, c.billing_method, c.payment_method, c.card_installments,
 	c.discount, c.on_time_discount, c.adhesion_fee, c.adhesion_installments, c.generate_now, c.auto_renew,
 	c.ignore_auto_renewal, c.renewal_price_mode, c.suggested_price, c.status, c.term_number, c.term_end,
-	c.cancelled_on, c.created_at, c.blocking_rule_id, c.inactivity_discount, c.allow_credit`
+	c.cancelled_on, c.created_at, c.blocking_rule_id, c.inactivity_discount, c.allow_credit, c.late_fine_percent,
+	c.monthly_interest_percent`
 
 func scanContract(row pgx.Row) (billing.Contract, error) {
 	var c billing.Contract
@@ -26,7 +27,8 @@ func scanContract(row pgx.Row) (billing.Contract, error) {
 		&c.Rule.Kind, &c.Rule.Day, &c.Rule.Shift, &c.BillingMethod, &c.PaymentMethod, &c.CardInstallments,
 		&c.Discount, &c.OnTimeDiscount, &c.AdhesionFee, &c.AdhesionInstallments, &c.GenerateNow, &c.AutoRenew,
 		&c.IgnoreAutoRenewal, &c.RenewalPriceMode, &c.SuggestedPrice, &c.Status, &c.TermNumber, &termEnd,
-		&cancelled, &c.CreatedAt, &c.BlockingRuleID, &c.InactivityDiscount, &c.AllowCredit)
+		&cancelled, &c.CreatedAt, &c.BlockingRuleID, &c.InactivityDiscount, &c.AllowCredit, &c.Late.FinePercent,
+		&c.Late.MonthlyInterestPercent)
 	c.ActivationDate, c.TermEnd, c.CancelledOn = optDate(activation), optDate(termEnd), optDate(cancelled)
 	return c, err
 }
@@ -75,14 +77,15 @@ func (s *Store) CreateContract(ctx context.Context, c billing.Contract, usePlanP
 				wait_activation, activation_date, due_rule_kind, due_day, due_shift, billing_method, payment_method,
 				card_installments, discount, on_time_discount, adhesion_fee, adhesion_installments, generate_now,
 				auto_renew, ignore_auto_renewal, renewal_price_mode, suggested_price, status, term_number, generation_due_on,
-				blocking_rule_id, inactivity_discount, allow_credit)
+				blocking_rule_id, inactivity_discount, allow_credit, late_fine_percent, monthly_interest_percent)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24,
-				$25, $26, $27)
+				$25, $26, $27, $28, $29)
 			RETURNING `+contractColumns,
 			c.CustomerID, c.PlanID, c.Price, c.AdhesionDate, c.WaitActivation, date(c.ActivationDate), c.Rule.Kind, day,
 			c.Rule.EffectiveShift(), c.BillingMethod, c.PaymentMethod, c.CardInstallments, c.Discount, c.OnTimeDiscount,
 			c.AdhesionFee, c.AdhesionInstallments, c.GenerateNow, c.AutoRenew, c.IgnoreAutoRenewal, c.RenewalPriceMode,
-			c.SuggestedPrice, c.Status, c.TermNumber, date(generationDue), c.BlockingRuleID, c.InactivityDiscount, c.AllowCredit))
+			c.SuggestedPrice, c.Status, c.TermNumber, date(generationDue), c.BlockingRuleID, c.InactivityDiscount, c.AllowCredit,
+			c.Late.FinePercent, c.Late.MonthlyInterestPercent))
 		if err != nil {
 			return fmt.Errorf("create contract: %w", err)
 		}

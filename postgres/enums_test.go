@@ -39,6 +39,7 @@ func TestCheckConstraintsMatchGoLists(t *testing.T) {
 		"job_runs.trigger":                          {jobs.TriggerSchedule, jobs.TriggerManual, jobs.TriggerCatchUp},
 		"notices.kind":                              notifications.Kinds,
 		"notices.state":                             records.NoticeStates,
+		"payments.source":                           billing.PaymentSources,
 		"plan_benefits.renewal_period":              billing.Periods,
 		"plans.kind":                                billing.PlanKinds,
 		"plans.period":                              billing.Periods,

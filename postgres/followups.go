@@ -14,9 +14,10 @@ import (
 // adding an event is adding a method here, its call where the store writes the change, and
 // its implementation there. An error rolls the change back.
 type FollowUps interface {
-	// PaymentRecorded follows the payment of an installment: when the contract has an open
-	// block episode, the payment may end it.
-	PaymentRecorded(ctx context.Context, tx pgx.Tx, p PaymentRecorded) error
+	// PaymentsRecorded follows the recording of a batch of payments (RecordPayments), with
+	// one entry per contract: when a contract with an open block episode had an installment
+	// settled, the payments may end its block.
+	PaymentsRecorded(ctx context.Context, tx pgx.Tx, p []PaymentRecorded) error
 	// NoticesRecorded follows the recording of notices (by id) that are still to be
 	// delivered: their delivery.
 	NoticesRecorded(ctx context.Context, tx pgx.Tx, ids []int64) error
@@ -25,14 +26,21 @@ type FollowUps interface {
 	RunRequested(ctx context.Context, tx pgx.Tx, r RunRequested) (int64, error)
 }
 
-// PaymentRecorded is a payment just recorded.
+// PaymentRecorded is what one contract's payments of a batch did.
 type PaymentRecorded struct {
-	// Installment is the installment as paid.
-	Installment Installment
-	// ReceivedAt is when the payment was received (the API request), for the
-	// payment-to-unblock latency.
+	ContractID int64
+	// Payments are the contract's payments the batch recorded, with their imputation.
+	Payments []Payment
+	// Settled are the installments those payments settled, as paid (a partial payment
+	// settles none).
+	Settled []Installment
+	// PaidOn is the latest of the payments' dates: the contract's delinquency is judged as
+	// of it.
+	PaidOn time.Time
+	// ReceivedAt is when the payments were received (the API request, the file's import),
+	// for the payment-to-unblock latency.
 	ReceivedAt time.Time
-	// BlockEpisodeOpen says the installment's contract has an open block episode.
+	// BlockEpisodeOpen says the contract has an open block episode.
 	BlockEpisodeOpen bool
 }
 

@@ -13,12 +13,15 @@ import (
 )
 
 // handedOn records what the store hands to its follow-ups: the ids of each NoticesRecorded
-// call, in order (the sweeps' batches run one after the other).
+// call, in order (the sweeps' batches run one after the other), and each PaymentsRecorded
+// call.
 type handedOn struct {
-	calls [][]int64
+	calls    [][]int64
+	payments [][]postgres.PaymentRecorded
 }
 
-func (h *handedOn) PaymentRecorded(context.Context, pgx.Tx, postgres.PaymentRecorded) error {
+func (h *handedOn) PaymentsRecorded(_ context.Context, _ pgx.Tx, ps []postgres.PaymentRecorded) error {
+	h.payments = append(h.payments, slices.Clone(ps))
 	return nil
 }
 

@@ -3,28 +3,42 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/shopspring/decimal"
-
-	"github.com/billingd/billingd/billing"
 )
 
 const installmentColumns = `id, contract_id, kind, term, sequence, service_start, service_end, nominal_due, due_date,
 	amount, discount, on_time_discount, state, paid_at, paid_amount`
 
+// installmentScan receives the columns of installmentColumns into an Installment.
+type installmentScan struct {
+	i                *Installment
+	start, end, paid pgtype.Date
+}
+
+// dest returns the scan destinations of installmentColumns, in their order.
+func (s *installmentScan) dest() []any {
+	i := s.i
+	return []any{&i.ID, &i.ContractID, &i.Kind, &i.Term, &i.Sequence, &s.start, &s.end, &i.NominalDue, &i.DueDate,
+		&i.Amount, &i.Discount, &i.OnTimeDiscount, &i.State, &s.paid, &i.PaidAmount}
+}
+
+// finish sets the installment's optional dates once the row is scanned.
+func (s *installmentScan) finish() {
+	s.i.ServiceStart, s.i.ServiceEnd, s.i.PaidAt = optDate(s.start), optDate(s.end), optDate(s.paid)
+}
+
 func scanInstallment(row pgx.Row) (Installment, error) {
 	var i Installment
-	var start, end, paid pgtype.Date
-	err := row.Scan(&i.ID, &i.ContractID, &i.Kind, &i.Term, &i.Sequence, &start, &end, &i.NominalDue, &i.DueDate,
-		&i.Amount, &i.Discount, &i.OnTimeDiscount, &i.State, &paid, &i.PaidAmount)
-	i.ServiceStart, i.ServiceEnd, i.PaidAt = optDate(start), optDate(end), optDate(paid)
+	s := installmentScan{i: &i}
+	err := row.Scan(s.dest()...)
+	s.finish()
 	return i, err
 }
 
-// Installments lists installments by id.
+// Installments lists installments by id, each with its lines and what its payments add up to.
 func (s *Store) Installments(ctx context.Context, f InstallmentFilter, page Page) ([]Installment, error) {
 	rows, err := s.Pool.Query(ctx, "SELECT "+installmentColumns+` FROM installments
 		WHERE id > $1 AND ($2::bigint = 0 OR contract_id = $2) AND ($3 = '' OR state = $3)
@@ -37,11 +51,15 @@ func (s *Store) Installments(ctx context.Context, f InstallmentFilter, page Page
 	if err != nil {
 		return nil, fmt.Errorf("list installments: %w", err)
 	}
-	return out, fillLines(ctx, s.Pool, out)
+	return out, fillLedger(ctx, s.Pool, out)
 }
 
-// fillLines reads the lines of the installments and sets them on each.
-func fillLines(ctx context.Context, q querier, insts []Installment) error {
+// fillLedger reads the lines of the installments and what their payments not reversed add
+// up to (paid, and the credit they left), and sets them on each.
+func fillLedger(ctx context.Context, q Queryer, insts []Installment) error {
+	if len(insts) == 0 {
+		return nil
+	}
 	ids := make([]int64, len(insts))
 	for i, in := range insts {
 		ids[i] = in.ID
@@ -50,65 +68,26 @@ func fillLines(ctx context.Context, q querier, insts []Installment) error {
 	if err != nil {
 		return err
 	}
+	rows, err := q.Query(ctx, `SELECT installment_id, sum(amount), sum(credit) FROM payments
+		WHERE installment_id = ANY($1) AND reversed_at IS NULL GROUP BY installment_id`, ids)
+	if err != nil {
+		return fmt.Errorf("read payments of %d installments: %w", len(ids), err)
+	}
+	type sums struct{ paid, credit decimal.Decimal }
+	paid := map[int64]sums{}
+	_, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct{}, error) {
+		var id int64
+		var s sums
+		err := r.Scan(&id, &s.paid, &s.credit)
+		paid[id] = s
+		return struct{}{}, err
+	})
+	if err != nil {
+		return fmt.Errorf("read payments of %d installments: %w", len(ids), err)
+	}
 	for i := range insts {
-		insts[i].Lines = lines[insts[i].ID]
+		id := insts[i].ID
+		insts[i].Lines, insts[i].Paid, insts[i].Credit = lines[id], paid[id].paid, paid[id].credit
 	}
 	return nil
-}
-
-// RecordPayment marks an open installment paid on paidAt with amount, by the payment rules
-// of billing.Payable: billing.ErrConflict when it is paid or cancelled; a *billing.FieldError
-// on amount when it does not cover what is due on that date, or exceeds it and the contract
-// does not allow credit. It hands the payment, received at receivedAt, to the follow-ups in
-// the same transaction (again in the new transaction when it is retried, see RetryTx), and
-// returns the installment as stored.
-func (s *Store) RecordPayment(ctx context.Context, id int64, amount decimal.Decimal, paidAt, receivedAt time.Time) (Installment, error) {
-	var out Installment
-	err := RetryTx(ctx, s.Pool, func(tx pgx.Tx) error {
-		// The contract first, then the installment (see the lock order in doc.go): marking a
-		// recurring installment paid flags its contract for renewal in the same statement.
-		var contract int64
-		err := tx.QueryRow(ctx, "SELECT contract_id FROM installments WHERE id = $1", id).Scan(&contract)
-		if err := notFound(err, "installment", id); err != nil {
-			return err
-		}
-		if err := lockContract(ctx, tx, contract); err != nil {
-			return err
-		}
-		inst, err := scanInstallment(tx.QueryRow(ctx, "SELECT "+installmentColumns+" FROM installments WHERE id = $1 FOR UPDATE", id))
-		if err := notFound(err, "installment", id); err != nil {
-			return err
-		}
-		p := inst.Payable()
-		if why := p.PaymentRefusal(); why != "" {
-			return fmt.Errorf("%w: %s", billing.ErrConflict, why)
-		}
-		var allowCredit bool
-		if err := tx.QueryRow(ctx, "SELECT allow_credit FROM contracts WHERE id = $1", inst.ContractID).Scan(&allowCredit); err != nil {
-			return fmt.Errorf("read allow_credit of contract %d: %w", inst.ContractID, err)
-		}
-		if err := p.CheckAmount(amount, paidAt, allowCredit); err != nil {
-			return err
-		}
-		out, err = scanInstallment(tx.QueryRow(ctx, `UPDATE installments SET state = 'paid', paid_at = $2, paid_amount = $3
-			WHERE id = $1 RETURNING `+installmentColumns, id, paidAt, amount))
-		if err != nil {
-			return fmt.Errorf("record payment: %w", err)
-		}
-		lines, err := installmentLines(ctx, tx, []int64{id})
-		if err != nil {
-			return err
-		}
-		out.Lines = lines[id]
-		if s.FollowUps == nil {
-			return nil
-		}
-		var open bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM block_episodes WHERE contract_id = $1 AND ended_on IS NULL)`,
-			out.ContractID).Scan(&open); err != nil {
-			return fmt.Errorf("look up block episode: %w", err)
-		}
-		return s.FollowUps.PaymentRecorded(ctx, tx, PaymentRecorded{Installment: out, ReceivedAt: receivedAt, BlockEpisodeOpen: open})
-	})
-	return out, err
 }

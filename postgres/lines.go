@@ -85,8 +85,9 @@ func changeLines(ctx context.Context, tx pgx.Tx, c LineChange) (removed, added i
 			INSERT INTO installment_lines (installment_id, contract_id, kind, description, quantity, unit_price, amount, source_key)
 			SELECT n.installment_id, i.contract_id, n.kind, n.description, n.quantity, n.unit_price, n.amount, n.source_key
 			FROM unnest($1::bigint[], $2::text[], $3::text[], $4::numeric[], $5::numeric[], $6::numeric[], $7::text[])
-				AS n(installment_id, kind, description, quantity, unit_price, amount, source_key)
+				WITH ORDINALITY AS n(installment_id, kind, description, quantity, unit_price, amount, source_key, lord)
 			JOIN installments i ON i.id = n.installment_id
+			ORDER BY n.lord
 			ON CONFLICT (installment_id, source_key) DO NOTHING
 			RETURNING installment_id, amount),
 		t AS (SELECT installment_id, coalesce(sum(amount) FILTER (WHERE amount > 0), 0) AS charged,
@@ -126,7 +127,7 @@ func (c *lineColumns) add(owner int64, l billing.Line) {
 }
 
 // installmentLines reads the lines of the given installments, in id order.
-func installmentLines(ctx context.Context, q querier, ids []int64) (map[int64][]billing.Line, error) {
+func installmentLines(ctx context.Context, q Queryer, ids []int64) (map[int64][]billing.Line, error) {
 	out := map[int64][]billing.Line{}
 	if len(ids) == 0 {
 		return out, nil
@@ -153,12 +154,6 @@ func installmentLines(ctx context.Context, q querier, ids []int64) (map[int64][]
 		return nil, fmt.Errorf("read installment lines: %w", err)
 	}
 	return out, nil
-}
-
-// querier is what reads need: a pool, a connection or a transaction.
-type querier interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
 // installmentBatch holds installments column by column, with their lines, for one statement.
@@ -218,9 +213,10 @@ func (c *installmentBatch) insert(ctx context.Context, tx pgx.Tx) (int64, error)
 			INSERT INTO installment_lines (installment_id, contract_id, kind, description, quantity, unit_price, amount, source_key)
 			SELECT ins.id, ins.contract_id, n.kind, n.description, n.quantity, n.unit_price, n.amount, n.source_key
 			FROM unnest($12::bigint[], $13::text[], $14::text[], $15::numeric[], $16::numeric[], $17::numeric[], $18::text[])
-				AS n(ord, kind, description, quantity, unit_price, amount, source_key)
+				WITH ORDINALITY AS n(ord, kind, description, quantity, unit_price, amount, source_key, lord)
 			JOIN u ON u.ord = n.ord
 			JOIN ins ON ins.contract_id = u.contract_id AND ins.kind = u.kind AND ins.sequence = u.sequence
+			ORDER BY n.lord
 			RETURNING 1)
 		SELECT count(*) FROM ins`,
 		c.contract, c.kind, c.term, c.sequence, c.serviceStart, c.serviceEnd, c.nominalDue,

@@ -56,7 +56,7 @@ func fillRenewalStates(ctx context.Context, q Queryer, cs []billing.Contract) er
 }
 
 // UpdatePlan locks a plan, applies change (which validates) and stores the plan's name,
-// price, minimum price and renewal thresholds. The plan's active contracts are flagged for
+// price, minimum price, renewal thresholds and late settings. The plan's active contracts are flagged for
 // renew-contracts, whose thresholds and plan price may have changed. A plan price change
 // applies to existing contracts at their next renewal (renewal_price_mode plan_price).
 func (s *Store) UpdatePlan(ctx context.Context, id int64, change func(*billing.Plan) error) (billing.Plan, error) {
@@ -70,8 +70,10 @@ func (s *Store) UpdatePlan(ctx context.Context, id int64, change func(*billing.P
 			return err
 		}
 		out, err = scanPlan(tx.QueryRow(ctx, `UPDATE plans SET name = $2, price = $3, min_price = $4,
-				renewal_queue_threshold = $5, renewal_threshold = $6, updated_at = now()
-			WHERE id = $1 RETURNING `+planColumns, id, p.Name, p.Price, p.MinPrice, p.RenewalQueueThreshold, p.RenewalThreshold))
+				renewal_queue_threshold = $5, renewal_threshold = $6, late_fine_percent = $7, monthly_interest_percent = $8,
+				updated_at = now()
+			WHERE id = $1 RETURNING `+planColumns, id, p.Name, p.Price, p.MinPrice, p.RenewalQueueThreshold, p.RenewalThreshold,
+			p.Late.FinePercent, p.Late.MonthlyInterestPercent))
 		if err != nil {
 			return fmt.Errorf("update plan %d: %w", id, err)
 		}
@@ -87,8 +89,9 @@ func (s *Store) UpdatePlan(ctx context.Context, id int64, change func(*billing.P
 	return out, err
 }
 
-// UpdateContractRenewal changes a contract's renewal settings and allow_credit: change gets
-// the contract and its plan and validates. The contract is flagged for renew-contracts.
+// UpdateContractRenewal changes a contract's renewal settings, allow_credit and late
+// settings: change gets the contract and its plan and validates. The contract is flagged
+// for renew-contracts.
 func (s *Store) UpdateContractRenewal(ctx context.Context, id int64, change func(*billing.Contract, billing.Plan) error) (billing.Contract, error) {
 	return s.changeContract(ctx, id, func(tx pgx.Tx, c billing.Contract) error {
 		plan, err := scanPlan(tx.QueryRow(ctx, "SELECT "+planColumns+" FROM plans WHERE id = $1", c.PlanID))
@@ -99,8 +102,10 @@ func (s *Store) UpdateContractRenewal(ctx context.Context, id int64, change func
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE contracts SET auto_renew = $2, ignore_auto_renewal = $3, renewal_price_mode = $4,
-				suggested_price = $5, allow_credit = $6, renewal_check = true, updated_at = now()
-			WHERE id = $1`, id, c.AutoRenew, c.IgnoreAutoRenewal, c.RenewalPriceMode, c.SuggestedPrice, c.AllowCredit)
+				suggested_price = $5, allow_credit = $6, late_fine_percent = $7, monthly_interest_percent = $8,
+				renewal_check = true, updated_at = now()
+			WHERE id = $1`, id, c.AutoRenew, c.IgnoreAutoRenewal, c.RenewalPriceMode, c.SuggestedPrice, c.AllowCredit,
+			c.Late.FinePercent, c.Late.MonthlyInterestPercent)
 		if err != nil {
 			return fmt.Errorf("update renewal settings of contract %d: %w", id, err)
 		}

@@ -21,16 +21,20 @@ type Store struct {
 	// FollowUps takes the work that follows a change, inside the change's transaction; nil
 	// enqueues nothing (for tests of the storage alone), and a run cannot be requested.
 	FollowUps FollowUps
+	// RefusePartialPayments refuses a payment below what is due on its date
+	// (BILLINGD_PARTIAL_PAYMENTS=false); by default such a payment is recorded and leaves
+	// its installment open with its balance.
+	RefusePartialPayments bool
 }
 
 const planColumns = `id, name, kind, price, period, installments_per_term, min_price, uses_per_cycle, created_at,
-	renewal_queue_threshold, renewal_threshold`
+	renewal_queue_threshold, renewal_threshold, late_fine_percent, monthly_interest_percent`
 
 func scanPlan(row pgx.Row) (billing.Plan, error) {
 	var p billing.Plan
 	var uses *int32
 	err := row.Scan(&p.ID, &p.Name, &p.Kind, &p.Price, &p.Period, &p.InstallmentsPerTerm, &p.MinPrice, &uses, &p.CreatedAt,
-		&p.RenewalQueueThreshold, &p.RenewalThreshold)
+		&p.RenewalQueueThreshold, &p.RenewalThreshold, &p.Late.FinePercent, &p.Late.MonthlyInterestPercent)
 	if uses != nil {
 		n := int(*uses)
 		p.UsesPerCycle = &n
@@ -41,9 +45,10 @@ func scanPlan(row pgx.Row) (billing.Plan, error) {
 // CreatePlan stores a new plan.
 func (s *Store) CreatePlan(ctx context.Context, p billing.Plan) (billing.Plan, error) {
 	out, err := writeRow(ctx, s.Pool, scanPlan, `INSERT INTO plans (name, kind, price, period, installments_per_term, min_price, uses_per_cycle,
-			renewal_queue_threshold, renewal_threshold)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING `+planColumns,
-		p.Name, p.Kind, p.Price, p.Period, p.InstallmentsPerTerm, p.MinPrice, p.UsesPerCycle, p.RenewalQueueThreshold, p.RenewalThreshold)
+			renewal_queue_threshold, renewal_threshold, late_fine_percent, monthly_interest_percent)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING `+planColumns,
+		p.Name, p.Kind, p.Price, p.Period, p.InstallmentsPerTerm, p.MinPrice, p.UsesPerCycle, p.RenewalQueueThreshold, p.RenewalThreshold,
+		p.Late.FinePercent, p.Late.MonthlyInterestPercent)
 	if err != nil {
 		return billing.Plan{}, fmt.Errorf("create plan: %w", err)
 	}

@@ -24,6 +24,10 @@ type Installment struct {
 	State          string
 	PaidAt         time.Time
 	PaidAmount     *decimal.Decimal
+	// Paid is what its payments not reversed add up to (partial payments included), and
+	// Credit what they paid beyond what settled it (allow_credit).
+	Paid   decimal.Decimal
+	Credit decimal.Decimal
 	// Lines are what the installment is the sum of (Amount is the sum of the positive
 	// lines, Discount minus the sum of the negative ones), in the order they were written;
 	// nil when the read did not ask for them.
@@ -39,21 +43,6 @@ const (
 
 // InstallmentStates are the states of an installment.
 var InstallmentStates = []string{InstallmentOpen, InstallmentPaid, InstallmentCancelled}
-
-// Payable returns the installment as the payment rules (billing.Payable) see it.
-func (i Installment) Payable() billing.Payable {
-	return billing.Payable{ID: i.ID, ContractID: i.ContractID, State: i.State, PaidAt: i.PaidAt,
-		Charge: billing.Charge{Amount: i.Amount, Discount: i.Discount, OnTimeDiscount: i.OnTimeDiscount, DueDate: i.DueDate}}
-}
-
-// Credit returns the part of the installment's payment above what was due on its paid_at:
-// the customer's credit (zero when unpaid or paid exactly).
-func (i Installment) Credit() decimal.Decimal {
-	if i.State != InstallmentPaid || i.PaidAmount == nil {
-		return decimal.Zero
-	}
-	return i.Payable().Credit(*i.PaidAmount, i.PaidAt)
-}
 
 // InstallmentFilter selects installments for a list; zero fields do not filter.
 type InstallmentFilter struct {

@@ -43,6 +43,9 @@ type Config struct {
 	// `billingd run --dry-run`).
 	DryRunTimeout time.Duration
 	DryRunSample  int
+	// PartialPayments records a payment below what is due, leaving its installment open
+	// with its balance; false refuses it.
+	PartialPayments bool
 }
 
 // maxDryRunTimeout keeps a dry run's answer within the HTTP server's write timeout
@@ -197,6 +200,9 @@ func Settings() []Setting {
 			}),
 		integer("BILLINGD_DRY_RUN_SAMPLE", "50", 0, 1000, func(c *Config) *int { return &c.DryRunSample },
 			"how many of the rows a dry run would write it lists (its sample of effects), and the most a request may ask for"),
+		boolean("BILLINGD_PARTIAL_PAYMENTS", "true", func(c *Config) *bool { return &c.PartialPayments },
+			"whether a payment below what is due on its date is recorded (the installment stays open with its balance); "+
+				"`false` refuses it (422 naming `amount` and the figure due; a bank file's or PIX payment becomes an exception)"),
 	}
 	for _, spec := range jobs.Catalogue {
 		prefix := jobEnvPrefix(spec.Name)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
@@ -66,6 +67,7 @@ func TestBadSettingMessages(t *testing.T) {
 			`BILLINGD_SMTP_FROM: want the sender address of the e-mails, such as cobranca@example.com.br: sender address "": mail: no address`},
 		{"notice days", map[string]string{"BILLINGD_NOTICE_DAYS_BEFORE_DUE": "61"},
 			`BILLINGD_NOTICE_DAYS_BEFORE_DUE: want a whole number from 0 to 60, got "61"`},
+		{"partial payments", map[string]string{"BILLINGD_PARTIAL_PAYMENTS": "no"}, `BILLINGD_PARTIAL_PAYMENTS: want true or false, got "no"`},
 		{"schedule", map[string]string{"BILLINGD_SEND_NOTICES_SCHEDULE": "@every 1h"},
 			`BILLINGD_SEND_NOTICES_SCHEDULE: cron expression "@every 1h": @every is not supported; use a calendar schedule`},
 		{"enabled", map[string]string{"BILLINGD_RESET_BENEFIT_QUOTAS_ENABLED": "yes"},
@@ -107,7 +109,7 @@ func TestSettingDefaults(t *testing.T) {
 		cfg.SweepWorkers != 2 || cfg.BatchSize != 2000 || cfg.BatchTimeout != 10*time.Minute || cfg.DBMaxConns != 20 ||
 		cfg.RescueAfter != 15*time.Minute || cfg.Renewal.Queue != 3 || cfg.Renewal.Renewal != 2 ||
 		cfg.TrustUnlockMaxDays != 7 || cfg.TrustUnlocksPerEpisode != 1 || cfg.SMTP != nil || cfg.SMTPFrom != "" ||
-		cfg.NoticeDaysBeforeDue != 3 {
+		cfg.NoticeDaysBeforeDue != 3 || !cfg.PartialPayments {
 		t.Errorf("defaults %+v", cfg)
 	}
 	want := map[string]string{"generate-installments": "0 2 * * *", "renew-contracts": "0 3 * * *", "block-delinquent": "15 * * * *",
@@ -118,6 +120,25 @@ func TestSettingDefaults(t *testing.T) {
 	for _, s := range cfg.Schedules {
 		if s.Expr != want[s.Spec.Name] || !s.Enabled || s.Cron == nil {
 			t.Errorf("%s: schedule %q enabled %t, want %q enabled", s.Spec.Name, s.Expr, s.Enabled, want[s.Spec.Name])
+		}
+	}
+}
+
+// TestPartialPaymentsReachTheStore: BILLINGD_PARTIAL_PAYMENTS=false makes the store every
+// payment path records through refuse partial payments; by default it records them.
+func TestPartialPaymentsReachTheStore(t *testing.T) {
+	t.Parallel()
+	for value, refuse := range map[string]bool{"": false, "true": false, "false": true} {
+		cfg, err := loadConfig(lookupOf(map[string]string{"DATABASE_URL": "postgres://x@localhost/x", "BILLINGD_PARTIAL_PAYMENTS": value}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		store, err := newStore(cfg, nil, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if store.RefusePartialPayments != refuse {
+			t.Errorf("BILLINGD_PARTIAL_PAYMENTS=%q: the store refuses partial payments %t, want %t", value, store.RefusePartialPayments, refuse)
 		}
 	}
 }

@@ -101,8 +101,9 @@ func TestDelinquencyEndToEnd(t *testing.T) {
 		}
 		d.get(fmt.Sprintf("/v1/contracts/%d/installments?state=open&limit=1", id), &inst)
 		start := time.Now()
+		// Paid today, 20 days after its due date: 93.00 and 20/30 of 1% a month of interest.
 		if code := d.send("POST", fmt.Sprintf("/v1/installments/%d/payments", inst.Items[0].ID),
-			fmt.Sprintf(`{"amount": "93.00", "paid_at": %q}`, billing.FormatDate(today)), nil); code != 200 {
+			fmt.Sprintf(`{"amount": "93.62", "paid_at": %q}`, billing.FormatDate(today)), nil); code != 200 {
 			t.Fatalf("payment: %d", code)
 		}
 		waitFor(t, 10*time.Second, "contract unblocked", func() bool {

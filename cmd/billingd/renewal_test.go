@@ -79,7 +79,7 @@ func TestRenewContractsSwitchedOff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := newStore(pool, slog.New(slog.DiscardHandler))
+	store, err := newStore(cfg, pool, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -143,7 +143,7 @@ func cmdRun(ctx context.Context, args []string, lookup func(string) (string, boo
 		return err
 	}
 	defer pool.Close()
-	store, err := newStore(pool, slog.New(slog.DiscardHandler))
+	store, err := newStore(cfg, pool, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return err
 	}
@@ -209,7 +209,7 @@ func runDry(ctx context.Context, cfg *Config, job string, asOf time.Time, sample
 		return err
 	}
 	defer pool.Close()
-	store, err := newStore(pool, slog.New(slog.DiscardHandler))
+	store, err := newStore(cfg, pool, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return err
 	}

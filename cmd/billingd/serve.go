@@ -77,7 +77,7 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 	} else {
 		logger.WarnContext(ctx, "no SMTP configured (BILLINGD_SMTP_URL empty): notices are rendered and kept in the outbox, not sent")
 	}
-	store, err := newStore(pool, logger)
+	store, err := newStore(cfg, pool, logger)
 	if err != nil {
 		return err
 	}
@@ -169,12 +169,12 @@ const serverWriteTimeout = 2 * time.Minute
 
 // newStore builds the store of the process, shared by the API and the job workers: the pool,
 // and the follow-ups that enqueue, with River, the work that follows its changes.
-func newStore(pool *pgxpool.Pool, logger *slog.Logger) (*postgres.Store, error) {
+func newStore(cfg *Config, pool *pgxpool.Pool, logger *slog.Logger) (*postgres.Store, error) {
 	followUps, err := jobs.NewFollowUps(logger)
 	if err != nil {
 		return nil, err
 	}
-	return &postgres.Store{Pool: pool, FollowUps: followUps}, nil
+	return &postgres.Store{Pool: pool, FollowUps: followUps, RefusePartialPayments: !cfg.PartialPayments}, nil
 }
 
 // sweeps binds each scheduled job to its storage implementation, handing the work that

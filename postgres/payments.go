@@ -1,0 +1,571 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/shopspring/decimal"
+
+	"github.com/billingd/billingd/billing"
+	"github.com/billingd/billingd/records"
+)
+
+// Payment is a recorded payment (package records).
+type Payment = records.Payment
+
+// PaymentFilter selects payments for a list (package records).
+type PaymentFilter = records.PaymentFilter
+
+// PaymentIn is one payment to record, from any source (package records).
+type PaymentIn = records.PaymentIn
+
+// PaymentResult is what became of one PaymentIn (package records).
+type PaymentResult = records.PaymentResult
+
+// RecordPayments records a batch of payments (one transaction; callers with thousands of
+// settlements pass a few thousand at a time): the one function every payment path calls —
+// the API, a bank return file, a PIX notification. It locks the payments' contracts, then
+// their installments, in ascending id order (the lock order in doc.go), and applies the
+// payment rules to each payment in the order given (billing.Ledger.Apply, on its date: fine
+// and interest accrued first, then principal; refused when it is dated after today in loc,
+// when the installment is paid or cancelled, when it is dated before the installment's
+// latest payment, when it does not cover what is due and the store refuses partial payments,
+// when it is above what is due and the contract does not allow credit). A (source,
+// reference) already recorded is a duplicate (nothing written) when it names the same
+// installment, amount and date, and refused as reference_reused otherwise. It writes the
+// accepted payments with their imputation in one statement; an installment a payment
+// settles is paid on that payment's date with paid_amount the sum of its payments and, when
+// it was late, gets its late_fine and late_interest lines (billing.LateLines, keyed by that
+// payment) in the same transaction; a partial payment leaves it open. Then it hands the
+// payments to the follow-ups once per contract (PaymentsRecorded: the unblock job). A
+// refused payment writes nothing and is reported in its PaymentResult; an error (bad input
+// such as an unknown source, or the database) records nothing at all.
+func (s *Store) RecordPayments(ctx context.Context, now time.Time, loc *time.Location, in []PaymentIn) ([]PaymentResult, error) {
+	for i, p := range in {
+		switch {
+		case !slices.Contains(billing.PaymentSources, p.Source):
+			return nil, fmt.Errorf("record payments: payment %d: unknown source %q (want %s)", i, p.Source, strings.Join(billing.PaymentSources, ", "))
+		case p.Reference == "" && p.Source != billing.SourceAPI:
+			return nil, fmt.Errorf("record payments: payment %d: a %s payment needs its reference", i, p.Source)
+		}
+	}
+	today := billing.DateOf(now, loc)
+	var out []PaymentResult
+	err := RetryTx(ctx, s.Pool, func(tx pgx.Tx) error {
+		var err error
+		out, err = s.recordPayments(ctx, tx, now, today, loc.String(), in)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// pendingPayment is an accepted payment waiting to be written.
+type pendingPayment struct {
+	index   int // in the batch
+	id      int64
+	applied billing.AppliedPayment
+}
+
+func (s *Store) recordPayments(ctx context.Context, tx pgx.Tx, now, today time.Time, zone string, in []PaymentIn) ([]PaymentResult, error) {
+	out := make([]PaymentResult, len(in))
+	if len(in) == 0 {
+		return out, nil
+	}
+	ids := make([]int64, 0, len(in))
+	for _, p := range in {
+		ids = append(ids, p.InstallmentID)
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	// The contracts first, in id order, then the installments (readLedgers, in id order).
+	rows, err := tx.Query(ctx, `SELECT DISTINCT contract_id FROM installments WHERE id = ANY($1) ORDER BY 1`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read the payments' contracts: %w", err)
+	}
+	contracts, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("read the payments' contracts: %w", err)
+	}
+	if _, err := lockContracts(ctx, tx, "id = ANY($1)", contracts); err != nil {
+		return nil, err
+	}
+	ledgers, err := readLedgers(ctx, tx, ids, true)
+	if err != nil {
+		return nil, err
+	}
+	// What the batch's references already name, read under the contracts' locks: a second
+	// replica recording the same payment waits for the first and then sees it here.
+	known, err := paymentsByReference(ctx, tx, in)
+	if err != nil {
+		return nil, err
+	}
+	cal, err := LoadCalendar(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	var pending []pendingPayment
+	batchRef := map[string]int{} // reference → index in the batch of the payment accepted with it
+	dupOf := map[int]int{}       // a duplicate within the batch → the index of its first
+	for i, p := range in {
+		ref := referenceKey(p.Source, p.Reference)
+		if p.Reference != "" {
+			if prev, ok := known[ref]; ok {
+				out[i] = duplicateOf(p, prev, ledgers[prev.InstallmentID])
+				continue
+			}
+			if j, ok := batchRef[ref]; ok {
+				out[i] = duplicateInBatch(p, in[j], j)
+				if out[i].Duplicate {
+					dupOf[i] = j
+				}
+				continue
+			}
+		}
+		l, ok := ledgers[p.InstallmentID]
+		if !ok {
+			out[i].Refused = billing.UnknownInstallment(p.InstallmentID)
+			continue
+		}
+		pol := billing.PaymentPolicy{Today: today, Zone: zone, AllowCredit: l.allowCredit, RefusePartial: s.RefusePartialPayments}
+		on := billing.PaymentOn{On: p.PaidOn, Amount: p.Amount}
+		applied, err := l.ledger.Apply(on, pol, cal)
+		var refusal *billing.PaymentRefusal
+		if errors.As(err, &refusal) {
+			out[i].Refused, out[i].Installment = refusal, l.record()
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		l.ledger = l.ledger.Add(on, applied)
+		l.payments = append(l.payments, -int64(len(pending)+1)) // the pending payment's place, until it has an id
+		if applied.Settled() {
+			l.settledBy = len(pending)
+		}
+		pending = append(pending, pendingPayment{index: i, applied: applied})
+		if p.Reference != "" {
+			batchRef[ref] = i
+		}
+	}
+	if len(pending) > 0 {
+		if err := writePayments(ctx, tx, in, pending, out); err != nil {
+			return nil, err
+		}
+		if err := settle(ctx, tx, ledgers, pending); err != nil {
+			return nil, err
+		}
+	}
+	for i := range out {
+		if out[i].Refused != nil || out[i].Duplicate {
+			continue
+		}
+		l := ledgers[in[i].InstallmentID]
+		out[i].Installment = l.record()
+	}
+	for _, pp := range pending {
+		out[pp.index].Balance = pp.applied.After.Balance
+	}
+	for i, j := range dupOf {
+		out[i].Payment, out[i].Installment, out[i].Balance = out[j].Payment, out[j].Installment, out[j].Balance
+	}
+	return out, s.paymentsRecorded(ctx, tx, now, in, pending, ledgers, out)
+}
+
+// referenceKey is the map key of a (source, reference).
+func referenceKey(source, reference string) string { return source + "\x00" + reference }
+
+// duplicateOf is the result of a payment whose (source, reference) is already recorded as
+// prev: a duplicate when it names the same installment, amount and date, refused otherwise.
+func duplicateOf(p PaymentIn, prev Payment, l *ledgerRow) PaymentResult {
+	if prev.InstallmentID != p.InstallmentID || !prev.Amount.Equal(p.Amount) || !prev.PaidOn.Equal(p.PaidOn) {
+		return PaymentResult{Refused: &billing.PaymentRefusal{Code: billing.RefusedReferenceReused, Field: "reference",
+			Reason: fmt.Sprintf("%s reference %q is payment %d: %s of installment %d on %s", p.Source, p.Reference, prev.ID,
+				billing.FormatMoney(prev.Amount), prev.InstallmentID, billing.FormatDate(prev.PaidOn))}}
+	}
+	r := PaymentResult{Payment: prev, Duplicate: true}
+	if l != nil {
+		r.Installment = l.record()
+	}
+	return r
+}
+
+// duplicateInBatch is the result of a payment whose (source, reference) an earlier payment
+// of the same batch (index j) carries.
+func duplicateInBatch(p, first PaymentIn, j int) PaymentResult {
+	if first.InstallmentID != p.InstallmentID || !first.Amount.Equal(p.Amount) || !first.PaidOn.Equal(p.PaidOn) {
+		return PaymentResult{Refused: &billing.PaymentRefusal{Code: billing.RefusedReferenceReused, Field: "reference",
+			Reason: fmt.Sprintf("%s reference %q names payment %d of the same batch, of another installment, amount or date",
+				p.Source, p.Reference, j)}}
+	}
+	return PaymentResult{Duplicate: true}
+}
+
+// paymentsByReference reads the recorded payments named by the batch's references.
+func paymentsByReference(ctx context.Context, tx pgx.Tx, in []PaymentIn) (map[string]Payment, error) {
+	var sources, refs []string
+	for _, p := range in {
+		if p.Reference != "" {
+			sources, refs = append(sources, p.Source), append(refs, p.Reference)
+		}
+	}
+	out := map[string]Payment{}
+	if len(refs) == 0 {
+		return out, nil
+	}
+	rows, err := tx.Query(ctx, "SELECT "+paymentColumns+` FROM payments
+		WHERE (source, reference) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, sources, refs)
+	if err != nil {
+		return nil, fmt.Errorf("read payments by reference: %w", err)
+	}
+	ps, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Payment, error) { return scanPayment(r) })
+	if err != nil {
+		return nil, fmt.Errorf("read payments by reference: %w", err)
+	}
+	for _, p := range ps {
+		out[referenceKey(p.Source, p.Reference)] = p
+	}
+	return out, nil
+}
+
+// writePayments inserts the accepted payments in one statement, with ids taken from the
+// sequence first so that each one's id is known before the statement (the late lines are
+// keyed by the settling payment), and fills in their results.
+func writePayments(ctx context.Context, tx pgx.Tx, in []PaymentIn, pending []pendingPayment, out []PaymentResult) error {
+	rows, err := tx.Query(ctx, `SELECT nextval('payments_id_seq') FROM generate_series(1, $1::int) ORDER BY 1`, len(pending))
+	if err != nil {
+		return fmt.Errorf("reserve payment ids: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil || len(ids) != len(pending) {
+		return fmt.Errorf("reserve %d payment ids: got %d: %w", len(pending), len(ids), err)
+	}
+	var c struct {
+		id, installment                           []int64
+		amount, principal, fine, interest, credit []decimal.Decimal
+		paidOn                                    []pgtype.Date
+		source                                    []string
+		reference                                 []pgtype.Text
+	}
+	for k := range pending {
+		pp := &pending[k]
+		pp.id = ids[k]
+		p, imp := in[pp.index], pp.applied.Imputation
+		c.id = append(c.id, pp.id)
+		c.installment = append(c.installment, p.InstallmentID)
+		c.amount = append(c.amount, p.Amount)
+		c.principal = append(c.principal, imp.Principal)
+		c.fine = append(c.fine, imp.Fine)
+		c.interest = append(c.interest, imp.Interest)
+		c.credit = append(c.credit, imp.Credit)
+		c.paidOn = append(c.paidOn, date(p.PaidOn))
+		c.source = append(c.source, p.Source)
+		c.reference = append(c.reference, pgtype.Text{String: p.Reference, Valid: p.Reference != ""})
+	}
+	rows, err = tx.Query(ctx, `INSERT INTO payments (id, installment_id, contract_id, amount, paid_on, source, reference,
+			principal, fine, interest, credit)
+		SELECT u.id, u.installment_id, i.contract_id, u.amount, u.paid_on, u.source, u.reference,
+			u.principal, u.fine, u.interest, u.credit
+		FROM unnest($1::bigint[], $2::bigint[], $3::numeric[], $4::date[], $5::text[], $6::text[], $7::numeric[], $8::numeric[],
+			$9::numeric[], $10::numeric[]) AS u(id, installment_id, amount, paid_on, source, reference, principal, fine, interest, credit)
+		JOIN installments i ON i.id = u.installment_id
+		RETURNING `+paymentColumns,
+		c.id, c.installment, c.amount, c.paidOn, c.source, c.reference, c.principal, c.fine, c.interest, c.credit)
+	if err != nil {
+		return fmt.Errorf("record %d payments: %w", len(pending), err)
+	}
+	written, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Payment, error) { return scanPayment(r) })
+	if err != nil {
+		return fmt.Errorf("record %d payments: %w", len(pending), err)
+	}
+	byID := make(map[int64]Payment, len(written))
+	for _, p := range written {
+		byID[p.ID] = p
+	}
+	for _, pp := range pending {
+		out[pp.index].Payment = byID[pp.id]
+	}
+	return nil
+}
+
+// settle marks paid, on the settling payment's date, the installments the batch's payments
+// settled, with paid_amount the sum of their payments, and writes the late lines of those
+// settled late, keyed by the settling payment.
+func settle(ctx context.Context, tx pgx.Tx, ledgers map[int64]*ledgerRow, pending []pendingPayment) error {
+	var (
+		ids    []int64
+		paidAt []pgtype.Date
+		paid   []decimal.Decimal
+		lines  []NewLine
+	)
+	for _, l := range ledgers {
+		if l.settledBy < 0 {
+			continue
+		}
+		pp := pending[l.settledBy]
+		l.inst.State, l.inst.PaidAt = billing.InstallmentPaid, pp.applied.After.SettledOn
+		total := l.paid()
+		l.inst.PaidAmount = &total
+		ids = append(ids, l.inst.ID)
+		paidAt = append(paidAt, date(l.inst.PaidAt))
+		paid = append(paid, total)
+		for _, line := range billing.LateLines(pp.applied.After, l.ledger.Rule, pp.id) {
+			lines = append(lines, NewLine{InstallmentID: l.inst.ID, Line: line})
+			l.inst.Amount = l.inst.Amount.Add(line.Amount) // as changeLines moves it below
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `UPDATE installments i SET state = 'paid', paid_at = u.paid_at, paid_amount = u.paid
+		FROM unnest($1::bigint[], $2::date[], $3::numeric[]) AS u(id, paid_at, paid) WHERE i.id = u.id`,
+		ids, paidAt, paid); err != nil {
+		return fmt.Errorf("settle %d installments: %w", len(ids), err)
+	}
+	if _, _, err := changeLines(ctx, tx, LineChange{Add: lines}); err != nil {
+		return fmt.Errorf("late lines of %d installments: %w", len(ids), err)
+	}
+	return nil
+}
+
+// paymentsRecorded hands the batch's payments to the follow-ups, one entry per contract.
+func (s *Store) paymentsRecorded(ctx context.Context, tx pgx.Tx, now time.Time, in []PaymentIn, pending []pendingPayment,
+	ledgers map[int64]*ledgerRow, out []PaymentResult,
+) error {
+	if s.FollowUps == nil || len(pending) == 0 {
+		return nil
+	}
+	byContract := map[int64]*PaymentRecorded{}
+	var order []int64
+	for _, pp := range pending {
+		p := out[pp.index].Payment
+		r, ok := byContract[p.ContractID]
+		if !ok {
+			r = &PaymentRecorded{ContractID: p.ContractID, ReceivedAt: now}
+			byContract[p.ContractID] = r
+			order = append(order, p.ContractID)
+		}
+		r.Payments = append(r.Payments, p)
+		if p.PaidOn.After(r.PaidOn) {
+			r.PaidOn = p.PaidOn
+		}
+		if l := ledgers[in[pp.index].InstallmentID]; pp.applied.Settled() {
+			r.Settled = append(r.Settled, l.record())
+		}
+	}
+	slices.Sort(order)
+	rows, err := tx.Query(ctx, `SELECT DISTINCT contract_id FROM block_episodes WHERE contract_id = ANY($1) AND ended_on IS NULL`, order)
+	if err != nil {
+		return fmt.Errorf("look up block episodes: %w", err)
+	}
+	open, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return fmt.Errorf("look up block episodes: %w", err)
+	}
+	for _, id := range open {
+		byContract[id].BlockEpisodeOpen = true
+	}
+	recorded := make([]PaymentRecorded, len(order))
+	for i, id := range order {
+		recorded[i] = *byContract[id]
+	}
+	return s.FollowUps.PaymentsRecorded(ctx, tx, recorded)
+}
+
+// ledgerRow is one installment read with what the payment rules need.
+type ledgerRow struct {
+	inst        Installment
+	ledger      billing.Ledger
+	allowCredit bool
+	// payments are the ids of ledger.Payments, in the same order (a pending payment of
+	// the batch is -(its place + 1) until written).
+	payments []int64
+	// late are the installment's late lines.
+	late []lateLine
+	// settledBy is the pending payment of the batch that settled it; -1 when none did.
+	settledBy int
+}
+
+// lateLine is a late_fine or late_interest line as read.
+type lateLine struct {
+	id        int64
+	sourceKey string
+	amount    decimal.Decimal
+}
+
+// paid is what the installment's payments not reversed add up to.
+func (l *ledgerRow) paid() decimal.Decimal {
+	var sum decimal.Decimal
+	for _, p := range l.ledger.Payments {
+		sum = sum.Add(p.Amount)
+	}
+	return sum
+}
+
+// record returns the installment as it stands, with what its payments add up to.
+func (l *ledgerRow) record() Installment {
+	i := l.inst
+	i.Paid = l.paid()
+	return i
+}
+
+// readLedgers reads the installments with the given ids (locked FOR UPDATE in id order with
+// lock, after their contracts), their contracts' late rule and allow_credit, their payments
+// not reversed and their late lines.
+func readLedgers(ctx context.Context, q Queryer, ids []int64, lock bool) (map[int64]*ledgerRow, error) {
+	forUpdate := ""
+	if lock {
+		forUpdate = " FOR UPDATE OF i"
+	}
+	rows, err := q.Query(ctx, "SELECT "+prefixed("i.", installmentColumns)+`, c.allow_credit,
+			c.late_fine_percent, c.monthly_interest_percent, p.late_fine_percent, p.monthly_interest_percent
+		FROM installments i JOIN contracts c ON c.id = i.contract_id JOIN plans p ON p.id = c.plan_id
+		WHERE i.id = ANY($1) ORDER BY i.id`+forUpdate, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read installments: %w", err)
+	}
+	out := map[int64]*ledgerRow{}
+	_, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct{}, error) {
+		l := &ledgerRow{settledBy: -1}
+		var contract, plan billing.LateSettings
+		scan := installmentScan{i: &l.inst}
+		dest := append(scan.dest(), &l.allowCredit, &contract.FinePercent, &contract.MonthlyInterestPercent,
+			&plan.FinePercent, &plan.MonthlyInterestPercent)
+		if err := r.Scan(dest...); err != nil {
+			return struct{}{}, err
+		}
+		scan.finish()
+		l.ledger = billing.Ledger{InstallmentID: l.inst.ID, ContractID: l.inst.ContractID, State: l.inst.State,
+			PaidAt: l.inst.PaidAt, Rule: billing.ResolveLateRule(contract, plan),
+			Receivable: billing.Receivable{Amount: l.inst.Amount, Discount: l.inst.Discount,
+				OnTimeDiscount: l.inst.OnTimeDiscount, EffectiveDue: l.inst.DueDate}}
+		out[l.inst.ID] = l
+		return struct{}{}, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read installments: %w", err)
+	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	rows, err = q.Query(ctx, `SELECT installment_id, id, source_key, amount FROM installment_lines
+		WHERE installment_id = ANY($1) AND kind IN ('late_fine', 'late_interest') ORDER BY installment_id, id`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read late lines: %w", err)
+	}
+	_, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct{}, error) {
+		var inst int64
+		var ll lateLine
+		if err := r.Scan(&inst, &ll.id, &ll.sourceKey, &ll.amount); err != nil {
+			return struct{}{}, err
+		}
+		l := out[inst]
+		l.late = append(l.late, ll)
+		// What the installment asks is its amount without the late charges its settlement added.
+		l.ledger.Receivable.Amount = l.ledger.Receivable.Amount.Sub(ll.amount)
+		return struct{}{}, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read late lines: %w", err)
+	}
+	rows, err = q.Query(ctx, `SELECT installment_id, id, amount, paid_on FROM payments
+		WHERE installment_id = ANY($1) AND reversed_at IS NULL ORDER BY installment_id, paid_on, id`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read payments: %w", err)
+	}
+	_, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct{}, error) {
+		var inst, id int64
+		var p billing.PaymentOn
+		if err := r.Scan(&inst, &id, &p.Amount, &p.On); err != nil {
+			return struct{}{}, err
+		}
+		l := out[inst]
+		l.ledger.Payments = append(l.ledger.Payments, p)
+		l.payments = append(l.payments, id)
+		return struct{}{}, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read payments: %w", err)
+	}
+	return out, nil
+}
+
+// prefixed qualifies each column of a comma-separated list with prefix ("i.").
+func prefixed(prefix, columns string) string {
+	parts := strings.Split(columns, ",")
+	for i, p := range parts {
+		parts[i] = prefix + strings.TrimSpace(p)
+	}
+	return strings.Join(parts, ", ")
+}
+
+const paymentColumns = `id, installment_id, contract_id, amount, paid_on, source, coalesce(reference, ''), principal, fine,
+	interest, credit, recorded_at, reversed_at, coalesce(reversal_reason, '')`
+
+func scanPayment(row pgx.Row) (Payment, error) {
+	var p Payment
+	var reversed pgtype.Timestamptz
+	err := row.Scan(&p.ID, &p.InstallmentID, &p.ContractID, &p.Amount, &p.PaidOn, &p.Source, &p.Reference, &p.Principal,
+		&p.Fine, &p.Interest, &p.Credit, &p.RecordedAt, &reversed, &p.ReversalReason)
+	if reversed.Valid {
+		p.ReversedAt = reversed.Time
+	}
+	return p, err
+}
+
+// Payment returns the payment with the given id.
+func (s *Store) Payment(ctx context.Context, id int64) (Payment, error) {
+	p, err := scanPayment(s.Pool.QueryRow(ctx, "SELECT "+paymentColumns+" FROM payments WHERE id = $1", id))
+	return p, notFound(err, "payment", id)
+}
+
+// Payments lists payments by id, reversed ones included.
+func (s *Store) Payments(ctx context.Context, f PaymentFilter, page Page) ([]Payment, error) {
+	rows, err := s.Pool.Query(ctx, "SELECT "+paymentColumns+` FROM payments
+		WHERE id > $1 AND ($2::bigint = 0 OR installment_id = $2) AND ($3::bigint = 0 OR contract_id = $3)
+		ORDER BY id LIMIT $4`, page.After, f.InstallmentID, f.ContractID, page.Size())
+	if err != nil {
+		return nil, fmt.Errorf("list payments: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Payment, error) { return scanPayment(r) })
+}
+
+// InstallmentDue returns an installment with its lines and what it asks on date on
+// (billing.AmountDueOn over its payments not reversed, under its contract's late rule):
+// amount, discounts, the on-time discount, fine, interest, paid and balance.
+func (s *Store) InstallmentDue(ctx context.Context, id int64, on time.Time) (Installment, billing.AmountDue, error) {
+	var inst Installment
+	var due billing.AmountDue
+	err := pgx.BeginTxFunc(ctx, s.Pool, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
+		ledgers, err := readLedgers(ctx, tx, []int64{id}, false)
+		if err != nil {
+			return err
+		}
+		l, ok := ledgers[id]
+		if !ok {
+			return fmt.Errorf("%w: installment %d", billing.ErrNotFound, id)
+		}
+		cal, err := LoadCalendar(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if due, err = billing.AmountDueOn(l.ledger.Receivable, l.ledger.Rule, cal, l.ledger.Payments, on); err != nil {
+			return fmt.Errorf("installment %d: %w", id, err)
+		}
+		insts := []Installment{l.inst}
+		if err := fillLedger(ctx, tx, insts); err != nil {
+			return err
+		}
+		inst = insts[0]
+		return nil
+	})
+	return inst, due, err
+}
