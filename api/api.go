@@ -218,6 +218,7 @@ func (s *Server) routes() []route {
 		{"GET", "/v1/installments/{id}", s.getInstallment, []string{"on"}},
 		{"GET", "/v1/payments", s.listPayments, paged("installment_id", "contract_id")},
 		{"GET", "/v1/payments/{id}", s.getPayment, nil},
+		{"POST", "/v1/payments/{id}/reverse", s.reversePayment, nil},
 	}
 }
 

@@ -87,9 +87,10 @@ var authRoutes = map[string]struct {
 	"DELETE /v1/tokens/{id}":                              {"", 200},
 	"GET /v1/audit":                                       {"", 200},
 	// The ledger: installment 1 and payment 1 (recorded above).
-	"GET /v1/installments/{id}": {"", 200},
-	"GET /v1/payments":          {"", 200},
-	"GET /v1/payments/{id}":     {"", 200},
+	"GET /v1/installments/{id}":      {"", 200},
+	"GET /v1/payments":               {"", 200},
+	"GET /v1/payments/{id}":          {"", 200},
+	"POST /v1/payments/{id}/reverse": {`{"reason": "chargeback"}`, 200},
 }
 
 // authFixture makes the rows the requests of authRoutes find: plan 1, customer 1, contract 1

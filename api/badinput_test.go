@@ -166,6 +166,7 @@ func badCases(f badInputFixture) []badCase {
 		{"payment reference with a colon", "POST", pay(f.openInst), `{"amount": "94.90", "paid_at": "2026-07-20", "reference": "api:1"}`, 422, "reference"},
 		{"payment reference too long", "POST", pay(f.openInst), fmt.Sprintf(`{"amount": "94.90", "paid_at": "2026-07-20", "reference": %q}`,
 			strings.Repeat("r", 101)), 422, "reference"},
+		{"reversal without a reason", "POST", fmt.Sprintf("/v1/payments/%d/reverse", f.payment), `{"reason": " "}`, 422, "reason"},
 		{"installment due on 2026-02-30", "GET", fmt.Sprintf("/v1/installments/%d?on=2026-02-30", f.openInst), nil, 400, "on"},
 		{"payment 2026-02-30", "POST", pay(f.openInst), `{"amount": "99.90", "paid_at": "2026-02-30"}`, 422, "paid_at"},
 		{"payment in the future", "POST", pay(f.openInst), `{"amount": "99.90", "paid_at": "2026-07-21"}`, 422, "paid_at"},

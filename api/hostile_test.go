@@ -167,6 +167,8 @@ func hostileCases(f badInputFixture) []hostileCase {
 		{"GET /v1/payments", "wrong type", "GET", "/v1/payments?contract_id=1.5", nil, 400, "contract_id"},
 		{"GET /v1/payments/{id}", "injection", "GET", "/v1/payments/" + inj, nil, 400, "id"},
 		{"GET /v1/payments/{id}", "wrong type", "GET", "/v1/payments/true", nil, 400, "id"},
+		{"POST /v1/payments/{id}/reverse", "injection", "POST", "/v1/payments/" + inj + "/reverse", `{"reason": "chargeback"}`, 400, "id"},
+		{"POST /v1/payments/{id}/reverse", "wrong type", "POST", id("/v1/payments/%d/reverse", f.payment), `{"reason": ["chargeback"]}`, 400, "reason"},
 		{"POST /v1/installments/{id}/payments", "injection in the reference", "POST", pay,
 			map[string]any{"amount": "94.90", "paid_at": "2026-07-20", "reference": "x'; DELETE FROM payments; --"}, 422, "reference"},
 	}

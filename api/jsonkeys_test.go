@@ -58,6 +58,7 @@ func keyCases(f badInputFixture) []keyCase {
 		{"POST /v1/email-templates", "/v1/email-templates", `"kind": "renewed", "html_body": "<p>x</p>", "text_body": "x"`, "subject", "Subject", `"Olá"`},
 		{"PUT /v1/email-templates/{id}", id("/v1/email-templates/%d", f.template), `"kind": "renewed", "html_body": "<p>x</p>", "text_body": "x"`, "subject", "SUBJECT", `"Olá"`},
 		{"POST /v1/tokens", "/v1/tokens", ``, "name", "Name", `"ops-ana"`},
+		{"POST /v1/payments/{id}/reverse", id("/v1/payments/%d/reverse", f.payment), ``, "reason", "Reason", `"chargeback"`},
 	} {
 		method, _, _ := strings.Cut(r.route, " ")
 		sep := ""

@@ -218,6 +218,129 @@ func TestPartialPaymentsRefused(t *testing.T) {
 	}
 }
 
+// TestReversalReopensAndReblocks: a contract priced 93.00 blocked on 2026-06-11 for its
+// installment due 06-01 is paid 20 days late (93.62: 0.62 of interest, a late_interest
+// line) and unblocked; the payment is then reversed (a chargeback): the installment is open
+// again, without its late line, and the next block-delinquent run blocks the contract again
+// as of its date. The inactivity discount of the days really blocked stands. A second
+// reversal is a conflict and writes nothing.
+func TestReversalReopensAndReblocks(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	c := b.delinquent("2026-06-01", 0) // the default rule: blocked 10 days after the due date
+	b.block("2026-06-11")
+	first := b.installmentID(c, "recurring", 1)
+	paid := b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/installments/%d/payments", first), `{"amount": "93.62", "paid_at": "2026-06-21"}`)
+	payment := int64(paid.body["payment"].(map[string]any)["id"].(float64))
+	if paid.body["amount"] != "93.62" || paid.body["state"] != "paid" {
+		t.Fatalf("paid: %s", paid.raw)
+	}
+	b.workUnblocks("2026-06-21 09:30")
+	if got, want := b.contractState(c), "active; 2026-06-11..2026-06-21 payment 10d"; got != want {
+		t.Fatalf("after the payment: %q, want %q", got, want)
+	}
+	r := b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/payments/%d/reverse", payment), `{"reason": "chargeback"}`)
+	rp, ri := r.body["payment"].(map[string]any), r.body["installment"].(map[string]any)
+	if rp["reversed"] != true || rp["reversal_reason"] != "chargeback" || rp["reversed_at"] == nil || rp["amount"] != "93.62" {
+		t.Errorf("reversed payment %v", rp)
+	}
+	if ri["state"] != "open" || ri["paid_at"] != nil || ri["paid_amount"] != nil || ri["paid"] != "0.00" || ri["amount"] != "93.00" {
+		t.Errorf("installment after the reversal %v", ri)
+	}
+	wantLines := []string{"plan 93.00 × 1 at 93.00: plan, term 1 installment 1: service 2026-06-01 to 2026-06-30"}
+	if got := b.linesOf(c, "recurring", 1); !reflect.DeepEqual(got, wantLines) {
+		t.Errorf("lines after the reversal %q, want %q", got, wantLines)
+	}
+	if got := toDueRow(b.amountDue(first, "2026-06-22")); got.balance != "93.65" || got.paid != "0.00" {
+		t.Errorf("amount_due after the reversal: %+v, want 93.65 (21 days of interest) with nothing paid", got)
+	}
+	before := b.fullSnapshot()
+	if e := b.must(http.StatusConflict, "POST", fmt.Sprintf("/v1/payments/%d/reverse", payment), `{"reason": "again"}`).err(t); e.Field != "id" ||
+		!strings.Contains(e.Message, "was already reversed") {
+		t.Errorf("a second reversal: %+v", e)
+	}
+	if b.fullSnapshot() != before {
+		t.Error("a refused reversal wrote to the database")
+	}
+	// Delinquency is judged by dates: the next run blocks the contract again as of its date.
+	if got := fmt.Sprint(b.block("2026-06-22")); got != "map[contracts_blocked:1]" {
+		t.Errorf("block-delinquent after the reversal: %s", got)
+	}
+	if got, want := b.contractState(c), "blocked; 2026-06-11..2026-06-21 payment 10d; 2026-06-22..open 28d"; got != want {
+		t.Errorf("after the reversal: %q, want %q", got, want)
+	}
+	if got := b.discountOf(c, 2); got != "31.00" {
+		t.Errorf("installment 2 discount %s, want the 31.00 of the 10 days really blocked", got)
+	}
+	if e := b.must(http.StatusNotFound, "POST", "/v1/payments/999999/reverse", `{"reason": "chargeback"}`).err(t); e.Field != "id" {
+		t.Errorf("an unknown payment: %+v", e)
+	}
+}
+
+// TestReversalStandsRenewal: a 12-installment contract renewed after its 10th payment keeps
+// its renewal when that payment is reversed (billingd never un-bills): the installment is
+// open again in term 1 and renew-contracts, which the reopening flags, changes nothing.
+func TestReversalStandsRenewal(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	c := b.contract(b.plan("99.90", ""), map[string]any{"adhesion_date": "2026-07-01",
+		"due_date_rule": map[string]any{"kind": "fixed_day", "day": 10}}).id(t)
+	b.generate("2026-07-20")
+	for seq := 1; seq <= 10; seq++ {
+		b.settle(b.installmentID(c, "recurring", seq), "99.90", "2026-07-20")
+	}
+	if got := b.renew("2026-07-20"); !reflect.DeepEqual(got, renewalCounts(1, 1, 1, 12)) {
+		t.Fatalf("renewal: %v", got)
+	}
+	var payment float64
+	tenth := b.installmentID(c, "recurring", 10)
+	payment = b.must(http.StatusOK, "GET", fmt.Sprintf("/v1/payments?installment_id=%d", tenth), nil).items(t)[0]["id"].(float64)
+	b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/payments/%d/reverse", int64(payment)), `{"reason": "boleto devolvido"}`)
+	var flagged bool
+	if err := b.pool.QueryRow(context.Background(), "SELECT renewal_check FROM contracts WHERE id = $1", c).Scan(&flagged); err != nil || !flagged {
+		t.Errorf("the reopened installment did not flag the contract for renew-contracts (%v)", err)
+	}
+	if got := b.renew("2026-07-20"); !reflect.DeepEqual(got, renewalCounts(1, 0, 0, 0)) {
+		t.Errorf("renew-contracts after the reversal: %v", got)
+	}
+	got := b.installments(c)
+	if len(got) != 24 || got[9] != "recurring 10 2027-04-12 99.90 open" {
+		t.Errorf("installments %q: want the 24 of both terms, the 10th open", got)
+	}
+	if r := b.must(http.StatusOK, "GET", fmt.Sprintf("/v1/contracts/%d", c), nil).body; r["term_number"] != 2.0 {
+		t.Errorf("term %v, want 2: the renewal stands", r["term_number"])
+	}
+}
+
+// TestReversalMovesGraceAnchor: a benefit's grace period (carência, 30 days) counts from the
+// settlement of the contract's first charge (the earliest paid_at). Paid on 06-10 and 07-10,
+// a use on 07-15 is past the grace; the reversal of the 06-10 payment leaves the contract
+// delinquent (its first installment overdue again), and once that installment is paid again
+// on 07-16 the earliest settlement is 07-10: the grace now runs to 08-08.
+func TestReversalMovesGraceAnchor(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	plan := b.plan("99.90", "")
+	bath := b.benefit("Banho", "30.00", true)
+	b.grant(plan, bath, 4, 30)
+	c := b.contract(plan, map[string]any{"adhesion_date": "2026-06-01", "due_date_rule": map[string]any{"kind": "fixed_day", "day": 10}}).id(t)
+	b.generate("2026-06-01")
+	b.settle(b.installmentID(c, "recurring", 1), "99.90", "2026-06-10")
+	b.settle(b.installmentID(c, "recurring", 2), "99.90", "2026-07-10")
+	b.must(http.StatusCreated, "POST", fmt.Sprintf("/v1/contracts/%d/benefit-usages", c), map[string]any{"benefit_id": bath, "used_at": "2026-07-15"})
+	first := b.installmentID(c, "recurring", 1)
+	payment := b.must(http.StatusOK, "GET", fmt.Sprintf("/v1/payments?installment_id=%d", first), nil).items(t)[0]["id"].(float64)
+	b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/payments/%d/reverse", int64(payment)), `{"reason": "chargeback"}`)
+	if got := refusal(t, b.use(c, bath, "2026-07-16", 1)); got.code != "delinquent" {
+		t.Errorf("a use after the reversal: %+v, want delinquent", got)
+	}
+	// 36 days late: 99.90 and 1.20 of interest.
+	b.settle(first, "99.90", "2026-07-16")
+	if got := refusal(t, b.use(c, bath, "2026-07-20", 1)); got != (benefitErr{status: 409, code: "in_grace", grace: "2026-08-08"}) {
+		t.Errorf("a use on 07-20: %+v, want in grace until 2026-08-08", got)
+	}
+}
+
 // TestLateSettings: a plan's and a contract's late_fine_percent and
 // monthly_interest_percent, set on POST, changed or reset to inherit (null) on PATCH,
 // validated (422 naming the field and the rule), and used by amount_due.

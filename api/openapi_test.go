@@ -90,6 +90,7 @@ var wire = map[string]struct {
 	"GET /v1/installments/{id}":            {nil, "200", installmentDueResponse{}},
 	"GET /v1/payments":                     {nil, "200", list[paymentResponse]{}},
 	"GET /v1/payments/{id}":                {nil, "200", paymentResponse{}},
+	"POST /v1/payments/{id}/reverse":       {reversalRequest{}, "200", reversalResponse{}},
 	"POST /v1/holidays":                    {holidayRequest{}, "201", holidayResponse{}},
 	"GET /v1/holidays":                     {nil, "200", holidayList{}},
 	"DELETE /v1/holidays/{date}":           {nil, "204", nil},

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/billingd/billingd/billing"
@@ -213,4 +214,36 @@ func (s *Server) getPayment(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return respond(w, http.StatusOK, toPayment(p))
+}
+
+type reversalRequest struct {
+	// Reason says why the payment is reversed (a chargeback, a returned PIX): required.
+	Reason string `json:"reason"`
+}
+
+// reversalResponse answers a reversal: the payment, reversed, and its installment as it
+// stands afterwards (open again when its other payments no longer cover it).
+type reversalResponse struct {
+	Payment     paymentResponse     `json:"payment"`
+	Installment installmentResponse `json:"installment"`
+}
+
+func (s *Server) reversePayment(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var req reversalRequest
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	reason := strings.TrimSpace(req.Reason)
+	if reason == "" || len(reason) > 500 || hasNUL(reason) {
+		return billing.Fieldf("reason", "required: why the payment is reversed, at most 500 characters, without NUL characters")
+	}
+	p, inst, err := s.store.ReversePayment(r.Context(), id, reason, s.cfg.Now(), s.cfg.Location)
+	if err != nil {
+		return err
+	}
+	return respond(w, http.StatusOK, reversalResponse{Payment: toPayment(p), Installment: toInstallment(inst)})
 }

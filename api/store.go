@@ -37,6 +37,7 @@ type Store interface {
 	Installments(ctx context.Context, f records.InstallmentFilter, page records.Page) ([]records.Installment, error)
 	InstallmentDue(ctx context.Context, id int64, on time.Time) (records.Installment, billing.AmountDue, error)
 	RecordPayments(ctx context.Context, now time.Time, loc *time.Location, in []records.PaymentIn) ([]records.PaymentResult, error)
+	ReversePayment(ctx context.Context, id int64, reason string, now time.Time, loc *time.Location) (records.Payment, records.Installment, error)
 	Payment(ctx context.Context, id int64) (records.Payment, error)
 	Payments(ctx context.Context, f records.PaymentFilter, page records.Page) ([]records.Payment, error)
 

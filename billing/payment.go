@@ -215,6 +215,29 @@ func (l Ledger) Add(p PaymentOn, a AppliedPayment) Ledger {
 	return l
 }
 
+// Restate recomputes an installment's state from its payments not reversed (after a
+// reversal), as of today: paid on the date of the payment that covers what was due on its
+// date, or open with its balance; a cancelled installment stays cancelled. The AmountDue
+// says which payment settled it (SettledBy), and the fine and interest charged up to the
+// settlement.
+func (l Ledger) Restate(today time.Time, cal *Calendar) (state string, due AmountDue, err error) {
+	on := today
+	if n := len(l.Payments); n > 0 && l.Payments[n-1].On.After(on) {
+		on = l.Payments[n-1].On
+	}
+	due, err = AmountDueOn(l.Receivable, l.Rule, cal, l.Payments, on)
+	if err != nil {
+		return "", AmountDue{}, fmt.Errorf("installment %d: %w", l.InstallmentID, err)
+	}
+	switch {
+	case l.State == InstallmentCancelled:
+		return InstallmentCancelled, due, nil
+	case !due.SettledOn.IsZero():
+		return InstallmentPaid, due, nil
+	}
+	return InstallmentOpen, due, nil
+}
+
 // LateLines returns the late_fine and late_interest lines an installment settled late
 // carries (zero amounts left out), written when the payment that settles it is recorded
 // and keyed by that payment ("late_fine:<payment id>", "late_interest:<payment id>"): the

@@ -155,6 +155,56 @@ func TestLedgerApplyRefuses(t *testing.T) {
 	}
 }
 
+// TestLedgerRestate: after a reversal the installment is what its remaining payments make
+// it, as of today: the first of two late payments reversed leaves the second imputed to the
+// fine and interest accrued on its own date first.
+func TestLedgerRestate(t *testing.T) {
+	t.Parallel()
+	fine2 := lateRule("2.00", "1.00")
+	tests := []struct {
+		name      string
+		ledger    billing.Ledger
+		today     string
+		state     string
+		balance   string
+		fine, int string
+		settledOn string
+	}{
+		{"both payments stand", ledger(fine2, pay("2026-07-20", "50.00"), pay("2026-07-30", "42.14")), "2026-08-05",
+			billing.InstallmentPaid, "0.00", "1.80", "0.44", "2026-07-30"},
+		{"the first reversed: 42.14 on 07-30 pays 1.80 + 0.60 first, 50.16 left, 0.10 more by 08-05",
+			ledger(fine2, pay("2026-07-30", "42.14")), "2026-08-05", billing.InstallmentOpen, "50.26", "1.80", "0.70", ""},
+		{"the second reversed: 42.00 left on 07-20, 16 days of interest by 08-05",
+			ledger(fine2, pay("2026-07-20", "50.00")), "2026-08-05", billing.InstallmentOpen, "42.22", "1.80", "0.52", ""},
+		{"nothing left: 92.00 on 07-20 grows to 92.48 by 08-05 (26 days of interest)", ledger(fine2), "2026-08-05", billing.InstallmentOpen,
+			"92.48", "1.80", "0.78", ""},
+		{"a payment with credit still covers it", ledger(billing.DefaultLateRule(), pay("2026-07-10", "100.00")), "2026-08-05",
+			billing.InstallmentPaid, "0.00", "0.00", "0.00", "2026-07-10"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			state, due, err := tt.ledger.Restate(day(tt.today), nationalCalendar)
+			if err != nil {
+				t.Fatal(err)
+			}
+			settled := ""
+			if !due.SettledOn.IsZero() {
+				settled = billing.FormatDate(due.SettledOn)
+			}
+			got := []string{state, billing.FormatMoney(due.Balance), billing.FormatMoney(due.Fine), billing.FormatMoney(due.Interest), settled}
+			if want := []string{tt.state, tt.balance, tt.fine, tt.int, tt.settledOn}; !reflect.DeepEqual(got, want) {
+				t.Errorf("restated %q, want %q", got, want)
+			}
+		})
+	}
+	cancelled := ledger(fine2)
+	cancelled.State = billing.InstallmentCancelled
+	if state, _, err := cancelled.Restate(day("2026-08-05"), nationalCalendar); err != nil || state != billing.InstallmentCancelled {
+		t.Errorf("a cancelled installment restated %q, %v", state, err)
+	}
+}
+
 // TestLateLines: a settlement after the grace day carries a late_fine and a late_interest
 // line of what was charged, keyed by the settling payment; on time, or still open, none.
 func TestLateLines(t *testing.T) {
@@ -241,7 +291,8 @@ func errText(err error) string {
 // Add), and holds the rules to their promises: a payment is refused or imputed in parts
 // that add up to it, none negative, credit only when allowed; a partial payment only when
 // allowed, leaving a balance; once settled the installment takes no more; the late lines of
-// a late settlement add up to its fine and interest.
+// a late settlement add up to its fine and interest; and Restate over the payments finds
+// the state the payments left.
 func FuzzLedgerApply(f *testing.F) {
 	f.Add(uint32(9990), uint32(1000), uint32(500), uint8(200), uint16(100), uint8(0), int16(10), uint32(5000), int16(20), uint32(4214), int16(21), uint32(1))
 	f.Add(uint32(9990), uint32(0), uint32(0), uint8(0), uint16(100), uint8(3), int16(0), uint32(9990), int16(1), uint32(1), int16(2), uint32(1))
@@ -308,6 +359,13 @@ func FuzzLedgerApply(f *testing.F) {
 				}
 			}
 			l = l.Add(pay, a)
+		}
+		state, due2, err := l.Restate(pol.Today, nationalCalendar)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if state != l.State || (state == billing.InstallmentPaid && !due2.SettledOn.Equal(l.PaidAt)) {
+			t.Fatalf("restated %s settled %s, the payments left %s settled %s", state, due2.SettledOn, l.State, l.PaidAt)
 		}
 	})
 }

@@ -54,6 +54,14 @@ func (f *FollowUps) PaymentsRecorded(ctx context.Context, tx pgx.Tx, ps []postgr
 	return nil
 }
 
+// PaymentReversed implements postgres.FollowUps. A reversal enqueues no job: the
+// contract's delinquency is judged by dates, and block-delinquent's next run blocks it
+// when its rule holds again; renew-contracts sees the reopened installment through the
+// contract's renewal_check flag.
+func (f *FollowUps) PaymentReversed(context.Context, pgx.Tx, postgres.PaymentReversed) error {
+	return nil
+}
+
 // NoticesRecorded implements postgres.FollowUps: it enqueues the delivery of each notice
 // (EnqueueNotices).
 func (f *FollowUps) NoticesRecorded(ctx context.Context, tx pgx.Tx, ids []int64) error {

@@ -18,6 +18,10 @@ type FollowUps interface {
 	// one entry per contract: when a contract with an open block episode had an installment
 	// settled, the payments may end its block.
 	PaymentsRecorded(ctx context.Context, tx pgx.Tx, p []PaymentRecorded) error
+	// PaymentReversed follows the reversal of a payment (ReversePayment). The contract's
+	// delinquency is judged by dates, as everywhere else: block-delinquent's next run
+	// blocks it when its rule holds again.
+	PaymentReversed(ctx context.Context, tx pgx.Tx, p PaymentReversed) error
 	// NoticesRecorded follows the recording of notices (by id) that are still to be
 	// delivered: their delivery.
 	NoticesRecorded(ctx context.Context, tx pgx.Tx, ids []int64) error
@@ -42,6 +46,19 @@ type PaymentRecorded struct {
 	ReceivedAt time.Time
 	// BlockEpisodeOpen says the contract has an open block episode.
 	BlockEpisodeOpen bool
+}
+
+// PaymentReversed is a payment just reversed and what it did to its installment.
+type PaymentReversed struct {
+	// Payment is the payment, reversed.
+	Payment Payment
+	// Installment is the installment after the reversal: open again when its remaining
+	// payments no longer cover it.
+	Installment Installment
+	// Reopened says the reversal reopened a paid installment.
+	Reopened bool
+	// ReversedAt is when the reversal was received.
+	ReversedAt time.Time
 }
 
 // RunRequested is an operator's request to run a job as of a date.

@@ -13,15 +13,21 @@ import (
 )
 
 // handedOn records what the store hands to its follow-ups: the ids of each NoticesRecorded
-// call, in order (the sweeps' batches run one after the other), and each PaymentsRecorded
-// call.
+// call, in order (the sweeps' batches run one after the other), each PaymentsRecorded call
+// and each reversal.
 type handedOn struct {
-	calls    [][]int64
-	payments [][]postgres.PaymentRecorded
+	calls     [][]int64
+	payments  [][]postgres.PaymentRecorded
+	reversals []postgres.PaymentReversed
 }
 
 func (h *handedOn) PaymentsRecorded(_ context.Context, _ pgx.Tx, ps []postgres.PaymentRecorded) error {
 	h.payments = append(h.payments, slices.Clone(ps))
+	return nil
+}
+
+func (h *handedOn) PaymentReversed(_ context.Context, _ pgx.Tx, p postgres.PaymentReversed) error {
+	h.reversals = append(h.reversals, p)
 	return nil
 }
 

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -334,4 +335,38 @@ func emptyPool(t *testing.T) *pgxpool.Pool {
 	}
 	t.Cleanup(pool.Close)
 	return pool
+}
+
+// TestReversePaymentHandsOn: a reversal is handed to the follow-ups in its transaction,
+// with the installment as the reversal left it (reopened), and the late lines of the
+// settlement go with it.
+func TestReversePaymentHandsOn(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	inst := b.seedPayable(t, 1)
+	handed := &handedOn{}
+	store := &postgres.Store{Pool: b.pool, FollowUps: handed}
+	res, err := store.RecordPayments(b.ctx, paymentsNow, saoPaulo, []postgres.PaymentIn{
+		pin(inst(1, 1), "100.23", "2026-03-20", billing.SourcePIX, "pix:E1")})
+	if err != nil || res[0].Refused != nil || res[0].Installment.State != billing.InstallmentPaid {
+		t.Fatal(err, res[0].Refused, res[0].Installment.State)
+	}
+	p, i, err := store.ReversePayment(b.ctx, res[0].Payment.ID, "devolução PIX", paymentsNow, saoPaulo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.Reversed() || p.ReversalReason != "devolução PIX" || i.State != billing.InstallmentOpen || !i.Amount.Equal(decimal.RequireFromString("99.90")) ||
+		!i.Paid.IsZero() || i.PaidAmount != nil || len(i.Lines) != 1 {
+		t.Errorf("reversed %+v, installment %+v", p, i)
+	}
+	if len(handed.reversals) != 1 || !handed.reversals[0].Reopened || handed.reversals[0].Payment.ID != p.ID ||
+		handed.reversals[0].Installment.State != billing.InstallmentOpen {
+		t.Errorf("handed on %+v", handed.reversals)
+	}
+	if _, _, err := store.ReversePayment(b.ctx, p.ID, "again", paymentsNow, saoPaulo); !errors.Is(err, billing.ErrConflict) {
+		t.Errorf("a second reversal: %v, want a conflict", err)
+	}
+	if _, _, err := store.ReversePayment(b.ctx, 999999, "x", paymentsNow, saoPaulo); !errors.Is(err, billing.ErrNotFound) {
+		t.Errorf("an unknown payment: %v, want not found", err)
+	}
 }
