@@ -15,13 +15,17 @@
 //  4. last, the run's job_runs row and River's rows (a batch's progress and completion).
 //
 // A transaction that changes a contract's rows therefore locks the contract first, even
-// when it reaches them by an installment (RecordPayment reads the installment's contract,
-// locks it, then locks the installment: marking a recurring installment paid also flags
-// its contract for renewal, through the installments_renewal_check trigger) or by a use
-// (ReverseUse). The write paths and where each takes its locks:
+// when it reaches them by an installment (RecordPayments reads the installments'
+// contracts, locks them in id order, then locks the installments in id order: marking a
+// recurring installment paid also flags its contract for renewal, through the
+// installments_renewal_check trigger) or by a use (ReverseUse). The write paths and where
+// each takes its locks:
 //
-//   - payment (RecordPayment): contract, installment (the trigger updates the contract it
-//     already holds), then the unblock job in River;
+//   - payments (RecordPayments, every source: the API, a bank file, PIX): the batch's
+//     contracts in id order, then its installments in id order (the trigger updates the
+//     contracts it already holds), then the payments, the late lines, and the unblock jobs
+//     in River; a reversal (ReversePayment): the payment's contract, its installment, the
+//     payment, its lines;
 //   - cancel, activate, trust unlock, renewal settings (changeContract): contract, then its
 //     installments, block episode and segments, notices;
 //   - manual renewal (RenewContract): contract (lockRenewalCandidates), then installments,
@@ -73,10 +77,15 @@
 // no SET clause, no table access, one SELECT of one expression.
 //
 // In Go:
-//   - billing (payment.go): what is due on a date (amount less discount, less the on-time
-//     discount when paid by the effective due date), which installments can be paid, which
-//     amounts and dates are accepted (above what is due only when the contract allows
-//     credit); RecordPayment and the API call them.
+//   - billing (payment.go, latecharges.go): what is due on a date (AmountDueOn: amount
+//     less discounts, the on-time discount through the grace day, the late fine and
+//     interest after it, payments imputed fine and interest first), which payments are
+//     accepted (Ledger.Apply: partial ones unless refused, above what is due only when the
+//     contract allows credit, in date order), an installment's state after a reversal
+//     (Ledger.Restate) and its late lines (LateLines); RecordPayments, ReversePayment and
+//     InstallmentDue call them.
+//   - billing (lines.go): the lines an installment is the sum of (ScheduledLines,
+//     LineTotals); changeLines and installmentBatch write them with the totals.
 //   - renewal: thresholds, Decide, Automatic, ManualRefusal; delinquency: blocking rules,
 //     Decide, the inactivity discount and its cap; benefits: use refusals and periods;
 //     billing: due dates and schedules. The batches read rows in bulk, decide in Go and

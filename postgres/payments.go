@@ -380,6 +380,24 @@ func (s *Store) paymentsRecorded(ctx context.Context, tx pgx.Tx, now time.Time, 
 	return s.FollowUps.PaymentsRecorded(ctx, tx, recorded)
 }
 
+// Ledgers reads, through q (the caller's transaction or the pool), what the payment rules
+// need of each of the given installments: billing.Ledger — its state, what it asks
+// (Receivable: its amount without the late lines of its settlement, its discounts, on-time
+// discount and effective due date), its contract's late rule and its payments not reversed,
+// in date order — for billing.AmountDueOn (a collection notice's figures) or Ledger.Apply.
+// Unknown ids are left out; nothing is locked.
+func Ledgers(ctx context.Context, q Queryer, ids []int64) (map[int64]billing.Ledger, error) {
+	rows, err := readLedgers(ctx, q, ids, false)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]billing.Ledger, len(rows))
+	for id, l := range rows {
+		out[id] = l.ledger
+	}
+	return out, nil
+}
+
 // ledgerRow is one installment read with what the payment rules need.
 type ledgerRow struct {
 	inst        Installment

@@ -370,3 +370,39 @@ func TestReversePaymentHandsOn(t *testing.T) {
 		t.Errorf("an unknown payment: %v, want not found", err)
 	}
 }
+
+// TestLedgersForNotices: Ledgers reads in bulk what AmountDueOn needs of each installment —
+// what a collection notice states — without the late lines of a settlement in what it
+// asks, and leaves unknown ids out.
+func TestLedgersForNotices(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	inst := b.seedPayable(t, 2)
+	if _, err := b.store.RecordPayments(b.ctx, paymentsNow, saoPaulo, []postgres.PaymentIn{
+		pin(inst(1, 1), "100.23", "2026-03-20", billing.SourcePIX, "pix:E1"),
+		pin(inst(2, 1), "40.00", "2026-03-15", billing.SourcePIX, "pix:E2")}); err != nil {
+		t.Fatal(err)
+	}
+	ledgers, err := postgres.Ledgers(b.ctx, b.pool, []int64{inst(1, 1), inst(2, 1), 999999})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ledgers) != 2 {
+		t.Fatalf("%d ledgers, want 2", len(ledgers))
+	}
+	cal := billing.NewCalendar()
+	for _, tt := range []struct {
+		id             int64
+		state, balance string
+	}{{inst(1, 1), billing.InstallmentPaid, "0.00"}, {inst(2, 1), billing.InstallmentOpen, "60.17"}} {
+		l := ledgers[tt.id]
+		due, err := billing.AmountDueOn(l.Receivable, l.Rule, cal, l.Payments, date("2026-03-20"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 40.00 on 03-15 paid 0.17 of interest and 39.83 of principal; 60.07 left, 5 more days: 0.10.
+		if l.State != tt.state || !l.Receivable.Amount.Equal(decimal.RequireFromString("99.90")) || billing.FormatMoney(due.Balance) != tt.balance {
+			t.Errorf("installment %d: %s, asks %s, balance %s; want %s, 99.90, %s", tt.id, l.State, l.Receivable.Amount, due.Balance, tt.state, tt.balance)
+		}
+	}
+}
