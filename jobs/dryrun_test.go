@@ -261,7 +261,7 @@ func TestDryRunEffects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []records.TableChange{{Table: "contracts", Updated: 3}, {Table: "installments", Inserted: 36}}
+	want := []records.TableChange{{Table: "contracts", Updated: 3}, {Table: "installment_lines", Inserted: 36}, {Table: "installments", Inserted: 36}}
 	if fmt.Sprint(dry.Tables) != fmt.Sprint(want) {
 		t.Errorf("tables %+v, want %+v", dry.Tables, want)
 	}
@@ -285,10 +285,10 @@ func TestDryRunEffects(t *testing.T) {
 	wantEffects := []string{
 		`contracts updated contract=1 "contracts status=active" 99.90 2026-06-01`,
 		`contracts updated contract=2 "contracts status=active" 99.90 2026-06-01`,
-		`contracts updated contract=3 "contracts status=active" 99.90 2026-06-01`,
+		`installment_lines inserted contract=1 "installment_lines kind=plan" 99.90`,
+		`installment_lines inserted contract=1 "installment_lines kind=plan" 99.90`,
 		`installments inserted contract=1 "installments kind=recurring term=1 sequence=1 state=open" 99.90 2026-06-10`,
 		`installments inserted contract=1 "installments kind=recurring term=1 sequence=2 state=open" 99.90 2026-07-10`,
-		`installments inserted contract=1 "installments kind=recurring term=1 sequence=3 state=open" 99.90 2026-08-10`,
 	}
 	if strings.Join(got, "\n") != strings.Join(wantEffects, "\n") {
 		t.Errorf("effects:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(wantEffects, "\n"))

@@ -11,9 +11,9 @@ import (
 	"github.com/billingd/billingd/billing"
 )
 
-// An installment is the sum of its lines (installment_lines, migration 013): its cached
-// totals amount (the positive lines) and discount (minus the negative ones) move only with
-// its lines, in the same statement. Two kinds of statement write lines:
+// An installment is the sum of its lines (installment_lines, migrations/*_installment_lines.sql):
+// its cached totals amount (the positive lines) and discount (minus the negative ones) move
+// only with its lines, in the same statement. Two kinds of statement write lines:
 //
 //   - the statements that create installments (installmentBatch.insert: generation,
 //     renewal, a package's next cycle) write each installment and its lines in one

@@ -51,13 +51,14 @@ func TestDryRunCLI(t *testing.T) {
 	}
 	if report.Job != "generate-installments" || report.AsOf != "2026-07-20" || !report.DryRun || report.Batches != 1 ||
 		!maps.Equal(report.Counts, map[string]int64{"contracts": 3, "installments_created": 36}) || report.Sample != 50 ||
-		len(report.Tables) != 2 || len(report.Effects) != 39 {
+		len(report.Tables) != 3 || len(report.Effects) != 50 {
 		t.Errorf("json report: %+v", report)
 	}
-	wantFirst := map[string]any{"table": "installments", "action": "inserted", "key": report.Effects[3]["key"], "contract_id": 1.0,
+	// The sample: the 3 contracts, 24 of the installments' lines, 23 of the installments.
+	wantFirst := map[string]any{"table": "installments", "action": "inserted", "key": report.Effects[27]["key"], "contract_id": 1.0,
 		"what": "installments kind=recurring term=1 sequence=1 state=open", "amount": "99.90", "date": "2026-06-10"}
-	if !reflect.DeepEqual(report.Effects[3], wantFirst) {
-		t.Errorf("first installment effect %v, want %v", report.Effects[3], wantFirst)
+	if !reflect.DeepEqual(report.Effects[27], wantFirst) {
+		t.Errorf("first installment effect %v, want %v", report.Effects[27], wantFirst)
 	}
 
 	code, stdout, stderr = cli(t, env, append(dry, "--output", "csv", "--sample", "5")...)
@@ -69,7 +70,7 @@ func TestDryRunCLI(t *testing.T) {
 		t.Fatalf("csv output %q: %v", stdout, err)
 	}
 	if len(lines) != 6 || strings.Join(lines[0], ",") != "table,action,key,contract_id,what,amount,date" ||
-		strings.Join(lines[4][3:], ",") != "1,installments kind=recurring term=1 sequence=1 state=open,99.90,2026-06-10" {
+		strings.Join(lines[5][3:], ",") != "1,installments kind=recurring term=1 sequence=1 state=open,99.90,2026-06-10" {
 		t.Errorf("csv output:\n%s", stdout)
 	}
 
@@ -80,9 +81,10 @@ func TestDryRunCLI(t *testing.T) {
 	for _, want := range []string{
 		"dry run of generate-installments as of 2026-07-20: 1 batch, nothing changed",
 		"counts: contracts=3 installments_created=36",
-		"installments  36        0        0",
-		"EFFECTS (8 of 39 rows written)",
-		"installments  inserted  ",
+		"installment_lines  36        0        0",
+		"installments       36        0        0",
+		"EFFECTS (8 of 75 rows written)",
+		"installments       inserted  ",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("table output lacks %q:\n%s", want, stdout)
