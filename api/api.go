@@ -193,6 +193,7 @@ func (s *Server) routes() []route {
 		{"GET", "/v1/blocking-rules", s.listBlockingRules, paged()},
 		{"GET", "/v1/blocking-rules/{id}", s.getBlockingRule, nil},
 		{"POST", "/v1/contracts/{id}/trust-unlock", s.trustUnlock, nil},
+		{"GET", "/v1/collections", s.listCollections, paged("step", "from", "to")},
 		{"POST", "/v1/benefits", s.createBenefit, nil},
 		{"GET", "/v1/benefits", s.listBenefits, paged()},
 		{"GET", "/v1/benefits/{id}", s.getBenefit, nil},

@@ -59,6 +59,7 @@ var authRoutes = map[string]struct {
 	"GET /v1/blocking-rules":               {"", 200},
 	"GET /v1/blocking-rules/{id}":          {"", 200},
 	"POST /v1/contracts/{id}/trust-unlock": {`{"days": 3}`, 409},
+	"GET /v1/collections":                  {"", 200},
 	"PATCH /v1/plans/{id}":                 {`{"price": "109.90", "renewal_queue_threshold": 4, "renewal_threshold": 2}`, 200},
 	"PATCH /v1/contracts/{id}":             {`{"renewal_price_mode": "suggested", "suggested_price": "95.00"}`, 200},
 	"POST /v1/contracts/{id}/renew":        {`{"date": "2026-07-20"}`, 409}, // contract 1 is cancelled by then

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/billingd/billingd/postgres"
 )
@@ -309,7 +310,7 @@ func (b *bundle) renderNotice(id int64) string {
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	if n, err = postgres.RenderNotice(ctx, tx, n); err != nil {
+	if n, err = postgres.RenderNotice(ctx, tx, n, time.Now(), time.UTC); err != nil {
 		b.t.Fatal(err)
 	}
 	return n.Subject

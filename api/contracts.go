@@ -63,7 +63,10 @@ type contractResponse struct {
 	TermEnd              *string             `json:"term_end"`
 	PaidThrough          *string             `json:"paid_through"`
 	CancelledOn          *string             `json:"cancelled_on"`
-	CreatedAt            string              `json:"created_at"`
+	// EndReason says why the contract ended (cancelled, terminated), EndedOn when.
+	EndReason *string `json:"end_reason"`
+	EndedOn   *string `json:"ended_on"`
+	CreatedAt string  `json:"created_at"`
 	// RenewalState is none, queued or renewed; QueuedOn is when the term entered the renewal queue.
 	RenewalState       string            `json:"renewal_state"`
 	QueuedOn           *string           `json:"queued_on"`
@@ -75,6 +78,8 @@ type contractResponse struct {
 	BlockEpisodes      []episodeResponse `json:"block_episodes"`
 	// The contract's own late settings; null takes the plan's.
 	lateResponse
+	// Ladder is the contract's position on its blocking rule's collection ladder today.
+	Ladder ladderResponse `json:"ladder"`
 }
 
 func toContract(c billing.Contract) contractResponse {
@@ -87,7 +92,7 @@ func toContract(c billing.Contract) contractResponse {
 		AdhesionInstallments: c.AdhesionInstallments, GenerateNow: c.GenerateNow, AutoRenew: c.AutoRenew,
 		IgnoreAutoRenewal: c.IgnoreAutoRenewal, RenewalPriceMode: c.RenewalPriceMode,
 		SuggestedPrice: optMoney(c.SuggestedPrice), TermNumber: c.TermNumber, TermEnd: optDate(c.TermEnd),
-		PaidThrough: optDate(c.PaidThrough), CancelledOn: optDate(c.CancelledOn),
+		PaidThrough: optDate(c.PaidThrough), CancelledOn: optDate(c.CancelledOn), EndedOn: optDate(c.EndedOn),
 		CreatedAt:    c.CreatedAt.UTC().Format(time.RFC3339),
 		RenewalState: c.RenewalState, QueuedOn: optDate(c.QueuedOn),
 		BlockingRuleID:     c.BlockingRuleID,
@@ -96,6 +101,9 @@ func toContract(c billing.Contract) contractResponse {
 	}
 	if out.RenewalState == "" {
 		out.RenewalState = records.RenewalNone
+	}
+	if c.EndReason != "" {
+		out.EndReason = &c.EndReason
 	}
 	return out
 }

@@ -27,7 +27,11 @@ func TestCreateContractFixedDay31(t *testing.T) {
 		"suggested_price": nil, "term_number": 1.0, "term_end": nil, "paid_through": nil, "cancelled_on": nil,
 		"renewal_state": "none", "queued_on": nil,
 		"blocking_rule_id": nil, "inactivity_discount": false, "allow_credit": false, "blocked": false, "trust_unlock_until": nil,
-		"block_episodes": []any{}, "late_fine_percent": nil, "monthly_interest_percent": nil,
+		"block_episodes": []any{}, "late_fine_percent": nil, "monthly_interest_percent": nil, "end_reason": nil, "ended_on": nil,
+		"ladder": map[string]any{"profile": "generic", "step": "none", "since": nil, "next_step": nil, "next_step_on": nil,
+			"waiting": nil, "suspended": false, "trust_unlock_until": nil, "trigger_installment_id": nil, "notice_on": nil,
+			"notice_sent_on": nil, "partial_suspension_on": nil, "suspension_on": nil, "termination_on": nil,
+			"days_in_default": nil, "notice_deadline": nil, "reason": "not on the ladder: no open installment"},
 	}
 	if got := without(created.body, "id", "created_at"); !reflect.DeepEqual(got, want) {
 		t.Errorf("created\n%v\nwant\n%v", got, want)

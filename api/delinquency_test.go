@@ -38,7 +38,7 @@ func (b *bundle) blockOn(asOf, today string) map[string]int64 {
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	sweep := postgres.BlockSweep{Today: func() time.Time { return now }}
+	sweep := postgres.BlockSweep{Today: func() time.Time { return now }, Location: saoPaulo}
 	var got map[string]int64
 	err = pgx.BeginFunc(context.Background(), b.pool, func(tx pgx.Tx) error {
 		starts, err := sweep.Plan(context.Background(), tx, day, 1000)
@@ -181,7 +181,7 @@ func TestBlockDelinquentDatedScenario(t *testing.T) {
 	}{
 		{"2026-06-07", "map[]", "active", ""},
 		{"2026-06-08", "map[contracts_warned:1]", "active", fmt.Sprintf("block_warning %d", first)},
-		{"2026-06-10", "map[contracts_warned:0]", "active", fmt.Sprintf("block_warning %d", first)},
+		{"2026-06-10", "map[]", "active", fmt.Sprintf("block_warning %d", first)},
 		{"2026-06-11", "map[contracts_blocked:1]", "blocked; 2026-06-11..open 39d", ""},
 		{"2026-06-11", "map[]", "blocked; 2026-06-11..open 39d", ""},
 		{"2026-06-15", "map[]", "blocked; 2026-06-11..open 39d", ""},
@@ -353,7 +353,7 @@ func TestTrustUnlock(t *testing.T) {
 	if r.body["status"] != "active" || r.body["trust_unlock_until"] != "2026-07-23" || r.body["blocked"] != false {
 		t.Fatalf("trust unlock answered %s", r.raw)
 	}
-	if e := b.must(http.StatusConflict, "POST", path, `{"days": 3}`).err(t); !strings.Contains(e.Message, "only a blocked contract") {
+	if e := b.must(http.StatusConflict, "POST", path, `{"days": 3}`).err(t); !strings.Contains(e.Message, "only a blocked (or partially suspended) contract") {
 		t.Errorf("unlock of an unlocked contract: %q", e.Message)
 	}
 	for _, day := range []string{"2026-07-20", "2026-07-22", "2026-07-23"} {
@@ -416,7 +416,17 @@ func TestDelinquencyBadInput(t *testing.T) {
 		status                  int
 	}{
 		{"warning not before the block", "/v1/blocking-rules", `{"name": "R", "block_after_days": 5, "warning_days": 5}`, "warning_days", 422},
-		{"no days", "/v1/blocking-rules", `{"name": "R"}`, "block_after_days", 422},
+		{"no block date", "/v1/blocking-rules", `{"name": "R", "warning_days": 3}`, "block_after_days", 422},
+		{"unknown profile", "/v1/blocking-rules", `{"name": "R", "profile": "isp"}`, "profile", 422},
+		{"days of before the ladder under telecom", "/v1/blocking-rules", `{"name": "R", "profile": "telecom_rgc765", "block_after_days": 20}`, "profile", 422},
+		{"both ways of giving the days", "/v1/blocking-rules", `{"name": "R", "block_after_days": 20, "suspension_after_days": 3}`, "suspension_after_days", 422},
+		{"telecom suspension 14 days after the notice", "/v1/blocking-rules", `{"name": "R", "profile": "telecom_rgc765", "suspension_after_days": 14}`, "suspension_after_days", 422},
+		{"telecom without a notice", "/v1/blocking-rules", `{"name": "R", "profile": "telecom_rgc765", "notice_after_days": 0}`, "notice_after_days", 422},
+		{"telecom termination 59 days after the suspension", "/v1/blocking-rules", `{"name": "R", "profile": "telecom_rgc765", "termination_after_days": 74}`, "termination_after_days", 422},
+		{"health notice after the 50th day", "/v1/blocking-rules", `{"name": "R", "profile": "health_9656", "notice_after_days": 51}`, "notice_after_days", 422},
+		{"health partial suspension", "/v1/blocking-rules", `{"name": "R", "profile": "health_9656", "partial_suspension_after_days": 5, "suspension_after_days": 20}`, "partial_suspension_after_days", 422},
+		{"reminders smallest first", "/v1/blocking-rules", `{"name": "R", "reminder_days": [1, 5]}`, "reminder_days", 422},
+		{"partial after the suspension", "/v1/blocking-rules", `{"name": "R", "partial_suspension_after_days": 9, "suspension_after_days": 3}`, "partial_suspension_after_days", 422},
 		{"zero installments", "/v1/blocking-rules", `{"name": "R", "block_after_days": 5, "min_overdue_installments": 0}`, "min_overdue_installments", 422},
 		{"no name", "/v1/blocking-rules", `{"block_after_days": 5}`, "name", 422},
 		{"unknown field", "/v1/blocking-rules", `{"name": "R", "block_after_days": 5, "speed_cut": 50}`, "speed_cut", 400},
@@ -498,7 +508,7 @@ func TestPrepaidBlockThroughTheSweep(t *testing.T) {
 		{"2026-07-25", "map[]", "active", ""},
 		{"2026-07-28", "map[]", "active", ""},
 		{"2026-07-29", "map[contracts_warned:1]", "active", fmt.Sprintf("block_warning %d", july)},
-		{"2026-07-31", "map[contracts_warned:0]", "active", fmt.Sprintf("block_warning %d", july)},
+		{"2026-07-31", "map[]", "active", fmt.Sprintf("block_warning %d", july)},
 		{"2026-08-01", "map[contracts_blocked:1]", "blocked", fmt.Sprintf("block_warning %d, blocked ", july)},
 		{"2026-08-01", "map[]", "blocked", fmt.Sprintf("block_warning %d, blocked ", july)},
 	}
@@ -602,7 +612,7 @@ func TestHolidayMovesTheBlockDate(t *testing.T) {
 	}
 	for _, st := range []struct{ asOf, counts string }{
 		{"2026-07-20", "map[contracts_warned:1]"},
-		{"2026-07-22", "map[contracts_warned:0]"},
+		{"2026-07-22", "map[]"}, // the debt notice is recorded once; the contract stays at its step
 		{"2026-07-23", "map[contracts_blocked:1]"},
 	} {
 		if got := fmt.Sprint(b.block(st.asOf)); got != st.counts {

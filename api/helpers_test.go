@@ -109,7 +109,7 @@ func newStore(tb testing.TB, pool *pgxpool.Pool) *postgres.Store {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return &postgres.Store{Pool: pool, FollowUps: followUps}
+	return &postgres.Store{Pool: pool, FollowUps: followUps, Location: saoPaulo}
 }
 
 // dryRunner returns the runner of the daemon's sweeps (as cmd/billingd wires them, with the

@@ -109,6 +109,8 @@ func hostileCases(f badInputFixture) []hostileCase {
 		{"POST /v1/contracts/{id}/trust-unlock", "injection", "POST", contractPath + "/trust-unlock", map[string]any{"days": "3; UPDATE contracts SET status = 'active'; --"}, 400, "days"},
 		{"POST /v1/contracts/{id}/trust-unlock", "injection in the path", "POST", "/v1/contracts/" + inj + "/trust-unlock", `{"days": 3}`, 400, "id"},
 		{"POST /v1/contracts/{id}/trust-unlock", "wrong type", "POST", contractPath + "/trust-unlock", `{"days": 1.5}`, 400, "days"},
+		{"GET /v1/collections", "injection", "GET", "/v1/collections" + q("step", sqlInjection), nil, 400, "step"},
+		{"GET /v1/collections", "wrong type", "GET", "/v1/collections?from=true", nil, 400, "from"},
 		{"POST /v1/benefits", "injection", "POST", "/v1/benefits", map[string]any{"name": "Banho", "unit_cost": "30.00'; DROP TABLE benefits; --"}, 422, "unit_cost"},
 		{"POST /v1/benefits", "wrong type", "POST", "/v1/benefits", `{"name": "Banho", "unit_cost": "30.00", "active": "yes"}`, 400, "active"},
 		{"GET /v1/benefits", "injection", "GET", "/v1/benefits" + q("after", sqlInjection), nil, 400, "after"},

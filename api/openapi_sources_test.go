@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/billingd/billingd/billing"
+	"github.com/billingd/billingd/delinquency"
 	"github.com/billingd/billingd/jobs"
 	"github.com/billingd/billingd/notifications"
 	"github.com/billingd/billingd/records"
@@ -64,6 +65,16 @@ var enumSources = map[string][]string{
 	"Renewal.price_mode":                        billing.RenewalPriceModes,
 	"Renewal.trigger":                           records.RenewalTriggers,
 	"BlockEpisode.end_reason":                   records.EpisodeEndReasons,
+	"BlockEpisode.suspension_level":             records.SegmentLevels,
+	"GET /v1/collections ?step":                 collectionSteps,
+	"BlockingRuleRequest.profile":               delinquency.Profiles,
+	"BlockingRule.profile":                      delinquency.Profiles,
+	"Contract.end_reason":                       billing.ContractEndReasons,
+	"LadderPosition.profile":                    delinquency.Profiles,
+	"LadderPosition.step":                       delinquency.StepNames,
+	"LadderPosition.next_step":                  delinquency.NextSteps,
+	"Collection.status":                         billing.ContractStatuses,
+	"Collection.step":                           collectionSteps,
 	"PlanBenefitRequest.renewal_period":         billing.Periods,
 	"PlanBenefit.renewal_period":                billing.Periods,
 	"ContractBenefitRequest.renewal_period":     billing.Periods,

@@ -50,6 +50,8 @@ type Store interface {
 	BlockingRules(ctx context.Context, page records.Page) ([]delinquency.Rule, error)
 	BlockEpisodes(ctx context.Context, contracts []int64, today time.Time) (map[int64][]records.BlockEpisode, error)
 	TrustUnlock(ctx context.Context, id int64, on time.Time, days int, limits records.TrustLimits) (billing.Contract, error)
+	LadderPositions(ctx context.Context, ids []int64, on time.Time) (map[int64]records.LadderPosition, error)
+	Collections(ctx context.Context, f records.CollectionFilter, on time.Time, page records.Page) ([]records.CollectionEntry, error)
 
 	CreateBenefit(ctx context.Context, b benefits.Benefit) (benefits.Benefit, error)
 	Benefit(ctx context.Context, id int64) (benefits.Benefit, error)

@@ -73,7 +73,7 @@ func setup(b *testing.B) *harness {
 	runner := &jobs.Runner{
 		Pool: pool, Store: store, Sweeps: map[string]jobs.Sweep{
 			jobs.GenerateInstallments: postgres.GenerateSweep{},
-			jobs.BlockDelinquent:      postgres.BlockSweep{FollowUps: followUps},
+			jobs.BlockDelinquent:      postgres.BlockSweep{FollowUps: followUps, Location: loc},
 			jobs.ResetBenefitQuotas:   postgres.ResetBenefitQuotasSweep{},
 		},
 		Location: loc, Now: time.Now, Logger: slog.New(slog.DiscardHandler), BatchSize: 2000, BatchTimeout: 10 * time.Minute,

@@ -9,12 +9,14 @@ import (
 )
 
 // BenchmarkBlockDelinquent leaves every seeded contract's first installment (due
-// 2026-03-10) unpaid and times block-delinquent under the default rule (10 days, warned 3
-// before): a nothing-due day (03-09), the warning day (03-17), the block day (03-20)
-// against its floor (one plain statement opening the same episodes, segments and notices,
-// enqueuing the notices' delivery jobs and blocking the same contracts), and a rerun of the
-// block day. The sweeps run with the e-mail queue paused: timed with the enqueuing of the
-// deliveries, not the deliveries.
+// 2026-03-10) unpaid and times block-delinquent, the collection ladder's sweep, under the
+// default rule (10 days, warned 3 before: the generic ladder, debt notice 7 days after the
+// due date, suspension 3 days after it): a nothing-due day (03-09), the debt notice's day
+// (03-17), the suspension's day (03-20) against its floor (one plain statement opening the
+// same episodes, segments, notices and contract.suspended events, enqueuing the notices'
+// delivery jobs and moving the same contracts to blocked at the suspension step), and a
+// rerun of the suspension's day. The sweeps run with the e-mail queue paused: timed with
+// the enqueuing of the deliveries, not the deliveries.
 func BenchmarkBlockDelinquent(b *testing.B) {
 	h := setup(b)
 	day := func(d int) time.Time { return time.Date(2026, 3, d, 0, 0, 0, 0, time.UTC) }
@@ -32,14 +34,18 @@ func BenchmarkBlockDelinquent(b *testing.B) {
 		j AS (INSERT INTO river.river_job (args, kind, max_attempts, queue, state, unique_key, unique_states)
 			SELECT jsonb_build_object('notice_id', id), 'deliver_notice', 10, $2, 'available',
 				sha256(convert_to('&kind=deliver_notice&args={"notice_id":' || id || '}', 'UTF8')), B'11110101'
-			FROM n)
-		UPDATE contracts c SET status = 'blocked', updated_at = now() FROM e WHERE c.id = e.contract_id`, day(20), jobs.QueueEvents)
+			FROM n),
+		ev AS (INSERT INTO events (kind, contract_id, subject_key, occurred_on, payload)
+			SELECT 'contract.suspended', contract_id, 'episode:' || id || ':1', started_on,
+				jsonb_build_object('level', 'total', 'episode_id', id) FROM e)
+		UPDATE contracts c SET status = 'blocked', ladder_step = 'suspension', ladder_step_since = e.started_on, updated_at = now()
+		FROM e WHERE c.id = e.contract_id`, day(20), jobs.QueueEvents)
 	if rows != int64(h.n) {
 		b.Fatalf("floor blocked %d contracts, want %d", rows, h.n)
 	}
-	h.timeSQL("TRUNCATE notices, block_segments, installment_discounts, block_episodes")
+	h.timeSQL("TRUNCATE notices, block_segments, installment_discounts, block_episodes, events")
 	h.timeSQL("DELETE FROM river.river_job WHERE kind = 'deliver_notice'")
-	h.timeSQL("UPDATE contracts SET status = 'active'")
+	h.timeSQL("UPDATE contracts SET status = 'active', ladder_step = 'none', ladder_step_since = NULL, ladder_notice_id = NULL")
 	h.timeSQL("VACUUM ANALYZE")
 	b.ResetTimer()
 	idle, idleCounts := h.sweepPaused(jobs.BlockDelinquent, day(9))

@@ -61,6 +61,14 @@ type UseState struct {
 	// OverdueSince is the earliest effective due date of an open installment that falls
 	// before the use date; zero when none does.
 	OverdueSince time.Time
+	// HealthGated says the contract's blocking rule follows Lei 9.656/98 (health_9656):
+	// its uses are refused as delinquent by the rule that allows its suspension, from
+	// DelinquentFrom (more than 60 days in default in the last 12 months, consecutive or
+	// not, and the debt notice sent; zero: not refused), instead of from OverdueSince.
+	// DaysInDefault is the count on the use date.
+	HealthGated    bool
+	DelinquentFrom time.Time
+	DaysInDefault  int
 	// UsedAt is the day of the use.
 	UsedAt time.Time
 }
@@ -76,7 +84,10 @@ func Check(s UseState) *Refusal {
 		return refuse(BenefitInactive, "the benefit is inactive")
 	case s.Blocked:
 		return refuse(ContractBlocked, "the contract is blocked (invalid wallet)")
-	case !s.OverdueSince.IsZero():
+	case s.HealthGated && !s.DelinquentFrom.IsZero() && !s.UsedAt.Before(s.DelinquentFrom):
+		return refuse(Delinquent, "the contract is %d days in default in the last 12 months, more than 60, and its debt notice was sent: delinquent since %s (Lei 9.656/98, art. 13)",
+			s.DaysInDefault, billing.FormatDate(s.DelinquentFrom))
+	case !s.HealthGated && !s.OverdueSince.IsZero():
 		return refuse(Delinquent, "the contract has an installment overdue since %s", billing.FormatDate(s.OverdueSince))
 	case s.Settled.IsZero():
 		return refuse(InGrace, "the contract's first charge is not settled yet; the grace period of %d days counts from its settlement", s.Terms.GraceDays)

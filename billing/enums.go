@@ -5,7 +5,7 @@ package billing
 // database's CHECK constraints are tested against them.
 var (
 	// ContractStatuses are a contract's statuses.
-	ContractStatuses = []string{StatusPendingActivation, StatusActive, StatusBlocked, StatusCancelled, StatusFinished}
+	ContractStatuses = []string{StatusPendingActivation, StatusActive, StatusSuspendedPartial, StatusBlocked, StatusCancelled, StatusFinished}
 	// PlanKinds are the kinds of plan.
 	PlanKinds = []string{KindPlan, KindPackage}
 	// Periods are the billing periods.
@@ -22,4 +22,6 @@ var (
 	RenewalPriceModes = []string{RenewAtPlanPrice, RenewAtSuggested}
 	// InstallmentKinds are the kinds of installment.
 	InstallmentKinds = []string{string(Adhesion), string(Recurring)}
+	// ContractEndReasons say why a contract ended.
+	ContractEndReasons = []string{EndCancelled, EndTerminated}
 )

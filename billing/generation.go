@@ -11,9 +11,12 @@ import (
 const (
 	StatusPendingActivation = "pending_activation"
 	StatusActive            = "active"
-	StatusBlocked           = "blocked"
-	StatusCancelled         = "cancelled"
-	StatusFinished          = "finished"
+	// StatusSuspendedPartial: the collection ladder reduced the service (a partial
+	// suspension, which the network reads as reduced service); blocked is no service.
+	StatusSuspendedPartial = "suspended_partial"
+	StatusBlocked          = "blocked"
+	StatusCancelled        = "cancelled"
+	StatusFinished         = "finished"
 )
 
 // Billing methods.
@@ -67,7 +70,7 @@ func Generate(c GenerationState, asOf time.Time, cal *Calendar) (Generation, err
 	if c.BillingMethod == BillNone || c.Status == StatusCancelled || c.Status == StatusFinished {
 		return g, nil
 	}
-	active := (c.Status == StatusActive || c.Status == StatusBlocked) && !c.ActivationDate.IsZero()
+	active := (c.Status == StatusActive || c.Status == StatusSuspendedPartial || c.Status == StatusBlocked) && !c.ActivationDate.IsZero()
 	wantsAdhesion := !c.AdhesionGenerated && c.AdhesionInstallments > 0 && c.AdhesionFee.IsPositive()
 	if wantsAdhesion && (active || c.GenerateNow) {
 		if asOf.Before(c.AdhesionDate) {
@@ -104,3 +107,12 @@ func Generate(c GenerationState, asOf time.Time, cal *Calendar) (Generation, err
 	}
 	return g, nil
 }
+
+// Why a contract ended (its end_reason).
+const (
+	// EndCancelled: the operator cancelled it.
+	EndCancelled = "cancelled"
+	// EndTerminated: the collection ladder terminated it for non-payment; what it owes
+	// stays owed.
+	EndTerminated = "terminated"
+)

@@ -111,7 +111,11 @@ type Contract struct {
 	TermNumber           int
 	TermEnd              time.Time
 	CancelledOn          time.Time
-	CreatedAt            time.Time
+	// EndReason says why the contract ended (EndCancelled, EndTerminated; "" while it has
+	// not), EndedOn the day it ended.
+	EndReason string
+	EndedOn   time.Time
+	CreatedAt time.Time
 	// PaidThrough is the last day the contract's payments cover; zero when nothing is paid.
 	PaidThrough time.Time
 	// RenewalState is none, queued (its term is in the renewal queue) or renewed (its term

@@ -152,6 +152,28 @@ func HealthGateOn(spells []DefaultSpell, sentOn, notBefore, on time.Time) Health
 	return g
 }
 
+// BenefitGate returns, for a contract under a profile that counts days in default
+// (health_9656), from when its benefit uses are refused as delinquent on date on: the
+// health rule's gate (HealthGateOn) for the contract's open installments and history, its
+// debt notice's sent date, from the day after its earliest open installment's due date.
+// Under another profile, or with nothing open, the gate is zero and counts says false.
+func BenefitGate(s LadderState, on time.Time) (g HealthGate, counts bool) {
+	if !profileOf(s.Ladder.Profile).CountsDefaultDays {
+		return HealthGate{}, false
+	}
+	spells := spellsOf(s.Open, s.History)
+	from := time.Time{}
+	for _, in := range s.Open {
+		if from.IsZero() || in.Due.Before(from) {
+			from = in.Due
+		}
+	}
+	if from.IsZero() {
+		return HealthGate{DaysInDefault: DaysInDefault(spells, on)}, true
+	}
+	return HealthGateOn(spells, s.NoticeSentOn, from.AddDate(0, 0, 1), on), true
+}
+
 // earliestDue returns the earliest effective due date of an open spell (the start of the
 // current default), or on when none is open.
 func earliestDue(spells []DefaultSpell, on time.Time) time.Time {

@@ -30,6 +30,38 @@ const (
 // StepKinds lists the positions a contract can be at, in ladder order.
 var StepKinds = []StepKind{StepNone, StepOverdue, StepDebtNotice, StepPartialSuspension, StepSuspension, StepTermination}
 
+// StepNames are the positions' names, in ladder order: the values the store keeps in
+// contracts.ladder_step and GET /v1/collections?step= takes.
+var StepNames = func() []string {
+	out := make([]string, len(StepKinds))
+	for i, k := range StepKinds {
+		out[i] = string(k)
+	}
+	return out
+}()
+
+// NextSteps are the steps a position's Next can name, in ladder order: a reminder and every
+// step from the debt notice on.
+var NextSteps = []string{string(StepReminder), string(StepDebtNotice), string(StepPartialSuspension), string(StepSuspension),
+	string(StepTermination)}
+
+// StoredSteps are the steps a sweep stores as a contract's position, in ladder order:
+// every position but overdue, which needs no move (a contract overdue whose debt notice is
+// not due yet is stored at none).
+var StoredSteps = []string{string(StepNone), string(StepDebtNotice), string(StepPartialSuspension), string(StepSuspension),
+	string(StepTermination)}
+
+// Stored returns the step a sweep stores for position k: none for overdue, k otherwise.
+func (k StepKind) Stored() StepKind {
+	if k == StepOverdue {
+		return StepNone
+	}
+	return k
+}
+
+// Rank orders the positions: a higher rank is further up the ladder (none is 0).
+func (k StepKind) Rank() int { return k.rank() }
+
 // rank orders the positions: a higher rank is further up the ladder.
 func (k StepKind) rank() int {
 	switch k {
@@ -208,6 +240,16 @@ func LadderFromRule(r Rule) Ladder {
 		l.SuspensionDays = r.WarningDays
 	}
 	return l
+}
+
+// Reading returns the ladder in the terms of the blocking rules of before the ladder: the
+// days after the due date of the suspension when the notice goes out the day it is due
+// (notice + suspension), and the warning's days before it (the suspension's, when there is
+// a notice; 0 otherwise). For a generic ladder these are its dates exactly
+// (LadderFromRule(r).Reading() gives r's back).
+func (l Ladder) Reading() (blockAfterDays, warningDays int) {
+	r := l.blockRule()
+	return r.BlockAfterDays, r.WarningDays
 }
 
 // blockRule is the rule whose BlockOf gives the ladder's trigger, its due-based suspension

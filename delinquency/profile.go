@@ -129,6 +129,14 @@ var profiles = map[ProfileName]Profile{
 // ProfileNames lists the profiles, generic first.
 var ProfileNames = []ProfileName{Generic, TelecomRGC765, Health9656}
 
+// Profiles are the profiles' names as strings, generic first (the values the API and the
+// store take).
+var Profiles = []string{string(Generic), string(TelecomRGC765), string(Health9656)}
+
+// RequiresSentNotice reports whether the named profile counts the steps after the debt
+// notice from the day it was sent (false for generic, and for an unknown name).
+func RequiresSentNotice(name ProfileName) bool { return profileOf(name).RequiresSentNotice }
+
 // ProfileOf returns the named profile; the empty name is generic. An unknown name is a
 // field error on profile.
 func ProfileOf(name string) (Profile, error) {

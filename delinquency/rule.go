@@ -23,6 +23,10 @@ type Rule struct {
 	// Default marks the rule applied to contracts that name none.
 	Default   bool
 	CreatedAt time.Time
+	// Ladder is the rule's collection ladder (issue 15); BlockAfterDays, MinOverdue and
+	// WarningDays are its generic reading (Ladder.Reading), which the rules of before the
+	// ladder were written in.
+	Ladder Ladder
 }
 
 // Validate checks a rule's own bounds, naming the field at fault.

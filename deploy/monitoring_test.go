@@ -33,6 +33,10 @@ var exposedMetrics = map[string]bool{
 	"billingd_notices_undelivered":                    true,
 	"billingd_notices_retrying":                       true,
 	"billingd_notices_oldest_undelivered_age_seconds": true,
+	"billingd_collection_contracts":                   true,
+	"billingd_collection_transitions_total":           true,
+	"billingd_collection_notices_unsent_past_step":    true,
+	"billingd_notices_held_total":                     true,
 }
 
 // hourlyJobs get the 2h window in the rules; every other job is daily (26h).

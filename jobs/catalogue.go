@@ -19,7 +19,9 @@ import (
 const (
 	GenerateInstallments = "generate-installments"
 	RenewContracts       = "renew-contracts"
-	// BlockDelinquent warns and blocks delinquent contracts and re-blocks expired trust unlocks.
+	// BlockDelinquent is the collection ladder's sweep: it moves the delinquent contracts up
+	// their blocking rule's ladder (debt notice, partial and total suspension, termination),
+	// suspends again expired trust unlocks and restores those that paid.
 	BlockDelinquent    = "block-delinquent"
 	ResetBenefitQuotas = "reset-benefit-quotas"
 	// SendNotices records coming-due and overdue notices and enqueues the outbox's delivery.
@@ -57,7 +59,7 @@ var Catalogue = []Spec{
 	},
 	{
 		Name:            BlockDelinquent,
-		Description:     "warns, then blocks, the contracts their blocking rules select as of the date, and blocks again those whose trust unlock ended unpaid",
+		Description:     "moves the contracts their blocking rules' collection ladders select as of the date: reminders, debt notice, partial and total suspension, termination; suspends again those whose trust unlock ended unpaid",
 		DefaultSchedule: "15 * * * *",
 	},
 	{

@@ -15,11 +15,29 @@ import (
 
 // Metrics holds the job metrics, registered on an injected registry.
 type Metrics struct {
-	runs     *prometheus.CounterVec
-	duration *prometheus.HistogramVec
-	unblock  prometheus.Histogram
-	enabled  *prometheus.GaugeVec
+	runs        *prometheus.CounterVec
+	duration    *prometheus.HistogramVec
+	unblock     prometheus.Histogram
+	enabled     *prometheus.GaugeVec
+	transitions *prometheus.CounterVec
 }
+
+// ladderTransitions names, per count of a block-delinquent batch, the collection ladder's
+// transition it counts (billingd_collection_transitions_total{transition}).
+var ladderTransitions = map[string]string{
+	"reminders_recorded":            "reminder",
+	"contracts_warned":              "debt_notice",
+	"contracts_partially_suspended": "partial_suspension",
+	"contracts_blocked":             "suspension",
+	"contracts_reblocked":           "suspension_after_trust_unlock",
+	"contracts_unblocked":           "restore",
+	"contracts_terminated":          "termination",
+}
+
+// LadderTransitions are the values of billingd_collection_transitions_total's transition
+// label, in ladder order.
+var LadderTransitions = []string{"reminder", "debt_notice", "partial_suspension", "suspension", "suspension_after_trust_unlock",
+	"restore", "termination"}
 
 // NewMetrics registers the job metrics on reg. The last-success and queue gauges are read
 // from the database at scrape time, so they are right from the first scrape after a restart.
@@ -57,8 +75,27 @@ func NewMetrics(reg prometheus.Registerer, pool *pgxpool.Pool, logger *slog.Logg
 		m.enabled.WithLabelValues(s.Spec.Name).Set(v)
 	}
 	m.unblock = newUnblockHistogram()
-	reg.MustRegister(m.runs, m.duration, m.unblock, m.enabled, &dbCollector{pool: pool, logger: logger})
+	m.transitions = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "billingd_collection_transitions_total",
+		Help: "Contracts moved on the collection ladder by this process (block-delinquent batches and payments), by transition.",
+	}, []string{"transition"})
+	for _, t := range LadderTransitions {
+		m.transitions.WithLabelValues(t)
+	}
+	reg.MustRegister(m.runs, m.duration, m.unblock, m.enabled, m.transitions, &dbCollector{pool: pool, logger: logger})
 	return m
+}
+
+// observeBatch counts the collection ladder's transitions a committed batch of job made.
+func (m *Metrics) observeBatch(job string, counts map[string]int64) {
+	if m == nil || m.transitions == nil || job != BlockDelinquent {
+		return
+	}
+	for key, n := range counts {
+		if t, ok := ladderTransitions[key]; ok && n > 0 {
+			m.transitions.WithLabelValues(t).Add(float64(n))
+		}
+	}
 }
 
 func (m *Metrics) observeRun(run records.Run, outcome string) {

@@ -73,11 +73,34 @@ type Delivery struct {
 	Mailer  Mailer
 	Logger  *slog.Logger
 	Metrics *NoticeMetrics
+	// Now is the clock (time.Now when nil) and Location the business time zone (UTC when
+	// nil): the day a notice is sent, the dunning window's hours, the date a collection
+	// notice's figures are computed for.
+	Now      func() time.Time
+	Location *time.Location
+	// Window is the dunning window (BILLINGD_DUNNING_*): collection notices
+	// (notifications.IsDunning) are sent only inside it, their job snoozed until it opens.
+	// Nil sends them at any time (tests of the delivery alone).
+	Window *notifications.DunningWindow
 }
 
-// NoticeMetrics counts notices sent and failed by kind.
+func (d *Delivery) now() time.Time {
+	if d.Now == nil {
+		return time.Now()
+	}
+	return d.Now()
+}
+
+func (d *Delivery) location() *time.Location {
+	if d.Location == nil {
+		return time.UTC
+	}
+	return d.Location
+}
+
+// NoticeMetrics counts notices sent, failed and held back by the dunning window, by kind.
 type NoticeMetrics struct {
-	sent, failed, unconfirmed *prometheus.CounterVec
+	sent, failed, unconfirmed, held *prometheus.CounterVec
 }
 
 // NewNoticeMetrics registers billingd_notices_sent_total, billingd_notices_failed_total and
@@ -95,13 +118,20 @@ func NewNoticeMetrics(reg prometheus.Registerer) *NoticeMetrics {
 			Name: "billingd_notices_unconfirmed_total",
 			Help: "Notices sent whole whose final reply never came (maybe delivered; recorded failed, not sent again) by this process, by kind.",
 		}, []string{"kind"}),
+		held: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "billingd_notices_held_total",
+			Help: "Deliveries of collection notices held back until the dunning window opens (BILLINGD_DUNNING_*), by this process, by kind.",
+		}, []string{"kind"}),
 	}
 	for _, k := range notifications.Kinds {
 		m.sent.WithLabelValues(k)
 		m.failed.WithLabelValues(k)
 		m.unconfirmed.WithLabelValues(k)
+		if notifications.IsDunning(k) {
+			m.held.WithLabelValues(k)
+		}
 	}
-	reg.MustRegister(m.sent, m.failed, m.unconfirmed)
+	reg.MustRegister(m.sent, m.failed, m.unconfirmed, m.held)
 	return m
 }
 
@@ -140,6 +170,7 @@ func (w *noticeWorker) Work(ctx context.Context, job *river.Job[NoticeArgs]) err
 		outcome   string
 		messageID string
 		sendErr   error
+		heldUntil time.Time
 	)
 	dbCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.Timeout(job)+time.Minute)
 	defer cancel()
@@ -153,8 +184,21 @@ func (w *noticeWorker) Work(ctx context.Context, job *river.Job[NoticeArgs]) err
 			outcome = "done"
 			_, err = river.JobCompleteTx[*riverpgxv5.Driver](dbCtx, tx, job)
 			return err
-		case postgres.NoticePending:
-			if n, err = postgres.RenderNotice(dbCtx, tx, n); err != nil {
+		}
+		now := d.now()
+		if d.Mailer != nil && d.Window != nil && notifications.IsDunning(n.Kind) {
+			cal, err := postgres.LoadCalendar(dbCtx, tx)
+			if err != nil {
+				return err
+			}
+			// CDC art. 42: collection e-mails on business days, in business hours only.
+			if next := notifications.NextSendableTime(now, cal, *d.Window); next.After(now) {
+				outcome, heldUntil = "held", next
+				return nil
+			}
+		}
+		if postgres.NeedsRendering(n, now, d.location()) {
+			if n, err = postgres.RenderNotice(dbCtx, tx, n, now, d.location()); err != nil {
 				var fe *billing.FieldError
 				if !errors.As(err, &fe) {
 					return err
@@ -177,7 +221,7 @@ func (w *noticeWorker) Work(ctx context.Context, job *river.Job[NoticeArgs]) err
 		switch {
 		case sendErr == nil:
 			outcome = "sent"
-			if err := postgres.MarkNoticeSent(dbCtx, tx, n.ID, "<"+messageID+">"); err != nil {
+			if err := postgres.MarkNoticeSent(dbCtx, tx, n.ID, "<"+messageID+">", d.now()); err != nil {
 				return err
 			}
 			_, err = river.JobCompleteTx[*riverpgxv5.Driver](dbCtx, tx, job)
@@ -204,6 +248,13 @@ func (w *noticeWorker) Work(ctx context.Context, job *river.Job[NoticeArgs]) err
 		return fmt.Errorf("deliver notice %d: %w", job.Args.NoticeID, err)
 	}
 	switch outcome {
+	case "held":
+		d.Logger.InfoContext(ctx, "collection notice held until the dunning window opens",
+			append(attrs, slog.Time("until", heldUntil))...)
+		if d.Metrics != nil {
+			d.Metrics.held.WithLabelValues(n.Kind).Inc()
+		}
+		return river.JobSnooze(max(heldUntil.Sub(d.now()), time.Second))
 	case "sent":
 		d.Logger.InfoContext(ctx, "notice sent", append(attrs, slog.String("recipient", n.Recipient))...)
 		if d.Metrics != nil {

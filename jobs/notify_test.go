@@ -29,6 +29,7 @@ import (
 	"github.com/billingd/billingd/internal/smtptest"
 	"github.com/billingd/billingd/jobs"
 	"github.com/billingd/billingd/mail"
+	"github.com/billingd/billingd/notifications"
 	"github.com/billingd/billingd/postgres"
 	"github.com/billingd/billingd/records"
 	"github.com/billingd/billingd/renewal"
@@ -48,6 +49,28 @@ type mailBundle struct {
 	reg    *prometheus.Registry
 	api    *httptest.Server
 	logs   syncBuffer
+	// window is the deliveries' dunning window (nil: none), fixed the time now the
+	// deliveries read (zero: the real time), set by setClock.
+	window  *notifications.DunningWindow
+	clockMu sync.Mutex
+	fixed   time.Time
+}
+
+// now is the deliveries' clock.
+func (b *mailBundle) now() time.Time {
+	b.clockMu.Lock()
+	defer b.clockMu.Unlock()
+	if b.fixed.IsZero() {
+		return time.Now()
+	}
+	return b.fixed
+}
+
+// setClock sets the deliveries' time now to the São Paulo date and time s.
+func (b *mailBundle) setClock(s string) {
+	b.clockMu.Lock()
+	defer b.clockMu.Unlock()
+	b.fixed = at(s)
 }
 
 // syncBuffer is the daemon's log, JSON lines, safe for concurrent writes.
@@ -109,7 +132,8 @@ func (b *mailBundle) start(smtpURL string) {
 	}
 	logger := slog.New(slog.NewJSONHandler(&b.logs, nil))
 	b.reg = prometheus.NewRegistry()
-	delivery := &jobs.Delivery{Pool: b.pool, Logger: logger, Metrics: jobs.NewNoticeMetrics(b.reg)}
+	delivery := &jobs.Delivery{Pool: b.pool, Logger: logger, Metrics: jobs.NewNoticeMetrics(b.reg), Now: b.now, Location: saoPaulo,
+		Window: b.window}
 	if smtpURL != "" {
 		cfg, err := mail.ParseURL(smtpURL)
 		if err != nil {
@@ -123,12 +147,12 @@ func (b *mailBundle) start(smtpURL string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := &postgres.Store{Pool: b.pool, FollowUps: followUps}
+	store := &postgres.Store{Pool: b.pool, FollowUps: followUps, Location: saoPaulo}
 	runner := &jobs.Runner{
 		Pool: b.pool, Store: store, Location: saoPaulo, Now: time.Now, Logger: logger, BatchSize: 2, BatchTimeout: time.Minute,
 		Sweeps: map[string]jobs.Sweep{
 			jobs.GenerateInstallments: postgres.GenerateSweep{},
-			jobs.BlockDelinquent:      postgres.BlockSweep{FollowUps: followUps},
+			jobs.BlockDelinquent:      postgres.BlockSweep{FollowUps: followUps, Location: saoPaulo},
 			jobs.RenewContracts:       postgres.RenewSweep{Thresholds: renewal.Thresholds{Queue: 3, Renewal: 2}, FollowUps: followUps},
 			jobs.SendNotices:          postgres.NoticeSweep{DaysBeforeDue: 3, Deliver: smtpURL != "", FollowUps: followUps},
 		},

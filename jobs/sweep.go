@@ -303,8 +303,10 @@ func (w *batchWorker) Work(ctx context.Context, job *river.Job[BatchArgs]) error
 		return err
 	}
 	var run records.Run
+	var counts map[string]int64
 	err = postgres.RetryTx(ctx, r.Pool, func(tx pgx.Tx) error {
-		counts, err := sweep.Batch(ctx, tx, asOf, a.FromID, a.ToID)
+		var err error
+		counts, err = sweep.Batch(ctx, tx, asOf, a.FromID, a.ToID)
 		if err != nil {
 			return fmt.Errorf("batch %d-%d of %s as of %s: %w", a.FromID, a.ToID, a.Job, a.AsOf, err)
 		}
@@ -323,6 +325,7 @@ func (w *batchWorker) Work(ctx context.Context, job *river.Job[BatchArgs]) error
 		r.failIfLastAttempt(ctx, a.RunID, job.Attempt, job.MaxAttempts, err)
 		return err
 	}
+	r.Metrics.observeBatch(a.Job, counts)
 	if run.Finished() && run.BatchesDone == run.BatchesTotal {
 		r.finished(ctx, run)
 	}

@@ -68,6 +68,7 @@ func (r *Runner) Unblock(ctx context.Context, a UnblockArgs) (postgres.UnblockRe
 		latency := r.Now().Sub(a.RequestedAt)
 		if res.Unblocked && r.Metrics != nil && r.Metrics.unblock != nil {
 			r.Metrics.unblock.Observe(latency.Seconds())
+			r.Metrics.transitions.WithLabelValues("restore").Inc()
 		}
 		r.Logger.InfoContext(ctx, "contract unblocked after payment", slog.Int64("contract_id", a.ContractID),
 			slog.Int64("installment_id", a.InstallmentID), slog.String("paid_at", a.PaidAt), slog.Int64("episode_id", res.Episode),

@@ -86,6 +86,12 @@ func All() ([]Migration, error) {
 // advisory lock so that concurrent migrators wait for each other. It returns how many
 // migrations it applied; running it again applies none.
 func Apply(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) (int, error) {
+	return ApplyThrough(ctx, pool, logger, int(^uint(0)>>1))
+}
+
+// ApplyThrough is Apply stopping after the project's migration number version: a test of
+// a migration writes data under the schema before it, then applies the rest with Apply.
+func ApplyThrough(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger, version int) (int, error) {
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("acquire connection for migration lock: %w", err)
@@ -133,7 +139,7 @@ func Apply(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) (int, e
 		return applied, err
 	}
 	for _, m := range own {
-		if _, ok := done[m.Version]; ok {
+		if _, ok := done[m.Version]; ok || m.Version > version {
 			continue
 		}
 		err := pgx.BeginFunc(ctx, conn.Conn(), func(tx pgx.Tx) error {

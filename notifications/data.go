@@ -19,17 +19,38 @@ import (
 
 // Notice kinds, as the notices outbox stores them.
 const (
-	KindWelcome      = "welcome"
-	KindComingDue    = "coming_due"
-	KindOverdue      = "overdue"
+	KindWelcome   = "welcome"
+	KindComingDue = "coming_due"
+	KindOverdue   = "overdue"
+	// KindReminder is a collection ladder's reminder, some days before a due date.
+	KindReminder = "reminder"
+	// KindBlockWarning is the ladder's debt notice (notificação de débito): the kind keeps
+	// its name from before the ladder, so operators' templates of it stay in use.
 	KindBlockWarning = "block_warning"
-	KindBlocked      = "blocked"
-	KindUnblocked    = "unblocked"
-	KindRenewed      = "renewed"
+	// KindPartialSuspension says the service was reduced.
+	KindPartialSuspension = "partial_suspension"
+	// KindBlocked says the service was suspended (the ladder's suspension step).
+	KindBlocked = "blocked"
+	// KindTermination says the contract was terminated for non-payment.
+	KindTermination = "termination"
+	KindUnblocked   = "unblocked"
+	KindRenewed     = "renewed"
 )
 
 // Kinds lists every notice kind, in the order operators read them.
-var Kinds = []string{KindWelcome, KindComingDue, KindOverdue, KindBlockWarning, KindBlocked, KindUnblocked, KindRenewed}
+var Kinds = []string{KindWelcome, KindComingDue, KindOverdue, KindReminder, KindBlockWarning, KindPartialSuspension, KindBlocked,
+	KindTermination, KindUnblocked, KindRenewed}
+
+// IsCollection reports whether notices of kind state the debt and the collection ladder's
+// dates (Data.Collection is filled when they are rendered): the reminder, the debt notice,
+// the partial and total suspension and the termination.
+func IsCollection(kind string) bool {
+	switch kind {
+	case KindReminder, KindBlockWarning, KindPartialSuspension, KindBlocked, KindTermination:
+		return true
+	}
+	return false
+}
 
 // ValidKind reports whether kind is a notice kind.
 func ValidKind(kind string) bool {

@@ -24,6 +24,71 @@ const installmentText = `Parcela: {{.Installment.Sequence}}/{{.Plan.Installments
 Vencimento: {{.Installment.DueDate}}
 Valor: {{.Installment.AmountDue}}`
 
+// owedHTML lists the installments a collection notice states, with what each asks on the
+// notice's date (amount_due: amount, fine and interest) and the total.
+const owedHTML = `{{with .Collection}}{{if .Installments}}<p>Valores em aberto em {{.OnDate}}:</p>
+<table cellpadding="4">
+<tr><th align="left">Parcela</th><th align="left">Vencimento</th><th align="right">Valor</th><th align="right">Multa</th><th align="right">Juros</th><th align="right">Valor atualizado</th></tr>
+{{range .Installments}}<tr><td>{{.Number}}</td><td>{{.DueDate}}</td><td align="right">{{.Amount}}</td><td align="right">{{.Fine}}</td><td align="right">{{.Interest}}</td><td align="right">{{.AmountDue}}</td></tr>
+{{end}}<tr><td colspan="5"><strong>Total em aberto</strong></td><td align="right"><strong>{{.Total}}</strong></td></tr>
+</table>
+<p>Multa de {{.FinePercent}} e juros de mora de {{.MonthlyInterestPercent}} ao mês, pro rata die, sobre o valor em atraso.</p>
+{{end}}{{end}}`
+
+const owedText = `{{with .Collection}}{{if .Installments}}
+Valores em aberto em {{.OnDate}}:
+{{range .Installments}}- Parcela {{.Number}}, vencimento {{.DueDate}}: {{.Amount}} + multa {{.Fine}} + juros {{.Interest}} = {{.AmountDue}}
+{{end}}Total em aberto: {{.Total}}
+Multa de {{.FinePercent}} e juros de mora de {{.MonthlyInterestPercent}} ao mês, pro rata die, sobre o valor em atraso.
+{{end}}{{end}}`
+
+// datesHTML states the collection ladder's dates still to come and the restore deadline
+// (RGC 765/2023 art. 71: the dates of suspension and termination, the possible
+// credit-protection record, how soon the service comes back after the payment); from says
+// which steps it names: "partial" (all of them), "suspension" (from the suspension on) or
+// "termination".
+func datesHTML(from string) string {
+	s := `{{with .Collection}}<p>`
+	if from == "partial" {
+		s += `{{if .PartialSuspensionDate}}Sem o pagamento, o serviço será reduzido a partir de <strong>{{.PartialSuspensionDate}}</strong>. {{end}}`
+	}
+	if from != "termination" {
+		s += `{{if .SuspensionDate}}Sem o pagamento, o serviço será suspenso a partir de <strong>{{.SuspensionDate}}</strong>. {{end}}`
+	}
+	return s + `{{if .TerminationDate}}Persistindo o débito, o contrato poderá ser rescindido a partir de <strong>{{.TerminationDate}}</strong>, ` +
+		`e o débito poderá ser registrado em cadastros de proteção ao crédito. {{end}}` +
+		`{{if .RestoreDeadline}}Após o pagamento, o serviço é restabelecido {{.RestoreDeadline}}.{{end}}</p>
+{{end}}`
+}
+
+// datesText is datesHTML's plain text.
+func datesText(from string) string {
+	s := `{{with .Collection}}`
+	if from == "partial" {
+		s += `{{if .PartialSuspensionDate}}
+Sem o pagamento, o serviço será reduzido a partir de {{.PartialSuspensionDate}}.{{end}}`
+	}
+	if from != "termination" {
+		s += `{{if .SuspensionDate}}
+Sem o pagamento, o serviço será suspenso a partir de {{.SuspensionDate}}.{{end}}`
+	}
+	return s + `{{if .TerminationDate}}
+Persistindo o débito, o contrato poderá ser rescindido a partir de {{.TerminationDate}}, e o débito poderá ser registrado em cadastros de proteção ao crédito.{{end}}{{if .RestoreDeadline}}
+Após o pagamento, o serviço é restabelecido {{.RestoreDeadline}}.{{end}}
+{{end}}`
+}
+
+// payHTML says how to pay: each installment's boleto and PIX, where it has them.
+const payHTML = `<p>Como pagar: use o boleto ou o PIX de cada parcela, ou fale com a nossa central de atendimento.` +
+	`{{range .Collection.Installments}}{{if .Instruments.DigitableLine}}<br>Parcela {{.Number}}, boleto (linha digitável): {{.Instruments.DigitableLine}}{{end}}` +
+	`{{if .Instruments.PixCopyPaste}}<br>Parcela {{.Number}}, PIX copia e cola: {{.Instruments.PixCopyPaste}}{{end}}{{end}}</p>`
+
+const payText = `
+Como pagar: use o boleto ou o PIX de cada parcela, ou fale com a nossa central de atendimento.{{range .Collection.Installments}}{{if .Instruments.DigitableLine}}
+- Parcela {{.Number}}, boleto (linha digitável): {{.Instruments.DigitableLine}}{{end}}{{if .Instruments.PixCopyPaste}}
+- Parcela {{.Number}}, PIX copia e cola: {{.Instruments.PixCopyPaste}}{{end}}{{end}}
+`
+
 const signatureText = `
 Atenciosamente,
 Equipe de atendimento
@@ -72,26 +137,63 @@ Não identificamos o pagamento desta parcela do seu contrato nº {{.Contract.ID}
 Regularize o pagamento para evitar o bloqueio do serviço. Se já pagou, desconsidere esta mensagem.
 ` + signatureText,
 	},
-	KindBlockWarning: {
-		Subject: `Aviso: seu contrato nº {{.Contract.ID}} será bloqueado`,
-		HTML: htmlPage(`<p>Seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) tem parcelas em atraso e será bloqueado se o pagamento não for regularizado.</p>
+	KindReminder: {
+		Subject: `Lembrete: sua parcela de {{.Installment.AmountDue}} vence em {{.Installment.DueDate}}`,
+		HTML: htmlPage(`<p>Lembramos que a parcela do seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) vence em breve:</p>
+` + installmentHTML + `
+` + owedHTML + payHTML + `
 <p>Se já pagou, desconsidere esta mensagem.</p>`),
 		Text: `Olá, {{.Customer.Name}}!
 
-Seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) tem parcelas em atraso e será bloqueado se o pagamento não for regularizado.
+Lembramos que a parcela do seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) vence em breve:
 
+` + installmentText + `
+` + owedText + payText + `
 Se já pagou, desconsidere esta mensagem.
 ` + signatureText,
 	},
-	KindBlocked: {
-		Subject: `Seu contrato nº {{.Contract.ID}} foi bloqueado`,
-		HTML: htmlPage(`<p>Seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) foi bloqueado por falta de pagamento.</p>
-<p>Assim que o pagamento das parcelas em atraso for identificado, o desbloqueio é automático.</p>`),
+	KindBlockWarning: {
+		Subject: `Aviso de débito: contrato nº {{.Contract.ID}}, {{.Collection.Total}} em aberto`,
+		HTML: htmlPage(`<p>Não identificamos o pagamento das parcelas abaixo do seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}).
+Este é o aviso de débito (notificação de débito) por falta de pagamento.</p>
+` + owedHTML + datesHTML("partial") + payHTML + `
+<p>Se já pagou, desconsidere esta mensagem.</p>`),
 		Text: `Olá, {{.Customer.Name}}!
 
-Seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) foi bloqueado por falta de pagamento.
-Assim que o pagamento das parcelas em atraso for identificado, o desbloqueio é automático.
+Não identificamos o pagamento das parcelas abaixo do seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}).
+Este é o aviso de débito (notificação de débito) por falta de pagamento.
+` + owedText + datesText("partial") + payText + `
+Se já pagou, desconsidere esta mensagem.
 ` + signatureText,
+	},
+	KindPartialSuspension: {
+		Subject: `Serviço reduzido: contrato nº {{.Contract.ID}}, {{.Collection.Total}} em aberto`,
+		HTML: htmlPage(`<p>O serviço do seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) foi reduzido por falta de pagamento{{if .Collection.PartialSuspensionDate}} em {{.Collection.PartialSuspensionDate}}{{end}}.</p>
+` + owedHTML + datesHTML("suspension") + payHTML),
+		Text: `Olá, {{.Customer.Name}}!
+
+O serviço do seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) foi reduzido por falta de pagamento{{if .Collection.PartialSuspensionDate}} em {{.Collection.PartialSuspensionDate}}{{end}}.
+` + owedText + datesText("suspension") + payText + signatureText,
+	},
+	KindBlocked: {
+		Subject: `Serviço suspenso: contrato nº {{.Contract.ID}}, {{.Collection.Total}} em aberto`,
+		HTML: htmlPage(`<p>O serviço do seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) foi suspenso por falta de pagamento{{if .Collection.SuspensionDate}} em {{.Collection.SuspensionDate}}{{end}}.</p>
+` + owedHTML + datesHTML("termination") + payHTML),
+		Text: `Olá, {{.Customer.Name}}!
+
+O serviço do seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) foi suspenso por falta de pagamento{{if .Collection.SuspensionDate}} em {{.Collection.SuspensionDate}}{{end}}.
+` + owedText + datesText("termination") + payText + signatureText,
+	},
+	KindTermination: {
+		Subject: `Contrato nº {{.Contract.ID}} rescindido por falta de pagamento`,
+		HTML: htmlPage(`<p>Seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) foi rescindido por falta de pagamento{{if .Collection.TerminationDate}} em {{.Collection.TerminationDate}}{{end}}.
+Os valores abaixo continuam devidos e o débito poderá ser registrado em cadastros de proteção ao crédito.</p>
+` + owedHTML + payHTML),
+		Text: `Olá, {{.Customer.Name}}!
+
+Seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) foi rescindido por falta de pagamento{{if .Collection.TerminationDate}} em {{.Collection.TerminationDate}}{{end}}.
+Os valores abaixo continuam devidos e o débito poderá ser registrado em cadastros de proteção ao crédito.
+` + owedText + payText + signatureText,
 	},
 	KindUnblocked: {
 		Subject: `Seu contrato nº {{.Contract.ID}} foi desbloqueado`,

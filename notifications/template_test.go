@@ -103,3 +103,41 @@ func TestBRL(t *testing.T) {
 		}
 	}
 }
+
+// TestShippedCollectionTemplatesStateTheDebt: the shipped templates of the collection
+// kinds state what RGC 765/2023 art. 71 asks a notice to (docs/collections.md): the
+// installments owed with what each asks, the total, the dates of the steps still to come,
+// the restore deadline, the credit-protection record after termination, and how to pay
+// (the instruments where the installment has them); the reminder names its installment.
+func TestShippedCollectionTemplatesStateTheDebt(t *testing.T) {
+	t.Parallel()
+	pay := []string{"00190.00009 01234.567004 00000.001016 1 15150000009990", "00020101021226...6304ABCD"}
+	owed := []string{"10/07/2026", "R$ 99,90", "R$ 2,00", "R$ 0,33", "R$ 102,23", "2,00%", "1,00%"}
+	for kind, wants := range map[string][]string{
+		KindBlockWarning: append(append([]string{"aviso de débito", "25/07/2026", "04/08/2026", "03/10/2026", "proteção ao crédito",
+			"em até 1 dia após a confirmação do pagamento"}, owed...), pay...),
+		KindPartialSuspension: append(append([]string{"reduzido", "25/07/2026", "04/08/2026", "03/10/2026"}, owed...), pay...),
+		KindBlocked:           append(append([]string{"suspenso por falta de pagamento em 04/08/2026", "03/10/2026", "em até 1 dia"}, owed...), pay...),
+		KindTermination:       append(append([]string{"rescindido por falta de pagamento em 03/10/2026", "continuam devidos", "proteção ao crédito"}, owed...), pay...),
+		KindReminder:          {"vence em 10/07/2026", "R$ 99,90"},
+	} {
+		c, ok := CompiledDefault(kind)
+		if !ok {
+			t.Fatalf("no shipped %s template", kind)
+		}
+		m, err := c.Render(sampleData())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, part := range []struct{ name, body string }{{"text", m.Subject + "\n" + m.Text}, {"html", m.Subject + "\n" + m.HTML}} {
+			for _, w := range wants {
+				if !strings.Contains(part.body, w) {
+					t.Errorf("%s (%s) lacks %q", kind, part.name, w)
+				}
+			}
+		}
+		if !IsDunning(kind) || !IsCollection(kind) {
+			t.Errorf("%s: dunning %v, collection %v", kind, IsDunning(kind), IsCollection(kind))
+		}
+	}
+}

@@ -118,7 +118,8 @@ func NextSendableTime(t time.Time, cal *billing.Calendar, w DunningWindow) time.
 }
 
 // dunningKinds are the notice kinds that collect a debt, sent only within the window.
-var dunningKinds = map[string]bool{KindComingDue: true, KindOverdue: true, KindBlockWarning: true, KindBlocked: true}
+var dunningKinds = map[string]bool{KindComingDue: true, KindOverdue: true, KindReminder: true, KindBlockWarning: true,
+	KindPartialSuspension: true, KindBlocked: true, KindTermination: true}
 
 // IsDunning reports whether notices of kind collect a debt (reminders, overdue notices,
 // warnings and debt notices, suspensions), so that they go out only within the dunning

@@ -106,7 +106,8 @@ func TestDunningWindowValidate(t *testing.T) {
 
 func TestIsDunning(t *testing.T) {
 	t.Parallel()
-	for kind, want := range map[string]bool{KindComingDue: true, KindOverdue: true, KindBlockWarning: true, KindBlocked: true,
+	for kind, want := range map[string]bool{KindComingDue: true, KindOverdue: true, KindReminder: true, KindBlockWarning: true,
+		KindPartialSuspension: true, KindBlocked: true, KindTermination: true,
 		KindWelcome: false, KindUnblocked: false, KindRenewed: false} {
 		if IsDunning(kind) != want {
 			t.Errorf("%s: dunning %v, want %v", kind, !want, want)

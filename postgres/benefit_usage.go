@@ -12,6 +12,7 @@ import (
 
 	"github.com/billingd/billingd/benefits"
 	"github.com/billingd/billingd/billing"
+	"github.com/billingd/billingd/delinquency"
 )
 
 const balanceColumns = `id, period_start, period_end, coalesce(cycle, 0), granted, used`
@@ -67,10 +68,13 @@ func (s *Store) RecordUse(ctx context.Context, contractID, benefitID int64, used
 		}
 		st := benefits.UseState{BenefitActive: active, Blocked: c.status == billing.StatusBlocked, UsedAt: usedAt}
 		st.Terms, st.Granted = benefits.Resolve(plan, override)
-		if st.Granted && c.status != billing.StatusActive && c.status != billing.StatusBlocked {
+		if st.Granted && c.status != billing.StatusActive && c.status != billing.StatusSuspendedPartial && c.status != billing.StatusBlocked {
 			return fmt.Errorf("%w: contract %d is %s; only an active contract's customer uses benefits", billing.ErrConflict, contractID, c.status)
 		}
 		if st.Settled, st.OverdueSince, err = settlement(ctx, tx, contractID, c, usedAt); err != nil {
+			return err
+		}
+		if err := s.healthGate(ctx, tx, contractID, &st); err != nil {
 			return err
 		}
 		if r := benefits.Check(st); r != nil {
@@ -103,6 +107,28 @@ func (s *Store) RecordUse(ctx context.Context, contractID, benefitID int64, used
 		return err
 	})
 	return out, err
+}
+
+// healthGate fills the health rule's delinquency of a use (benefits.UseState.HealthGated)
+// when the contract's blocking rule counts days in default (health_9656): the same gate
+// that allows its suspension (delinquency.BenefitGate).
+func (s *Store) healthGate(ctx context.Context, tx pgx.Tx, contractID int64, st *benefits.UseState) error {
+	var profile string
+	if err := tx.QueryRow(ctx, `SELECT r.profile FROM contracts c
+		JOIN blocking_rules r ON r.id = coalesce(c.blocking_rule_id, (SELECT id FROM blocking_rules WHERE is_default))
+		WHERE c.id = $1`, contractID).Scan(&profile); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("read the blocking rule of contract %d: %w", contractID, err)
+	}
+	if profile != string(delinquency.Health9656) {
+		return nil
+	}
+	states, err := loadLadder(ctx, tx, ladderQuery{ids: []int64{contractID}, asOf: st.UsedAt, loc: s.location()})
+	if err != nil || len(states) == 0 {
+		return err
+	}
+	g, counts := delinquency.BenefitGate(states[0].state, st.UsedAt)
+	st.HealthGated, st.DelinquentFrom, st.DaysInDefault = counts, g.From, g.DaysInDefault
+	return nil
 }
 
 // settlement returns the day the contract's first charge was settled (the earliest paid_at

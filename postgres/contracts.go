@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/billingd/billingd/billing"
+	"github.com/billingd/billingd/delinquency"
 	"github.com/billingd/billingd/records"
 )
 
@@ -18,18 +19,18 @@ const contractColumns = `c.id, c.customer_id, c.plan_id, c.price, c.adhesion_dat
 	c.discount, c.on_time_discount, c.adhesion_fee, c.adhesion_installments, c.generate_now, c.auto_renew,
 	c.ignore_auto_renewal, c.renewal_price_mode, c.suggested_price, c.status, c.term_number, c.term_end,
 	c.cancelled_on, c.created_at, c.blocking_rule_id, c.inactivity_discount, c.allow_credit, c.late_fine_percent,
-	c.monthly_interest_percent`
+	c.monthly_interest_percent, coalesce(c.end_reason, ''), c.ended_on`
 
 func scanContract(row pgx.Row) (billing.Contract, error) {
 	var c billing.Contract
-	var activation, termEnd, cancelled pgtype.Date
+	var activation, termEnd, cancelled, ended pgtype.Date
 	err := row.Scan(&c.ID, &c.CustomerID, &c.PlanID, &c.Price, &c.AdhesionDate, &c.WaitActivation, &activation,
 		&c.Rule.Kind, &c.Rule.Day, &c.Rule.Shift, &c.BillingMethod, &c.PaymentMethod, &c.CardInstallments,
 		&c.Discount, &c.OnTimeDiscount, &c.AdhesionFee, &c.AdhesionInstallments, &c.GenerateNow, &c.AutoRenew,
 		&c.IgnoreAutoRenewal, &c.RenewalPriceMode, &c.SuggestedPrice, &c.Status, &c.TermNumber, &termEnd,
 		&cancelled, &c.CreatedAt, &c.BlockingRuleID, &c.InactivityDiscount, &c.AllowCredit, &c.Late.FinePercent,
-		&c.Late.MonthlyInterestPercent)
-	c.ActivationDate, c.TermEnd, c.CancelledOn = optDate(activation), optDate(termEnd), optDate(cancelled)
+		&c.Late.MonthlyInterestPercent, &c.EndReason, &ended)
+	c.ActivationDate, c.TermEnd, c.CancelledOn, c.EndedOn = optDate(activation), optDate(termEnd), optDate(cancelled), optDate(ended)
 	return c, err
 }
 
@@ -54,12 +55,24 @@ func (s *Store) CreateContract(ctx context.Context, c billing.Contract, usePlanP
 		if err != nil {
 			return fmt.Errorf("look up plan: %w", err)
 		}
-		if c.BlockingRuleID != nil {
-			if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM blocking_rules WHERE id = $1)", *c.BlockingRuleID).Scan(&exists); err != nil {
-				return fmt.Errorf("look up blocking rule: %w", err)
+		// The contract's rule (or the default one) and what its compliance profile asks of
+		// a contract (telecom_rgc765: the inactivity discount).
+		var profile string
+		err = tx.QueryRow(ctx, `SELECT profile FROM blocking_rules WHERE CASE WHEN $1::bigint IS NULL THEN is_default ELSE id = $1 END`,
+			c.BlockingRuleID).Scan(&profile)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows) && c.BlockingRuleID != nil:
+			return billing.Fieldf("blocking_rule_id", "no blocking rule with id %d", *c.BlockingRuleID)
+		case errors.Is(err, pgx.ErrNoRows):
+		case err != nil:
+			return fmt.Errorf("look up blocking rule: %w", err)
+		default:
+			p, err := delinquency.ProfileOf(profile)
+			if err != nil {
+				return err
 			}
-			if !exists {
-				return billing.Fieldf("blocking_rule_id", "no blocking rule with id %d", *c.BlockingRuleID)
+			if err := p.CheckContract(c.InactivityDiscount); err != nil {
+				return err
 			}
 		}
 		if usePlanPrice {
@@ -166,14 +179,16 @@ func (s *Store) ActivateContract(ctx context.Context, id int64, on time.Time) (b
 }
 
 // CancelContract cancels a contract as of a date: it stops generating installments, its
-// open installments due after that date are cancelled (what was already due stays owed), and
-// an open block episode ends on that date with the reason "cancelled".
+// open installments due after that date are cancelled (what was already due stays owed), an
+// open block episode ends on that date with the reason "cancelled", and the contract leaves
+// the collection ladder (end_reason cancelled).
 func (s *Store) CancelContract(ctx context.Context, id int64, on time.Time) (billing.Contract, error) {
 	return s.changeContract(ctx, id, func(tx pgx.Tx, c billing.Contract) error {
 		if c.Status == billing.StatusCancelled || c.Status == billing.StatusFinished {
 			return fmt.Errorf("%w: contract %d is already %s", billing.ErrConflict, id, c.Status)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE contracts SET status = 'cancelled', cancelled_on = $2, generation_due_on = NULL,
+				end_reason = 'cancelled', ended_on = $2, ladder_step = 'none', ladder_step_since = NULL, ladder_notice_id = NULL,
 				updated_at = now() WHERE id = $1`, id, on); err != nil {
 			return err
 		}

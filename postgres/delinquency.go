@@ -15,19 +15,40 @@ import (
 	"github.com/billingd/billingd/records"
 )
 
-const ruleColumns = `id, name, block_after_days, min_overdue_installments, warning_days, is_default, created_at`
+const ruleColumns = `id, name, block_after_days, min_overdue_installments, warning_days, is_default, created_at, profile,
+	reminder_days, notice_after_days, partial_suspension_after_days, suspension_after_days, termination_after_days`
 
 func scanRule(row pgx.Row) (delinquency.Rule, error) {
 	var r delinquency.Rule
-	err := row.Scan(&r.ID, &r.Name, &r.BlockAfterDays, &r.MinOverdue, &r.WarningDays, &r.Default, &r.CreatedAt)
+	var profile string
+	var reminders []int32
+	l := &r.Ladder
+	err := row.Scan(&r.ID, &r.Name, &r.BlockAfterDays, &r.MinOverdue, &r.WarningDays, &r.Default, &r.CreatedAt, &profile,
+		&reminders, &l.NoticeDays, &l.PartialSuspensionDays, &l.SuspensionDays, &l.TerminationDays)
+	l.Profile, l.MinOverdue = delinquency.ProfileName(profile), r.MinOverdue
+	l.ReminderDays = []int{}
+	for _, d := range reminders {
+		l.ReminderDays = append(l.ReminderDays, int(d))
+	}
 	return r, err
 }
 
-// CreateBlockingRule stores a blocking rule; a rule marked default replaces the previous default.
+// CreateBlockingRule stores a blocking rule with its ladder (r.Ladder, validated against
+// its profile; its generic reading is stored beside it as block_after_days and
+// warning_days); a rule marked default replaces the previous default.
 func (s *Store) CreateBlockingRule(ctx context.Context, r delinquency.Rule) (delinquency.Rule, error) {
+	if err := r.Ladder.Validate(); err != nil {
+		return delinquency.Rule{}, err
+	}
+	r.BlockAfterDays, r.WarningDays = r.Ladder.Reading()
+	r.MinOverdue = r.Ladder.MinOverdue
 	if err := r.Validate(); err != nil {
 		return delinquency.Rule{}, err
 	}
+	if r.Ladder.Profile == "" {
+		r.Ladder.Profile = delinquency.Generic
+	}
+	reminders := append([]int{}, r.Ladder.ReminderDays...)
 	var out delinquency.Rule
 	err := RetryTx(ctx, s.Pool, func(tx pgx.Tx) error {
 		if r.Default {
@@ -35,10 +56,14 @@ func (s *Store) CreateBlockingRule(ctx context.Context, r delinquency.Rule) (del
 				return fmt.Errorf("unset the default blocking rule: %w", err)
 			}
 		}
+		l := r.Ladder
 		var err error
 		out, err = scanRule(tx.QueryRow(ctx, `INSERT INTO blocking_rules (name, block_after_days, min_overdue_installments,
-				warning_days, is_default) VALUES ($1, $2, $3, $4, $5) RETURNING `+ruleColumns,
-			r.Name, r.BlockAfterDays, r.MinOverdue, r.WarningDays, r.Default))
+				warning_days, is_default, profile, reminder_days, notice_after_days, partial_suspension_after_days,
+				suspension_after_days, termination_after_days)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING `+ruleColumns,
+			r.Name, r.BlockAfterDays, r.MinOverdue, r.WarningDays, r.Default, string(l.Profile), reminders, l.NoticeDays,
+			l.PartialSuspensionDays, l.SuspensionDays, l.TerminationDays))
 		if err != nil {
 			return fmt.Errorf("create blocking rule: %w", err)
 		}
@@ -63,13 +88,14 @@ func (s *Store) BlockingRules(ctx context.Context, page Page) ([]delinquency.Rul
 }
 
 // BlockEpisodes returns the block episodes of the given contracts, oldest first, counting
-// the days of a block still in force up to today.
+// the days of total suspension (those the inactivity discount counts) up to today for a
+// suspension still in force.
 func (s *Store) BlockEpisodes(ctx context.Context, contracts []int64, today time.Time) (map[int64][]BlockEpisode, error) {
 	rows, err := s.Pool.Query(ctx, `SELECT e.id, e.contract_id, e.installment_id, e.started_on, e.ended_on, e.reason,
 			coalesce(e.end_reason, ''), e.trust_unlock_until, e.trust_unlocks, e.reblocks,
-			EXISTS (SELECT 1 FROM block_segments s WHERE s.episode_id = e.id AND s.blocked_to IS NULL),
+			coalesce((SELECT s.level FROM block_segments s WHERE s.episode_id = e.id AND s.blocked_to IS NULL), ''),
 			(SELECT coalesce(sum(greatest(coalesce(s.blocked_to, greatest($2::date, s.blocked_from)) - s.blocked_from, 0)), 0)
-				FROM block_segments s WHERE s.episode_id = e.id)
+				FROM block_segments s WHERE s.episode_id = e.id AND s.level = 'total')
 		FROM block_episodes e WHERE e.contract_id = ANY($1) ORDER BY e.contract_id, e.id`, contracts, today)
 	if err != nil {
 		return nil, fmt.Errorf("read block episodes: %w", err)
@@ -79,8 +105,8 @@ func (s *Store) BlockEpisodes(ctx context.Context, contracts []int64, today time
 		var e BlockEpisode
 		var ended, trust pgtype.Date
 		err := r.Scan(&e.ID, &e.ContractID, &e.InstallmentID, &e.StartedOn, &ended, &e.Reason, &e.EndReason, &trust,
-			&e.TrustUnlocks, &e.Reblocks, &e.Blocked, &e.BlockedDays)
-		e.EndedOn, e.TrustUnlockUntil = optDate(ended), optDate(trust)
+			&e.TrustUnlocks, &e.Reblocks, &e.Level, &e.BlockedDays)
+		e.EndedOn, e.TrustUnlockUntil, e.Blocked = optDate(ended), optDate(trust), e.Level != ""
 		out[e.ContractID] = append(out[e.ContractID], e)
 		return struct{}{}, err
 	})
@@ -90,18 +116,19 @@ func (s *Store) BlockEpisodes(ctx context.Context, contracts []int64, today time
 	return out, nil
 }
 
-// TrustUnlock lifts the block of a blocked contract from on for days days (see
-// delinquency.TrustUntil); the block-delinquent sweep blocks it again after them when its
-// rule still holds. billing.ErrConflict when the contract is not blocked or its episode has had
-// all the trust unlocks it allows.
+// TrustUnlock lifts the suspension (total or partial) of a contract from on for days days
+// (see delinquency.TrustUntil); the block-delinquent sweep suspends it again after them
+// when its ladder still holds it there. billing.ErrConflict when the contract is not
+// suspended or its episode has had all the trust unlocks it allows.
 func (s *Store) TrustUnlock(ctx context.Context, id int64, on time.Time, days int, limits TrustLimits) (billing.Contract, error) {
 	until, err := delinquency.TrustUntil(on, days, limits.MaxDays)
 	if err != nil {
 		return billing.Contract{}, err
 	}
 	return s.changeContract(ctx, id, func(tx pgx.Tx, c billing.Contract) error {
-		if c.Status != billing.StatusBlocked {
-			return fmt.Errorf("%w: contract %d is %s; only a blocked contract can be trust-unlocked", billing.ErrConflict, id, c.Status)
+		if c.Status != billing.StatusBlocked && c.Status != billing.StatusSuspendedPartial {
+			return fmt.Errorf("%w: contract %d is %s; only a blocked (or partially suspended) contract can be trust-unlocked",
+				billing.ErrConflict, id, c.Status)
 		}
 		var episode int64
 		var unlocks int
@@ -149,30 +176,49 @@ type UnblockResult struct {
 	Unblocked bool
 }
 
-// UnblockAfterPayment closes the open block episode of a contract when its rule no longer
-// holds as of paidAt, the date of the payment that triggered it (delinquency is judged by
-// the payment's date, not by when it was recorded), lifting the block on today. A contract
-// with nothing to close, or still delinquent as of paidAt, is left as it is.
+// UnblockAfterPayment closes the open block episode of a contract when its ladder no longer
+// holds it suspended as of paidAt, the date of the payment that triggered it (delinquency
+// is judged by the payment's date, not by when it was recorded), lifting the suspension on
+// today, and stores the contract's position as of paidAt (forgetting its debt notice when
+// it is off the ladder). A contract with nothing to close, or still suspended as of paidAt,
+// is left as it is.
 func (s *Store) UnblockAfterPayment(ctx context.Context, contract int64, paidAt, today time.Time) (UnblockResult, error) {
 	var res UnblockResult
 	err := RetryTx(ctx, s.Pool, func(tx pgx.Tx) error {
 		res = UnblockResult{}
-		states, err := loadStates(ctx, tx, contract, contract, paidAt, true)
-		if err != nil || len(states) == 0 || states[0].state.Episode == nil {
+		states, err := loadLadder(ctx, tx, ladderQuery{ids: []int64{contract}, asOf: paidAt, lock: true, loc: s.location()})
+		if err != nil || len(states) == 0 || states[0].episode == nil {
 			return err
 		}
-		st := states[0].state
-		if delinquency.Holds(st.Rule, st.Prepaid, st.Open, paidAt) {
+		c := states[0]
+		st := c.state
+		st.StepSince = time.Time{}
+		st.Suspended, st.SuspendedSince = false, time.Time{}
+		p := delinquency.PositionAt(st, paidAt)
+		if p.Step.Suspends() || p.Step == delinquency.StepTermination {
 			return nil
 		}
-		n, notices, err := closeEpisodes(ctx, tx, []int64{st.Episode.ID}, []time.Time{today}, records.EndedByPayment)
+		n, notices, err := closeEpisodes(ctx, tx, []int64{c.episode.id}, []time.Time{today}, records.EndedByPayment)
 		if err != nil {
 			return err
 		}
 		if _, err := attachDiscounts(ctx, tx, contract, contract); err != nil {
 			return err
 		}
-		res = UnblockResult{Episode: st.Episode.ID, Unblocked: n > 0}
+		var m ladderMoves
+		notice := c.noticeID
+		if p.Step.Rank() < delinquency.StepDebtNotice.Rank() {
+			notice = 0
+		}
+		step, since := p.Step.Stored(), p.Since
+		if step == delinquency.StepNone {
+			since = time.Time{}
+		}
+		m.steps = []stepMove{{contract: contract, step: step, since: since, notice: notice}}
+		if err := m.storeSteps(ctx, tx); err != nil {
+			return err
+		}
+		res = UnblockResult{Episode: c.episode.id, Unblocked: n > 0}
 		return noticesRecorded(ctx, tx, s.FollowUps, notices)
 	})
 	if err != nil {

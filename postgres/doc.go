@@ -32,9 +32,12 @@
 //     renewals, notices;
 //   - benefit use (RecordUse), its reversal (ReverseUse), a contract's override
 //     (SetContractBenefit): contract, then balances, uses, installments;
-//   - unblock job (UnblockAfterPayment) and block-delinquent batches (loadStates):
+//   - unblock job (UnblockAfterPayment) and block-delinquent batches (loadLadder):
 //     contracts in ascending id order, including those whose inactivity discount is
-//     attached, then episodes, segments, discount lines, installments, notices;
+//     attached, then episodes, segments, discount lines, installments (cancelled by a
+//     termination), notices, events. A contract's debt notice is named by
+//     contracts.ladder_notice_id without a foreign key, so that moving a contract never
+//     waits for the notice's delivery, which holds the notice's row for the SMTP exchange;
 //   - generate-installments and renew-contracts batches: contracts in ascending id order,
 //     then installments, renewals, notices; renew-contracts' plan locks, in ascending id
 //     order, every contract it flags after a change of the global thresholds;
@@ -86,8 +89,9 @@
 //     InstallmentDue call them.
 //   - billing (lines.go): the lines an installment is the sum of (ScheduledLines,
 //     LineTotals); changeLines and installmentBatch write them with the totals.
-//   - renewal: thresholds, Decide, Automatic, ManualRefusal; delinquency: blocking rules,
-//     Decide, the inactivity discount and its cap; benefits: use refusals and periods;
+//   - renewal: thresholds, Decide, Automatic, ManualRefusal; delinquency: blocking rules
+//     and their collection ladder (DecideLadder, PositionAt, the health rule's gate), the
+//     inactivity discount and its cap; benefits: use refusals and periods;
 //     billing: due dates and schedules. The batches read rows in bulk, decide in Go and
 //     write the decisions back with one statement per kind of change.
 //

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/billingd/billingd/billing"
+	"github.com/billingd/billingd/delinquency"
 	"github.com/billingd/billingd/internal/dbtest"
 	"github.com/billingd/billingd/jobs"
 	"github.com/billingd/billingd/notifications"
@@ -22,6 +23,10 @@ func TestCheckConstraintsMatchGoLists(t *testing.T) {
 	want := map[string][]string{
 		"audit_log.source":                          records.AuditSources,
 		"block_episodes.end_reason":                 records.EpisodeEndReasons,
+		"block_segments.level":                      records.SegmentLevels,
+		"blocking_rules.profile":                    delinquency.Profiles,
+		"contracts.end_reason":                      billing.ContractEndReasons,
+		"contracts.ladder_step":                     delinquency.StoredSteps,
 		"contract_benefit_overrides.renewal_period": billing.Periods,
 		"contracts.billing_method":                  billing.BillingMethods,
 		"contracts.due_rule_kind":                   billing.DueRuleKinds,

@@ -19,7 +19,7 @@ var (
 	dueNotGeneratedDesc = prometheus.NewDesc("billingd_contracts_due_not_generated",
 		"Contracts whose installments were due to be generated before today and are not (0 after generate-installments).", nil, nil)
 	paidButBlockedDesc = prometheus.NewDesc("billingd_contracts_paid_but_blocked",
-		"Blocked contracts with nothing overdue (0 once payments are processed).", nil, nil)
+		"Blocked or partially suspended contracts with nothing overdue (0 once payments are processed).", nil, nil)
 )
 
 // invariantCollector computes the billing invariants at scrape time, at most every
@@ -71,7 +71,7 @@ func (c *invariantCollector) compute() ([]prometheus.Metric, error) {
 	defer cancel()
 	today := billing.DateOf(c.now(), c.loc)
 	counts := map[string]float64{}
-	for _, s := range []string{billing.StatusPendingActivation, billing.StatusActive, billing.StatusBlocked, billing.StatusCancelled, billing.StatusFinished} {
+	for _, s := range billing.ContractStatuses {
 		counts[s] = 0
 	}
 	rows, err := c.pool.Query(ctx, `SELECT status, count(*) FROM contracts GROUP BY status`)
@@ -92,7 +92,7 @@ func (c *invariantCollector) compute() ([]prometheus.Metric, error) {
 	err = c.pool.QueryRow(ctx, `SELECT
 		(SELECT count(*) FROM installments WHERE installment_overdue(state, due_date, $1)),
 		(SELECT count(*) FROM contracts WHERE generation_due_on < $1),
-		(SELECT count(*) FROM contracts c WHERE c.status = 'blocked' AND NOT EXISTS (
+		(SELECT count(*) FROM contracts c WHERE c.status IN ('suspended_partial', 'blocked') AND NOT EXISTS (
 			SELECT 1 FROM installments i WHERE i.contract_id = c.id AND installment_overdue(i.state, i.due_date, $1)))`,
 		today).Scan(&overdue, &notGenerated, &paidBlocked)
 	if err != nil {

@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/billingd/billingd/billing"
+	"github.com/billingd/billingd/delinquency"
 	"github.com/billingd/billingd/notifications"
 )
 
@@ -20,12 +23,12 @@ var ErrNoticeLocked = errors.New("notice is being delivered by another worker")
 
 const noticeColumns = `id, contract_id, kind, reference, state, coalesce(recipient, ''), coalesce(subject, ''),
 	coalesce(html_body, ''), coalesce(text_body, ''), template_id, coalesce(subject_override, ''),
-	coalesce(message_id, ''), attempts, coalesce(last_error, ''), created_at, sent_at`
+	coalesce(message_id, ''), attempts, coalesce(last_error, ''), created_at, rendered_at, sent_at`
 
 func scanNotice(row pgx.Row) (Notice, error) {
 	var n Notice
 	err := row.Scan(&n.ID, &n.ContractID, &n.Kind, &n.Reference, &n.State, &n.Recipient, &n.Subject, &n.HTML, &n.Text,
-		&n.TemplateID, &n.SubjectOverride, &n.MessageID, &n.Attempts, &n.LastError, &n.CreatedAt, &n.SentAt)
+		&n.TemplateID, &n.SubjectOverride, &n.MessageID, &n.Attempts, &n.LastError, &n.CreatedAt, &n.RenderedAt, &n.SentAt)
 	return n, err
 }
 
@@ -93,10 +96,13 @@ func LockNotice(ctx context.Context, tx pgx.Tx, id int64) (Notice, error) {
 	return Notice{}, fmt.Errorf("%w: notice %d", billing.ErrNotFound, id)
 }
 
-// RenderNotice renders a pending notice with its resolved template over its contract,
-// customer, plan and (for coming_due and overdue) installment, records the result (state
-// rendered) and returns the notice as rendered.
-func RenderNotice(ctx context.Context, tx pgx.Tx, n Notice) (Notice, error) {
+// RenderNotice renders a notice with its resolved template over its contract, customer,
+// plan, (for coming_due, overdue and reminder) installment and (for the collection kinds,
+// notifications.IsCollection) the debt and the ladder's dates on the business date of now
+// in loc, records the result (state rendered) and returns the notice as rendered. A
+// collection notice states what is owed on the day it is rendered, so its delivery renders
+// it again on a later day (see NeedsRendering).
+func RenderNotice(ctx context.Context, tx pgx.Tx, n Notice, now time.Time, loc *time.Location) (Notice, error) {
 	var (
 		cust billing.Customer
 		plan billing.Plan
@@ -112,8 +118,9 @@ func RenderNotice(ctx context.Context, tx pgx.Tx, n Notice) (Notice, error) {
 		return n, fmt.Errorf("read plan %d: %w", c.PlanID, err)
 	}
 	var inst *notifications.Installment
-	if n.Kind == notifications.KindComingDue || n.Kind == notifications.KindOverdue {
-		id, err := strconv.ParseInt(n.Reference, 10, 64)
+	if n.Kind == notifications.KindComingDue || n.Kind == notifications.KindOverdue || n.Kind == notifications.KindReminder {
+		ref, _, _ := strings.Cut(n.Reference, "-") // a reminder's is <installment>-<days>
+		id, err := strconv.ParseInt(ref, 10, 64)
 		if err != nil {
 			return n, billing.Fieldf("reference", "a %s notice references an installment id, got %q", n.Kind, n.Reference)
 		}
@@ -134,7 +141,13 @@ func RenderNotice(ctx context.Context, tx pgx.Tx, n Notice) (Notice, error) {
 	if err != nil {
 		return n, err
 	}
-	msg, err := tpl.Render(notifications.NewData(cust, c, plan, inst))
+	data := notifications.NewData(cust, c, plan, inst)
+	if notifications.IsCollection(n.Kind) {
+		if data.Collection, err = collectionData(ctx, tx, n, plan, billing.DateOf(now, loc), loc); err != nil {
+			return n, err
+		}
+	}
+	msg, err := tpl.Render(data)
 	if err != nil {
 		return n, err
 	}
@@ -144,18 +157,92 @@ func RenderNotice(ctx context.Context, tx pgx.Tx, n Notice) (Notice, error) {
 	if n.Recipient == "" {
 		n.Recipient = cust.Email
 	}
-	n.Subject, n.HTML, n.Text, n.State = msg.Subject, msg.HTML, msg.Text, NoticeRendered
+	n.Subject, n.HTML, n.Text, n.State, n.RenderedAt = msg.Subject, msg.HTML, msg.Text, NoticeRendered, &now
 	if _, err := tx.Exec(ctx, `UPDATE notices SET state = 'rendered', recipient = $2, subject = $3, html_body = $4,
-			text_body = $5, rendered_at = now() WHERE id = $1`, n.ID, n.Recipient, n.Subject, n.HTML, n.Text); err != nil {
+			text_body = $5, rendered_at = $6 WHERE id = $1`, n.ID, n.Recipient, n.Subject, n.HTML, n.Text, now); err != nil {
 		return n, fmt.Errorf("record rendered notice %d: %w", n.ID, err)
 	}
 	return n, nil
 }
 
-// MarkNoticeSent records that the SMTP server accepted the notice: it is never sent again.
-func MarkNoticeSent(ctx context.Context, tx pgx.Tx, id int64, messageID string) error {
-	if _, err := tx.Exec(ctx, `UPDATE notices SET state = 'sent', message_id = $2, sent_at = now(),
-			attempts = attempts + 1, last_error = NULL WHERE id = $1`, id, messageID); err != nil {
+// NeedsRendering reports whether a notice must be rendered before it is sent at now: a
+// pending one, and a collection notice rendered on an earlier business day (what it owes
+// and the dates it states are those of the day it goes out).
+func NeedsRendering(n Notice, now time.Time, loc *time.Location) bool {
+	if n.State == NoticePending {
+		return true
+	}
+	return notifications.IsCollection(n.Kind) && n.State == NoticeRendered &&
+		(n.RenderedAt == nil || !billing.DateOf(*n.RenderedAt, loc).Equal(billing.DateOf(now, loc)))
+}
+
+// collectionData is what a collection notice of a contract states on the business date on:
+// the installments overdue with what each asks that day (billing.AmountDueOn: the late
+// fine and interest of the default late rule; the payments recorded so far are the
+// installment's settlement), and the ladder's dates (delinquency.PositionAt, the debt
+// notice taken as sent on that day when it is the one being sent).
+func collectionData(ctx context.Context, tx pgx.Tx, n Notice, plan billing.Plan, on time.Time, loc *time.Location) (notifications.CollectionData, error) {
+	states, err := loadLadder(ctx, tx, ladderQuery{ids: []int64{n.ContractID}, asOf: on, allOpen: true, loc: loc})
+	if err != nil || len(states) == 0 {
+		return notifications.CollectionData{}, err
+	}
+	c := states[0]
+	st := c.state
+	if n.Kind == notifications.KindBlockWarning && st.NoticeSentOn.IsZero() {
+		st.NoticeSentOn = on
+	}
+	p := delinquency.PositionAt(st, on)
+	profile, err := delinquency.ProfileOf(string(st.Ladder.Profile))
+	if err != nil {
+		return notifications.CollectionData{}, err
+	}
+	rule := billing.ResolveLateRule(billing.LateSettings{}, billing.LateSettings{})
+	coll := notifications.Collection{On: on, PartialSuspensionOn: p.PartialSuspensionOn, SuspensionOn: p.SuspensionOn,
+		TerminationOn: p.TerminationOn, RestoreWithinDays: profile.RestoreWithinDays, Late: rule}
+	switch p.Step {
+	case delinquency.StepPartialSuspension:
+		coll.PartialSuspensionOn = p.Since
+	case delinquency.StepSuspension:
+		coll.SuspensionOn = p.Since
+	case delinquency.StepTermination:
+		coll.TerminationOn = p.Since
+	}
+	cal, err := LoadCalendar(ctx, tx)
+	if err != nil {
+		return notifications.CollectionData{}, err
+	}
+	rows, err := tx.Query(ctx, `SELECT id, sequence, due_date, amount, discount, on_time_discount FROM installments
+		WHERE contract_id = $1 AND installment_overdue(state, due_date, $2) ORDER BY due_date, id`, n.ContractID, on)
+	if err != nil {
+		return notifications.CollectionData{}, fmt.Errorf("read installments owed: %w", err)
+	}
+	_, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct{}, error) {
+		var in notifications.OwedInstallment
+		var rc billing.Receivable
+		if err := r.Scan(&in.ID, &in.Sequence, &in.DueDate, &rc.Amount, &rc.Discount, &rc.OnTimeDiscount); err != nil {
+			return struct{}{}, err
+		}
+		rc.EffectiveDue = in.DueDate
+		in.InstallmentsPerTerm = plan.InstallmentsPerTerm
+		due, err := billing.AmountDueOn(rc, rule, cal, nil, on)
+		if err != nil {
+			return struct{}{}, fmt.Errorf("amount due of installment %d: %w", in.ID, err)
+		}
+		in.Due = due
+		coll.Installments = append(coll.Installments, in)
+		return struct{}{}, nil
+	})
+	if err != nil {
+		return notifications.CollectionData{}, fmt.Errorf("read installments owed: %w", err)
+	}
+	return notifications.NewCollectionData(coll), nil
+}
+
+// MarkNoticeSent records that the SMTP server accepted the notice at sentAt: it is never
+// sent again. sentAt is the day a debt notice's steps count from.
+func MarkNoticeSent(ctx context.Context, tx pgx.Tx, id int64, messageID string, sentAt time.Time) error {
+	if _, err := tx.Exec(ctx, `UPDATE notices SET state = 'sent', message_id = $2, sent_at = $3,
+			attempts = attempts + 1, last_error = NULL WHERE id = $1`, id, messageID, sentAt); err != nil {
 		return fmt.Errorf("record notice %d sent: %w", id, err)
 	}
 	return nil

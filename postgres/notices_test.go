@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
@@ -45,7 +46,7 @@ func TestTemplateResolutionOrder(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if n, err = postgres.RenderNotice(ctx, tx, n); err != nil {
+			if n, err = postgres.RenderNotice(ctx, tx, n, time.Now(), time.UTC); err != nil {
 				t.Fatal(err)
 			}
 			subject = n.Subject

@@ -25,6 +25,17 @@ type Store struct {
 	// (BILLINGD_PARTIAL_PAYMENTS=false); by default such a payment is recorded and leaves
 	// its installment open with its balance.
 	RefusePartialPayments bool
+	// Location is the business time zone: the day a notice was sent, a payment received;
+	// nil is UTC (for tests of the storage alone).
+	Location *time.Location
+}
+
+// location is the store's business time zone (UTC when none is set).
+func (s *Store) location() *time.Location {
+	if s.Location == nil {
+		return time.UTC
+	}
+	return s.Location
 }
 
 const planColumns = `id, name, kind, price, period, installments_per_term, min_price, uses_per_cycle, created_at,

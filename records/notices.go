@@ -34,7 +34,9 @@ type Notice struct {
 	Attempts        int
 	LastError       string
 	CreatedAt       time.Time
-	SentAt          *time.Time
+	// RenderedAt is when the subject and bodies were last fixed; nil while pending.
+	RenderedAt *time.Time
+	SentAt     *time.Time
 }
 
 // Welcome is the welcome option of a new contract.

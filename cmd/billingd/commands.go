@@ -97,7 +97,7 @@ func cmdStatus(ctx context.Context, args []string, lookup func(string) (string, 
 	if err != nil {
 		return err
 	}
-	now := time.Now()
+	now := clock()
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "JOB\tSCHEDULE (%s)\tENABLED\tNEXT RUN\tLAST RUN\n", cfg.Location)
 	for _, s := range cfg.Schedules {

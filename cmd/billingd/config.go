@@ -8,8 +8,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/jobs"
 	"github.com/billingd/billingd/mail"
+	"github.com/billingd/billingd/notifications"
 	"github.com/billingd/billingd/renewal"
 )
 
@@ -46,6 +48,8 @@ type Config struct {
 	// PartialPayments records a payment below what is due, leaving its installment open
 	// with its balance; false refuses it.
 	PartialPayments bool
+	// Dunning is the window collection e-mails are sent in (its Zone is Location).
+	Dunning notifications.DunningWindow
 }
 
 // maxDryRunTimeout keeps a dry run's answer within the HTTP server's write timeout
@@ -203,6 +207,26 @@ func Settings() []Setting {
 		boolean("BILLINGD_PARTIAL_PAYMENTS", "true", func(c *Config) *bool { return &c.PartialPayments },
 			"whether a payment below what is due on its date is recorded (the installment stays open with its balance); "+
 				"`false` refuses it (422 naming `amount` and the figure due; a bank file's or PIX payment becomes an exception)"),
+		integer(notifications.SettingDunningStartHour, strconv.Itoa(notifications.DefaultDunningStartHour),
+			notifications.EarliestDunningHour, notifications.LatestDunningHour-1, func(c *Config) *int { return &c.Dunning.StartHour },
+			"hour (in BILLINGD_TIMEZONE) from which collection e-mails (reminders, coming due, overdue, debt notices, suspensions, "+
+				"termination) go out, on business days only: from 6 to 21 (CDC art. 42: no collecting at night)"),
+		integer(notifications.SettingDunningEndHour, strconv.Itoa(notifications.DefaultDunningEndHour),
+			notifications.EarliestDunningHour+1, notifications.LatestDunningHour, func(c *Config) *int { return &c.Dunning.EndHour },
+			"hour from which no collection e-mail goes out (the window ends before it): after BILLINGD_DUNNING_START_HOUR and "+
+				"at most 22 (CLT art. 73 §2: the night starts at 22:00); a notice held back waits for the next window").
+			then(func(c *Config) error {
+				c.Dunning.Zone = c.Location
+				var fe *billing.FieldError
+				if err := c.Dunning.Validate(); errors.As(err, &fe) {
+					return &configError{setting: fe.Field, err: errors.New(fe.Reason)}
+				} else if err != nil {
+					return err
+				}
+				return nil
+			}),
+		boolean(notifications.SettingDunningSaturday, "false", func(c *Config) *bool { return &c.Dunning.Saturday },
+			"whether collection e-mails also go out on Saturdays that are not holidays (never on a Sunday or a banking holiday)"),
 	}
 	for _, spec := range jobs.Catalogue {
 		prefix := jobEnvPrefix(spec.Name)

@@ -17,7 +17,7 @@ import (
 
 // TestDelinquencyEndToEnd drives 20 contracts through the API and `billingd run
 // block-delinquent --as-of` with the daemon running: activated 20 days ago (A), due on A,
-// under a rule of 10 days with a warning 3 days before, they are warned as of A+7 and
+// under a rule of 10 days with a warning 3 days before (a generic ladder), they are warned as of A+7 and
 // blocked as of A+10; each payment recorded today unblocks its contract within seconds
 // (p50/p99 logged, p99 under 5 s), and the 10 blocked days are discounted to the cent
 // from the next installment.
@@ -70,7 +70,7 @@ func TestDelinquencyEndToEnd(t *testing.T) {
 	run("generate-installments", day(0), fmt.Sprintf(`{"contracts":%d,"installments_created":%d}`, n, 12*n))
 	run("block-delinquent", day(6), `{}`)
 	run("block-delinquent", day(7), fmt.Sprintf(`{"contracts_warned":%d}`, n))
-	run("block-delinquent", day(9), `{"contracts_warned":0}`)
+	run("block-delinquent", day(9), `{}`) // the debt notice is recorded once; the contract stays at its step
 	run("block-delinquent", day(10), fmt.Sprintf(`{"contracts_blocked":%d}`, n))
 	run("block-delinquent", day(10), `{}`)
 	if got := count(t, pool, "SELECT count(*) FROM notices WHERE kind = 'block_warning'"); got != n {

@@ -113,7 +113,7 @@ func cmdRun(ctx context.Context, args []string, lookup func(string) (string, boo
 	if err != nil {
 		return err
 	}
-	today := billing.DateOf(time.Now(), cfg.Location)
+	today := billing.DateOf(clock(), cfg.Location)
 	asOf := today
 	if *asOfFlag != "" {
 		if asOf, err = billing.ParseDate(*asOfFlag); err != nil {
@@ -213,7 +213,7 @@ func runDry(ctx context.Context, cfg *Config, job string, asOf time.Time, sample
 	if err != nil {
 		return err
 	}
-	runner := &jobs.Runner{Pool: pool, Store: store, Sweeps: sweeps(cfg, store), Location: cfg.Location, Now: time.Now,
+	runner := &jobs.Runner{Pool: pool, Store: store, Sweeps: sweeps(cfg, store), Location: cfg.Location, Now: clock,
 		Logger: slog.New(slog.DiscardHandler), BatchSize: cfg.BatchSize}
 	dryCtx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()

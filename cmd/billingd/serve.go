@@ -65,10 +65,11 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		newBuildInfoGauge(currentBuildInfo()))
 	metrics := jobs.NewMetrics(reg, pool, logger, cfg.Schedules)
-	postgres.RegisterInvariants(reg, pool, cfg.Location, time.Now, logger)
+	postgres.RegisterInvariants(reg, pool, cfg.Location, clock, logger)
 	postgres.RegisterRenewalMetrics(reg, pool, logger)
 	postgres.RegisterDelinquencyMetrics(reg, pool, logger)
-	delivery := &jobs.Delivery{Pool: pool, Logger: logger, Metrics: jobs.NewNoticeMetrics(reg)}
+	delivery := &jobs.Delivery{Pool: pool, Logger: logger, Metrics: jobs.NewNoticeMetrics(reg), Now: clock, Location: cfg.Location,
+		Window: &cfg.Dunning}
 	if cfg.SMTP != nil {
 		if delivery.Mailer, err = mail.New(*cfg.SMTP, cfg.SMTPFrom); err != nil {
 			return &configError{setting: "BILLINGD_SMTP_FROM", err: err}
@@ -81,12 +82,13 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 	if err != nil {
 		return err
 	}
+	postgres.RegisterCollectionMetrics(reg, pool, cfg.Location, clock, logger)
 	runner := &jobs.Runner{
 		Pool:         pool,
 		Store:        store,
 		Sweeps:       sweeps(cfg, store),
 		Location:     cfg.Location,
-		Now:          time.Now,
+		Now:          clock,
 		Logger:       logger,
 		Metrics:      metrics,
 		BatchSize:    cfg.BatchSize,
@@ -109,7 +111,7 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 	mux.HandleFunc("GET /readyz", readyHandler(pool, &queueRunning, logger))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	apiServer := api.New(api.Config{
-		Store: store, Jobs: jobs.Names(), Token: cfg.APIToken, Location: cfg.Location, Now: time.Now, Logger: logger,
+		Store: store, Jobs: jobs.Names(), Token: cfg.APIToken, Location: cfg.Location, Now: clock, Logger: logger,
 		CatchUpDays: cfg.CatchUpDays, TrustUnlockMaxDays: cfg.TrustUnlockMaxDays, TrustUnlocksPerEpisode: cfg.TrustUnlocksPerEpisode,
 		DryRunner: runner, DryRunTimeout: cfg.DryRunTimeout, DryRunSample: cfg.DryRunSample,
 	})
@@ -174,7 +176,7 @@ func newStore(cfg *Config, pool *pgxpool.Pool, logger *slog.Logger) (*postgres.S
 	if err != nil {
 		return nil, err
 	}
-	return &postgres.Store{Pool: pool, FollowUps: followUps, RefusePartialPayments: !cfg.PartialPayments}, nil
+	return &postgres.Store{Pool: pool, FollowUps: followUps, RefusePartialPayments: !cfg.PartialPayments, Location: cfg.Location}, nil
 }
 
 // sweeps binds each scheduled job to its storage implementation, handing the work that
@@ -183,8 +185,8 @@ func sweeps(cfg *Config, store *postgres.Store) map[string]jobs.Sweep {
 	return map[string]jobs.Sweep{
 		jobs.GenerateInstallments: postgres.GenerateSweep{},
 		jobs.RenewContracts:       postgres.RenewSweep{Thresholds: cfg.Renewal, FollowUps: store.FollowUps},
-		jobs.BlockDelinquent: postgres.BlockSweep{FollowUps: store.FollowUps,
-			Today: func() time.Time { return billing.DateOf(time.Now(), cfg.Location) }},
+		jobs.BlockDelinquent: postgres.BlockSweep{FollowUps: store.FollowUps, Location: cfg.Location,
+			Today: func() time.Time { return billing.DateOf(clock(), cfg.Location) }},
 		jobs.ResetBenefitQuotas: postgres.ResetBenefitQuotasSweep{},
 		jobs.SendNotices: postgres.NoticeSweep{
 			DaysBeforeDue: cfg.NoticeDaysBeforeDue, Deliver: cfg.SMTP != nil, FollowUps: store.FollowUps,

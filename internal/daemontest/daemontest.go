@@ -23,8 +23,9 @@ import (
 )
 
 // Build builds ./cmd/billingd of the module that holds the working directory into a new
-// temporary directory, with the race detector when race is set. It returns the binary's
-// path and a cleanup function that removes the directory.
+// temporary directory, with the race detector when race is set and the build tag
+// testclock, so that a test may set the daemon's clock (SetClock). It returns the
+// binary's path and a cleanup function that removes the directory.
 func Build(race bool) (path string, cleanup func(), err error) {
 	gomod, err := exec.Command("go", "env", "GOMOD").Output()
 	if err != nil {
@@ -44,7 +45,7 @@ func Build(race bool) (path string, cleanup func(), err error) {
 	if race {
 		args = append(args, "-race")
 	}
-	cmd := exec.Command("go", append(args, "-o", path, "./cmd/billingd")...)
+	cmd := exec.Command("go", append(args, "-tags", "testclock", "-o", path, "./cmd/billingd")...)
 	cmd.Dir = filepath.Dir(mod)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		cleanup()
@@ -84,6 +85,22 @@ func Env(databaseURL, token string, extra ...string) []string {
 		"BILLINGD_SEND_NOTICES_ENABLED=false",
 	}
 	return append(env, extra...)
+}
+
+// ClockEnv is the environment variable a binary built by Build reads its clock from: a
+// file holding the time now (cmd/billingd/clock_testclock.go).
+const ClockEnv = "BILLINGD_TEST_NOW_FILE"
+
+// SetClock writes t to the clock file path (see ClockEnv): the daemons and commands whose
+// environment names it read the time now as t, running on from this moment.
+func SetClock(t testing.TB, path string, now time.Time) {
+	t.Helper()
+	if err := os.WriteFile(path+".tmp", []byte(now.Format(time.RFC3339)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(path+".tmp", path); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // CLI runs binary with args in env to completion, within three minutes, and returns its exit
