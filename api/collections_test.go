@@ -265,11 +265,16 @@ func TestPartialSuspensionLadder(t *testing.T) {
 	if segments != "partial 2026-03-30..2026-04-29, total 2026-04-29..open" {
 		t.Errorf("segments %s", segments)
 	}
-	// Every installment due by the payment is paid on 2026-05-04; the unblock job restores
-	// the service that day.
-	for seq := 1; seq <= 2; seq++ {
-		b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/installments/%d/payments", b.installmentID(c, "recurring", seq)),
-			`{"amount": "93.00", "paid_at": "2026-05-04"}`)
+	// Every installment due by the payment is paid on 2026-05-04, with its interest (1% a
+	// month, 55 and 24 days: 94.71 and 93.74); the unblock job restores the service that day.
+	for seq, want := range map[int]string{1: "94.71", 2: "93.74"} {
+		id := b.installmentID(c, "recurring", seq)
+		due := b.amountDue(id, "2026-05-04")["balance"]
+		if due != want {
+			t.Errorf("installment %d due on 2026-05-04: %v, want %s", seq, due, want)
+		}
+		b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/installments/%d/payments", id),
+			fmt.Sprintf(`{"amount": %q, "paid_at": "2026-05-04"}`, due))
 	}
 	if n := b.workUnblocks("2026-05-04 10:00"); n < 1 {
 		t.Fatalf("%d unblock jobs", n)
@@ -380,8 +385,8 @@ func TestRemindersAreRecordedOnce(t *testing.T) {
 }
 
 // TestTelecomContractNeedsTheInactivityDiscount: a contract under a telecom_rgc765 rule
-// (named, or the default) without the inactivity discount is refused naming the field and
-// the rule, and nothing is written.
+// (named, or the default) without the inactivity discount, or with interest above 1% a
+// month, is refused naming the field and the rule, and nothing is written.
 func TestTelecomContractNeedsTheInactivityDiscount(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -401,8 +406,19 @@ func TestTelecomContractNeedsTheInactivityDiscount(t *testing.T) {
 			t.Error("a refused contract wrote to the database")
 		}
 	}
-	b.ladderRule(`{"name": "ISP padrão", "profile": "telecom_rgc765", "default": true}`)
+	// RGC 765/2023 art. 78 caps interest on arrears at 1% a month.
+	before := b.fullSnapshot()
 	e := b.must(http.StatusUnprocessableEntity, "POST", "/v1/contracts", fmt.Sprintf(`{"customer_id": %d, "plan_id": %d,
+		"adhesion_date": "2026-07-01", "due_date_rule": {"kind": "anniversary"}, "blocking_rule_id": %d, "inactivity_discount": true,
+		"monthly_interest_percent": "1.50"}`, customer, plan, rule)).err(t)
+	if e.Field != "monthly_interest_percent" || !strings.Contains(e.Message, "art. 78") {
+		t.Errorf("interest above 1%% a month under telecom: %+v", e)
+	}
+	if b.fullSnapshot() != before {
+		t.Error("a refused contract wrote to the database")
+	}
+	b.ladderRule(`{"name": "ISP padrão", "profile": "telecom_rgc765", "default": true}`)
+	e = b.must(http.StatusUnprocessableEntity, "POST", "/v1/contracts", fmt.Sprintf(`{"customer_id": %d, "plan_id": %d,
 		"adhesion_date": "2026-07-01", "due_date_rule": {"kind": "anniversary"}}`, customer, plan)).err(t)
 	if e.Field != "inactivity_discount" {
 		t.Errorf("under a telecom default rule: %+v", e)

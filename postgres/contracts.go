@@ -74,6 +74,10 @@ func (s *Store) CreateContract(ctx context.Context, c billing.Contract, usePlanP
 			if err := p.CheckContract(c.InactivityDiscount); err != nil {
 				return err
 			}
+			// telecom_rgc765 caps interest at 1% a month (RGC 765/2023 art. 78).
+			if err := p.CheckLateRule(billing.ResolveLateRule(c.Late, plan.Late)); err != nil {
+				return err
+			}
 		}
 		if usePlanPrice {
 			c.Price = plan.Price

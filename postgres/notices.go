@@ -143,7 +143,7 @@ func RenderNotice(ctx context.Context, tx pgx.Tx, n Notice, now time.Time, loc *
 	}
 	data := notifications.NewData(cust, c, plan, inst)
 	if notifications.IsCollection(n.Kind) {
-		if data.Collection, err = collectionData(ctx, tx, n, plan, billing.DateOf(now, loc), loc); err != nil {
+		if data.Collection, err = collectionData(ctx, tx, n, c, plan, billing.DateOf(now, loc), loc); err != nil {
 			return n, err
 		}
 	}
@@ -176,18 +176,17 @@ func NeedsRendering(n Notice, now time.Time, loc *time.Location) bool {
 		(n.RenderedAt == nil || !billing.DateOf(*n.RenderedAt, loc).Equal(billing.DateOf(now, loc)))
 }
 
-// collectionData is what a collection notice of a contract states on the business date on:
-// the installments overdue with what each asks that day (billing.AmountDueOn: the late
-// fine and interest of the default late rule; the payments recorded so far are the
-// installment's settlement), and the ladder's dates (delinquency.PositionAt, the debt
-// notice taken as sent on that day when it is the one being sent).
-func collectionData(ctx context.Context, tx pgx.Tx, n Notice, plan billing.Plan, on time.Time, loc *time.Location) (notifications.CollectionData, error) {
+// collectionData is what a collection notice of contract k states on the business date
+// on: the installments overdue with what each asks that day (billing.AmountDueOn over its
+// ledger: its amount and discounts, the contract's late rule, the payments recorded), and
+// the ladder's dates (delinquency.PositionAt, the debt notice taken as sent on that day
+// when it is the one being sent).
+func collectionData(ctx context.Context, tx pgx.Tx, n Notice, k billing.Contract, plan billing.Plan, on time.Time, loc *time.Location) (notifications.CollectionData, error) {
 	states, err := loadLadder(ctx, tx, ladderQuery{ids: []int64{n.ContractID}, asOf: on, allOpen: true, loc: loc})
 	if err != nil || len(states) == 0 {
 		return notifications.CollectionData{}, err
 	}
-	c := states[0]
-	st := c.state
+	st := states[0].state
 	if n.Kind == notifications.KindBlockWarning && st.NoticeSentOn.IsZero() {
 		st.NoticeSentOn = on
 	}
@@ -196,9 +195,8 @@ func collectionData(ctx context.Context, tx pgx.Tx, n Notice, plan billing.Plan,
 	if err != nil {
 		return notifications.CollectionData{}, err
 	}
-	rule := billing.ResolveLateRule(billing.LateSettings{}, billing.LateSettings{})
 	coll := notifications.Collection{On: on, PartialSuspensionOn: p.PartialSuspensionOn, SuspensionOn: p.SuspensionOn,
-		TerminationOn: p.TerminationOn, RestoreWithinDays: profile.RestoreWithinDays, Late: rule}
+		TerminationOn: p.TerminationOn, RestoreWithinDays: profile.RestoreWithinDays, Late: billing.ResolveLateRule(k.Late, plan.Late)}
 	switch p.Step {
 	case delinquency.StepPartialSuspension:
 		coll.PartialSuspensionOn = p.Since
@@ -211,29 +209,35 @@ func collectionData(ctx context.Context, tx pgx.Tx, n Notice, plan billing.Plan,
 	if err != nil {
 		return notifications.CollectionData{}, err
 	}
-	rows, err := tx.Query(ctx, `SELECT id, sequence, due_date, amount, discount, on_time_discount FROM installments
+	rows, err := tx.Query(ctx, `SELECT id, sequence, due_date FROM installments
 		WHERE contract_id = $1 AND installment_overdue(state, due_date, $2) ORDER BY due_date, id`, n.ContractID, on)
 	if err != nil {
 		return notifications.CollectionData{}, fmt.Errorf("read installments owed: %w", err)
 	}
-	_, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct{}, error) {
-		var in notifications.OwedInstallment
-		var rc billing.Receivable
-		if err := r.Scan(&in.ID, &in.Sequence, &in.DueDate, &rc.Amount, &rc.Discount, &rc.OnTimeDiscount); err != nil {
-			return struct{}{}, err
-		}
-		rc.EffectiveDue = in.DueDate
-		in.InstallmentsPerTerm = plan.InstallmentsPerTerm
-		due, err := billing.AmountDueOn(rc, rule, cal, nil, on)
-		if err != nil {
-			return struct{}{}, fmt.Errorf("amount due of installment %d: %w", in.ID, err)
-		}
-		in.Due = due
-		coll.Installments = append(coll.Installments, in)
-		return struct{}{}, nil
+	owed, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (notifications.OwedInstallment, error) {
+		in := notifications.OwedInstallment{InstallmentsPerTerm: plan.InstallmentsPerTerm}
+		return in, r.Scan(&in.ID, &in.Sequence, &in.DueDate)
 	})
 	if err != nil {
 		return notifications.CollectionData{}, fmt.Errorf("read installments owed: %w", err)
+	}
+	ids := make([]int64, len(owed))
+	for i, in := range owed {
+		ids[i] = in.ID
+	}
+	ledgers, err := Ledgers(ctx, tx, ids)
+	if err != nil {
+		return notifications.CollectionData{}, err
+	}
+	for _, in := range owed {
+		l, ok := ledgers[in.ID]
+		if !ok {
+			continue
+		}
+		if in.Due, err = billing.AmountDueOn(l.Receivable, l.Rule, cal, l.Payments, on); err != nil {
+			return notifications.CollectionData{}, fmt.Errorf("amount due of installment %d: %w", in.ID, err)
+		}
+		coll.Installments = append(coll.Installments, in)
 	}
 	return notifications.NewCollectionData(coll), nil
 }
