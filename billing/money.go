@@ -26,7 +26,7 @@ func ParseMoney(s string) (decimal.Decimal, error) {
 		return decimal.Decimal{}, fmt.Errorf("must not be negative, got %q", clip(s))
 	}
 	intPart, frac, hasDot := strings.Cut(s, ".")
-	if !allDigits(intPart) || (hasDot && !allDigits(frac)) {
+	if !AllDigits(intPart) || (hasDot && !AllDigits(frac)) {
 		return decimal.Decimal{}, fmt.Errorf(`invalid amount %q: want a plain decimal like "99.90" (digits, optionally "." and one or two decimals)`, clip(s))
 	}
 	if len(intPart) > 1 && intPart[0] == '0' {
@@ -80,9 +80,10 @@ func FormatMoney(d decimal.Decimal) string {
 	return d.StringFixed(2)
 }
 
-// allDigits reports whether s is non-empty and only ASCII digits.
-func allDigits(s string) bool {
-	if s == "" {
+// AllDigits reports whether s is non-empty and only ASCII digits: the test every numeric
+// field of the payment formats (boleto, PIX, CNAB 240) and every decimal string passes.
+func AllDigits[T string | []byte](s T) bool {
+	if len(s) == 0 {
 		return false
 	}
 	for i := 0; i < len(s); i++ {

@@ -48,16 +48,3 @@ func bradescoCheckDigit(s string) string {
 		return string(rune('0' + 11 - r))
 	}
 }
-
-// allDigits reports whether s is non-empty and only ASCII digits.
-func allDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}

@@ -45,7 +45,7 @@ type Code struct {
 // an amount that is negative, has more than two decimals or exceeds 99,999,999.99, and a free
 // field that is not 25 digits, each with a *billing.FieldError.
 func NewCode(bank string, due time.Time, amount decimal.Decimal, freeField string) (Code, error) {
-	if len(bank) != 3 || !allDigits(bank) {
+	if len(bank) != 3 || !billing.AllDigits(bank) {
 		return Code{}, billing.Fieldf("bank.code", "want 3 digits, got %q", bank)
 	}
 	factor, err := DueFactor(due)
@@ -56,7 +56,7 @@ func NewCode(bank string, due time.Time, amount decimal.Decimal, freeField strin
 	if err != nil {
 		return Code{}, err
 	}
-	if len(freeField) != 25 || !allDigits(freeField) {
+	if len(freeField) != 25 || !billing.AllDigits(freeField) {
 		return Code{}, billing.Fieldf("free_field", "want 25 digits, got %q", freeField)
 	}
 	y, m, d := due.Date()
@@ -125,7 +125,7 @@ func barcodeFromLinha(l string) string {
 // FormatLinhaDigitavel writes a 47-digit linha digitável the way it is printed:
 // "00190.00009 01474.166004 00000.328179 1 68460000224674". Any other input is returned unchanged.
 func FormatLinhaDigitavel(l string) string {
-	if len(l) != LinhaDigitavelLength || !allDigits(l) {
+	if len(l) != LinhaDigitavelLength || !billing.AllDigits(l) {
 		return l
 	}
 	return l[0:5] + "." + l[5:10] + " " + l[10:15] + "." + l[15:21] + " " + l[21:26] + "." + l[26:32] + " " + l[32:33] + " " + l[33:47]
@@ -151,7 +151,7 @@ func Parse(s string) (Code, error) {
 // due-date factor. Surrounding white space is ignored.
 func ParseBarcode(s string) (Code, error) {
 	d := strings.TrimSpace(s)
-	if len(d) != BarcodeLength || !allDigits(d) {
+	if len(d) != BarcodeLength || !billing.AllDigits(d) {
 		return Code{}, billing.Fieldf("barcode", "want %d digits, got %q", BarcodeLength, clip(d))
 	}
 	return parseBarcodeDigits("barcode", d)

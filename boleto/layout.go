@@ -275,5 +275,5 @@ func spanKey(field string, offset, length int) (string, bool) {
 		return "", false
 	}
 	k := field[offset : offset+length]
-	return k, allDigits(k)
+	return k, billing.AllDigits(k)
 }

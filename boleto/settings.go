@@ -32,7 +32,7 @@ func (s Settings) Layout() (Layout, error) {
 	if s.FreeFieldTemplate != "" {
 		return NewTemplateLayout(s.FreeFieldTemplate)
 	}
-	if len(s.BankCode) != 3 || !allDigits(s.BankCode) {
+	if len(s.BankCode) != 3 || !billing.AllDigits(s.BankCode) {
 		return nil, billing.Fieldf("bank.code", "want 3 digits, got %q", s.BankCode)
 	}
 	l, ok := builtinLayouts[s.BankCode]
@@ -51,10 +51,10 @@ func (s Settings) Validate() error {
 
 // validated checks the settings and returns their layout.
 func (s Settings) validated() (Layout, error) {
-	if len(s.BankCode) != 3 || !allDigits(s.BankCode) {
+	if len(s.BankCode) != 3 || !billing.AllDigits(s.BankCode) {
 		return nil, billing.Fieldf("bank.code", "want 3 digits, got %q", s.BankCode)
 	}
-	if len(s.Agency) != 4 || !allDigits(s.Agency) {
+	if len(s.Agency) != 4 || !billing.AllDigits(s.Agency) {
 		return nil, billing.Fieldf("bank.agency", "want 4 digits, got %q", s.Agency)
 	}
 	l, err := s.Layout()
@@ -77,7 +77,7 @@ func (s Settings) validated() (Layout, error) {
 
 // checkDigits returns a FieldError unless v is between 1 and max ASCII digits.
 func checkDigits(field, v string, max int) error {
-	if v == "" || len(v) > max || !allDigits(v) {
+	if v == "" || len(v) > max || !billing.AllDigits(v) {
 		return billing.Fieldf(field, "want 1 to %d digits, got %q", max, v)
 	}
 	return nil
@@ -85,7 +85,7 @@ func checkDigits(field, v string, max int) error {
 
 // checkExactDigits returns a FieldError unless v is exactly n ASCII digits.
 func checkExactDigits(field, v string, n int) error {
-	if len(v) != n || !allDigits(v) {
+	if len(v) != n || !billing.AllDigits(v) {
 		return billing.Fieldf(field, "want %d digits, got %q", n, v)
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"time"
 
+	"github.com/billingd/billingd/billing"
 	"github.com/shopspring/decimal"
 )
 
@@ -166,7 +167,7 @@ func (p *parser) record(line []byte) error {
 		}
 		p.inBatch, p.batchRecords, p.batches = true, 1, p.batches+1
 		p.lot = append(p.lot[:0], l.Lot.bytes(line)...)
-		if !allDigits(p.lot) {
+		if !billing.AllDigits(p.lot) {
 			return p.fail(l.Lot.Name, fmt.Sprintf("%q is not a number", p.lot))
 		}
 		return nil
@@ -219,7 +220,7 @@ func (p *parser) fileHeader(line []byte) error {
 		return p.fail(l.RecordType.Name, "a second file header")
 	}
 	bank := l.Bank.bytes(line)
-	if !allDigits(bank) {
+	if !billing.AllDigits(bank) {
 		return p.fail(l.Bank.Name, fmt.Sprintf("%q is not a number", bank))
 	}
 	p.bank = append([]byte(nil), bank...)
@@ -277,7 +278,7 @@ func (p *parser) detail(line []byte) error {
 func (p *parser) segmentT(line []byte) error {
 	l, t := p.l, p.l.SegmentT
 	mv := l.Movement.bytes(line)
-	if !allDigits(mv) {
+	if !billing.AllDigits(mv) {
 		return p.fail("segment T "+l.Movement.Name, fmt.Sprintf("%q is not a number", mv))
 	}
 	s := &p.pending
@@ -373,7 +374,7 @@ func sizeHint(r io.Reader) int64 {
 // date reads a DDMMAAAA field; 00000000 is the zero time.
 func (p *parser) date(line []byte, f Field) (time.Time, error) {
 	b := f.bytes(line)
-	if !allDigits(b) {
+	if !billing.AllDigits(b) {
 		return time.Time{}, p.fail(f.Name, fmt.Sprintf("%q is not a date (DDMMAAAA)", b))
 	}
 	d := int(b[0]-'0')*10 + int(b[1]-'0')
@@ -392,17 +393,4 @@ func (p *parser) date(line []byte, f Field) (time.Time, error) {
 // fail returns an *Error at the current line.
 func (p *parser) fail(field, reason string) error {
 	return &Error{Line: p.line, Field: field, Reason: reason}
-}
-
-// allDigits reports whether b is non-empty and only ASCII digits.
-func allDigits(b []byte) bool {
-	if len(b) == 0 {
-		return false
-	}
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }

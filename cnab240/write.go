@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/billingd/billingd/billing"
 	"github.com/shopspring/decimal"
 )
 
@@ -36,7 +37,7 @@ func (l Layout) Write(w io.Writer, f *File) error {
 		_, err := bw.Write(line[:])
 		return err
 	}
-	if len(f.BankCode) != 3 || !allDigits([]byte(f.BankCode)) {
+	if len(f.BankCode) != 3 || !billing.AllDigits([]byte(f.BankCode)) {
 		return fmt.Errorf("write return file: bank code %q: want 3 digits", f.BankCode)
 	}
 	lw.start(f.BankCode, "0000", '0')
@@ -59,7 +60,7 @@ func (l Layout) Write(w io.Writer, f *File) error {
 		}
 		for j, s := range batch {
 			i := first + j
-			if len(s.Movement) != 2 || !allDigits([]byte(s.Movement)) {
+			if len(s.Movement) != 2 || !billing.AllDigits([]byte(s.Movement)) {
 				return fmt.Errorf("write return file: settlement %d: movement %q: want 2 digits", i, s.Movement)
 			}
 			seq := int64(2*j + 1)

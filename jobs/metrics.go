@@ -1,14 +1,11 @@
 package jobs
 
 import (
-	"context"
 	"log/slog"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/billingd/billingd/migrations"
 	"github.com/billingd/billingd/postgres"
 	"github.com/billingd/billingd/records"
 )
@@ -82,7 +79,8 @@ func NewMetrics(reg prometheus.Registerer, pool *pgxpool.Pool, logger *slog.Logg
 	for _, t := range LadderTransitions {
 		m.transitions.WithLabelValues(t)
 	}
-	reg.MustRegister(m.runs, m.duration, m.unblock, m.enabled, m.transitions, &dbCollector{pool: pool, logger: logger})
+	reg.MustRegister(m.runs, m.duration, m.unblock, m.enabled, m.transitions)
+	postgres.RegisterJobMetrics(reg, pool, Names(), []string{QueueSweeps, QueueEvents}, logger)
 	return m
 }
 
@@ -101,67 +99,4 @@ func (m *Metrics) observeBatch(job string, counts map[string]int64) {
 func (m *Metrics) observeRun(run records.Run, outcome string) {
 	m.runs.WithLabelValues(run.Job, run.Trigger, outcome).Inc()
 	m.duration.WithLabelValues(run.Job).Observe(run.Duration().Seconds())
-}
-
-var (
-	lastSuccessDesc = prometheus.NewDesc("billingd_job_last_success_timestamp_seconds",
-		"When the job's latest successful run finished, from job_runs (0: never).", []string{"job"}, nil)
-	queueJobsDesc = prometheus.NewDesc("billingd_queue_jobs",
-		"River jobs by queue and state.", []string{"queue", "state"}, nil)
-)
-
-// dbCollector reads gauges from the database at scrape time.
-type dbCollector struct {
-	pool   *pgxpool.Pool
-	logger *slog.Logger
-}
-
-// Describe implements prometheus.Collector.
-func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- lastSuccessDesc
-	ch <- queueJobsDesc
-}
-
-// Collect implements prometheus.Collector.
-func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer cancel()
-	last, err := postgres.LastSuccesses(ctx, c.pool)
-	if err != nil {
-		c.logger.WarnContext(ctx, "metrics: read last successes", slog.String("error", err.Error()))
-	} else {
-		for _, name := range Names() {
-			v := 0.0
-			if t, ok := last[name]; ok {
-				v = float64(t.UnixNano()) / 1e9
-			}
-			ch <- prometheus.MustNewConstMetric(lastSuccessDesc, prometheus.GaugeValue, v, name)
-		}
-	}
-
-	rows, err := c.pool.Query(ctx, `SELECT queue, state::text, count(*) FROM `+migrations.RiverSchema+`.river_job GROUP BY 1, 2`)
-	if err != nil {
-		c.logger.WarnContext(ctx, "metrics: read queue", slog.String("error", err.Error()))
-		return
-	}
-	defer rows.Close()
-	seen := map[[2]string]bool{}
-	for rows.Next() {
-		var queue, state string
-		var n int64
-		if err := rows.Scan(&queue, &state, &n); err != nil {
-			c.logger.WarnContext(ctx, "metrics: scan queue", slog.String("error", err.Error()))
-			return
-		}
-		seen[[2]string{queue, state}] = true
-		ch <- prometheus.MustNewConstMetric(queueJobsDesc, prometheus.GaugeValue, float64(n), queue, state)
-	}
-	// Report zeros for the states an alert watches, so a drained queue reads 0, not absent.
-	for _, queue := range []string{QueueSweeps, QueueEvents} {
-		for _, state := range []string{"available", "running", "retryable"} {
-			if !seen[[2]string{queue, state}] {
-				ch <- prometheus.MustNewConstMetric(queueJobsDesc, prometheus.GaugeValue, 0, queue, state)
-			}
-		}
-	}
 }

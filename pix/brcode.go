@@ -339,7 +339,7 @@ func readFields(parent string, s string) ([]Field, error) {
 
 // isFieldID reports whether s is exactly two ASCII digits.
 func isFieldID(s string) bool {
-	return len(s) == 2 && allDigits(s)
+	return len(s) == 2 && billing.AllDigits(s)
 }
 
 // isAlnum reports whether s is non-empty and only ASCII letters and digits.

@@ -54,7 +54,7 @@ func ValidateKey(key string) (KeyType, error) {
 			return bad("random key %q: want a lower-case UUID (123e4567-e12b-12d1-a456-426655440000)", key)
 		}
 		return KeyEVP, nil
-	case len(key) == 11 && allDigits(key):
+	case len(key) == 11 && billing.AllDigits(key):
 		if !validCPF(key) {
 			return bad("CPF key %q: check digits do not match (a phone key starts with +55)", key)
 		}
@@ -73,7 +73,7 @@ func ValidateKey(key string) (KeyType, error) {
 // isPhone reports whether key is +55, an area code of two non-zero digits and 8 or 9 digits.
 func isPhone(key string) bool {
 	rest, ok := strings.CutPrefix(key, "+55")
-	if !ok || (len(rest) != 10 && len(rest) != 11) || !allDigits(rest) {
+	if !ok || (len(rest) != 10 && len(rest) != 11) || !billing.AllDigits(rest) {
 		return false
 	}
 	return rest[0] != '0' && rest[1] != '0'
@@ -149,13 +149,13 @@ func isCNPJShape(s string) bool {
 			return false
 		}
 	}
-	return allDigits(s[12:])
+	return billing.AllDigits(s[12:])
 }
 
 // validCNPJ checks the two modulo-11 check digits of a CNPJ; each character counts as its
 // ASCII code minus 48 (so letters work for the alphanumeric CNPJ), weights 2..9 from the right.
 func validCNPJ(s string) bool {
-	if allDigits(s) && strings.Count(s, s[:1]) == len(s) {
+	if billing.AllDigits(s) && strings.Count(s, s[:1]) == len(s) {
 		return false
 	}
 	digit := func(body string) byte {
@@ -172,19 +172,6 @@ func validCNPJ(s string) bool {
 		return '0'
 	}
 	return digit(s[:12]) == s[12] && digit(s[:13]) == s[13]
-}
-
-// allDigits reports whether s is non-empty and only ASCII digits.
-func allDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // isLowerAlnum reports whether c is a lower-case ASCII letter or a digit.

@@ -43,7 +43,7 @@ func ParseTxID(prefix, txid string) (installmentID int64, ok bool) {
 		return 0, false
 	}
 	digits := txid[len(prefix):]
-	if digits[0] == '0' || !allDigits(digits) {
+	if digits[0] == '0' || !billing.AllDigits(digits) {
 		return 0, false
 	}
 	id, err := strconv.ParseInt(digits, 10, 64)

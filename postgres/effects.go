@@ -200,7 +200,7 @@ func readTableEffects(ctx context.Context, tx pgx.Tx, relid int64, schema, name 
 
 // effectQuery builds the statement that reads, described, the rows of a table the current
 // transaction wrote ($1: how many), and returns it with the names of the descriptive columns
-// it reads. Every identifier comes from the catalog and is quoted.
+// it reads. Every identifier comes from pg_catalog and is quoted.
 func effectQuery(schema, name string, cols []effectColumn) (string, []string) {
 	byName := map[string]effectColumn{}
 	var pk []effectColumn

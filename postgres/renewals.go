@@ -2,15 +2,10 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"log/slog"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/billingd/billingd/billing"
 )
@@ -139,49 +134,4 @@ func (s *Store) Renewals(ctx context.Context, f RenewalFilter, page Page) ([]Ren
 		}
 		return x, err
 	})
-}
-
-var (
-	renewalQueueDesc = prometheus.NewDesc("billingd_contracts_in_renewal_queue",
-		"Active or blocked contracts whose current term is in the renewal queue, not yet renewed.", nil, nil)
-	renewalsDesc = prometheus.NewDesc("billingd_renewals_total",
-		"Renewals carried out, by trigger (sweep or manual), read from the renewals ledger (never decreases).", []string{"trigger"}, nil)
-)
-
-// renewalCollector reads the renewal metrics from the database at scrape time.
-type renewalCollector struct {
-	pool   *pgxpool.Pool
-	logger *slog.Logger
-}
-
-// RegisterRenewalMetrics registers the renewal queue gauge and the renewals counter on reg.
-// Both are read from the database at scrape time, so every replica reports the same values
-// and the counter, backed by the append-only ledger, never goes backwards.
-func RegisterRenewalMetrics(reg prometheus.Registerer, pool *pgxpool.Pool, logger *slog.Logger) {
-	reg.MustRegister(&renewalCollector{pool: pool, logger: logger})
-}
-
-// Describe implements prometheus.Collector.
-func (c *renewalCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- renewalQueueDesc
-	ch <- renewalsDesc
-}
-
-// Collect implements prometheus.Collector.
-func (c *renewalCollector) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer cancel()
-	var queued, sweep, manual int64
-	err := c.pool.QueryRow(ctx, `SELECT
-		(SELECT count(*) FROM renewals r JOIN contracts c ON c.id = r.contract_id
-		 WHERE r.renewed_on IS NULL AND r.term = c.term_number AND c.status IN ('active', 'blocked')),
-		(SELECT count(*) FROM renewals WHERE renewed_on IS NOT NULL AND trigger = 'sweep'),
-		(SELECT count(*) FROM renewals WHERE renewed_on IS NOT NULL AND trigger = 'manual')`).Scan(&queued, &sweep, &manual)
-	if err != nil && !errors.Is(err, context.Canceled) {
-		c.logger.WarnContext(ctx, "metrics: read renewals", slog.String("error", err.Error()))
-		return
-	}
-	ch <- prometheus.MustNewConstMetric(renewalQueueDesc, prometheus.GaugeValue, float64(queued))
-	ch <- prometheus.MustNewConstMetric(renewalsDesc, prometheus.CounterValue, float64(sweep), "sweep")
-	ch <- prometheus.MustNewConstMetric(renewalsDesc, prometheus.CounterValue, float64(manual), "manual")
 }
