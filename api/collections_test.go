@@ -448,3 +448,56 @@ func TestBlockingRuleProfilesFillTheDefaults(t *testing.T) {
 		}
 	}
 }
+
+// TestProfileChecksFollowLaterChanges: what a profile refuses at a contract's creation is
+// refused too when a later change would bring it about — a telecom_rgc765 rule made the
+// default over contracts without the inactivity discount, a plan's interest raised above
+// 1% a month for the telecom contracts that take it from the plan, a telecom contract's own
+// interest raised — each a 422 naming the field and the rule, writing nothing.
+func TestProfileChecksFollowLaterChanges(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	plan := b.plan("93.00", "")
+	rule := b.ladderRule(`{"name": "ISP", "profile": "telecom_rgc765"}`)
+	dates := map[string]any{"adhesion_date": "2026-07-01", "due_date_rule": map[string]any{"kind": "anniversary"}}
+	// Under the generic default rule, a contract without the inactivity discount.
+	plain := b.contract(plan, dates).id(t)
+	withRule := map[string]any{"blocking_rule_id": rule, "inactivity_discount": true}
+	for k, v := range dates {
+		withRule[k] = v
+	}
+	isp := b.contract(plan, withRule).id(t)
+
+	for _, tt := range []struct {
+		name, method, path, body, field string
+		contains                        []string
+	}{
+		{"a telecom default over a contract without the inactivity discount", "POST", "/v1/blocking-rules",
+			`{"name": "ISP padrão", "profile": "telecom_rgc765", "default": true}`, "default",
+			[]string{"telecom_rgc765 (Anatel RGC, Resolução 765/2023): as the default rule", fmt.Sprintf("1 contract(s) without a rule of their own that it refuses (contract %d first)", plain), "the inactivity discount"}},
+		{"the plan's interest above the cap of its telecom contracts", "PATCH", fmt.Sprintf("/v1/plans/%d", plan),
+			`{"monthly_interest_percent": "1.50"}`, "monthly_interest_percent",
+			[]string{fmt.Sprintf("1 contract(s) of the plan under a telecom_rgc765 rule (Anatel RGC, Resolução 765/2023) would charge more than 1.00%% a month (contract %d first)", isp)}},
+		{"a telecom contract's own interest above the cap", "PATCH", fmt.Sprintf("/v1/contracts/%d", isp),
+			`{"monthly_interest_percent": "2.00"}`, "monthly_interest_percent", []string{"art. 78", "at most 1.00% a month, got 2.00"}},
+	} {
+		before := b.fullSnapshot()
+		e := b.must(http.StatusUnprocessableEntity, tt.method, tt.path, tt.body).err(t)
+		if e.Field != tt.field {
+			t.Errorf("%s: field %q, want %q (%s)", tt.name, e.Field, tt.field, e.Message)
+		}
+		for _, c := range tt.contains {
+			if !strings.Contains(e.Message, c) {
+				t.Errorf("%s: message %q lacks %q", tt.name, e.Message, c)
+			}
+		}
+		if b.fullSnapshot() != before {
+			t.Errorf("%s: the refused change wrote to the database", tt.name)
+		}
+	}
+	// With interest of its own, the telecom contract no longer reads the plan's, and the
+	// plan may charge more; a generic contract may too.
+	b.must(http.StatusOK, "PATCH", fmt.Sprintf("/v1/contracts/%d", isp), `{"monthly_interest_percent": "0.90"}`)
+	b.must(http.StatusOK, "PATCH", fmt.Sprintf("/v1/plans/%d", plan), `{"monthly_interest_percent": "1.50"}`)
+	b.must(http.StatusOK, "PATCH", fmt.Sprintf("/v1/contracts/%d", plain), `{"monthly_interest_percent": "3.00"}`)
+}

@@ -222,11 +222,28 @@ func (p Profile) CheckLateRule(r billing.LateRule) error {
 	if err := r.Validate(); err != nil {
 		return err
 	}
-	if p.Name == TelecomRGC765 && r.MonthlyInterestPercent.GreaterThan(rgcMaxInterest) {
+	if max, ok := p.MaxMonthlyInterest(); ok && r.MonthlyInterestPercent.GreaterThan(max) {
 		return fieldf("monthly_interest_percent", "telecom_rgc765 (Anatel RGC, Resolução 765/2023 art. 78): at most %s%% a month, got %s",
-			RGCMaxMonthlyInterestPercent, r.MonthlyInterestPercent.String())
+			RGCMaxMonthlyInterestPercent, r.MonthlyInterestPercent.StringFixed(2))
 	}
 	return nil
+}
+
+// MaxMonthlyInterest is the highest monthly interest on arrears the profile allows, when
+// it caps it: telecom_rgc765, 1.00% (RGC 765/2023 art. 78).
+func (p Profile) MaxMonthlyInterest() (decimal.Decimal, bool) {
+	if p.Name == TelecomRGC765 {
+		return rgcMaxInterest, true
+	}
+	return decimal.Decimal{}, false
+}
+
+// ChecksContracts says whether the profile refuses some contracts (CheckContract,
+// CheckLateRule beyond the CDC bounds every profile has): a rule of such a profile must be
+// checked against every contract it comes to cover.
+func (p Profile) ChecksContracts() bool {
+	_, caps := p.MaxMonthlyInterest()
+	return p.RequiresInactivityDiscount || caps
 }
 
 // LadderSettings are a ladder's settings as the API takes them: nil (or a nil

@@ -335,3 +335,29 @@ func TestAlertsDocumentedAndTested(t *testing.T) {
 		}
 	}
 }
+
+// TestDashboardPlotsWhatTheDocsPromise: the panels docs/operations.md promises are on the
+// dashboard — e-mail sent and failed, the outbox, the collection ladder — each plotting its
+// metric, and the River queue.
+func TestDashboardPlotsWhatTheDocsPromise(t *testing.T) {
+	t.Parallel()
+	d := loadDashboard(t)
+	plotted := map[string][]string{}
+	for _, p := range allPanels(d.Panels) {
+		for _, tg := range p.Targets {
+			for _, m := range metricRE.FindAllString(tg.Expr, -1) {
+				plotted[m] = append(plotted[m], p.Title)
+			}
+		}
+	}
+	for _, m := range []string{
+		"billingd_notices_sent_total", "billingd_notices_failed_total", "billingd_notices_undelivered",
+		"billingd_notices_retrying", "billingd_notices_oldest_undelivered_age_seconds",
+		"billingd_collection_contracts", "billingd_collection_transitions_total", "billingd_collection_notices_unsent_past_step",
+		"billingd:queue_jobs:max", "billingd_contracts_paid_but_blocked",
+	} {
+		if len(plotted[m]) == 0 {
+			t.Errorf("no dashboard panel plots %s", m)
+		}
+	}
+}

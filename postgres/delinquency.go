@@ -52,6 +52,13 @@ func (s *Store) CreateBlockingRule(ctx context.Context, r delinquency.Rule) (del
 	var out delinquency.Rule
 	err := RetryTx(ctx, s.Pool, func(tx pgx.Tx) error {
 		if r.Default {
+			p, err := delinquency.ProfileOf(string(r.Ladder.Profile))
+			if err != nil {
+				return err
+			}
+			if err := checkNewDefaultRule(ctx, tx, p); err != nil {
+				return err
+			}
 			if _, err := tx.Exec(ctx, "UPDATE blocking_rules SET is_default = false WHERE is_default"); err != nil {
 				return fmt.Errorf("unset the default blocking rule: %w", err)
 			}

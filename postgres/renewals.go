@@ -72,6 +72,9 @@ func (s *Store) UpdatePlan(ctx context.Context, id int64, change func(*billing.P
 		if err != nil {
 			return fmt.Errorf("update plan %d: %w", id, err)
 		}
+		if err := checkPlanLateSettings(ctx, tx, id); err != nil {
+			return err
+		}
 		const flag = `plan_id = $1 AND NOT renewal_check AND status IN ('active', 'blocked')`
 		if _, err := lockContracts(ctx, tx, flag, id); err != nil {
 			return err
@@ -94,6 +97,9 @@ func (s *Store) UpdateContractRenewal(ctx context.Context, id int64, change func
 			return fmt.Errorf("read plan of contract %d: %w", id, err)
 		}
 		if err := change(&c, plan); err != nil {
+			return err
+		}
+		if err := checkContractLateSettings(ctx, tx, c, plan); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE contracts SET auto_renew = $2, ignore_auto_renewal = $3, renewal_price_mode = $4,
