@@ -7,7 +7,7 @@
 # (Debian/Ubuntu, as root). Progress goes to stderr.
 #
 # Port: each checkout has its own cluster on its own port, kept in ./.data/pg.port and reused.
-# A new cluster takes $BILLINGD_DEV_PGPORT if set, else the first free port from 55432 up; a
+# A new cluster takes $BILLINGD_DEV_PGPORT if set, else the first free port from 25432 up; a
 # cluster whose port another process has taken meanwhile moves to a free one when it starts.
 # So `make test` in one clone and `make run` in another never fight over a port.
 #
@@ -40,14 +40,16 @@ portfile="$root/.data/pg.port"
 # port_free PORT: nothing listens on 127.0.0.1:PORT.
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# free_port: $BILLINGD_DEV_PGPORT, or the first free port from 55432 up.
+# free_port: $BILLINGD_DEV_PGPORT, or the first free port from 25432 up. The range lies below
+# Linux's ephemeral ports (32768-60999), which the kernel hands to outgoing connections: a port
+# there may look free (nothing listens) and still be taken when PostgreSQL binds it.
 free_port() {
   if [ -n "${BILLINGD_DEV_PGPORT:-}" ]; then echo "$BILLINGD_DEV_PGPORT"; return 0; fi
   local p
-  for p in $(seq 55432 55632); do
+  for p in $(seq 25432 25632); do
     if port_free "$p"; then echo "$p"; return 0; fi
   done
-  echo "pg.sh: no free port in 55432-55632; set BILLINGD_DEV_PGPORT" >&2
+  echo "pg.sh: no free port in 25432-25632; set BILLINGD_DEV_PGPORT" >&2
   return 1
 }
 
@@ -136,8 +138,19 @@ if ! running; then
     port=$new
     echo "port = $port" >>"$data/postgresql.conf"
   fi
-  echo "pg.sh: starting PostgreSQL on 127.0.0.1:$port (log: $log)" >&2
-  "${as_owner[@]}" "$bin/pg_ctl" -D "$data" -l "$log" -w -t 60 start >/dev/null
+  # A port can be taken between the check and the bind (another checkout's cluster starting,
+  # a connection's source port): then the cluster moves to another free port, up to 3 times.
+  for attempt in 1 2 3; do
+    echo "pg.sh: starting PostgreSQL on 127.0.0.1:$port (log: $log)" >&2
+    mark=$(wc -l <"$log" 2>/dev/null || echo 0)
+    if "${as_owner[@]}" "$bin/pg_ctl" -D "$data" -l "$log" -w -t 60 start >/dev/null; then break; fi
+    if [ "$attempt" = 3 ] || ! tail -n +"$((mark + 1))" "$log" | grep -q "could not bind"; then exit 1; fi
+    new=$(BILLINGD_DEV_PGPORT="" free_port)
+    [ "$new" = "$port" ] && sleep 1 && new=$(BILLINGD_DEV_PGPORT="" free_port)
+    echo "pg.sh: port $port was taken as PostgreSQL bound it; this checkout's cluster moves to $new" >&2
+    port=$new
+    echo "port = $port" >>"$data/postgresql.conf"
+  done
 fi
 echo "$port" >"$portfile"
 echo "pg.sh: this checkout's PostgreSQL is on 127.0.0.1:$port" >&2

@@ -30,7 +30,7 @@ func AdminURL() string {
 	if u := os.Getenv("TEST_DATABASE_URL"); u != "" {
 		return u
 	}
-	port := "55432"
+	port := "25432"
 	if dir, err := os.Getwd(); err == nil {
 		for ; dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
 			if b, err := os.ReadFile(filepath.Join(dir, ".data", "pg.port")); err == nil {
