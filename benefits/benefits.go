@@ -186,6 +186,8 @@ const (
 	InGrace Reason = "in_grace"
 	// ContractBlocked: the contract is blocked for delinquency ("invalid wallet").
 	ContractBlocked Reason = "contract_blocked"
+	// Paused: the use falls inside the contract's pause (its benefits are suspended with it).
+	Paused Reason = "paused"
 	// Delinquent: the contract has an open installment past its effective due date.
 	Delinquent Reason = "delinquent"
 	// QuotaExhausted: the period's (or package cycle's) quantity is used up.

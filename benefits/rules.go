@@ -69,12 +69,14 @@ type UseState struct {
 	HealthGated    bool
 	DelinquentFrom time.Time
 	DaysInDefault  int
+	// PausedFrom and PausedUntil are the contract's pause window (inclusive; zero: none).
+	PausedFrom, PausedUntil time.Time
 	// UsedAt is the day of the use.
 	UsedAt time.Time
 }
 
 // Check returns the Refusal for a use, or nil when it may go on to the quota check. The
-// reasons are tried in this order: not_granted, benefit_inactive, contract_blocked,
+// reasons are tried in this order: not_granted, benefit_inactive, contract_blocked, paused,
 // delinquent, in_grace.
 func Check(s UseState) *Refusal {
 	switch {
@@ -84,6 +86,9 @@ func Check(s UseState) *Refusal {
 		return refuse(BenefitInactive, "the benefit is inactive")
 	case s.Blocked:
 		return refuse(ContractBlocked, "the contract is blocked (invalid wallet)")
+	case !s.PausedFrom.IsZero() && !s.UsedAt.Before(s.PausedFrom) && !s.UsedAt.After(s.PausedUntil):
+		return refuse(Paused, "the contract is paused from %s to %s: its benefits are suspended with it",
+			billing.FormatDate(s.PausedFrom), billing.FormatDate(s.PausedUntil))
 	case s.HealthGated && !s.DelinquentFrom.IsZero() && !s.UsedAt.Before(s.DelinquentFrom):
 		return refuse(Delinquent, "the contract is %d days in default in the last 12 months, more than 60, and its debt notice was sent: delinquent since %s (Lei 9.656/98, art. 13)",
 			s.DaysInDefault, billing.FormatDate(s.DelinquentFrom))

@@ -28,12 +28,15 @@ const (
 
 // GenerationState is what installment generation needs to know about a contract.
 type GenerationState struct {
-	Status               string
-	BillingMethod        string
-	Price                decimal.Decimal
-	Discount             decimal.Decimal
-	AdhesionDate         time.Time
-	ActivationDate       time.Time // zero while pending activation
+	Status         string
+	BillingMethod  string
+	Price          decimal.Decimal
+	Discount       decimal.Decimal
+	AdhesionDate   time.Time
+	ActivationDate time.Time // zero while pending activation
+	// ServiceAnchor is the day service periods count from: the activation date (zero) unless
+	// a due-day change or a pause moved it.
+	ServiceAnchor        time.Time
 	Rule                 DueDateRule
 	Period               Period
 	PerTerm              int
@@ -91,8 +94,12 @@ func Generate(c GenerationState, asOf time.Time, cal *Calendar) (Generation, err
 			}
 			return g, nil
 		}
+		start := c.ActivationDate
+		if !c.ServiceAnchor.IsZero() {
+			start = c.ServiceAnchor
+		}
 		spec := RecurringSpec{
-			Rule: c.Rule, Period: c.Period, Start: c.ActivationDate, PerTerm: c.PerTerm,
+			Rule: c.Rule, Period: c.Period, Start: start, PerTerm: c.PerTerm,
 			Price: c.Price, Discount: c.Discount,
 		}
 		for term := c.GeneratedTerm + 1; term <= c.TermNumber; term++ {

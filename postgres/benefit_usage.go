@@ -67,6 +67,11 @@ func (s *Store) RecordUse(ctx context.Context, contractID, benefitID int64, used
 			return err
 		}
 		st := benefits.UseState{BenefitActive: active, Blocked: c.status == billing.StatusBlocked, UsedAt: usedAt}
+		var pausedFrom, pausedUntil pgtype.Date
+		if err := tx.QueryRow(ctx, `SELECT paused_from, paused_until FROM contracts WHERE id = $1`, contractID).Scan(&pausedFrom, &pausedUntil); err != nil {
+			return fmt.Errorf("read contract %d's pause: %w", contractID, err)
+		}
+		st.PausedFrom, st.PausedUntil = optDate(pausedFrom), optDate(pausedUntil)
 		st.Terms, st.Granted = benefits.Resolve(plan, override)
 		if st.Granted && c.status != billing.StatusActive && c.status != billing.StatusSuspendedPartial && c.status != billing.StatusBlocked {
 			return fmt.Errorf("%w: contract %d is %s; only an active contract's customer uses benefits", billing.ErrConflict, contractID, c.status)

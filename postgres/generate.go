@@ -48,7 +48,7 @@ func (GenerateSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromI
 	rows, err := tx.Query(ctx, `SELECT c.id, c.status, c.billing_method, c.price, c.discount, c.on_time_discount,
 			c.adhesion_date, c.activation_date, c.due_rule_kind, coalesce(c.due_day, 0), c.due_shift,
 			p.period, p.installments_per_term, c.adhesion_fee, c.adhesion_installments, c.generate_now,
-			c.term_number, c.adhesion_generated, c.generated_term
+			c.term_number, c.adhesion_generated, c.generated_term, c.service_anchor
 		FROM contracts c JOIN plans p ON p.id = c.plan_id
 		WHERE c.id BETWEEN $1 AND $2 AND c.generation_due_on <= $3
 		ORDER BY c.id FOR NO KEY UPDATE OF c`, fromID, toID, asOf)
@@ -64,18 +64,20 @@ func (GenerateSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromI
 		var (
 			s              billing.GenerationState
 			activation     pgtype.Date
+			anchor         pgtype.Date
 			onTimeDiscount decimal.Decimal
 		)
 		if err := rows.Scan(&contract, &s.Status, &s.BillingMethod, &s.Price, &s.Discount, &onTimeDiscount,
 			&s.AdhesionDate, &activation, &s.Rule.Kind, &s.Rule.Day, &s.Rule.Shift,
 			&s.Period, &s.PerTerm, &s.AdhesionFee, &s.AdhesionInstallments, &s.GenerateNow,
-			&s.TermNumber, &s.AdhesionGenerated, &s.GeneratedTerm); err != nil {
+			&s.TermNumber, &s.AdhesionGenerated, &s.GeneratedTerm, &anchor); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("scan contract: %w", err)
 		}
 		if activation.Valid {
 			s.ActivationDate = activation.Time
 		}
+		s.ServiceAnchor = optDate(anchor)
 		g, err := billing.Generate(s, asOf, cal)
 		if err != nil {
 			rows.Close()
@@ -101,15 +103,27 @@ func (GenerateSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromI
 	if err != nil {
 		return nil, err
 	}
+	// The plan changes scheduled up to the as-of date, on the contracts just locked and after
+	// their installments are written (a change re-prices them); the contracts stay due on the
+	// day of their next scheduled change.
+	changed, err := applyScheduledChanges(ctx, tx, asOf, fromID, toID)
+	if err != nil {
+		return nil, err
+	}
 	if _, err := tx.Exec(ctx, `UPDATE contracts c SET adhesion_generated = u.adhesion_generated,
 			generated_term = u.generated_term, term_end = coalesce(u.term_end, c.term_end),
-			generation_due_on = u.next_due, updated_at = now()
+			generation_due_on = least(u.next_due, (SELECT min(ch.effective_on) FROM contract_changes ch
+				WHERE ch.contract_id = c.id AND ch.status = 'scheduled' AND ch.kind = 'plan')), updated_at = now()
 		FROM unnest($1::bigint[], $2::bool[], $3::int[], $4::date[], $5::date[])
 			AS u(id, adhesion_generated, generated_term, term_end, next_due)
 		WHERE c.id = u.id`, upd.id, upd.adhesionGenerated, upd.generatedTerm, upd.termEnd, upd.nextDue); err != nil {
 		return nil, fmt.Errorf("record generation progress: %w", err)
 	}
-	return map[string]int64{"contracts": int64(len(upd.id)), "installments_created": created}, nil
+	counts := map[string]int64{"contracts": int64(len(upd.id)), "installments_created": created}
+	if changed > 0 {
+		counts["plan_changes_applied"] = changed
+	}
+	return counts, nil
 }
 
 // progressColumns holds each contract's generation progress for one unnest update.

@@ -100,10 +100,12 @@ func loadLadder(ctx context.Context, tx Queryer, q ladderQuery) (ladderStates, e
 		rows, err = tx.Query(ctx, columns+`, true`+from+` WHERE c.id = ANY($1) ORDER BY c.id`+lock, q.ids)
 	} else {
 		rows, err = tx.Query(ctx, columns+`, d.decide`+from+`
-		CROSS JOIN LATERAL (SELECT c.status IN ('suspended_partial', 'blocked') OR (c.status = 'active' AND (c.ladder_step <> 'none'
+		CROSS JOIN LATERAL (SELECT (c.status IN ('suspended_partial', 'blocked') OR (c.status = 'active' AND (c.ladder_step <> 'none'
 			OR EXISTS (SELECT 1 FROM installments i WHERE i.contract_id = c.id AND (installment_overdue(i.state, i.due_date, $3)
 				OR (i.state = 'open' AND i.due_date > $3 AND i.due_date <= $3::date + $4::int
-					AND i.due_date <= $3::date + r.reminder_days[1]))))) AS decide) d
+					AND i.due_date <= $3::date + r.reminder_days[1]))))))
+			-- a paused contract is out of the ladder for its pause (migrations/021_contract_changes.sql)
+			AND NOT coalesce($3::date BETWEEN c.paused_from AND c.paused_until, false) AS decide) d
 		WHERE c.id BETWEEN $1 AND $2 AND (d.decide OR c.id IN (SELECT contract_id FROM installment_discounts
 			WHERE installment_id IS NULL AND contract_id BETWEEN $1 AND $2))
 		ORDER BY c.id`+lock, q.from, q.to, q.asOf, q.reminderDays)

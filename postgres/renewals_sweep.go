@@ -126,7 +126,7 @@ type renewalCandidate struct {
 func lockRenewalCandidates(ctx context.Context, tx pgx.Tx, where string, args ...any) ([]renewalCandidate, error) {
 	rows, err := tx.Query(ctx, `SELECT c.id, c.status, c.billing_method, c.auto_renew, c.ignore_auto_renewal, c.term_number,
 			c.generated_term, c.price, c.discount, c.on_time_discount, c.renewal_price_mode, c.suggested_price,
-			c.activation_date, c.due_rule_kind, coalesce(c.due_day, 0), c.due_shift,
+			coalesce(c.service_anchor, c.activation_date), c.due_rule_kind, coalesce(c.due_day, 0), c.due_shift,
 			p.period, p.installments_per_term, p.price, p.renewal_queue_threshold, p.renewal_threshold
 		FROM contracts c JOIN plans p ON p.id = c.plan_id
 		WHERE `+where+` ORDER BY c.id FOR NO KEY UPDATE OF c`, args...)
