@@ -53,6 +53,9 @@ type Config struct {
 	// DryRunSample is the most effects a dry run lists, and its default
 	// (BILLINGD_DRY_RUN_SAMPLE).
 	DryRunSample int
+	// Changes are the settings of contract changes (BILLINGD_DUE_CHANGE_PRORATION,
+	// BILLINGD_DUE_CHANGE_MIN_DAYS, BILLINGD_PAUSE_MIN_MONTHS).
+	Changes records.ChangeSettings
 }
 
 // DryRunner runs a job's real sweep in a transaction it rolls back and reports what a real
@@ -193,6 +196,13 @@ func (s *Server) routes() []route {
 		{"GET", "/v1/blocking-rules", s.listBlockingRules, paged()},
 		{"GET", "/v1/blocking-rules/{id}", s.getBlockingRule, nil},
 		{"POST", "/v1/contracts/{id}/trust-unlock", s.trustUnlock, nil},
+		{"POST", "/v1/contracts/{id}/due-date-rule", s.changeDueDateRule, nil},
+		{"POST", "/v1/contracts/{id}/plan-change", s.changePlan, nil},
+		{"POST", "/v1/contracts/{id}/pause", s.pauseContract, nil},
+		{"POST", "/v1/contracts/{id}/resume", s.resumeContract, nil},
+		{"GET", "/v1/contracts/{id}/changes", s.listChanges, paged()},
+		{"DELETE", "/v1/contracts/{id}/changes/{change_id}", s.cancelChange, nil},
+		{"POST", "/v1/contracts/{id}/changes/{change_id}/cancel", s.cancelChange, nil},
 		{"GET", "/v1/collections", s.listCollections, paged("step", "from", "to")},
 		{"POST", "/v1/benefits", s.createBenefit, nil},
 		{"GET", "/v1/benefits", s.listBenefits, paged()},

@@ -80,6 +80,11 @@ type contractResponse struct {
 	lateResponse
 	// Ladder is the contract's position on its blocking rule's collection ladder today.
 	Ladder ladderResponse `json:"ladder"`
+	// ScheduledChanges are the contract's changes waiting for their day (cancellable);
+	// PausedFrom and PausedUntil its latest pause window.
+	ScheduledChanges []changeResponse `json:"scheduled_changes"`
+	PausedFrom       *string          `json:"paused_from"`
+	PausedUntil      *string          `json:"paused_until"`
 }
 
 func toContract(c billing.Contract) contractResponse {

@@ -213,8 +213,13 @@ func (s *Server) contractRenderer(r *http.Request, cs ...billing.Contract) (func
 	if err != nil {
 		return nil, err
 	}
+	changes, err := s.changeStates(r, ids)
+	if err != nil {
+		return nil, err
+	}
 	return func(c billing.Contract) contractResponse {
 		out := toContract(c)
+		addChanges(&out, changes[c.ID])
 		out.Ladder = toLadder(positions[c.ID])
 		for _, e := range episodes[c.ID] {
 			er := episodeResponse{ID: e.ID, InstallmentID: e.InstallmentID, StartedOn: billing.FormatDate(e.StartedOn),

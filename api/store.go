@@ -16,6 +16,8 @@ import (
 // transaction: the API never sees a transaction or the job queue. Missing records are
 // billing.ErrNotFound and contradicting changes billing.ErrConflict (wrapped).
 type Store interface {
+	ChangeStore
+
 	CreatePlan(ctx context.Context, p billing.Plan) (billing.Plan, error)
 	Plan(ctx context.Context, id int64) (billing.Plan, error)
 	Plans(ctx context.Context, page records.Page) ([]billing.Plan, error)

@@ -94,7 +94,7 @@ func (s *Store) PauseContract(ctx context.Context, contractID int64, req records
 			"service_anchor": billing.FormatDate(spec.Start), "redated": len(r.items)}
 		ch := records.ContractChange{ContractID: contractID, Kind: billing.ChangePause, RequestedOn: req.Today, EffectiveOn: first.start,
 			From: map[string]any{"service_anchor": billing.FormatDate(st.anchor), "term_end": billing.FormatDate(st.c.TermEnd)},
-			To: to, Status: billing.ChangeApplied, AppliedOn: req.Today, Actor: req.Actor, Reason: req.Reason}
+			To:   to, Status: billing.ChangeApplied, AppliedOn: req.Today, Actor: req.Actor, Reason: req.Reason}
 		rec, created, err := insertChange(ctx, tx, ch, func(old map[string]any) bool { return sameKeys(old, to, "months") })
 		if err != nil || !created {
 			out = rec

@@ -12,6 +12,7 @@ import (
 	"github.com/billingd/billingd/jobs"
 	"github.com/billingd/billingd/mail"
 	"github.com/billingd/billingd/notifications"
+	"github.com/billingd/billingd/records"
 	"github.com/billingd/billingd/renewal"
 )
 
@@ -34,6 +35,8 @@ type Config struct {
 	Schedules       []jobs.Schedule
 	// Renewal holds the global renewal thresholds; a plan may override them.
 	Renewal renewal.Thresholds
+	// Changes are the settings of contract changes (due day, plan, pause).
+	Changes records.ChangeSettings
 	// TrustUnlockMaxDays and TrustUnlocksPerEpisode bound trust unlocks.
 	TrustUnlockMaxDays     int
 	TrustUnlocksPerEpisode int
@@ -204,6 +207,16 @@ func Settings() []Setting {
 			}),
 		integer("BILLINGD_DRY_RUN_SAMPLE", "50", 0, 1000, func(c *Config) *int { return &c.DryRunSample },
 			"how many of the rows a dry run would write it lists (its sample of effects), and the most a request may ask for"),
+		text("BILLINGD_DUE_CHANGE_PRORATION", string(billing.ProrationCharge), func(c *Config, v string) error {
+			m, err := billing.ParseProrationMode(v)
+			c.Changes.DueChangeProration = m
+			return err
+		}, "what a due-day change does with the days by which it moves the service periods: `charge` bills the days a later day adds "+
+			"and credits those an earlier day takes away (a `proration` line on the first moved installment), `credit` only credits, `none` writes nothing"),
+		integer("BILLINGD_DUE_CHANGE_MIN_DAYS", "180", 0, 3650, func(c *Config) *int { return &c.Changes.DueChangeMinDays },
+			"fewest days between two due-day changes of a contract, counted between the days they were asked (0: no limit); an earlier one is refused with 409 naming the day it is allowed"),
+		integer("BILLINGD_PAUSE_MIN_MONTHS", "12", 0, 120, func(c *Config) *int { return &c.Changes.PauseMinMonths },
+			"fewest months between the starts of two pauses of a contract (0: no limit); an earlier one is refused with 409 naming the day it may start"),
 		boolean("BILLINGD_PARTIAL_PAYMENTS", "true", func(c *Config) *bool { return &c.PartialPayments },
 			"whether a payment below what is due on its date is recorded (the installment stays open with its balance); "+
 				"`false` refuses it (422 naming `amount` and the figure due; a bank file's or PIX payment becomes an exception)"),

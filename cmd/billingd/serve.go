@@ -112,7 +112,7 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	apiServer := api.New(api.Config{
 		Store: store, Jobs: jobs.Names(), Token: cfg.APIToken, Location: cfg.Location, Now: clock, Logger: logger,
-		CatchUpDays: cfg.CatchUpDays, TrustUnlockMaxDays: cfg.TrustUnlockMaxDays, TrustUnlocksPerEpisode: cfg.TrustUnlocksPerEpisode,
+		CatchUpDays: cfg.CatchUpDays, Changes: cfg.Changes, TrustUnlockMaxDays: cfg.TrustUnlockMaxDays, TrustUnlocksPerEpisode: cfg.TrustUnlocksPerEpisode,
 		DryRunner: runner, DryRunTimeout: cfg.DryRunTimeout, DryRunSample: cfg.DryRunSample,
 	})
 	mux.Handle("/v1/", apiServer)
