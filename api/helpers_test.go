@@ -22,6 +22,7 @@ import (
 	"github.com/billingd/billingd/internal/dbtest"
 	"github.com/billingd/billingd/jobs"
 	"github.com/billingd/billingd/postgres"
+	"github.com/billingd/billingd/records"
 	"github.com/billingd/billingd/renewal"
 )
 
@@ -35,6 +36,9 @@ var saoPaulo = func() *time.Location {
 	}
 	return loc
 }()
+
+// changeDefaults are the contract changes' settings at their defaults.
+var changeDefaults = records.ChangeSettings{DueChangeProration: billing.ProrationCharge, DueChangeMinDays: 180, PauseMinMonths: 12}
 
 // testNow is the fixed clock of every test server: 2026-07-20 12:00 in São Paulo.
 var testNow = time.Date(2026, 7, 20, 12, 0, 0, 0, saoPaulo)
@@ -74,6 +78,7 @@ func setupStore(t *testing.T, configure func(*postgres.Store)) *bundle {
 		Now: func() time.Time { return testNow }, Logger: logger, CatchUpDays: 31,
 		TrustUnlockMaxDays: 7, TrustUnlocksPerEpisode: 1, // the settings' defaults
 		DryRunner: dryRunner(pool, store), DryRunTimeout: 30 * time.Second, DryRunSample: 50,
+		Changes: changeDefaults,
 	})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)

@@ -130,8 +130,8 @@ func markApplied(ctx context.Context, tx pgx.Tx, ids []int64, on []pgtype.Date, 
 	if len(ids) == 0 {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, `UPDATE contract_changes c SET status = 'applied', applied_on = u.on, to_value = c.to_value || u.extra
-		FROM unnest($1::bigint[], $2::date[], $3::jsonb[]) AS u(id, on, extra) WHERE c.id = u.id AND c.status = 'scheduled'`,
+	if _, err := tx.Exec(ctx, `UPDATE contract_changes c SET status = 'applied', applied_on = u.day, to_value = c.to_value || u.extra
+		FROM unnest($1::bigint[], $2::date[], $3::jsonb[]) AS u(id, day, extra) WHERE c.id = u.id AND c.status = 'scheduled'`,
 		ids, on, extra); err != nil {
 		return fmt.Errorf("mark %d contract changes applied: %w", len(ids), err)
 	}
