@@ -142,11 +142,7 @@ func (s *Server) changePlan(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return conflictOn(err, "plan_id")
 	}
-	status := http.StatusOK
-	if ch.Status == billing.ChangeScheduled {
-		status = http.StatusAccepted
-	}
-	return respond(w, status, toChange(ch))
+	return respond(w, http.StatusOK, toChange(ch))
 }
 
 type pauseRequest struct {
@@ -233,6 +229,11 @@ func (s *Server) listChanges(w http.ResponseWriter, r *http.Request) error {
 	return respondPage(w, pg, items, toChange, func(c changeResponse) int64 { return c.ID })
 }
 
+// cancelChangeRequest is the optional body of a change's cancellation: the operator's reason.
+type cancelChangeRequest struct {
+	Reason string `json:"reason"`
+}
+
 func (s *Server) cancelChange(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
@@ -244,9 +245,7 @@ func (s *Server) cancelChange(w http.ResponseWriter, r *http.Request) error {
 		return invalid("change_id", "want a positive whole number, got %q", v)
 	}
 	if r.ContentLength != 0 {
-		var req struct {
-			Reason string `json:"reason"`
-		}
+		var req cancelChangeRequest
 		if err := decode(w, r, &req); err != nil {
 			return err
 		}

@@ -233,7 +233,7 @@ func TestPlanUpgradeOnDay12AndDowngradeAtTermEnd(t *testing.T) {
 	b.rerunSweeps("2026-09-12")
 
 	// The downgrade waits for the term's end, visible and cancellable until then.
-	down := b.must(http.StatusAccepted, "POST", fmt.Sprintf("/v1/contracts/%d/plan-change", c), map[string]any{"plan_id": basic}).body
+	down := b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/contracts/%d/plan-change", c), map[string]any{"plan_id": basic}).body
 	if down["status"] != "scheduled" || down["effective_on"] != "2027-01-01" || down["to"].(map[string]any)["effective"] != "term_end" {
 		t.Errorf("downgrade: %v", down)
 	}
@@ -248,7 +248,7 @@ func TestPlanUpgradeOnDay12AndDowngradeAtTermEnd(t *testing.T) {
 	if e := b.must(http.StatusConflict, "POST", fmt.Sprintf("/v1/contracts/%d/changes/%v/cancel", c, down["id"]), nil).err(t); e.Field != "change_id" {
 		t.Errorf("cancelling again: %+v", e)
 	}
-	down = b.must(http.StatusAccepted, "POST", fmt.Sprintf("/v1/contracts/%d/plan-change", c),
+	down = b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/contracts/%d/plan-change", c),
 		map[string]any{"plan_id": basic, "effective": "term_end"}).body
 	// Renewal before the downgrade makes term 2 at the plan's price then (149.90).
 	b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/installments/%d/payments", b.installmentID(c, "recurring", 10)),

@@ -213,7 +213,8 @@ func FuzzPaymentAmount(f *testing.F) {
 var bodyRoutes = []string{
 	"/v1/plans", "/v1/customers", "/v1/contracts/1/activate", "/v1/contracts/2/cancel",
 	"/v1/installments/1/payments", "/v1/holidays", "/v1/runs", "/v1/contracts/2/renew", "/v1/blocking-rules",
-	"/v1/contracts/2/trust-unlock", "/v1/benefits", "/v1/plans/1/benefits", "/v1/contracts/2/benefit-usages",
+	"/v1/contracts/2/trust-unlock", "/v1/contracts/2/due-date-rule", "/v1/contracts/2/plan-change", "/v1/contracts/2/pause",
+	"/v1/contracts/2/resume", "/v1/contracts/2/changes/1/cancel", "/v1/benefits", "/v1/plans/1/benefits", "/v1/contracts/2/benefit-usages",
 	"/v1/email-templates", "/v1/tokens", "/v1/payments/1/reverse",
 }
 
@@ -237,7 +238,7 @@ func TestFuzzRoutesReadBodies(t *testing.T) {
 	}
 	got := make([]string, len(bodyRoutes))
 	for i, p := range bodyRoutes {
-		got[i] = strings.NewReplacer("/1/", "/{id}/", "/2/", "/{id}/").Replace(p)
+		got[i] = strings.NewReplacer("changes/1/", "changes/{change_id}/", "/1/", "/{id}/", "/2/", "/{id}/").Replace(p)
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("FuzzRequestBodies covers %v, want every POST route but contracts: %v", got, want)

@@ -47,6 +47,8 @@ var enumSources = map[string][]string{
 	"ContractRequest.payment_method":            billing.PaymentMethods,
 	"ContractRequest.renewal_price_mode":        billing.RenewalPriceModes,
 	"Contract.status":                           billing.ContractStatuses,
+	"ContractChange.kind":                       billing.ChangeKinds,
+	"ContractChange.status":                     billing.ChangeStatuses,
 	"Contract.renewal_price_mode":               billing.RenewalPriceModes,
 	"Contract.renewal_state":                    records.ContractRenewalStates,
 	"Installment.kind":                          billing.InstallmentKinds,

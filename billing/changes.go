@@ -16,6 +16,12 @@ const (
 	ChangeResume = "resume"
 )
 
+// ChangeKinds are the kinds of contract change.
+var ChangeKinds = []string{ChangeDueDay, ChangePlan, ChangePause, ChangeResume}
+
+// ChangeStatuses are the statuses of a contract change.
+var ChangeStatuses = []string{ChangeScheduled, ChangeApplied, ChangeCancelled}
+
 // Contract change statuses: a change waits (scheduled) until its effective day, then it is
 // applied; a scheduled change may be cancelled.
 const (
