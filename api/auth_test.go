@@ -27,6 +27,8 @@ var authPaths = map[string]string{
 	"PUT /v1/contracts/{id}/benefits/{benefit_id}":        "/v1/contracts/2/benefits/1",
 	"GET /v1/contracts/{id}/benefits":                     "/v1/contracts/2/benefits",
 	"GET /v1/contracts/{id}/benefit-usages":               "/v1/contracts/2/benefit-usages",
+	"DELETE /v1/contracts/{id}/changes/{change_id}":       "/v1/contracts/1/changes/1",
+	"POST /v1/contracts/{id}/changes/{change_id}/cancel":  "/v1/contracts/1/changes/1/cancel",
 }
 
 // authRoutes gives each route a request body and the status it answers with the right
@@ -60,10 +62,18 @@ var authRoutes = map[string]struct {
 	"GET /v1/blocking-rules/{id}":          {"", 200},
 	"POST /v1/contracts/{id}/trust-unlock": {`{"days": 3}`, 409},
 	"GET /v1/collections":                  {"", 200},
-	"PATCH /v1/plans/{id}":                 {`{"price": "109.90", "renewal_queue_threshold": 4, "renewal_threshold": 2}`, 200},
-	"PATCH /v1/contracts/{id}":             {`{"renewal_price_mode": "suggested", "suggested_price": "95.00"}`, 200},
-	"POST /v1/contracts/{id}/renew":        {`{"date": "2026-07-20"}`, 409}, // contract 1 is cancelled by then
-	"GET /v1/renewals":                     {"", 200},
+	// Contract changes: contract 1 is cancelled by then, and has no change 1.
+	"POST /v1/contracts/{id}/due-date-rule":              {`{"due_date_rule": {"kind": "fixed_day", "day": 25}}`, 409},
+	"POST /v1/contracts/{id}/plan-change":                {`{"plan_id": 1}`, 409},
+	"POST /v1/contracts/{id}/pause":                      {`{"months": 2}`, 409},
+	"POST /v1/contracts/{id}/resume":                     {"", 409},
+	"GET /v1/contracts/{id}/changes":                     {"", 200},
+	"DELETE /v1/contracts/{id}/changes/{change_id}":      {"", 404},
+	"POST /v1/contracts/{id}/changes/{change_id}/cancel": {"", 404},
+	"PATCH /v1/plans/{id}":                               {`{"price": "109.90", "renewal_queue_threshold": 4, "renewal_threshold": 2}`, 200},
+	"PATCH /v1/contracts/{id}":                           {`{"renewal_price_mode": "suggested", "suggested_price": "95.00"}`, 200},
+	"POST /v1/contracts/{id}/renew":                      {`{"date": "2026-07-20"}`, 409}, // contract 1 is cancelled by then
+	"GET /v1/renewals":                                   {"", 200},
 	// Benefits (authPaths): benefit 1 granted on plan 1, used by contract 2.
 	"POST /v1/benefits":                                   {`{"name": "Banho", "unit_cost": "30.00"}`, 201},
 	"GET /v1/benefits":                                    {"", 200},

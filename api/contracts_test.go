@@ -24,7 +24,7 @@ func TestCreateContractFixedDay31(t *testing.T) {
 		"billing_method": "per_installment", "payment_method": "boleto", "card_installments": 1.0,
 		"discount": "0.00", "on_time_discount": "4.50", "adhesion_fee": "100.00", "adhesion_installments": 3.0,
 		"generate_now": false, "auto_renew": true, "ignore_auto_renewal": false, "renewal_price_mode": "plan_price",
-		"suggested_price": nil, "term_number": 1.0, "term_end": nil, "paid_through": nil, "cancelled_on": nil,
+		"suggested_price": nil, "term_number": 1.0, "term_end": nil, "paid_through": nil, "cancelled_on": nil, "scheduled_changes": []any{}, "paused_from": nil, "paused_until": nil,
 		"renewal_state": "none", "queued_on": nil,
 		"blocking_rule_id": nil, "inactivity_discount": false, "allow_credit": false, "blocked": false, "trust_unlock_until": nil,
 		"block_episodes": []any{}, "late_fine_percent": nil, "monthly_interest_percent": nil, "end_reason": nil, "ended_on": nil,

@@ -34,6 +34,8 @@ func TestCheckConstraintsMatchGoLists(t *testing.T) {
 		"contracts.payment_method":                  billing.PaymentMethods,
 		"contracts.renewal_price_mode":              billing.RenewalPriceModes,
 		"contracts.status":                          billing.ContractStatuses,
+		"contract_changes.kind":                     billing.ChangeKinds,
+		"contract_changes.status":                   billing.ChangeStatuses,
 		"email_templates.kind":                      notifications.Kinds,
 		"events.kind":                               records.EventKinds,
 		"email_templates.scope":                     records.TemplateScopes,
