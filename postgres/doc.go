@@ -44,6 +44,10 @@
 //   - send-notices and reset-benefit-quotas batches: lockContracts over the contracts with
 //     an installment to announce or a balance to reset, then those rows;
 //   - plan changes (UpdatePlan): the plan, then lockContracts over the contracts it flags.
+//   - contract changes (ChangeDueDateRule, ChangePlan, PauseContract, ResumeContract,
+//     CancelContractChange): the contract, then its installments (FOR UPDATE, in sequence
+//     order), their lines, its contract_changes rows; a scheduled plan change is applied by
+//     the generate-installments batch that already holds its contract (applyScheduledChanges).
 //
 // Contracts are locked FOR NO KEY UPDATE, never FOR UPDATE: no one changes a contract's id
 // or deletes one, and FOR UPDATE would also conflict with the FOR KEY SHARE lock that
