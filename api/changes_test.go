@@ -312,6 +312,11 @@ func TestPauseTwoMonths(t *testing.T) {
 		"11 2027-01-10..2027-02-09 2027-01-10 2027-01-11 99.90 open",
 		"12 2027-02-10..2027-03-09 2027-02-10 2027-02-10 99.90 open",
 	})
+	before := b.snapshot()
+	if again := b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/contracts/%d/pause", c),
+		map[string]any{"from": "2026-08-01", "months": 2, "reason": "viagem"}); again.body["id"] != r.body["id"] || b.snapshot() != before {
+		t.Errorf("the same pause again: %s", again.raw)
+	}
 	got := b.must(http.StatusOK, "GET", fmt.Sprintf("/v1/contracts/%d", c), nil).body
 	if got["paused_from"] != "2026-08-10" || got["paused_until"] != "2026-10-09" || got["term_end"] != "2027-03-09" {
 		t.Errorf("contract: paused %v..%v, term end %v", got["paused_from"], got["paused_until"], got["term_end"])
@@ -323,7 +328,7 @@ func TestPauseTwoMonths(t *testing.T) {
 
 	// Inside the pause: benefits refused as paused, the ladder leaves the contract alone.
 	in := b.at("2026-09-01")
-	before := b.benefitRows()
+	before = b.benefitRows()
 	if e := in.use(c, benefit, "2026-09-01", 1).err(t); e.Error != "paused" {
 		t.Errorf("use inside the pause: %+v", e)
 	}
@@ -351,6 +356,9 @@ func TestPauseTwoMonths(t *testing.T) {
 	rto := res["to"].(map[string]any)
 	if res["kind"] != "resume" || rto["restart"] != "2026-09-10" || rto["months_used"] != float64(1) || rto["term_end"] != "2027-02-09" {
 		t.Errorf("resume: %v", res)
+	}
+	if again := in.must(http.StatusOK, "POST", fmt.Sprintf("/v1/contracts/%d/resume", c), map[string]any{"on": "2026-09-01"}); again.body["id"] != res["id"] {
+		t.Errorf("the same resume again: %s", again.raw)
 	}
 	sameRows(t, "schedule after the resume", b.schedule(c)[7:8], []string{"8 2026-09-10..2026-10-09 2026-09-10 2026-09-10 99.90 open"})
 	if got := b.must(http.StatusOK, "GET", fmt.Sprintf("/v1/contracts/%d", c), nil).body; got["paused_until"] != "2026-09-09" {

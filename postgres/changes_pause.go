@@ -35,6 +35,12 @@ func (s *Store) PauseContract(ctx context.Context, contractID int64, req records
 		if st.c.Status != billing.StatusActive {
 			return fmt.Errorf("%w: contract %d is %s: only an active contract can pause", billing.ErrConflict, contractID, st.c.Status)
 		}
+		if done, ok, err := appliedAgain(ctx, tx, contractID, billing.ChangePause,
+			`to_value->>'from' = $3 AND (to_value->>'months')::int = $4 AND requested_on = $5`,
+			billing.FormatDate(req.From), req.Months, req.Today); err != nil || ok {
+			out = done
+			return err
+		}
 		if !st.pausedUntil.IsZero() && !st.pausedUntil.Before(req.Today) {
 			return fmt.Errorf("%w: contract %d is paused from %s to %s", billing.ErrConflict, contractID,
 				billing.FormatDate(st.pausedFrom), billing.FormatDate(st.pausedUntil))
@@ -90,7 +96,7 @@ func (s *Store) PauseContract(ctx context.Context, contractID int64, req records
 			r.add(it, next)
 		}
 		r.contracts = []int64{contractID}
-		to := map[string]any{"months": req.Months, "paused_from": billing.FormatDate(first.start), "paused_until": billing.FormatDate(until),
+		to := map[string]any{"from": billing.FormatDate(req.From), "months": req.Months, "paused_from": billing.FormatDate(first.start), "paused_until": billing.FormatDate(until),
 			"service_anchor": billing.FormatDate(spec.Start), "redated": len(r.items)}
 		ch := records.ContractChange{ContractID: contractID, Kind: billing.ChangePause, RequestedOn: req.Today, EffectiveOn: first.start,
 			From: map[string]any{"service_anchor": billing.FormatDate(st.anchor), "term_end": billing.FormatDate(st.c.TermEnd)},
@@ -158,6 +164,10 @@ func (s *Store) ResumeContract(ctx context.Context, contractID int64, req record
 	err := s.withChangedContract(ctx, contractID, func(tx pgx.Tx, st changeState) error {
 		if req.On.Before(req.Today) {
 			return billing.Fieldf("on", "%s is in the past (today is %s)", billing.FormatDate(req.On), billing.FormatDate(req.Today))
+		}
+		if done, ok, err := appliedAgain(ctx, tx, contractID, billing.ChangeResume, `effective_on = $3`, req.On); err != nil || ok {
+			out = done
+			return err
 		}
 		if st.pausedFrom.IsZero() || st.pausedUntil.Before(req.On) {
 			return fmt.Errorf("%w: contract %d is not paused on %s", billing.ErrConflict, contractID, billing.FormatDate(req.On))
@@ -228,4 +238,19 @@ func (s *Store) ResumeContract(ctx context.Context, contractID int64, req record
 		return err
 	})
 	return out, err
+}
+
+// appliedAgain finds the applied change of kind a request already made (where, over $3…,
+// says which): the same request again answers it and applies nothing.
+func appliedAgain(ctx context.Context, tx pgx.Tx, contractID int64, kind, where string, args ...any) (records.ContractChange, bool, error) {
+	ch, err := scanChange(tx.QueryRow(ctx, `SELECT `+changeColumns+` FROM contract_changes
+		WHERE contract_id = $1 AND kind = $2 AND status = 'applied' AND `+where+` ORDER BY id DESC LIMIT 1`,
+		append([]any{contractID, kind}, args...)...))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ch, false, nil
+	}
+	if err != nil {
+		return ch, false, fmt.Errorf("read contract %d's %s changes: %w", contractID, kind, err)
+	}
+	return ch, true, nil
 }
