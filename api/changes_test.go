@@ -431,3 +431,27 @@ func TestBadContractChanges(t *testing.T) {
 		t.Error("a refused change wrote something")
 	}
 }
+
+// TestPlanChangeRenewsByTheNewPlansThresholds: after a plan change the contract renews by
+// the new plan's thresholds (renew-contracts re-examines it): with five installments open
+// the default thresholds (3, 2) leave it alone, the new plan's (6, 5) renew it.
+func TestPlanChangeRenewsByTheNewPlansThresholds(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	basic := b.plan("99.90", "")
+	premium := b.must(http.StatusCreated, "POST", "/v1/plans", map[string]any{"name": "Premium", "price": "149.90", "period": "monthly",
+		"installments_per_term": 12, "renewal_queue_threshold": 6, "renewal_threshold": 5}).id(t)
+	c := b.contract(basic, map[string]any{"adhesion_date": "2026-01-10", "due_date_rule": map[string]any{"kind": "fixed_day", "day": 10}}).id(t)
+	b.generate("2026-01-10")
+	b.payOnDue(c, 1, 7)
+	if got := b.renew("2026-07-20"); got["renewed"] != 0 {
+		t.Fatalf("renewal on the old plan: %v", got)
+	}
+	b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/contracts/%d/plan-change", c), map[string]any{"plan_id": premium})
+	if got := b.renew("2026-07-20"); got["renewed"] != 1 {
+		t.Errorf("renewal on the new plan: %v", got)
+	}
+	if s := b.schedule(c); len(s) != 24 || !strings.HasSuffix(s[12], " 149.90 open") {
+		t.Errorf("term 2: %v", s)
+	}
+}
