@@ -455,3 +455,25 @@ func TestPlanChangeRenewsByTheNewPlansThresholds(t *testing.T) {
 		t.Errorf("term 2: %v", s)
 	}
 }
+
+// TestPlanChangeKeepsTheProfile: a telecom contract (RGC 765/2023, interest capped at 1% a
+// month) cannot move to a plan charging more, which it would take its interest from: 422
+// naming plan_id and the rule, writing nothing.
+func TestPlanChangeKeepsTheProfile(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	plan := b.plan("93.00", "")
+	dear := b.must(http.StatusCreated, "POST", "/v1/plans", map[string]any{"name": "Caro", "price": "120.00", "period": "monthly",
+		"installments_per_term": 12, "monthly_interest_percent": "2.00"}).id(t)
+	rule := b.ladderRule(`{"name": "ISP", "profile": "telecom_rgc765"}`)
+	isp := b.contract(plan, map[string]any{"adhesion_date": "2026-07-01", "due_date_rule": map[string]any{"kind": "anniversary"},
+		"blocking_rule_id": rule, "inactivity_discount": true}).id(t)
+	before := b.fullSnapshot()
+	e := b.must(http.StatusUnprocessableEntity, "POST", fmt.Sprintf("/v1/contracts/%d/plan-change", isp), map[string]any{"plan_id": dear}).err(t)
+	if e.Field != "plan_id" || !strings.Contains(e.Message, "at most 1.00% a month, got 2.00") {
+		t.Errorf("telecom contract to a plan at 2%%: %+v", e)
+	}
+	if b.fullSnapshot() != before {
+		t.Error("the refused plan change wrote something")
+	}
+}

@@ -46,6 +46,14 @@ func (s *Store) ChangePlan(ctx context.Context, contractID int64, req records.Pl
 			return billing.Fieldf("plan_id", "the contract's discount and on-time discount exceed plan %d's price %s",
 				to.ID, billing.FormatMoney(to.Price))
 		}
+		// The contract's rule's profile reads the interest the contract would take from the plan.
+		if err := checkContractLateSettings(ctx, tx, st.c, to); err != nil {
+			var fe *billing.FieldError
+			if errors.As(err, &fe) {
+				return billing.Fieldf("plan_id", "plan %d: %s", to.ID, fe.Error())
+			}
+			return err
+		}
 		mode := req.Effective
 		if mode == "" {
 			mode = records.EffectiveTermEnd
