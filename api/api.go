@@ -24,6 +24,7 @@ import (
 
 	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/records"
+	"github.com/billingd/billingd/renewal"
 )
 
 // MaxBodyBytes bounds a request body.
@@ -53,6 +54,9 @@ type Config struct {
 	// DryRunSample is the most effects a dry run lists, and its default
 	// (BILLINGD_DRY_RUN_SAMPLE).
 	DryRunSample int
+	// RenewalThresholds are the global renewal thresholds a forecast applies
+	// (BILLINGD_RENEWAL_QUEUE_THRESHOLD, BILLINGD_RENEWAL_THRESHOLD); a plan may override them.
+	RenewalThresholds renewal.Thresholds
 }
 
 // DryRunner runs a job's real sweep in a transaction it rolls back and reports what a real
@@ -220,6 +224,8 @@ func (s *Server) routes() []route {
 		{"GET", "/v1/payments", s.listPayments, paged("installment_id", "contract_id")},
 		{"GET", "/v1/payments/{id}", s.getPayment, nil},
 		{"POST", "/v1/payments/{id}/reverse", s.reversePayment, nil},
+		{"GET", "/v1/contracts/{id}/forecast", s.contractForecast, []string{"until"}},
+		{"POST", "/v1/simulations", s.simulate, []string{"until"}},
 	}
 }
 
