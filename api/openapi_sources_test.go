@@ -13,6 +13,7 @@ import (
 
 	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/delinquency"
+	"github.com/billingd/billingd/forecast"
 	"github.com/billingd/billingd/jobs"
 	"github.com/billingd/billingd/notifications"
 	"github.com/billingd/billingd/records"
@@ -52,6 +53,8 @@ var enumSources = map[string][]string{
 	"Installment.kind":                          billing.InstallmentKinds,
 	"Installment.state":                         records.InstallmentStates,
 	"InstallmentLine.kind":                      billing.LineKinds,
+	"ForecastInstallment.kind":                  billing.InstallmentKinds,
+	"ForecastInstallment.source":                forecast.Sources,
 	"PaidInstallment.kind":                      billing.InstallmentKinds,
 	"PaidInstallment.state":                     records.InstallmentStates,
 	"InstallmentWithAmountDue.kind":             billing.InstallmentKinds,

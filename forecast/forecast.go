@@ -37,6 +37,9 @@ const (
 	SourceRenewal = "renewal"
 )
 
+// Sources are the sources of a forecast's installments, in the order the API documents them.
+var Sources = []string{SourceExisting, SourceGeneration, SourceRenewal}
+
 // Basis is what a forecast starts from: the contract as stored (or as a simulation would
 // create it), its plan, its open installments and its benefit grants.
 type Basis struct {
