@@ -83,6 +83,7 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 		return err
 	}
 	postgres.RegisterCollectionMetrics(reg, pool, cfg.Location, clock, logger)
+	postgres.RegisterBusinessMetrics(reg, pool, cfg.Location, clock, logger)
 	runner := &jobs.Runner{
 		Pool:         pool,
 		Store:        store,

@@ -1,0 +1,112 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/shopspring/decimal"
+
+	"github.com/billingd/billingd/billing"
+)
+
+// The business dashboards' gauges (issue 17 item 5). Amounts are in reais; a gauge is a
+// float64 by Prometheus's format, so they are for reading, not for accounting (the API and
+// its CSV exports give the exact decimal amounts).
+var (
+	billedAmountDesc = prometheus.NewDesc("billingd_business_billed_amount",
+		"Amount billed on the business day: what the installments due today (not cancelled) ask, amount minus discount, in reais.", nil, nil)
+	billedCountDesc = prometheus.NewDesc("billingd_business_billed_installments",
+		"Installments due on the business day (not cancelled).", nil, nil)
+	collectedAmountDesc = prometheus.NewDesc("billingd_business_collected_amount",
+		"Amount collected on the business day: the payments (API, bank file, PIX) dated today and not reversed, in reais.", nil, nil)
+	collectedCountDesc = prometheus.NewDesc("billingd_business_collected_payments",
+		"Payments dated on the business day and not reversed.", nil, nil)
+	overdueAmountDesc = prometheus.NewDesc("billingd_business_overdue_amount",
+		"Amount overdue on the business day: what the open installments due before today ask, amount minus discount, in reais.", nil, nil)
+	overdueCountDesc = prometheus.NewDesc("billingd_business_overdue_installments",
+		"Open installments due before the business day.", nil, nil)
+	renewedTodayDesc = prometheus.NewDesc("billingd_business_renewals_today",
+		"Renewals carried out on the business day (sweep and manual), read from the renewals ledger.", nil, nil)
+	exceptionsTodayDesc = prometheus.NewDesc("billingd_business_bank_file_exceptions",
+		"Bank-file exceptions recorded on the business day (0 until billingd keeps bank-file exceptions).", nil, nil)
+)
+
+// BusinessMetricsQuery is the one statement a scrape of the business gauges runs, with the
+// business day as $1. Each part reads the day's rows through an index — installments_due_billed,
+// payments_paid_on and renewals_renewed for the day, installments_open_due for what is
+// overdue — so its cost does not grow with the history of installments, payments or renewals.
+const BusinessMetricsQuery = `SELECT
+	(SELECT coalesce(sum(amount - discount), 0) FROM installments WHERE due_date = $1 AND state <> 'cancelled'),
+	(SELECT count(*) FROM installments WHERE due_date = $1 AND state <> 'cancelled'),
+	(SELECT coalesce(sum(amount), 0) FROM payments WHERE paid_on = $1 AND reversed_at IS NULL),
+	(SELECT count(*) FROM payments WHERE paid_on = $1 AND reversed_at IS NULL),
+	(SELECT coalesce(sum(amount - discount), 0) FROM installments WHERE due_date < $1 AND state = 'open'),
+	(SELECT count(*) FROM installments WHERE due_date < $1 AND state = 'open'),
+	(SELECT count(*) FROM renewals WHERE renewed_on = $1)`
+
+// BusinessFigures are the business gauges' values for one day.
+type BusinessFigures struct {
+	BilledAmount, CollectedAmount, OverdueAmount decimal.Decimal
+	Billed, Collected, Overdue, Renewed          int64
+	// BankFileExceptions stays 0 until bank-file exceptions are stored: the hook for them is
+	// BusinessFigures and BusinessMetricsQuery (add a part counting the day's exceptions).
+	BankFileExceptions int64
+}
+
+// ReadBusinessFigures reads the business gauges' values for day.
+func ReadBusinessFigures(ctx context.Context, q Queryer, day time.Time) (BusinessFigures, error) {
+	var f BusinessFigures
+	err := q.QueryRow(ctx, BusinessMetricsQuery, day).Scan(&f.BilledAmount, &f.Billed, &f.CollectedAmount, &f.Collected,
+		&f.OverdueAmount, &f.Overdue, &f.Renewed)
+	return f, err
+}
+
+// businessCollector reads the business gauges at scrape time, for the business day of now in
+// loc, so every replica reports the same values.
+type businessCollector struct {
+	pool   *pgxpool.Pool
+	loc    *time.Location
+	now    func() time.Time
+	logger *slog.Logger
+}
+
+// RegisterBusinessMetrics registers the business dashboards' gauges (billingd_business_*) on
+// reg: billed, collected and overdue amounts of the business day, renewals of the day and
+// bank-file exceptions, read with one statement (BusinessMetricsQuery) at scrape time.
+func RegisterBusinessMetrics(reg prometheus.Registerer, pool *pgxpool.Pool, loc *time.Location, now func() time.Time, logger *slog.Logger) {
+	reg.MustRegister(&businessCollector{pool: pool, loc: loc, now: now, logger: logger})
+}
+
+// Describe implements prometheus.Collector.
+func (c *businessCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{billedAmountDesc, billedCountDesc, collectedAmountDesc, collectedCountDesc,
+		overdueAmountDesc, overdueCountDesc, renewedTodayDesc, exceptionsTodayDesc} {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (c *businessCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	f, err := ReadBusinessFigures(ctx, c.pool, billing.DateOf(c.now(), c.loc))
+	if err != nil {
+		if !errors.Is(err, context.Canceled) {
+			c.logger.WarnContext(ctx, "metrics: business figures", slog.String("error", err.Error()))
+		}
+		return
+	}
+	gauge := func(d *prometheus.Desc, v float64) { ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v) }
+	gauge(billedAmountDesc, f.BilledAmount.InexactFloat64())
+	gauge(billedCountDesc, float64(f.Billed))
+	gauge(collectedAmountDesc, f.CollectedAmount.InexactFloat64())
+	gauge(collectedCountDesc, float64(f.Collected))
+	gauge(overdueAmountDesc, f.OverdueAmount.InexactFloat64())
+	gauge(overdueCountDesc, float64(f.Overdue))
+	gauge(renewedTodayDesc, float64(f.Renewed))
+	gauge(exceptionsTodayDesc, float64(f.BankFileExceptions))
+}
