@@ -197,7 +197,7 @@ func (s *Server) routes() []route {
 		{"GET", "/v1/blocking-rules", s.listBlockingRules, paged()},
 		{"GET", "/v1/blocking-rules/{id}", s.getBlockingRule, nil},
 		{"POST", "/v1/contracts/{id}/trust-unlock", s.trustUnlock, nil},
-		{"GET", "/v1/collections", s.listCollections, paged("step", "from", "to")},
+		{"GET", "/v1/collections", s.listCollections, paged("step", "from", "to", "format")},
 		{"POST", "/v1/benefits", s.createBenefit, nil},
 		{"GET", "/v1/benefits", s.listBenefits, paged()},
 		{"GET", "/v1/benefits/{id}", s.getBenefit, nil},
@@ -224,6 +224,7 @@ func (s *Server) routes() []route {
 		{"GET", "/v1/payments", s.listPayments, paged("installment_id", "contract_id")},
 		{"GET", "/v1/payments/{id}", s.getPayment, nil},
 		{"POST", "/v1/payments/{id}/reverse", s.reversePayment, nil},
+		{"GET", "/v1/installments/overdue", s.overdueInstallments, paged("on", "format")},
 		{"GET", "/v1/contracts/{id}/forecast", s.contractForecast, []string{"until"}},
 		{"POST", "/v1/simulations", s.simulate, []string{"until"}},
 	}

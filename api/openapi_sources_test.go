@@ -29,6 +29,8 @@ var enumSources = map[string][]string{
 	"GET /v1/contracts ?status":                  billing.ContractStatuses,
 	"GET /v1/contracts/{id}/installments ?state": records.InstallmentStates,
 	"GET /v1/installments ?state":                records.InstallmentStates,
+	"GET /v1/collections ?format":                exportFormats,
+	"GET /v1/installments/overdue ?format":       exportFormats,
 	"GET /v1/runs ?job":                          jobs.Names(),
 	"GET /v1/runs ?state":                        records.RunStates,
 	"GET /v1/renewals ?state":                    records.RenewalStates,

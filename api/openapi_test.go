@@ -102,6 +102,7 @@ var wire = map[string]struct {
 	"GET /v1/blocking-rules/{id}":          {nil, "200", blockingRuleResponse{}},
 	"POST /v1/contracts/{id}/trust-unlock": {trustUnlockRequest{}, "200", contractResponse{}},
 	"GET /v1/collections":                  {nil, "200", list[collectionResponse]{}},
+	"GET /v1/installments/overdue":         {nil, "200", list[installmentResponse]{}},
 	"GET /v1/contracts/{id}/forecast":      {nil, "200", forecastResponse{}},
 	"POST /v1/simulations":                 {contractRequest{}, "200", forecastResponse{}},
 	"PATCH /v1/plans/{id}":                 {planChangeRequest{}, "200", planResponse{}},
