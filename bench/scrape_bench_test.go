@@ -9,9 +9,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -86,6 +88,15 @@ func BenchmarkScrape(b *testing.B) {
 	fmt.Printf("%-22s contracts=%d installments=%d payments=%d scrape_median=%s scrape_max=%s business_median=%s business_max=%s\n",
 		"scrape", h.n, installments, payments, whole[len(whole)/2].Round(time.Microsecond), whole[len(whole)-1].Round(time.Microsecond),
 		alone[len(alone)/2].Round(time.Microsecond), alone[len(alone)-1].Round(time.Microsecond))
+	rows, err := h.pool.Query(context.Background(), "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) "+postgres.BusinessMetricsQuery, scrapeDay)
+	if err != nil {
+		b.Fatal(err)
+	}
+	plan, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		b.Fatal(err)
+	}
+	fmt.Printf("business statement plan:\n  %s\n", strings.Join(plan, "\n  "))
 	b.ReportMetric(whole[len(whole)/2].Seconds()*1000, "scrape_ms")
 	b.ReportMetric(alone[len(alone)/2].Seconds()*1000, "business_ms")
 }

@@ -112,7 +112,7 @@ func TestBusinessMetricsUseIndexes(t *testing.T) {
 		t.Fatal(err)
 	}
 	plan := strings.Join(lines, "\n")
-	for _, index := range []string{"installments_due_billed", "payments_paid_on", "installments_open_due", "renewals_renewed"} {
+	for _, index := range []string{"installments_due_billed", "payments_paid_on", "installments_open_due_amounts", "renewals_renewed"} {
 		if !strings.Contains(plan, index) {
 			t.Errorf("the scrape does not read %s:\n%s", index, plan)
 		}
