@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/csv"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -169,6 +170,7 @@ func (s *Server) collectionsCSV(w http.ResponseWriter, r *http.Request, f record
 // that looks complete.
 func (s *Server) logStreamError(r *http.Request, err error) {
 	reqID, _ := r.Context().Value(requestIDKey{}).(string)
-	s.cfg.Logger.ErrorContext(r.Context(), "csv export cut short", "request_id", reqID, "path", r.URL.Path, "error", err.Error())
+	s.cfg.Logger.ErrorContext(r.Context(), "csv export cut short", slog.String("request_id", reqID),
+		slog.String("path", r.URL.Path), slog.String("error", err.Error()))
 	panic(http.ErrAbortHandler)
 }
