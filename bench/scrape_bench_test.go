@@ -88,11 +88,18 @@ func BenchmarkScrape(b *testing.B) {
 	fmt.Printf("%-22s contracts=%d installments=%d payments=%d scrape_median=%s scrape_max=%s business_median=%s business_max=%s\n",
 		"scrape", h.n, installments, payments, whole[len(whole)/2].Round(time.Microsecond), whole[len(whole)-1].Round(time.Microsecond),
 		alone[len(alone)/2].Round(time.Microsecond), alone[len(alone)-1].Round(time.Microsecond))
-	rows, err := h.pool.Query(context.Background(), "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) "+postgres.BusinessMetricsQuery, scrapeDay)
-	if err != nil {
-		b.Fatal(err)
-	}
-	plan, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	var plan []string
+	err := pgx.BeginFunc(context.Background(), h.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(context.Background(), "SET LOCAL max_parallel_workers_per_gather = 0"); err != nil { // as the scrape
+			return err
+		}
+		rows, err := tx.Query(context.Background(), "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) "+postgres.BusinessMetricsQuery, scrapeDay)
+		if err != nil {
+			return err
+		}
+		plan, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		return err
+	})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -59,14 +60,27 @@ type BusinessFigures struct {
 	BankFileExceptions int64
 }
 
-// ReadBusinessFigures reads the business gauges' values for day. The statement is planned
-// for the day at each scrape (pgx.QueryExecModeExec: an unnamed statement), never with a
-// cached generic plan, which cannot tell the day's rows (due_date = day) from the history
-// (due_date < day) and may read the whole history through the wrong index.
-func ReadBusinessFigures(ctx context.Context, q Queryer, day time.Time) (BusinessFigures, error) {
+// ReadBusinessFigures reads the business gauges' values for day, in one read-only
+// transaction with parallel workers off: the planner cannot tell from the table's statistics
+// that the open installments due before the day are few, and starting workers for them
+// costs more than reading them (30 ms against 0.1 ms at 20,000 contracts under load). The
+// statement is planned for the day at each scrape (pgx.QueryExecModeExec: an unnamed
+// statement), never with a cached generic plan, which cannot tell the day's rows
+// (due_date = day) from the history (due_date < day).
+func ReadBusinessFigures(ctx context.Context, db interface {
+	BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error)
+}, day time.Time) (BusinessFigures, error) {
 	var f BusinessFigures
-	err := q.QueryRow(ctx, BusinessMetricsQuery, pgx.QueryExecModeExec, day).Scan(&f.BilledAmount, &f.Billed, &f.CollectedAmount, &f.Collected,
-		&f.OverdueAmount, &f.Overdue, &f.Renewed)
+	err := pgx.BeginTxFunc(ctx, db, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SET LOCAL max_parallel_workers_per_gather = 0"); err != nil {
+			return fmt.Errorf("turn parallel workers off: %w", err)
+		}
+		if err := tx.QueryRow(ctx, BusinessMetricsQuery, pgx.QueryExecModeExec, day).Scan(&f.BilledAmount, &f.Billed,
+			&f.CollectedAmount, &f.Collected, &f.OverdueAmount, &f.Overdue, &f.Renewed); err != nil {
+			return fmt.Errorf("read the business figures of %s: %w", billing.FormatDate(day), err)
+		}
+		return nil
+	})
 	return f, err
 }
 
