@@ -133,12 +133,12 @@ func (s *Server) contractForecast(w http.ResponseWriter, r *http.Request) error 
 // simulate is POST /v1/simulations: a contract body, validated as POST /v1/contracts
 // validates it, forecast as if it were created today; nothing is saved.
 func (s *Server) simulate(w http.ResponseWriter, r *http.Request) error {
-	until, err := s.forecastUntil(r)
-	if err != nil {
-		return err
-	}
 	var req contractRequest
 	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	until, err := s.forecastUntil(r)
+	if err != nil {
 		return err
 	}
 	c, err := req.contract()
