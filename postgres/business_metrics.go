@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -84,48 +83,25 @@ func ReadBusinessFigures(ctx context.Context, db interface {
 	return f, err
 }
 
-// businessCollector reads the business gauges at scrape time, for the business day of now in
-// loc, so every replica reports the same values.
-type businessCollector struct {
-	pool   *pgxpool.Pool
-	loc    *time.Location
-	now    func() time.Time
-	logger *slog.Logger
-}
-
 // RegisterBusinessMetrics registers the business dashboards' gauges (billingd_business_*) on
-// reg: billed, collected and overdue amounts of the business day, renewals of the day and
-// bank-file exceptions, read with one statement (BusinessMetricsQuery) at scrape time.
+// reg: billed, collected and overdue amounts of the business day of now in loc, renewals of
+// the day and bank-file exceptions, read with one statement (BusinessMetricsQuery) at each
+// scrape, like the other SQL collectors of metrics.go.
 func RegisterBusinessMetrics(reg prometheus.Registerer, pool *pgxpool.Pool, loc *time.Location, now func() time.Time, logger *slog.Logger) {
-	reg.MustRegister(&businessCollector{pool: pool, loc: loc, now: now, logger: logger})
-}
-
-// Describe implements prometheus.Collector.
-func (c *businessCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{billedAmountDesc, billedCountDesc, collectedAmountDesc, collectedCountDesc,
-		overdueAmountDesc, overdueCountDesc, renewedTodayDesc, exceptionsTodayDesc} {
-		ch <- d
-	}
-}
-
-// Collect implements prometheus.Collector.
-func (c *businessCollector) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer cancel()
-	f, err := ReadBusinessFigures(ctx, c.pool, billing.DateOf(c.now(), c.loc))
-	if err != nil {
-		if !errors.Is(err, context.Canceled) {
-			c.logger.WarnContext(ctx, "metrics: business figures", slog.String("error", err.Error()))
+	register(reg, logger, "business figures", func(ctx context.Context) ([]prometheus.Metric, error) {
+		f, err := ReadBusinessFigures(ctx, pool, billing.DateOf(now(), loc))
+		if err != nil {
+			return nil, err
 		}
-		return
-	}
-	gauge := func(d *prometheus.Desc, v float64) { ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v) }
-	gauge(billedAmountDesc, f.BilledAmount.InexactFloat64())
-	gauge(billedCountDesc, float64(f.Billed))
-	gauge(collectedAmountDesc, f.CollectedAmount.InexactFloat64())
-	gauge(collectedCountDesc, float64(f.Collected))
-	gauge(overdueAmountDesc, f.OverdueAmount.InexactFloat64())
-	gauge(overdueCountDesc, float64(f.Overdue))
-	gauge(renewedTodayDesc, float64(f.Renewed))
-	gauge(exceptionsTodayDesc, float64(f.BankFileExceptions))
+		amount := func(d *prometheus.Desc, v decimal.Decimal) prometheus.Metric {
+			return prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v.InexactFloat64())
+		}
+		return []prometheus.Metric{
+			amount(billedAmountDesc, f.BilledAmount), gauge(billedCountDesc, f.Billed),
+			amount(collectedAmountDesc, f.CollectedAmount), gauge(collectedCountDesc, f.Collected),
+			amount(overdueAmountDesc, f.OverdueAmount), gauge(overdueCountDesc, f.Overdue),
+			gauge(renewedTodayDesc, f.Renewed), gauge(exceptionsTodayDesc, f.BankFileExceptions),
+		}, nil
+	}, billedAmountDesc, billedCountDesc, collectedAmountDesc, collectedCountDesc, overdueAmountDesc, overdueCountDesc,
+		renewedTodayDesc, exceptionsTodayDesc)
 }
