@@ -24,6 +24,7 @@ import (
 
 	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/records"
+	"github.com/billingd/billingd/renewal"
 )
 
 // MaxBodyBytes bounds a request body.
@@ -56,6 +57,9 @@ type Config struct {
 	// Changes are the settings of contract changes (BILLINGD_DUE_CHANGE_PRORATION,
 	// BILLINGD_DUE_CHANGE_MIN_DAYS, BILLINGD_PAUSE_MIN_MONTHS).
 	Changes records.ChangeSettings
+	// RenewalThresholds are the global renewal thresholds a forecast applies
+	// (BILLINGD_RENEWAL_QUEUE_THRESHOLD, BILLINGD_RENEWAL_THRESHOLD); a plan may override them.
+	RenewalThresholds renewal.Thresholds
 }
 
 // DryRunner runs a job's real sweep in a transaction it rolls back and reports what a real
@@ -203,7 +207,7 @@ func (s *Server) routes() []route {
 		{"GET", "/v1/contracts/{id}/changes", s.listChanges, paged()},
 		{"DELETE", "/v1/contracts/{id}/changes/{change_id}", s.cancelChange, nil},
 		{"POST", "/v1/contracts/{id}/changes/{change_id}/cancel", s.cancelChange, nil},
-		{"GET", "/v1/collections", s.listCollections, paged("step", "from", "to")},
+		{"GET", "/v1/collections", s.listCollections, paged("step", "from", "to", "format")},
 		{"POST", "/v1/benefits", s.createBenefit, nil},
 		{"GET", "/v1/benefits", s.listBenefits, paged()},
 		{"GET", "/v1/benefits/{id}", s.getBenefit, nil},
@@ -230,6 +234,9 @@ func (s *Server) routes() []route {
 		{"GET", "/v1/payments", s.listPayments, paged("installment_id", "contract_id")},
 		{"GET", "/v1/payments/{id}", s.getPayment, nil},
 		{"POST", "/v1/payments/{id}/reverse", s.reversePayment, nil},
+		{"GET", "/v1/installments/overdue", s.overdueInstallments, paged("on", "format")},
+		{"GET", "/v1/contracts/{id}/forecast", s.contractForecast, []string{"until"}},
+		{"POST", "/v1/simulations", s.simulate, []string{"until"}},
 	}
 }
 

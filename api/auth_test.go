@@ -102,6 +102,10 @@ var authRoutes = map[string]struct {
 	"GET /v1/payments":               {"", 200},
 	"GET /v1/payments/{id}":          {"", 200},
 	"POST /v1/payments/{id}/reverse": {`{"reason": "chargeback"}`, 200},
+	// The forecast, the simulation and the overdue list (exports).
+	"GET /v1/installments/overdue":    {"", 200},
+	"GET /v1/contracts/{id}/forecast": {"", 422},                                                                                                          // without ?until=
+	"POST /v1/simulations":            {`{"customer_id": 1, "plan_id": 1, "adhesion_date": "2026-07-01", "due_date_rule": {"kind": "anniversary"}}`, 422}, // without ?until=
 }
 
 // authFixture makes the rows the requests of authRoutes find: plan 1, customer 1, contract 1

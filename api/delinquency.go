@@ -334,7 +334,15 @@ func (s *Server) listCollections(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	entries, err := s.store.Collections(r.Context(), records.CollectionFilter{Step: step, From: from, To: to}, s.today(), pg)
+	f := records.CollectionFilter{Step: step, From: from, To: to}
+	asCSV, err := wantsCSV(r)
+	if err != nil {
+		return err
+	}
+	if asCSV {
+		return s.collectionsCSV(w, r, f)
+	}
+	entries, err := s.store.Collections(r.Context(), f, s.today(), pg)
 	if err != nil {
 		return err
 	}

@@ -79,6 +79,7 @@ func setupStore(t *testing.T, configure func(*postgres.Store)) *bundle {
 		TrustUnlockMaxDays: 7, TrustUnlocksPerEpisode: 1, // the settings' defaults
 		DryRunner: dryRunner(pool, store), DryRunTimeout: 30 * time.Second, DryRunSample: 50,
 		Changes: changeDefaults,
+		RenewalThresholds: renewal.Thresholds{Queue: 3, Renewal: 2},
 	})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)

@@ -186,6 +186,13 @@ func hostileCases(f badInputFixture) []hostileCase {
 		{"DELETE /v1/contracts/{id}/changes/{change_id}", "wrong type", "DELETE", contractPath + "/changes/1.5", nil, 400, "change_id"},
 		{"POST /v1/contracts/{id}/changes/{change_id}/cancel", "injection", "POST", contractPath + "/changes/" + inj + "/cancel", nil, 400, "change_id"},
 		{"POST /v1/contracts/{id}/changes/{change_id}/cancel", "wrong type", "POST", contractPath + "/changes/1/cancel", `{"reason": 7}`, 400, "reason"},
+		{"GET /v1/installments/overdue", "injection", "GET", "/v1/installments/overdue" + q("on", "2026-07-20' OR '1'='1"), nil, 400, "on"},
+		{"GET /v1/installments/overdue", "wrong type", "GET", "/v1/installments/overdue?format=1", nil, 400, "format"},
+		{"GET /v1/contracts/{id}/forecast", "injection", "GET", contractPath + "/forecast" + q("until", "2027-01-01'; DROP TABLE installments; --"), nil, 400, "until"},
+		{"GET /v1/contracts/{id}/forecast", "injection in the path", "GET", "/v1/contracts/" + inj + "/forecast?until=2027-01-01", nil, 400, "id"},
+		{"GET /v1/contracts/{id}/forecast", "wrong type", "GET", contractPath + "/forecast?until=20270101", nil, 400, "until"},
+		{"POST /v1/simulations", "injection", "POST", "/v1/simulations?until=2027-01-01", contract("billing_method", "grouped'; DROP TABLE contracts; --"), 422, "billing_method"},
+		{"POST /v1/simulations", "wrong type", "POST", "/v1/simulations?until=2027-01-01", contract("price", 99.9), 400, "price"},
 		{"POST /v1/installments/{id}/payments", "injection in the reference", "POST", pay,
 			map[string]any{"amount": "94.90", "paid_at": "2026-07-20", "reference": "x'; DELETE FROM payments; --"}, 422, "reference"},
 	}

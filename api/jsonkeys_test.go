@@ -64,6 +64,8 @@ func keyCases(f badInputFixture) []keyCase {
 		{"PUT /v1/email-templates/{id}", id("/v1/email-templates/%d", f.template), `"kind": "renewed", "html_body": "<p>x</p>", "text_body": "x"`, "subject", "SUBJECT", `"Olá"`},
 		{"POST /v1/tokens", "/v1/tokens", ``, "name", "Name", `"ops-ana"`},
 		{"POST /v1/payments/{id}/reverse", id("/v1/payments/%d/reverse", f.payment), ``, "reason", "Reason", `"chargeback"`},
+		{"POST /v1/simulations", "/v1/simulations?until=2027-07-20", fmt.Sprintf(`"customer_id": %d, "adhesion_date": "2026-07-01", "due_date_rule": {"kind": "anniversary"}`, f.customer),
+			"plan_id", "Plan_ID", fmt.Sprint(f.plan)},
 	} {
 		method, _, _ := strings.Cut(r.route, " ")
 		sep := ""

@@ -13,6 +13,7 @@ import (
 
 	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/delinquency"
+	"github.com/billingd/billingd/forecast"
 	"github.com/billingd/billingd/jobs"
 	"github.com/billingd/billingd/notifications"
 	"github.com/billingd/billingd/records"
@@ -28,6 +29,8 @@ var enumSources = map[string][]string{
 	"GET /v1/contracts ?status":                  billing.ContractStatuses,
 	"GET /v1/contracts/{id}/installments ?state": records.InstallmentStates,
 	"GET /v1/installments ?state":                records.InstallmentStates,
+	"GET /v1/collections ?format":                exportFormats,
+	"GET /v1/installments/overdue ?format":       exportFormats,
 	"GET /v1/runs ?job":                          jobs.Names(),
 	"GET /v1/runs ?state":                        records.RunStates,
 	"GET /v1/renewals ?state":                    records.RenewalStates,
@@ -54,6 +57,8 @@ var enumSources = map[string][]string{
 	"Installment.kind":                          billing.InstallmentKinds,
 	"Installment.state":                         records.InstallmentStates,
 	"InstallmentLine.kind":                      billing.LineKinds,
+	"ForecastInstallment.kind":                  billing.InstallmentKinds,
+	"ForecastInstallment.source":                forecast.Sources,
 	"PaidInstallment.kind":                      billing.InstallmentKinds,
 	"PaidInstallment.state":                     records.InstallmentStates,
 	"InstallmentWithAmountDue.kind":             billing.InstallmentKinds,

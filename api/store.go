@@ -7,6 +7,7 @@ import (
 	"github.com/billingd/billingd/benefits"
 	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/delinquency"
+	"github.com/billingd/billingd/forecast"
 	"github.com/billingd/billingd/records"
 )
 
@@ -74,6 +75,12 @@ type Store interface {
 	UpdateTemplate(ctx context.Context, t records.EmailTemplate) (records.EmailTemplate, error)
 	GetNotice(ctx context.Context, id int64) (records.Notice, error)
 	Notices(ctx context.Context, f records.NoticeFilter, page records.Page) ([]records.Notice, error)
+
+	// ForecastBasis reads what a forecast of a contract starts from, and SimulationBasis
+	// validates a contract as CreateContract does and returns the basis of its forecast
+	// without saving it; both return the banking calendar and write nothing.
+	ForecastBasis(ctx context.Context, id int64) (forecast.Basis, *billing.Calendar, error)
+	SimulationBasis(ctx context.Context, c billing.Contract, usePlanPrice bool) (forecast.Basis, *billing.Calendar, error)
 
 	RequestRun(ctx context.Context, job string, asOf time.Time) (records.Run, error)
 	Run(ctx context.Context, id int64) (records.Run, error)

@@ -37,6 +37,56 @@ var exposedMetrics = map[string]bool{
 	"billingd_collection_transitions_total":           true,
 	"billingd_collection_notices_unsent_past_step":    true,
 	"billingd_notices_held_total":                     true,
+	// The business dashboards' SQL exporter (postgres/business_metrics.go).
+	"billingd_business_billed_amount":        true,
+	"billingd_business_billed_installments":  true,
+	"billingd_business_collected_amount":     true,
+	"billingd_business_collected_payments":   true,
+	"billingd_business_overdue_amount":       true,
+	"billingd_business_overdue_installments": true,
+	"billingd_business_renewals_today":       true,
+	"billingd_business_bank_file_exceptions": true,
+}
+
+// businessPanelMetrics are the series the business dashboard must show (issue 17 item 5):
+// billed, collected and overdue amounts, contracts per ladder step, renewals, e-mails sent
+// and failed, bank-file exceptions. cmd/billingd's TestDashboardBusinessMetricsExported
+// checks that the daemon's /metrics exports the billingd_business_* ones.
+var businessPanelMetrics = []string{
+	"billingd_business_billed_amount", "billingd_business_collected_amount", "billingd_business_overdue_amount",
+	"billingd_collection_contracts", "billingd_business_renewals_today", "billingd_notices_sent_total",
+	"billingd_notices_failed_total", "billingd_business_bank_file_exceptions",
+}
+
+// TestBusinessPanels: the dashboard's business row has a panel reading each series of
+// businessPanelMetrics, each a series billingd exports.
+func TestBusinessPanels(t *testing.T) {
+	t.Parallel()
+	d := loadDashboard(t)
+	used := map[string]bool{}
+	inRow := false
+	for _, p := range allPanels(d.Panels) {
+		if p.Type == "row" {
+			inRow = strings.HasPrefix(p.Title, "Business")
+			continue
+		}
+		if !inRow {
+			continue
+		}
+		for _, tg := range p.Targets {
+			for _, name := range metricRE.FindAllString(tg.Expr, -1) {
+				used[name] = true
+			}
+		}
+	}
+	for _, m := range businessPanelMetrics {
+		if !used[m] {
+			t.Errorf("no panel of the Business row reads %s", m)
+		}
+		if !exposedMetrics[m] {
+			t.Errorf("%s is not a series billingd exports", m)
+		}
+	}
 }
 
 // hourlyJobs get the 2h window in the rules; every other job is daily (26h).

@@ -41,48 +41,7 @@ func scanContract(row pgx.Row) (billing.Contract, error) {
 func (s *Store) CreateContract(ctx context.Context, c billing.Contract, usePlanPrice bool, welcome *Welcome) (billing.Contract, error) {
 	var out billing.Contract
 	err := RetryTx(ctx, s.Pool, func(tx pgx.Tx) error {
-		var exists bool
-		if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM customers WHERE id = $1)", c.CustomerID).Scan(&exists); err != nil {
-			return fmt.Errorf("look up customer: %w", err)
-		}
-		if !exists {
-			return billing.Fieldf("customer_id", "no customer with id %d", c.CustomerID)
-		}
-		plan, err := scanPlan(tx.QueryRow(ctx, "SELECT "+planColumns+" FROM plans WHERE id = $1", c.PlanID))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return billing.Fieldf("plan_id", "no plan with id %d", c.PlanID)
-		}
-		if err != nil {
-			return fmt.Errorf("look up plan: %w", err)
-		}
-		// The contract's rule (or the default one) and what its compliance profile asks of
-		// a contract (telecom_rgc765: the inactivity discount).
-		var profile string
-		err = tx.QueryRow(ctx, `SELECT profile FROM blocking_rules WHERE CASE WHEN $1::bigint IS NULL THEN is_default ELSE id = $1 END`,
-			c.BlockingRuleID).Scan(&profile)
-		switch {
-		case errors.Is(err, pgx.ErrNoRows) && c.BlockingRuleID != nil:
-			return billing.Fieldf("blocking_rule_id", "no blocking rule with id %d", *c.BlockingRuleID)
-		case errors.Is(err, pgx.ErrNoRows):
-		case err != nil:
-			return fmt.Errorf("look up blocking rule: %w", err)
-		default:
-			p, err := delinquency.ProfileOf(profile)
-			if err != nil {
-				return err
-			}
-			if err := p.CheckContract(c.InactivityDiscount); err != nil {
-				return err
-			}
-			// telecom_rgc765 caps interest at 1% a month (RGC 765/2023 art. 78).
-			if err := p.CheckLateRule(billing.ResolveLateRule(c.Late, plan.Late)); err != nil {
-				return err
-			}
-		}
-		if usePlanPrice {
-			c.Price = plan.Price
-		}
-		generationDue, err := c.Prepare(plan)
+		_, generationDue, err := checkNewContract(ctx, tx, &c, usePlanPrice)
 		if err != nil {
 			return err
 		}
@@ -224,4 +183,58 @@ func (s *Store) changeContract(ctx context.Context, id int64, change func(pgx.Tx
 		return billing.Contract{}, err
 	}
 	return s.Contract(ctx, id)
+}
+
+// checkNewContract validates a contract about to be created (or simulated) against its
+// customer, plan and blocking rule, the way CreateContract does: a missing customer, plan or
+// rule and a rule broken are *billing.FieldError. With usePlanPrice the contract takes its
+// plan's price. It fills what billing.Contract.Prepare fills and returns the contract's plan
+// and its first generation date.
+func checkNewContract(ctx context.Context, tx pgx.Tx, c *billing.Contract, usePlanPrice bool) (billing.Plan, time.Time, error) {
+	var exists bool
+	if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM customers WHERE id = $1)", c.CustomerID).Scan(&exists); err != nil {
+		return billing.Plan{}, time.Time{}, fmt.Errorf("look up customer: %w", err)
+	}
+	if !exists {
+		return billing.Plan{}, time.Time{}, billing.Fieldf("customer_id", "no customer with id %d", c.CustomerID)
+	}
+	plan, err := scanPlan(tx.QueryRow(ctx, "SELECT "+planColumns+" FROM plans WHERE id = $1", c.PlanID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return billing.Plan{}, time.Time{}, billing.Fieldf("plan_id", "no plan with id %d", c.PlanID)
+	}
+	if err != nil {
+		return billing.Plan{}, time.Time{}, fmt.Errorf("look up plan: %w", err)
+	}
+	// The contract's rule (or the default one) and what its compliance profile asks of
+	// a contract (telecom_rgc765: the inactivity discount).
+	var profile string
+	err = tx.QueryRow(ctx, `SELECT profile FROM blocking_rules WHERE CASE WHEN $1::bigint IS NULL THEN is_default ELSE id = $1 END`,
+		c.BlockingRuleID).Scan(&profile)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows) && c.BlockingRuleID != nil:
+		return billing.Plan{}, time.Time{}, billing.Fieldf("blocking_rule_id", "no blocking rule with id %d", *c.BlockingRuleID)
+	case errors.Is(err, pgx.ErrNoRows):
+	case err != nil:
+		return billing.Plan{}, time.Time{}, fmt.Errorf("look up blocking rule: %w", err)
+	default:
+		p, err := delinquency.ProfileOf(profile)
+		if err != nil {
+			return billing.Plan{}, time.Time{}, err
+		}
+		if err := p.CheckContract(c.InactivityDiscount); err != nil {
+			return billing.Plan{}, time.Time{}, err
+		}
+		// telecom_rgc765 caps interest at 1% a month (RGC 765/2023 art. 78).
+		if err := p.CheckLateRule(billing.ResolveLateRule(c.Late, plan.Late)); err != nil {
+			return billing.Plan{}, time.Time{}, err
+		}
+	}
+	if usePlanPrice {
+		c.Price = plan.Price
+	}
+	generationDue, err := c.Prepare(plan)
+	if err != nil {
+		return billing.Plan{}, time.Time{}, err
+	}
+	return plan, generationDue, nil
 }

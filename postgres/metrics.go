@@ -16,9 +16,10 @@ import (
 	"github.com/billingd/billingd/migrations"
 )
 
-// This file holds every metric billingd reads from the database at scrape time, so that every
-// replica reports the same values from its first scrape and counters backed by append-only
-// tables never go backwards. Each Register function below registers one sqlCollector: the
+// This file holds every metric billingd reads from the database at scrape time (but the
+// business dashboards' gauges, in business_metrics.go), so that every replica reports the
+// same values from its first scrape and counters backed by append-only tables never go
+// backwards. Each Register function below registers one sqlCollector: the
 // metrics' descriptions and one read of the database that yields their values.
 
 // sqlCollector is a Prometheus collector whose metrics are read from the database when

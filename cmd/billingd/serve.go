@@ -83,6 +83,7 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 		return err
 	}
 	postgres.RegisterCollectionMetrics(reg, pool, cfg.Location, clock, logger)
+	postgres.RegisterBusinessMetrics(reg, pool, cfg.Location, clock, logger)
 	runner := &jobs.Runner{
 		Pool:         pool,
 		Store:        store,
@@ -114,6 +115,7 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 		Store: store, Jobs: jobs.Names(), Token: cfg.APIToken, Location: cfg.Location, Now: clock, Logger: logger,
 		CatchUpDays: cfg.CatchUpDays, Changes: cfg.Changes, TrustUnlockMaxDays: cfg.TrustUnlockMaxDays, TrustUnlocksPerEpisode: cfg.TrustUnlocksPerEpisode,
 		DryRunner: runner, DryRunTimeout: cfg.DryRunTimeout, DryRunSample: cfg.DryRunSample,
+		RenewalThresholds: cfg.Renewal,
 	})
 	mux.Handle("/v1/", apiServer)
 	ui, err := riverui.NewHandler(&riverui.HandlerOpts{
