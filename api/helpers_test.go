@@ -78,7 +78,7 @@ func setupStore(t *testing.T, configure func(*postgres.Store)) *bundle {
 		Now: func() time.Time { return testNow }, Logger: logger, CatchUpDays: 31,
 		TrustUnlockMaxDays: 7, TrustUnlocksPerEpisode: 1, // the settings' defaults
 		DryRunner: dryRunner(pool, store), DryRunTimeout: 30 * time.Second, DryRunSample: 50,
-		Changes: changeDefaults,
+		Changes:           changeDefaults,
 		RenewalThresholds: renewal.Thresholds{Queue: 3, Renewal: 2},
 	})
 	ts := httptest.NewServer(srv)
