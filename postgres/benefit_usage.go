@@ -241,7 +241,7 @@ func openNextCycle(ctx context.Context, tx pgx.Tx, contractID, benefitID int64, 
 	ins.add(contractID, billing.ScheduledInstallment{Kind: billing.Recurring, Term: (seq-1)/perTerm + 1, Sequence: seq,
 		ServiceStart: st.UsedAt, NominalDue: nominal, EffectiveDue: cal.Adjust(nominal, c.rule.EffectiveShift()),
 		Amount: c.price, Discount: c.discount}, c.onTimeDiscount, 0)
-	created, err := ins.insert(ctx, tx)
+	created, err := ins.insert(ctx, tx, st.UsedAt)
 	if err != nil {
 		return nil, fmt.Errorf("create installment of package cycle %d: %w", seq, err)
 	}

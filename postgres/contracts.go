@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -64,6 +65,11 @@ func (s *Store) CreateContract(ctx context.Context, c billing.Contract, usePlanP
 			c.Late.FinePercent, c.Late.MonthlyInterestPercent))
 		if err != nil {
 			return fmt.Errorf("create contract: %w", err)
+		}
+		if out.Status == billing.StatusActive {
+			if _, err := recordEvents(ctx, tx, []NewEvent{activatedEvent(out)}); err != nil {
+				return err
+			}
 		}
 		if welcome == nil {
 			return nil
@@ -133,12 +139,24 @@ func (s *Store) ActivateContract(ctx context.Context, id int64, on time.Time) (b
 		if on.Before(c.AdhesionDate) {
 			return billing.Fieldf("date", "must not be before the adhesion date %s", billing.FormatDate(c.AdhesionDate))
 		}
-		_, err := tx.Exec(ctx, `UPDATE contracts SET status = 'active', activation_date = $2, updated_at = now(),
+		if _, err := tx.Exec(ctx, `UPDATE contracts SET status = 'active', activation_date = $2, updated_at = now(),
 				generation_due_on = CASE WHEN billing_method = 'no_billing' THEN NULL
 					ELSE least(coalesce(generation_due_on, $2), $2) END
-			WHERE id = $1`, id, on)
+			WHERE id = $1`, id, on); err != nil {
+			return fmt.Errorf("activate contract %d: %w", id, err)
+		}
+		c.Status, c.ActivationDate = billing.StatusActive, on
+		_, err := recordEvents(ctx, tx, []NewEvent{activatedEvent(c)})
 		return err
 	})
+}
+
+// activatedEvent is the contract.activated event of a contract just made active (subject
+// contract:<id>, on its activation date).
+func activatedEvent(c billing.Contract) NewEvent {
+	return NewEvent{Kind: records.EventContractActivated, ContractID: c.ID, Subject: fmt.Sprintf("contract:%d", c.ID),
+		OccurredOn: cmp.Or(c.ActivationDate, c.AdhesionDate), Payload: map[string]any{"customer_id": c.CustomerID, "plan_id": c.PlanID,
+			"activation_date": billing.FormatDate(c.ActivationDate), "price": billing.FormatMoney(c.Price)}}
 }
 
 // CancelContract cancels a contract as of a date: it stops generating installments, its

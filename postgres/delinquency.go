@@ -151,8 +151,13 @@ func (s *Store) TrustUnlock(ctx context.Context, id int64, on time.Time, days in
 			return fmt.Errorf("%w: contract %d already had %d trust unlock(s) in block episode %d; BILLINGD_TRUST_UNLOCKS_PER_EPISODE allows %d",
 				billing.ErrConflict, id, unlocks, episode, limits.PerEpisode)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE block_segments SET blocked_to = greatest($2::date, blocked_from)
-			WHERE episode_id = $1 AND blocked_to IS NULL`, episode, on); err != nil {
+		// The restored event is the lifted segment's, as closeEpisodes names it: episode:<id>:<n>.
+		if _, err := tx.Exec(ctx, `WITH s AS (UPDATE block_segments SET blocked_to = greatest($2::date, blocked_from)
+				WHERE episode_id = $1 AND blocked_to IS NULL RETURNING blocked_to)
+			INSERT INTO events (kind, contract_id, subject_key, occurred_on, payload)
+			SELECT 'contract.restored', $3, 'episode:' || $1 || ':' || (SELECT count(*) FROM block_segments x WHERE x.episode_id = $1),
+				s.blocked_to, jsonb_build_object('episode_id', $1::bigint, 'reason', 'trust_unlock', 'until', $4::date)
+			FROM s ON CONFLICT (kind, subject_key) DO NOTHING`, episode, on, id, until); err != nil {
 			return fmt.Errorf("lift block: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE block_episodes SET trust_unlocks = trust_unlocks + 1, trust_unlock_until = $2

@@ -99,7 +99,7 @@ func (GenerateSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromI
 	if len(upd.id) == 0 {
 		return map[string]int64{"contracts": 0, "installments_created": 0}, nil
 	}
-	created, err := ins.insert(ctx, tx)
+	created, err := ins.insert(ctx, tx, asOf)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -188,10 +189,11 @@ func (c *installmentBatch) add(contract int64, it billing.ScheduledInstallment, 
 	}
 }
 
-// insert writes the batch's installments and their lines in one statement, skipping the
-// installments that already exist (by contract, kind and sequence) with their lines, and
-// returns how many installments it created.
-func (c *installmentBatch) insert(ctx context.Context, tx pgx.Tx) (int64, error) {
+// insert writes the batch's installments, their lines and their installment.issued events
+// (subject installment:<id>, occurred on issuedOn, the as-of date of the run that issues
+// them) in one statement, skipping the installments that already exist (by contract, kind
+// and sequence) with their lines and events, and returns how many installments it created.
+func (c *installmentBatch) insert(ctx context.Context, tx pgx.Tx, issuedOn time.Time) (int64, error) {
 	if len(c.contract) == 0 {
 		return 0, nil
 	}
@@ -208,7 +210,7 @@ func (c *installmentBatch) insert(ctx context.Context, tx pgx.Tx) (int64, error)
 				on_time_discount
 			FROM u ORDER BY ord
 			ON CONFLICT (contract_id, kind, sequence) DO NOTHING
-			RETURNING id, contract_id, kind, sequence),
+			RETURNING id, contract_id, kind, term, sequence, due_date, amount, discount, on_time_discount),
 		l AS (
 			INSERT INTO installment_lines (installment_id, contract_id, kind, description, quantity, unit_price, amount, source_key)
 			SELECT ins.id, ins.contract_id, n.kind, n.description, n.quantity, n.unit_price, n.amount, n.source_key
@@ -217,12 +219,20 @@ func (c *installmentBatch) insert(ctx context.Context, tx pgx.Tx) (int64, error)
 			JOIN u ON u.ord = n.ord
 			JOIN ins ON ins.contract_id = u.contract_id AND ins.kind = u.kind AND ins.sequence = u.sequence
 			ORDER BY n.lord
-			RETURNING 1)
+			RETURNING 1),
+		ev AS (
+			INSERT INTO events (kind, contract_id, subject_key, occurred_on, payload)
+			SELECT 'installment.issued', ins.contract_id, 'installment:' || ins.id, $19::date,
+				jsonb_build_object('installment_id', ins.id, 'kind', ins.kind, 'term', ins.term, 'sequence', ins.sequence,
+					'due_date', ins.due_date, 'amount', ins.amount::text, 'discount', ins.discount::text,
+					'on_time_discount', ins.on_time_discount::text)
+			FROM ins ORDER BY ins.id
+			ON CONFLICT (kind, subject_key) DO NOTHING)
 		SELECT count(*) FROM ins`,
 		c.contract, c.kind, c.term, c.sequence, c.serviceStart, c.serviceEnd, c.nominalDue,
 		c.dueDate, c.amount, c.discount, c.onTimeDiscount,
 		c.lines.owner, c.lines.kind, c.lines.description, c.lines.quantity, c.lines.unitPrice, c.lines.amount,
-		c.lines.sourceKey).Scan(&created)
+		c.lines.sourceKey, date(issuedOn)).Scan(&created)
 	if err != nil {
 		return 0, fmt.Errorf("insert installments with their lines: %w", err)
 	}

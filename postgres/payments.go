@@ -305,6 +305,7 @@ func settle(ctx context.Context, tx pgx.Tx, ledgers map[int64]*ledgerRow, pendin
 		paidAt []pgtype.Date
 		paid   []decimal.Decimal
 		lines  []NewLine
+		events []NewEvent
 	)
 	for _, l := range ledgers {
 		if l.settledBy < 0 {
@@ -321,6 +322,7 @@ func settle(ctx context.Context, tx pgx.Tx, ledgers map[int64]*ledgerRow, pendin
 			lines = append(lines, NewLine{InstallmentID: l.inst.ID, Line: line})
 			l.inst.Amount = l.inst.Amount.Add(line.Amount) // as changeLines moves it below
 		}
+		events = append(events, paidEvent(l.inst, pp.id))
 	}
 	if len(ids) == 0 {
 		return nil
@@ -333,7 +335,25 @@ func settle(ctx context.Context, tx pgx.Tx, ledgers map[int64]*ledgerRow, pendin
 	if _, _, err := changeLines(ctx, tx, LineChange{Add: lines}); err != nil {
 		return fmt.Errorf("late lines of %d installments: %w", len(ids), err)
 	}
+	if _, err := recordEvents(ctx, tx, events); err != nil {
+		return fmt.Errorf("paid events of %d installments: %w", len(ids), err)
+	}
 	return nil
+}
+
+// paidEvent is the installment.paid event of an installment the payment settles (subject
+// payment:<id>, since an installment reopened by a reversal may be paid again), on its
+// settlement date.
+func paidEvent(inst Installment, payment int64) NewEvent {
+	var paid decimal.Decimal
+	if inst.PaidAmount != nil {
+		paid = *inst.PaidAmount
+	}
+	return NewEvent{Kind: records.EventInstallmentPaid, ContractID: inst.ContractID, Subject: fmt.Sprintf("payment:%d", payment),
+		OccurredOn: inst.PaidAt, Payload: map[string]any{"installment_id": inst.ID, "payment_id": payment,
+			"paid_on": billing.FormatDate(inst.PaidAt), "paid_amount": billing.FormatMoney(paid),
+			"amount": billing.FormatMoney(inst.Amount), "discount": billing.FormatMoney(inst.Discount),
+			"due_date": billing.FormatDate(inst.DueDate)}}
 }
 
 // paymentsRecorded hands the batch's payments to the follow-ups, one entry per contract.

@@ -10,6 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/billingd/billingd/billing"
+	"github.com/billingd/billingd/records"
 )
 
 // ReversePayment reverses a payment (a chargeback, a returned PIX) on reason, received at
@@ -83,6 +84,9 @@ func (s *Store) ReversePayment(ctx context.Context, id int64, reason string, now
 			return err
 		}
 		inst = insts[0]
+		if _, err := recordEvents(ctx, tx, []NewEvent{reversedEvent(payment, inst, was, today)}); err != nil {
+			return err
+		}
 		if s.FollowUps == nil {
 			return nil
 		}
@@ -141,4 +145,13 @@ func restate(ctx context.Context, tx pgx.Tx, l *ledgerRow, state string, due bil
 		return fmt.Errorf("late lines of installment %d: %w", l.inst.ID, err)
 	}
 	return nil
+}
+
+// reversedEvent is the installment.reversed event of a payment's reversal (subject
+// payment:<id>), on the day it was received: the installment as the reversal left it.
+func reversedEvent(p Payment, inst Installment, was string, today time.Time) NewEvent {
+	return NewEvent{Kind: records.EventInstallmentReversed, ContractID: inst.ContractID, Subject: fmt.Sprintf("payment:%d", p.ID),
+		OccurredOn: today, Payload: map[string]any{"installment_id": inst.ID, "payment_id": p.ID,
+			"amount": billing.FormatMoney(p.Amount), "paid_on": billing.FormatDate(p.PaidOn), "reason": p.ReversalReason,
+			"state_before": was, "state": inst.State, "paid": billing.FormatMoney(inst.Paid)}}
 }

@@ -314,7 +314,7 @@ func (w *renewalWrites) flush(ctx context.Context, tx pgx.Tx) (map[string]int64,
 		upd.notices = append(upd.notices, fmt.Sprint(rt.term))
 	}
 	if len(upd.id) > 0 {
-		created, err := ins.insert(ctx, tx)
+		created, err := ins.insert(ctx, tx, w.asOf)
 		if err != nil {
 			return nil, nil, fmt.Errorf("renewed terms: %w", err)
 		}
@@ -328,6 +328,18 @@ func (w *renewalWrites) flush(ctx context.Context, tx pgx.Tx) (map[string]int64,
 		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("record renewed notices: %w", err)
+		}
+		// contract.renewed, one per contract and term (term:<contract>:<term>).
+		events := make([]NewEvent, 0, len(renewedNow))
+		for _, id := range renewedNow {
+			rt := w.terms[id]
+			events = append(events, NewEvent{Kind: records.EventContractRenewed, ContractID: id,
+				Subject: fmt.Sprintf("term:%d:%d", id, rt.term), OccurredOn: w.asOf,
+				Payload: map[string]any{"term": rt.term, "term_end": billing.FormatDate(rt.end),
+					"price": billing.FormatMoney(rt.price), "trigger": w.trigger}})
+		}
+		if _, err := recordEvents(ctx, tx, events); err != nil {
+			return nil, nil, fmt.Errorf("record renewed events: %w", err)
 		}
 	}
 	if _, err := tx.Exec(ctx, `UPDATE contracts c SET renewal_check = false,
