@@ -63,12 +63,14 @@ func (b *bundle) ladderState(contract int64) string {
 	return s
 }
 
-// events lists a contract's events as "kind subject occurred_on payload".
+// events lists a contract's ladder events (suspended, restored, terminated) as "kind subject
+// occurred_on payload".
 func (b *bundle) events(contract int64) string {
 	b.t.Helper()
 	var s string
 	if err := b.pool.QueryRow(context.Background(), `SELECT coalesce(string_agg(kind || ' ' || subject_key || ' ' || occurred_on
-		|| ' ' || payload::text, ', ' ORDER BY id), '') FROM events WHERE contract_id = $1`, contract).Scan(&s); err != nil {
+		|| ' ' || payload::text, ', ' ORDER BY id), '') FROM events WHERE contract_id = $1
+		AND kind IN ('contract.suspended', 'contract.restored', 'contract.terminated')`, contract).Scan(&s); err != nil {
 		b.t.Fatal(err)
 	}
 	return s

@@ -35,6 +35,9 @@ type DaemonOptions struct {
 	RescueAfter time.Duration
 	// Delivery delivers the notices outbox (per-event jobs); nil: notices are not worked.
 	Delivery *Delivery
+	// Webhooks publishes events (a periodic job of the leader) and delivers them to the
+	// webhook endpoints; nil: events stay unpublished.
+	Webhooks *Webhooks
 }
 
 // NewDaemonClient returns a River client that works billingd's jobs and, while it is the
@@ -58,6 +61,17 @@ func (r *Runner) NewDaemonClient(opts DaemonOptions) (*river.Client[pgx.Tx], err
 	}
 
 	var periodic []*river.PeriodicJob
+	if w := opts.Webhooks; w != nil {
+		if err := river.AddWorkerSafely(workers, &publishWorker{w: w}); err != nil {
+			return nil, fmt.Errorf("register publish worker: %w", err)
+		}
+		if err := river.AddWorkerSafely(workers, &deliverWorker{w: w}); err != nil {
+			return nil, fmt.Errorf("register webhook delivery worker: %w", err)
+		}
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(w.PublishInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return PublishArgs{}, nil },
+			&river.PeriodicJobOpts{ID: PublishArgs{}.Kind(), RunOnStart: true}))
+	}
 	for _, s := range opts.Schedules {
 		if !s.Enabled {
 			continue

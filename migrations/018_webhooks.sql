@@ -10,6 +10,10 @@ CREATE TABLE webhook_endpoints (
     secret      text        NOT NULL CHECK (length(secret) >= 16),
     kinds       text[]      NOT NULL CHECK (cardinality(kinds) > 0),
     fanned_seq  bigint      NOT NULL DEFAULT 0,
+    -- failures counts the endpoint's failed attempts in a row; after a few the endpoint rests
+    -- until retry_at, so a receiver that is down is not asked for every contract's event.
+    failures    int         NOT NULL DEFAULT 0,
+    retry_at    timestamptz,
     created_at  timestamptz NOT NULL DEFAULT now(),
     deleted_at  timestamptz
 );
@@ -34,3 +38,4 @@ CREATE TABLE webhook_deliveries (
     PRIMARY KEY (endpoint_id, event_id)
 );
 CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (endpoint_id, contract_id, seq) WHERE state = 'pending';
+CREATE UNIQUE INDEX webhook_deliveries_seq ON webhook_deliveries (endpoint_id, seq);

@@ -37,3 +37,32 @@ type Event struct {
 	Payload    json.RawMessage `json:"payload"`
 	CreatedAt  time.Time       `json:"created_at"`
 }
+
+// EventFilter selects published events for GET /v1/events: after a seq, of one kind, of
+// one contract (zero values select all).
+type EventFilter struct {
+	Kind       string
+	ContractID int64
+}
+
+// WebhookEndpoint is a receiver of events (POST /v1/webhooks). Secret signs its deliveries
+// (HMAC-SHA256); the API never answers it and no log shows it.
+type WebhookEndpoint struct {
+	ID        int64
+	URL       string
+	Secret    string
+	Kinds     []string
+	CreatedAt time.Time
+	DeletedAt *time.Time
+	// Pending is how many of its deliveries are not delivered yet; OldestPending is when
+	// the oldest of their events was written (nil when none).
+	Pending       int64
+	OldestPending *time.Time
+}
+
+// WebhookDelivery is one event to deliver to one endpoint, with its attempts so far.
+type WebhookDelivery struct {
+	EndpointID int64
+	Event      Event
+	Attempts   int
+}

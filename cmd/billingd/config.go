@@ -53,6 +53,11 @@ type Config struct {
 	PartialPayments bool
 	// Dunning is the window collection e-mails are sent in (its Zone is Location).
 	Dunning notifications.DunningWindow
+	// EventsPublishInterval is how often the leader publishes events; WebhookTimeout bounds
+	// one delivery; WebhookMaxBackoff bounds the wait before a failed delivery is retried.
+	EventsPublishInterval time.Duration
+	WebhookTimeout        time.Duration
+	WebhookMaxBackoff     time.Duration
 }
 
 // maxDryRunTimeout keeps a dry run's answer within the HTTP server's write timeout
@@ -240,6 +245,13 @@ func Settings() []Setting {
 			}),
 		boolean(notifications.SettingDunningSaturday, "false", func(c *Config) *bool { return &c.Dunning.Saturday },
 			"whether collection e-mails also go out on Saturdays that are not holidays (never on a Sunday or a banking holiday)"),
+		duration("BILLINGD_EVENTS_PUBLISH_INTERVAL", "1s", func(c *Config) *time.Duration { return &c.EventsPublishInterval },
+			"how often the leader publishes the events written since (gives them their seq for GET /v1/events) and starts "+
+				"the delivery of the webhook endpoints with events due"),
+		duration("BILLINGD_WEBHOOK_TIMEOUT", "10s", func(c *Config) *time.Duration { return &c.WebhookTimeout },
+			"longest one webhook delivery may take (connecting, sending and reading the answer) before it counts as failed"),
+		duration("BILLINGD_WEBHOOK_MAX_BACKOFF", "5m", func(c *Config) *time.Duration { return &c.WebhookMaxBackoff },
+			"longest wait before a failed webhook delivery is tried again (the wait starts at 1s and doubles with each failure)"),
 	}
 	for _, spec := range jobs.Catalogue {
 		prefix := jobEnvPrefix(spec.Name)

@@ -84,6 +84,7 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 	}
 	postgres.RegisterCollectionMetrics(reg, pool, cfg.Location, clock, logger)
 	postgres.RegisterBusinessMetrics(reg, pool, cfg.Location, clock, logger)
+	postgres.RegisterWebhookMetrics(reg, pool, logger)
 	runner := &jobs.Runner{
 		Pool:         pool,
 		Store:        store,
@@ -99,6 +100,8 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 		Schedules: cfg.Schedules, CatchUpDays: cfg.CatchUpDays, SweepWorkers: cfg.SweepWorkers,
 		SoftStopTimeout: cfg.ShutdownTimeout, RescueAfter: cfg.RescueAfter,
 		Delivery: delivery,
+		Webhooks: &jobs.Webhooks{Store: store, Logger: logger, Client: &http.Client{Timeout: cfg.WebhookTimeout}, Now: clock,
+			MaxBackoff: cfg.WebhookMaxBackoff, PublishInterval: cfg.EventsPublishInterval, Metrics: jobs.NewWebhookMetrics(reg)},
 	})
 	if err != nil {
 		return err
