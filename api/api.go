@@ -237,6 +237,10 @@ func (s *Server) routes() []route {
 		{"GET", "/v1/installments/overdue", s.overdueInstallments, paged("on", "format")},
 		{"GET", "/v1/contracts/{id}/forecast", s.contractForecast, []string{"until"}},
 		{"POST", "/v1/simulations", s.simulate, []string{"until"}},
+		{"GET", "/v1/events", s.listEvents, paged("kind", "contract_id")},
+		{"POST", "/v1/webhooks", s.createWebhook, nil},
+		{"GET", "/v1/webhooks", s.listWebhooks, paged()},
+		{"DELETE", "/v1/webhooks/{id}", s.deleteWebhook, nil},
 	}
 }
 

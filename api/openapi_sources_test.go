@@ -39,6 +39,10 @@ var enumSources = map[string][]string{
 	"GET /v1/email-templates ?scope":             records.TemplateScopes,
 	"GET /v1/notifications ?kind":                notifications.Kinds,
 	"GET /v1/notifications ?state":               records.NoticeStates,
+	"GET /v1/events ?kind":                       records.EventKinds,
+	"Event.kind":                                 records.EventKinds,
+	"WebhookRequest.kinds[]":                     records.EventKinds,
+	"Webhook.kinds[]":                            records.EventKinds,
 
 	"PlanRequest.kind":                          billing.PlanKinds,
 	"PlanRequest.period":                        billing.Periods,

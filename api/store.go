@@ -91,6 +91,12 @@ type Store interface {
 	APITokens(ctx context.Context, page records.Page) ([]records.APIToken, error)
 	RevokeAPIToken(ctx context.Context, id int64, by string) (records.APIToken, error)
 
+	// Events lists published events in seq order after page.After (a seq).
+	Events(ctx context.Context, f records.EventFilter, page records.Page) ([]records.Event, error)
+	CreateWebhookEndpoint(ctx context.Context, w records.WebhookEndpoint) (records.WebhookEndpoint, error)
+	WebhookEndpoints(ctx context.Context, page records.Page) ([]records.WebhookEndpoint, error)
+	DeleteWebhookEndpoint(ctx context.Context, id int64) (records.WebhookEndpoint, error)
+
 	// RecordAudit writes an audit record on its own and sets its ID; FinishAudit writes the
 	// status and detail of one a transaction wrote. AuditEntries lists them, newest first.
 	RecordAudit(ctx context.Context, e *records.AuditEntry) error
