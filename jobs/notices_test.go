@@ -54,6 +54,8 @@ type mailBundle struct {
 	window  *notifications.DunningWindow
 	clockMu sync.Mutex
 	fixed   time.Time
+	// hooks publishes events and delivers them to webhook endpoints (setupWebhooks).
+	hooks bool
 }
 
 // now is the deliveries' clock.
@@ -157,7 +159,13 @@ func (b *mailBundle) start(smtpURL string) {
 			jobs.SendNotices:          postgres.NoticeSweep{DaysBeforeDue: 3, Deliver: smtpURL != "", FollowUps: followUps},
 		},
 	}
-	client, err := runner.NewDaemonClient(jobs.DaemonOptions{SweepWorkers: 2, SoftStopTimeout: time.Second, Delivery: delivery})
+	opts := jobs.DaemonOptions{SweepWorkers: 2, SoftStopTimeout: time.Second, Delivery: delivery}
+	if b.hooks {
+		// Fast: published every 50 ms, a failed delivery retried after 200 ms at most.
+		opts.Webhooks = &jobs.Webhooks{Store: store, Logger: logger, Client: &http.Client{Timeout: 5 * time.Second}, Now: time.Now,
+			MaxBackoff: 200 * time.Millisecond, PublishInterval: 50 * time.Millisecond, Metrics: jobs.NewWebhookMetrics(b.reg)}
+	}
+	client, err := runner.NewDaemonClient(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

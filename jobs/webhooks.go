@@ -67,7 +67,7 @@ const (
 	publishBatch = 10000
 	// deliveryBatch is the most deliveries one read of an endpoint's queue returns.
 	deliveryBatch = 100
-	// restAfter is how many failures in a row make an endpoint rest (see WebhookFailed).
+	// restAfter is how many failures in a row within one run make an endpoint rest.
 	restAfter = 3
 )
 
@@ -156,8 +156,9 @@ func (d *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 
 // Deliver sends an endpoint's due deliveries, under the endpoint's lock (another process
 // already sending them makes it return at once): batch after batch of the earliest pending
-// delivery of each contract, in seq order, until none is due or the endpoint fails
-// restAfter times in a row (it then rests, see postgres.Store.WebhookFailed). A delivery is
+// delivery of each contract, in seq order, until none is due or restAfter deliveries fail
+// in a row (the endpoint then rests for the backoff of its failures in a row, see
+// postgres.Store.RestWebhookEndpoint). A delivery is
 // delivered when the endpoint answers 2xx; otherwise it is tried again after
 // webhook.Backoff of its attempts. It returns how many it delivered.
 func (w *Webhooks) Deliver(ctx context.Context, endpointID int64) (int, error) {
@@ -173,7 +174,7 @@ func (w *Webhooks) Deliver(ctx context.Context, endpointID int64) (int, error) {
 	if ep.DeletedAt != nil {
 		return 0, nil
 	}
-	delivered, failed := 0, 0
+	delivered, failed, inRow := 0, 0, 0
 	defer func() {
 		if delivered+failed > 0 {
 			w.Logger.InfoContext(ctx, "webhook deliveries", slog.Int64("endpoint_id", endpointID),
@@ -188,7 +189,7 @@ func (w *Webhooks) Deliver(ctx context.Context, endpointID int64) (int, error) {
 		for _, d := range batch {
 			status, why := w.send(ctx, ep, d)
 			if why == "" {
-				delivered++
+				delivered, inRow = delivered+1, 0
 				w.Metrics.count(endpointID, "delivered")
 				if err := w.Store.WebhookDelivered(ctx, endpointID, d.Event.Seq, status); err != nil {
 					return delivered, err
@@ -196,16 +197,19 @@ func (w *Webhooks) Deliver(ctx context.Context, endpointID int64) (int, error) {
 				continue
 			}
 			failed++
+			inRow++
 			w.Metrics.count(endpointID, "failed")
-			rests, err := w.Store.WebhookFailed(ctx, endpointID, d.Event.Seq, status, why, webhook.Backoff(d.Attempts+1, w.MaxBackoff),
-				restAfter, func(n int) time.Duration { return webhook.Backoff(n, w.MaxBackoff) })
+			failures, err := w.Store.WebhookFailed(ctx, endpointID, d.Event.Seq, status, why, webhook.Backoff(d.Attempts+1, w.MaxBackoff))
 			if err != nil {
 				return delivered, err
 			}
-			if rests {
+			if inRow >= restAfter {
+				// Rest for the backoff of the endpoint's failures in a row beyond the first few.
+				rest := webhook.Backoff(max(failures-restAfter+1, 1), w.MaxBackoff)
 				w.Logger.WarnContext(ctx, "webhook endpoint failing; resting", slog.Int64("endpoint_id", endpointID),
-					slog.Int("delivered", delivered), slog.Int("failed", failed), slog.String("last_error", why))
-				return delivered, nil
+					slog.Int("delivered", delivered), slog.Int("failed", failed), slog.Int("failures_in_a_row", failures),
+					slog.String("rest", rest.String()), slog.String("last_error", why))
+				return delivered, w.Store.RestWebhookEndpoint(ctx, endpointID, rest)
 			}
 		}
 	}

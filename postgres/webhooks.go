@@ -176,37 +176,28 @@ func (s *Store) WebhookDelivered(ctx context.Context, endpoint, seq int64, statu
 }
 
 // WebhookFailed records a failed attempt to deliver the event (by seq): the delivery is
-// tried again after retry, and the endpoint counts one more failure in a row. When that
-// count reaches rest, the endpoint rests (no delivery is tried) for restFor, and it
-// returns true.
-func (s *Store) WebhookFailed(ctx context.Context, endpoint, seq int64, status int, why string, retry time.Duration,
-	rest int, restFor func(failures int) time.Duration,
-) (bool, error) {
+// tried again after retry, and the endpoint counts one more failure in a row (reset by a
+// delivery). It returns that count.
+func (s *Store) WebhookFailed(ctx context.Context, endpoint, seq int64, status int, why string, retry time.Duration) (int, error) {
 	var failures int
-	err := RetryTx(ctx, s.Pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = nullif($3, 0),
-				last_error = $4, next_attempt_at = now() + $5::interval
-			WHERE endpoint_id = $1 AND seq = $2 AND state = 'pending'`, endpoint, seq, status, why, retry); err != nil {
-			return fmt.Errorf("record failed delivery of event %d to webhook endpoint %d: %w", seq, endpoint, err)
-		}
-		err := tx.QueryRow(ctx, `UPDATE webhook_endpoints SET failures = failures + 1 WHERE id = $1 RETURNING failures`,
-			endpoint).Scan(&failures)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("count failures of webhook endpoint %d: %w", endpoint, err)
-		}
-		if failures < rest {
-			return nil
-		}
-		if _, err := tx.Exec(ctx, `UPDATE webhook_endpoints SET retry_at = now() + $2::interval WHERE id = $1`,
-			endpoint, restFor(failures-rest+1)); err != nil {
-			return fmt.Errorf("rest webhook endpoint %d: %w", endpoint, err)
-		}
-		return nil
-	})
-	return failures >= rest, err
+	err := s.Pool.QueryRow(ctx, `WITH d AS (UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = nullif($3, 0),
+			last_error = $4, next_attempt_at = now() + $5::interval
+			WHERE endpoint_id = $1 AND seq = $2 AND state = 'pending')
+		UPDATE webhook_endpoints SET failures = failures + 1 WHERE id = $1 RETURNING failures`,
+		endpoint, seq, status, why, retry).Scan(&failures)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return 0, fmt.Errorf("record failed delivery of event %d to webhook endpoint %d: %w", seq, endpoint, err)
+	}
+	return failures, nil
+}
+
+// RestWebhookEndpoint keeps the endpoint's deliveries from being tried for d (a receiver
+// that is down is not asked for every contract's event in turn).
+func (s *Store) RestWebhookEndpoint(ctx context.Context, endpoint int64, d time.Duration) error {
+	if _, err := s.Pool.Exec(ctx, `UPDATE webhook_endpoints SET retry_at = now() + $2::interval WHERE id = $1`, endpoint, d); err != nil {
+		return fmt.Errorf("rest webhook endpoint %d: %w", endpoint, err)
+	}
+	return nil
 }
 
 // webhookLockBase is added to an endpoint's id to make the advisory lock its deliveries are
