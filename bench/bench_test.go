@@ -158,16 +158,21 @@ func report(b *testing.B, name string, n int, floor, sweep, idle time.Duration, 
 }
 
 // withLines wraps an INSERT INTO installments … SELECT of recurring installments without a
-// discount so that the same statement writes each one's plan line, as the sweeps do
-// (billing.ScheduledLines, billing.PlanLineDescription); the statement reports the
-// installments it inserted.
+// discount so that the same statement writes each one's plan line (billing.ScheduledLines,
+// billing.PlanLineDescription) and its installment.issued event, as the sweeps do; the
+// statement reports the installments it inserted.
 func withLines(insert string) string {
 	return `WITH ins AS (` + insert + `
-			RETURNING id, contract_id, term, sequence, service_start, service_end, amount),
+			RETURNING id, contract_id, kind, term, sequence, service_start, service_end, due_date, amount, discount, on_time_discount),
 		l AS (INSERT INTO installment_lines (installment_id, contract_id, kind, description, quantity, unit_price, amount, source_key)
 			SELECT id, contract_id, 'plan', 'plan, term ' || term || ' installment ' || sequence || ': service '
 				|| to_char(service_start, 'YYYY-MM-DD') || ' to ' || to_char(service_end, 'YYYY-MM-DD'), 1, amount, amount, 'plan'
-			FROM ins)
+			FROM ins),
+		ev AS (INSERT INTO events (kind, contract_id, subject_key, occurred_on, payload)
+			SELECT 'installment.issued', contract_id, 'installment:' || id, service_start,
+				jsonb_build_object('installment_id', id, 'kind', kind, 'term', term, 'sequence', sequence, 'due_date', due_date,
+					'amount', amount::text, 'discount', discount::text, 'on_time_discount', on_time_discount::text)
+			FROM ins ORDER BY id)
 		SELECT count(*) FROM ins`
 }
 
@@ -189,8 +194,9 @@ func BenchmarkGenerateInstallments(b *testing.B) {
 	if rows != int64(h.n)*12 {
 		b.Fatalf("floor inserted %d rows, want %d", rows, h.n*12)
 	}
-	h.timeSQL("TRUNCATE installments CASCADE")
+	h.timeSQL("TRUNCATE installments, events CASCADE")
 	h.timeSQL("VACUUM ANALYZE installments")
+	h.timeSQL("VACUUM ANALYZE events")
 	b.ResetTimer()
 	sweep, counts := h.sweep(jobs.GenerateInstallments, asOf)
 	idle, idleCounts := h.sweep(jobs.GenerateInstallments, asOf)
@@ -235,7 +241,9 @@ func BenchmarkRenewContracts(b *testing.B) {
 	}
 	h.timeSQL("DELETE FROM installment_lines l USING installments i WHERE i.id = l.installment_id AND i.term = 2")
 	h.timeSQL("DELETE FROM installments WHERE term = 2")
+	h.timeSQL("DELETE FROM events WHERE kind = 'installment.issued' AND (payload->>'term')::int = 2")
 	h.timeSQL("VACUUM ANALYZE installments")
+	h.timeSQL("VACUUM ANALYZE events")
 	b.ResetTimer()
 	sweep, counts := h.sweepPaused(jobs.RenewContracts, asOf)
 	idle, idleCounts := h.sweepPaused(jobs.RenewContracts, asOf)

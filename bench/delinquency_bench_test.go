@@ -43,7 +43,7 @@ func BenchmarkBlockDelinquent(b *testing.B) {
 	if rows != int64(h.n) {
 		b.Fatalf("floor blocked %d contracts, want %d", rows, h.n)
 	}
-	h.timeSQL("TRUNCATE notices, block_segments, installment_discounts, block_episodes, events")
+	h.timeSQL("TRUNCATE notices, block_segments, installment_discounts, block_episodes, events CASCADE")
 	h.timeSQL("DELETE FROM river.river_job WHERE kind = 'deliver_notice'")
 	h.timeSQL("UPDATE contracts SET status = 'active', ladder_step = 'none', ladder_step_since = NULL, ladder_notice_id = NULL")
 	h.timeSQL("VACUUM ANALYZE")
