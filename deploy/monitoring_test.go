@@ -46,6 +46,11 @@ var exposedMetrics = map[string]bool{
 	"billingd_business_overdue_installments": true,
 	"billingd_business_renewals_today":       true,
 	"billingd_business_bank_file_exceptions": true,
+	// Events and webhooks (postgres/metrics.go, jobs/webhooks.go).
+	"billingd_webhook_deliveries_total":           true,
+	"billingd_webhook_oldest_undelivered_seconds": true,
+	"billingd_webhook_pending_deliveries":         true,
+	"billingd_events_unpublished":                 true,
 }
 
 // businessPanelMetrics are the series the business dashboard must show (issue 17 item 5):
