@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -261,4 +262,70 @@ func (b *mailBundle) deliveryMetric(outcome string) float64 {
 		}
 	}
 	return sum
+}
+
+// TestEventsOfEveryChange: each change another system acts on writes its event in its own
+// transaction, keyed by its business identity: an activation (contract:<id>), a trust unlock
+// (the lifted segment's episode:<id>:<n>), a renewal by hand (term:<contract>:<term>), a
+// payment and its reversal (payment:<id>, once each), with the payload a receiver needs.
+func TestEventsOfEveryChange(t *testing.T) {
+	t.Parallel()
+	b := setupMail(t, true)
+	id := b.contract(`, "wait_activation": true`)
+	if n := b.count("SELECT count(*) FROM events WHERE contract_id = $1", id); n != 0 {
+		t.Fatalf("%d events of a contract waiting for activation", n)
+	}
+	b.must(200, "POST", fmt.Sprintf("/v1/contracts/%d/activate", id), `{"date": "2026-07-01"}`)
+	b.sweep(jobs.GenerateInstallments, "2026-07-01")
+	b.sweep(jobs.BlockDelinquent, "2026-07-20")
+	b.must(200, "POST", fmt.Sprintf("/v1/contracts/%d/trust-unlock", id), `{"days": 3}`)
+	b.must(200, "POST", fmt.Sprintf("/v1/contracts/%d/renew", id), `{"date": "2026-07-20"}`)
+	inst := b.count("SELECT id FROM installments WHERE contract_id = $1 AND sequence = 2 AND kind = 'recurring'", id)
+	pay := b.must(200, "POST", fmt.Sprintf("/v1/installments/%d/payments", inst), `{"amount": "99.90", "paid_at": "2026-07-20"}`)
+	payment := int64(pay["payment"].(map[string]any)["id"].(float64))
+	b.must(200, "POST", fmt.Sprintf("/v1/payments/%d/reverse", payment), `{"reason": "chargeback"}`)
+	episode := b.count("SELECT id FROM block_episodes WHERE contract_id = $1", id)
+
+	rows, err := b.pool.Query(b.ctx, `SELECT kind || ' ' || subject_key || ' ' || occurred_on || ' ' || payload::text FROM events
+		WHERE contract_id = $1 AND kind <> 'installment.issued' ORDER BY id`, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, s)
+	}
+	rows.Close()
+	want := []string{
+		fmt.Sprintf(`contract.activated contract:%d 2026-07-01 {"price": "99.90", "plan_id": %d, "customer_id": %d, "activation_date": "2026-07-01"}`,
+			id, b.count("SELECT plan_id FROM contracts WHERE id = $1", id), b.count("SELECT customer_id FROM contracts WHERE id = $1", id)),
+		fmt.Sprintf(`contract.suspended episode:%d:1 2026-07-20 {"level": "total", "episode_id": %d}`, episode, episode),
+		fmt.Sprintf(`contract.restored episode:%d:1 2026-07-20 {"until": "2026-07-23", "reason": "trust_unlock", "episode_id": %d}`, episode, episode),
+		fmt.Sprintf(`contract.renewed term:%d:2 2026-07-20 {"term": 2, "price": "99.90", "trigger": "manual", "term_end": "2028-06-30"}`, id),
+		fmt.Sprintf(`installment.paid payment:%d 2026-07-20 {"amount": "99.90", "paid_on": "2026-07-20", "discount": "0.00", "due_date": "2026-08-10", "payment_id": %d, "paid_amount": "99.90", "installment_id": %d}`,
+			payment, payment, inst),
+		fmt.Sprintf(`installment.reversed payment:%d 2026-07-20 {"paid": "0.00", "state": "open", "amount": "99.90", "reason": "chargeback", "paid_on": "2026-07-20", "payment_id": %d, "state_before": "paid", "installment_id": %d}`,
+			payment, payment, inst),
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("events:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// 12 installments of term 1 and 12 of term 2, one installment.issued each.
+	if n := b.count("SELECT count(*) FROM events WHERE contract_id = $1 AND kind = 'installment.issued'", id); n != 24 {
+		t.Errorf("%d installment.issued events, want 24", n)
+	}
+	var issued string
+	if err := b.pool.QueryRow(b.ctx, `SELECT subject_key || ' ' || occurred_on || ' ' || payload::text FROM events
+		WHERE contract_id = $1 AND kind = 'installment.issued' ORDER BY id LIMIT 1`, id).Scan(&issued); err != nil {
+		t.Fatal(err)
+	}
+	first := b.count("SELECT min(id) FROM installments WHERE contract_id = $1", id)
+	if want := fmt.Sprintf(`installment:%d 2026-07-01 {"kind": "recurring", "term": 1, "amount": "99.90", "discount": "0.00", "due_date": "2026-07-10", "sequence": 1, "installment_id": %d, "on_time_discount": "0.00"}`,
+		first, first); issued != want {
+		t.Errorf("first installment.issued %q, want %q", issued, want)
+	}
 }
