@@ -264,7 +264,7 @@ func (b *bundle) must(want int, method, path string, body any) response {
 type counts map[string]int
 
 var countedTables = []string{"customers", "plans", "contracts", "installments", "installment_lines", "payments", "holidays",
-	"job_runs", "river.river_job", "email_templates", "notices"}
+	"job_runs", "river.river_job", "email_templates", "notices", "events", "webhook_endpoints"}
 
 func (b *bundle) counts() counts {
 	b.t.Helper()
