@@ -97,6 +97,10 @@ var authRoutes = map[string]struct {
 	"GET /v1/tokens":                                      {"", 200},
 	"DELETE /v1/tokens/{id}":                              {"", 200},
 	"GET /v1/audit":                                       {"", 200},
+	"GET /v1/events":                                      {"", 200},
+	"POST /v1/webhooks":                                   {`{"url": "https://erp.example.com/hook", "secret": "0123456789abcdef"}`, 201},
+	"GET /v1/webhooks":                                    {"", 200},
+	"DELETE /v1/webhooks/{id}":                            {"", 200},
 	// The ledger: installment 1 and payment 1 (recorded above).
 	"GET /v1/installments/{id}":      {"", 200},
 	"GET /v1/payments":               {"", 200},
@@ -122,6 +126,7 @@ func authFixture(b *bundle) {
 	b.must(http.StatusCreated, "POST", "/v1/email-templates", `{"kind": "renewed", "subject": "Renovado", "html_body": "<p>Renovado</p>", "text_body": "Renovado"}`)
 	b.exec("INSERT INTO notices (contract_id, kind, reference) VALUES (1, 'renewed', '2')")
 	b.must(http.StatusCreated, "POST", "/v1/tokens", `{"name": "fixture"}`)
+	b.must(http.StatusCreated, "POST", "/v1/webhooks", `{"url": "https://erp.example.com/fixture", "secret": "0123456789abcdef"}`)
 }
 
 // body returns a route's request body from authRoutes; nil for none.

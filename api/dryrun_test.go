@@ -31,7 +31,7 @@ func TestDryRunAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := b.must(http.StatusOK, "POST", "/v1/runs", `{"job": "generate-installments", "dry_run": true, "sample": 3}`)
+	r := b.must(http.StatusOK, "POST", "/v1/runs", `{"job": "generate-installments", "dry_run": true, "sample": 4}`)
 	if d, ok := r.body["duration_ms"].(float64); !ok || d < 0 {
 		t.Errorf("duration_ms %v", r.body["duration_ms"])
 	}
@@ -40,18 +40,21 @@ func TestDryRunAPI(t *testing.T) {
 		"counts": map[string]any{"contracts": 1.0, "installments_created": 12.0},
 		"tables": []any{
 			map[string]any{"table": "contracts", "inserted": 0.0, "updated": 1.0, "deleted": 0.0},
+			map[string]any{"table": "events", "inserted": 12.0, "updated": 0.0, "deleted": 0.0},
 			map[string]any{"table": "installment_lines", "inserted": 12.0, "updated": 0.0, "deleted": 0.0},
 			map[string]any{"table": "installments", "inserted": 12.0, "updated": 0.0, "deleted": 0.0},
 		},
 		"effects": []any{
 			map[string]any{"table": "contracts", "action": "updated", "key": fmt.Sprint(c), "contract_id": float64(c),
 				"what": "contracts status=active", "amount": "99.90", "date": "2026-07-01"},
-			map[string]any{"table": "installment_lines", "action": "inserted", "key": r.body["effects"].([]any)[1].(map[string]any)["key"],
+			map[string]any{"table": "events", "action": "inserted", "key": r.body["effects"].([]any)[1].(map[string]any)["key"],
+				"contract_id": float64(c), "what": "events kind=installment.issued", "amount": nil, "date": "2026-07-20"},
+			map[string]any{"table": "installment_lines", "action": "inserted", "key": r.body["effects"].([]any)[2].(map[string]any)["key"],
 				"contract_id": float64(c), "what": "installment_lines kind=plan", "amount": "99.90", "date": nil},
-			map[string]any{"table": "installments", "action": "inserted", "key": r.body["effects"].([]any)[2].(map[string]any)["key"],
+			map[string]any{"table": "installments", "action": "inserted", "key": r.body["effects"].([]any)[3].(map[string]any)["key"],
 				"contract_id": float64(c), "what": "installments kind=recurring term=1 sequence=1 state=open", "amount": "99.90", "date": "2026-07-10"},
 		},
-		"sample_limit": 3.0,
+		"sample_limit": 4.0,
 	}
 	if got := without(r.body, "duration_ms"); !reflect.DeepEqual(got, want) {
 		t.Errorf("dry run:\n got %v\nwant %v", got, want)

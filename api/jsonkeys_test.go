@@ -66,6 +66,7 @@ func keyCases(f badInputFixture) []keyCase {
 		{"POST /v1/payments/{id}/reverse", id("/v1/payments/%d/reverse", f.payment), ``, "reason", "Reason", `"chargeback"`},
 		{"POST /v1/simulations", "/v1/simulations?until=2027-07-20", fmt.Sprintf(`"customer_id": %d, "adhesion_date": "2026-07-01", "due_date_rule": {"kind": "anniversary"}`, f.customer),
 			"plan_id", "Plan_ID", fmt.Sprint(f.plan)},
+		{"POST /v1/webhooks", "/v1/webhooks", `"url": "https://erp.example.com/hook"`, "secret", "Secret", `"0123456789abcdef"`},
 	} {
 		method, _, _ := strings.Cut(r.route, " ")
 		sep := ""
