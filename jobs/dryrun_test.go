@@ -257,19 +257,20 @@ func TestDryRunEffects(t *testing.T) {
 		t.Fatal(err)
 	}
 	runner := newRunner(t, pool)
-	dry, err := runner.DryRun(ctx, jobs.GenerateInstallments, dryRunAsOf, 6)
+	dry, err := runner.DryRun(ctx, jobs.GenerateInstallments, dryRunAsOf, 8)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []records.TableChange{{Table: "contracts", Updated: 3}, {Table: "installment_lines", Inserted: 36}, {Table: "installments", Inserted: 36}}
+	want := []records.TableChange{{Table: "contracts", Updated: 3}, {Table: "events", Inserted: 36}, {Table: "installment_lines", Inserted: 36},
+		{Table: "installments", Inserted: 36}}
 	if fmt.Sprint(dry.Tables) != fmt.Sprint(want) {
 		t.Errorf("tables %+v, want %+v", dry.Tables, want)
 	}
 	if got := fmt.Sprint(dry.Counts); got != "map[contracts:3 installments_created:36]" {
 		t.Errorf("counts %s", got)
 	}
-	if len(dry.Effects) != 6 || dry.SampleLimit != 6 {
-		t.Fatalf("%d effects (sample limit %d), want 6: %+v", len(dry.Effects), dry.SampleLimit, dry.Effects)
+	if len(dry.Effects) != 8 || dry.SampleLimit != 8 {
+		t.Fatalf("%d effects (sample limit %d), want 8: %+v", len(dry.Effects), dry.SampleLimit, dry.Effects)
 	}
 	var got []string
 	for _, e := range dry.Effects {
@@ -285,6 +286,8 @@ func TestDryRunEffects(t *testing.T) {
 	wantEffects := []string{
 		`contracts updated contract=1 "contracts status=active" 99.90 2026-06-01`,
 		`contracts updated contract=2 "contracts status=active" 99.90 2026-06-01`,
+		`events inserted contract=1 "events kind=installment.issued" 2026-07-20`,
+		`events inserted contract=1 "events kind=installment.issued" 2026-07-20`,
 		`installment_lines inserted contract=1 "installment_lines kind=plan" 99.90`,
 		`installment_lines inserted contract=1 "installment_lines kind=plan" 99.90`,
 		`installments inserted contract=1 "installments kind=recurring term=1 sequence=1 state=open" 99.90 2026-06-10`,

@@ -51,14 +51,15 @@ func TestDryRunCLI(t *testing.T) {
 	}
 	if report.Job != "generate-installments" || report.AsOf != "2026-07-20" || !report.DryRun || report.Batches != 1 ||
 		!maps.Equal(report.Counts, map[string]int64{"contracts": 3, "installments_created": 36}) || report.Sample != 50 ||
-		len(report.Tables) != 3 || len(report.Effects) != 50 {
+		len(report.Tables) != 4 || len(report.Effects) != 50 {
 		t.Errorf("json report: %+v", report)
 	}
-	// The sample: the 3 contracts, 24 of the installments' lines, 23 of the installments.
-	wantFirst := map[string]any{"table": "installments", "action": "inserted", "key": report.Effects[27]["key"], "contract_id": 1.0,
+	// The sample: the 3 contracts, 16 of the installments' events, 16 of their lines, 15 of
+	// the installments.
+	wantFirst := map[string]any{"table": "installments", "action": "inserted", "key": report.Effects[35]["key"], "contract_id": 1.0,
 		"what": "installments kind=recurring term=1 sequence=1 state=open", "amount": "99.90", "date": "2026-06-10"}
-	if !reflect.DeepEqual(report.Effects[27], wantFirst) {
-		t.Errorf("first installment effect %v, want %v", report.Effects[27], wantFirst)
+	if !reflect.DeepEqual(report.Effects[35], wantFirst) {
+		t.Errorf("first installment effect %v, want %v", report.Effects[35], wantFirst)
 	}
 
 	code, stdout, stderr = cli(t, env, append(dry, "--output", "csv", "--sample", "5")...)
@@ -81,9 +82,10 @@ func TestDryRunCLI(t *testing.T) {
 	for _, want := range []string{
 		"dry run of generate-installments as of 2026-07-20: 1 batch, nothing changed",
 		"counts: contracts=3 installments_created=36",
+		"events             36        0        0",
 		"installment_lines  36        0        0",
 		"installments       36        0        0",
-		"EFFECTS (8 of 75 rows written)",
+		"EFFECTS (8 of 111 rows written)",
 		"installments       inserted  ",
 	} {
 		if !strings.Contains(stdout, want) {
