@@ -22,6 +22,7 @@ func TestCheckConstraintsMatchGoLists(t *testing.T) {
 	t.Parallel()
 	want := map[string][]string{
 		"audit_log.source":                          records.AuditSources,
+		"webhook_deliveries.state":                  records.WebhookDeliveryStates,
 		"block_episodes.end_reason":                 records.EpisodeEndReasons,
 		"block_segments.level":                      records.SegmentLevels,
 		"blocking_rules.profile":                    delinquency.Profiles,

@@ -60,6 +60,17 @@ type WebhookEndpoint struct {
 	OldestPending *time.Time
 }
 
+// Webhook delivery states: pending until the endpoint acknowledges it (delivered) or the
+// endpoint is deleted (dropped).
+const (
+	DeliveryPending   = "pending"
+	DeliveryDelivered = "delivered"
+	DeliveryDropped   = "dropped"
+)
+
+// WebhookDeliveryStates are the delivery states, as webhook_deliveries' CHECK lists them.
+var WebhookDeliveryStates = []string{DeliveryPending, DeliveryDelivered, DeliveryDropped}
+
 // WebhookDelivery is one event to deliver to one endpoint, with its attempts so far.
 type WebhookDelivery struct {
 	EndpointID int64

@@ -75,7 +75,7 @@ func TestWebhooksEndToEnd(t *testing.T) {
 		"due_date_rule": {"kind": "fixed_day", "day": 10}}`, created.ID, plan), &created); code != 201 {
 		t.Fatalf("create contract: %d", code)
 	}
-	if code, stdout, stderr := cli(t, env, "run", "generate-installments", "--as-of", "2026-07-01", "--wait"); code != 0 {
+	if code, stdout, stderr := cli(t, env, "run", "generate-installments", "--as-of", "2026-07-01", "--force", "--wait"); code != 0 {
 		t.Fatalf("run generate-installments: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	waitFor(t, 30*time.Second, "deliveries tried and failing", func() bool {
