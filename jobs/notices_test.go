@@ -162,7 +162,7 @@ func (b *mailBundle) start(smtpURL string) {
 	opts := jobs.DaemonOptions{SweepWorkers: 2, SoftStopTimeout: time.Second, Delivery: delivery}
 	if b.hooks {
 		// Fast: published every 50 ms, a failed delivery retried after 200 ms at most.
-		opts.Webhooks = &jobs.Webhooks{Store: store, Logger: logger, Client: &http.Client{Timeout: 5 * time.Second}, Now: time.Now,
+		opts.Webhooks = &jobs.Webhooks{Store: store, Logger: logger, Client: jobs.NewWebhookClient(5 * time.Second), Now: time.Now,
 			MaxBackoff: 200 * time.Millisecond, PublishInterval: 50 * time.Millisecond, Metrics: jobs.NewWebhookMetrics(b.reg)}
 	}
 	client, err := runner.NewDaemonClient(opts)

@@ -69,7 +69,16 @@ const (
 	deliveryBatch = 100
 	// restAfter is how many failures in a row within one run make an endpoint rest.
 	restAfter = 3
+	// deliverBudget is how long one run sends before it leaves the rest to the next run
+	// (enqueued by the next publication), so a long backlog never runs into the job's timeout.
+	deliverBudget = time.Minute
 )
+
+// NewWebhookClient returns the HTTP client of deliveries: timeout bounds one delivery, and
+// a redirect is not followed (a 3xx answer is a failure: the endpoint's URL is to be fixed).
+func NewWebhookClient(timeout time.Duration) *http.Client {
+	return &http.Client{Timeout: timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
 
 // WebhookMetrics counts webhook deliveries by endpoint and outcome.
 type WebhookMetrics struct {
@@ -156,7 +165,7 @@ func (d *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 
 // Deliver sends an endpoint's due deliveries, under the endpoint's lock (another process
 // already sending them makes it return at once): batch after batch of the earliest pending
-// delivery of each contract, in seq order, until none is due or restAfter deliveries fail
+// delivery of each contract, in seq order, until none is due, deliverBudget has passed, or restAfter deliveries fail
 // in a row (the endpoint then rests for the backoff of its failures in a row, see
 // postgres.Store.RestWebhookEndpoint). A delivery is
 // delivered when the endpoint answers 2xx; otherwise it is tried again after
@@ -181,7 +190,8 @@ func (w *Webhooks) Deliver(ctx context.Context, endpointID int64) (int, error) {
 				slog.Int("delivered", delivered), slog.Int("failed", failed))
 		}
 	}()
-	for {
+	started := time.Now()
+	for time.Since(started) < deliverBudget {
 		batch, err := w.Store.NextWebhookDeliveries(ctx, endpointID, deliveryBatch)
 		if err != nil || len(batch) == 0 {
 			return delivered, err
@@ -213,6 +223,7 @@ func (w *Webhooks) Deliver(ctx context.Context, endpointID int64) (int, error) {
 			}
 		}
 	}
+	return delivered, nil
 }
 
 // send posts one delivery, signed; it returns the status answered and, when the delivery

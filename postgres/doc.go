@@ -48,6 +48,12 @@
 //     CancelContractChange): the contract, then its installments (FOR UPDATE, in sequence
 //     order), their lines, its contract_changes rows; a scheduled plan change is applied by
 //     the generate-installments batch that already holds its contract (applyScheduledChanges).
+//   - events are only inserted by the changes above (never updated by them); the publisher
+//     (PublishEvents) holds an advisory lock, numbers committed events (no writer holds them)
+//     and inserts deliveries before it moves its endpoints' fan-out cursor; every writer of
+//     webhook deliveries (the delivery job's WebhookDelivered and WebhookFailed,
+//     DeleteWebhookEndpoint) takes the deliveries' rows before the endpoint's. No
+//     contract is locked by them, and no HTTP call is made inside a transaction.
 //
 // Contracts are locked FOR NO KEY UPDATE, never FOR UPDATE: no one changes a contract's id
 // or deletes one, and FOR UPDATE would also conflict with the FOR KEY SHARE lock that

@@ -96,20 +96,21 @@ func (s *Store) WebhookEndpoints(ctx context.Context, page Page) ([]WebhookEndpo
 
 // DeleteWebhookEndpoint deletes an endpoint: it gets no more deliveries, and its pending
 // ones are dropped. Deleting a deleted endpoint changes nothing; billing.ErrNotFound for an
-// unknown one.
+// unknown one. Like every writer of deliveries it takes the deliveries' rows before the
+// endpoint's (the lock order in doc.go).
 func (s *Store) DeleteWebhookEndpoint(ctx context.Context, id int64) (WebhookEndpoint, error) {
 	var out WebhookEndpoint
 	err := RetryTx(ctx, s.Pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE webhook_deliveries SET state = 'dropped' WHERE endpoint_id = $1 AND state = 'pending'`,
+			id); err != nil {
+			return fmt.Errorf("drop the deliveries of webhook endpoint %d: %w", id, err)
+		}
 		tag, err := tx.Exec(ctx, `UPDATE webhook_endpoints SET deleted_at = coalesce(deleted_at, now()) WHERE id = $1`, id)
 		if err != nil {
 			return fmt.Errorf("delete webhook endpoint %d: %w", id, err)
 		}
 		if tag.RowsAffected() == 0 {
 			return fmt.Errorf("%w: webhook endpoint %d", billing.ErrNotFound, id)
-		}
-		if _, err := tx.Exec(ctx, `UPDATE webhook_deliveries SET state = 'dropped' WHERE endpoint_id = $1 AND state = 'pending'`,
-			id); err != nil {
-			return fmt.Errorf("drop the deliveries of webhook endpoint %d: %w", id, err)
 		}
 		out, err = scanEndpoint(tx.QueryRow(ctx, "SELECT "+endpointColumns+" FROM webhook_endpoints w WHERE w.id = $1", id))
 		return err
@@ -163,12 +164,17 @@ func (s *Store) NextWebhookDeliveries(ctx context.Context, endpoint int64, limit
 }
 
 // WebhookDelivered records that the endpoint acknowledged the event (by seq) and ends the
-// endpoint's run of failures.
+// endpoint's run of failures: the delivery's row, then the endpoint's.
 func (s *Store) WebhookDelivered(ctx context.Context, endpoint, seq int64, status int) error {
-	_, err := s.Pool.Exec(ctx, `WITH d AS (UPDATE webhook_deliveries SET state = 'delivered', delivered_at = now(),
-			attempts = attempts + 1, last_status = $3, last_error = NULL
-			WHERE endpoint_id = $1 AND seq = $2 AND state = 'pending')
-		UPDATE webhook_endpoints SET failures = 0, retry_at = NULL WHERE id = $1 AND failures > 0`, endpoint, seq, status)
+	err := RetryTx(ctx, s.Pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE webhook_deliveries SET state = 'delivered', delivered_at = now(),
+				attempts = attempts + 1, last_status = $3, last_error = NULL
+			WHERE endpoint_id = $1 AND seq = $2 AND state = 'pending'`, endpoint, seq, status); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `UPDATE webhook_endpoints SET failures = 0, retry_at = NULL WHERE id = $1 AND failures > 0`, endpoint)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("record delivery of event %d to webhook endpoint %d: %w", seq, endpoint, err)
 	}
@@ -180,12 +186,20 @@ func (s *Store) WebhookDelivered(ctx context.Context, endpoint, seq int64, statu
 // delivery). It returns that count.
 func (s *Store) WebhookFailed(ctx context.Context, endpoint, seq int64, status int, why string, retry time.Duration) (int, error) {
 	var failures int
-	err := s.Pool.QueryRow(ctx, `WITH d AS (UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = nullif($3, 0),
-			last_error = $4, next_attempt_at = now() + $5::interval
-			WHERE endpoint_id = $1 AND seq = $2 AND state = 'pending')
-		UPDATE webhook_endpoints SET failures = failures + 1 WHERE id = $1 RETURNING failures`,
-		endpoint, seq, status, why, retry).Scan(&failures)
-	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+	err := RetryTx(ctx, s.Pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = nullif($3, 0),
+				last_error = $4, next_attempt_at = now() + $5::interval
+			WHERE endpoint_id = $1 AND seq = $2 AND state = 'pending'`, endpoint, seq, status, why, retry); err != nil {
+			return err
+		}
+		err := tx.QueryRow(ctx, `UPDATE webhook_endpoints SET failures = failures + 1 WHERE id = $1 RETURNING failures`,
+			endpoint).Scan(&failures)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
 		return 0, fmt.Errorf("record failed delivery of event %d to webhook endpoint %d: %w", seq, endpoint, err)
 	}
 	return failures, nil

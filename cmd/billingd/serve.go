@@ -100,7 +100,7 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 		Schedules: cfg.Schedules, CatchUpDays: cfg.CatchUpDays, SweepWorkers: cfg.SweepWorkers,
 		SoftStopTimeout: cfg.ShutdownTimeout, RescueAfter: cfg.RescueAfter,
 		Delivery: delivery,
-		Webhooks: &jobs.Webhooks{Store: store, Logger: logger, Client: &http.Client{Timeout: cfg.WebhookTimeout}, Now: clock,
+		Webhooks: &jobs.Webhooks{Store: store, Logger: logger, Client: jobs.NewWebhookClient(cfg.WebhookTimeout), Now: clock,
 			MaxBackoff: cfg.WebhookMaxBackoff, PublishInterval: cfg.EventsPublishInterval, Metrics: jobs.NewWebhookMetrics(reg)},
 	})
 	if err != nil {
