@@ -29,7 +29,7 @@ func TestRiverUIRefusesCrossSiteChanges(t *testing.T) {
 	waitFor(t, 60*time.Second, "the run to finish", func() bool {
 		return count(t, pool, "SELECT count(*) FROM job_runs WHERE state = 'succeeded'") == 1
 	})
-	job := count(t, pool, "SELECT max(id) FROM river.river_job")
+	job := count(t, pool, "SELECT max(id) FROM river.river_job WHERE kind = 'sweep'")
 	jobs := func() int { return count(t, pool, "SELECT count(*) FROM river.river_job WHERE id = $1", job) }
 
 	post := func(body string, headers map[string]string) (int, map[string]any) {
