@@ -100,7 +100,9 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 		Schedules: cfg.Schedules, CatchUpDays: cfg.CatchUpDays, SweepWorkers: cfg.SweepWorkers,
 		SoftStopTimeout: cfg.ShutdownTimeout, RescueAfter: cfg.RescueAfter,
 		Delivery: delivery,
-		Webhooks: &jobs.Webhooks{Store: store, Logger: logger, Client: jobs.NewWebhookClient(cfg.WebhookTimeout), Now: clock,
+		// A signature's timestamp is the wall clock a receiver compares with its own, never the
+		// business clock a test may set.
+		Webhooks: &jobs.Webhooks{Store: store, Logger: logger, Client: jobs.NewWebhookClient(cfg.WebhookTimeout), Now: time.Now,
 			MaxBackoff: cfg.WebhookMaxBackoff, PublishInterval: cfg.EventsPublishInterval, Metrics: jobs.NewWebhookMetrics(reg)},
 	})
 	if err != nil {
