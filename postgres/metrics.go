@@ -303,3 +303,51 @@ func RegisterJobMetrics(reg prometheus.Registerer, pool *pgxpool.Pool, jobs, wat
 		return out, nil
 	}, lastSuccessDesc, queueJobsDesc)
 }
+
+var (
+	webhookOldestDesc = prometheus.NewDesc("billingd_webhook_oldest_undelivered_seconds",
+		"Age of the oldest event not yet delivered to a live webhook endpoint (0 when none waits), by endpoint id.",
+		[]string{"endpoint"}, nil)
+	webhookPendingDesc = prometheus.NewDesc("billingd_webhook_pending_deliveries",
+		"Deliveries to a live webhook endpoint not yet acknowledged, by endpoint id.", []string{"endpoint"}, nil)
+	eventsUnpublishedDesc = prometheus.NewDesc("billingd_events_unpublished",
+		"Events written and not yet published (without a seq).", nil, nil)
+)
+
+// RegisterWebhookMetrics registers the gauges of event publication and webhook delivery:
+// per live endpoint its pending deliveries and the age of its oldest undelivered event, and
+// the events not yet published.
+func RegisterWebhookMetrics(reg prometheus.Registerer, pool *pgxpool.Pool, logger *slog.Logger) {
+	register(reg, logger, "read webhook deliveries", func(ctx context.Context) ([]prometheus.Metric, error) {
+		rows, err := pool.Query(ctx, `SELECT w.id::text, count(d.event_id),
+				coalesce(extract(epoch FROM now() - min(e.created_at)), 0)::float8
+			FROM webhook_endpoints w
+			LEFT JOIN webhook_deliveries d ON d.endpoint_id = w.id AND d.state = 'pending'
+			LEFT JOIN events e ON e.id = d.event_id
+			WHERE w.deleted_at IS NULL GROUP BY w.id ORDER BY w.id`)
+		if err != nil {
+			return nil, err
+		}
+		var out []prometheus.Metric
+		for rows.Next() {
+			var id string
+			var pending int64
+			var age float64
+			if err := rows.Scan(&id, &pending, &age); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out = append(out, prometheus.MustNewConstMetric(webhookOldestDesc, prometheus.GaugeValue, age, id),
+				gauge(webhookPendingDesc, pending, id))
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		var unpublished int64
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM events WHERE seq IS NULL`).Scan(&unpublished); err != nil {
+			return nil, err
+		}
+		return append(out, gauge(eventsUnpublishedDesc, unpublished)), nil
+	}, webhookOldestDesc, webhookPendingDesc, eventsUnpublishedDesc)
+}
