@@ -37,5 +37,8 @@ CREATE TABLE webhook_deliveries (
     delivered_at    timestamptz,
     PRIMARY KEY (endpoint_id, event_id)
 );
-CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (endpoint_id, contract_id, seq) WHERE state = 'pending';
+-- The pending deliveries of an endpoint in seq order (what goes out next), and by contract (is
+-- an earlier one of the same contract still pending?).
+CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (endpoint_id, seq) WHERE state = 'pending';
+CREATE INDEX webhook_deliveries_pending_contract ON webhook_deliveries (endpoint_id, contract_id, seq) WHERE state = 'pending';
 CREATE UNIQUE INDEX webhook_deliveries_seq ON webhook_deliveries (endpoint_id, seq);

@@ -319,12 +319,12 @@ var (
 // the events not yet published.
 func RegisterWebhookMetrics(reg prometheus.Registerer, pool *pgxpool.Pool, logger *slog.Logger) {
 	register(reg, logger, "read webhook deliveries", func(ctx context.Context) ([]prometheus.Metric, error) {
-		rows, err := pool.Query(ctx, `SELECT w.id::text, count(d.event_id),
-				coalesce(extract(epoch FROM now() - min(e.created_at)), 0)::float8
-			FROM webhook_endpoints w
-			LEFT JOIN webhook_deliveries d ON d.endpoint_id = w.id AND d.state = 'pending'
-			LEFT JOIN events e ON e.id = d.event_id
-			WHERE w.deleted_at IS NULL GROUP BY w.id ORDER BY w.id`)
+		// The oldest pending event is the first pending seq's (by webhook_deliveries_pending).
+		rows, err := pool.Query(ctx, `SELECT w.id::text,
+				(SELECT count(*) FROM webhook_deliveries d WHERE d.endpoint_id = w.id AND d.state = 'pending'),
+				coalesce((SELECT extract(epoch FROM now() - e.created_at) FROM webhook_deliveries d JOIN events e ON e.id = d.event_id
+					WHERE d.endpoint_id = w.id AND d.state = 'pending' ORDER BY d.seq LIMIT 1), 0)::float8
+			FROM webhook_endpoints w WHERE w.deleted_at IS NULL ORDER BY w.id`)
 		if err != nil {
 			return nil, err
 		}

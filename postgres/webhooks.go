@@ -42,10 +42,12 @@ func (s *Store) Events(ctx context.Context, f records.EventFilter, page Page) ([
 	return out, nil
 }
 
+// endpointColumns read an endpoint with its pending deliveries' count and its oldest pending
+// event's time (the first pending seq, by webhook_deliveries_pending).
 const endpointColumns = `w.id, w.url, w.secret, w.kinds, w.created_at, w.deleted_at,
 	(SELECT count(*) FROM webhook_deliveries d WHERE d.endpoint_id = w.id AND d.state = 'pending'),
-	(SELECT min(e.created_at) FROM webhook_deliveries d JOIN events e ON e.id = d.event_id
-		WHERE d.endpoint_id = w.id AND d.state = 'pending')`
+	(SELECT e.created_at FROM webhook_deliveries d JOIN events e ON e.id = d.event_id
+		WHERE d.endpoint_id = w.id AND d.state = 'pending' ORDER BY d.seq LIMIT 1)`
 
 func scanEndpoint(row pgx.Row) (WebhookEndpoint, error) {
 	var w WebhookEndpoint
@@ -139,15 +141,16 @@ func (s *Store) DueWebhookEndpoints(ctx context.Context) ([]int64, error) {
 // NextWebhookDeliveries returns, in seq order and at most limit, the deliveries of an
 // endpoint that may go out now: of each contract, its earliest pending delivery (so a
 // contract's events go out in order, and a failing one holds back only its contract's
-// later events), when its next attempt has come.
+// later events), when its next attempt has come. It walks the endpoint's pending deliveries
+// in seq order (webhook_deliveries_pending) and probes for an earlier pending one of the
+// same contract (webhook_deliveries_pending_contract), so a long backlog is never read whole.
 func (s *Store) NextWebhookDeliveries(ctx context.Context, endpoint int64, limit int) ([]WebhookDelivery, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT h.attempts, `+eventColumns+` FROM (
-			SELECT DISTINCT ON (d.contract_id) d.event_id, d.seq, d.attempts, d.next_attempt_at
-			FROM webhook_deliveries d WHERE d.endpoint_id = $1 AND d.state = 'pending'
-			ORDER BY d.contract_id, d.seq) h
-		JOIN events e ON e.id = h.event_id
-		WHERE h.next_attempt_at <= now()
-		ORDER BY h.seq LIMIT $2`, endpoint, limit)
+	rows, err := s.Pool.Query(ctx, `SELECT d.attempts, `+eventColumns+`
+		FROM webhook_deliveries d JOIN events e ON e.id = d.event_id
+		WHERE d.endpoint_id = $1 AND d.state = 'pending' AND d.next_attempt_at <= now()
+		  AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id AND p.contract_id = d.contract_id
+			AND p.state = 'pending' AND p.seq < d.seq)
+		ORDER BY d.seq LIMIT $2`, endpoint, limit)
 	if err != nil {
 		return nil, fmt.Errorf("next deliveries of webhook endpoint %d: %w", endpoint, err)
 	}
