@@ -53,6 +53,13 @@ type Config struct {
 	PartialPayments bool
 	// Dunning is the window collection e-mails are sent in (its Zone is Location).
 	Dunning notifications.DunningWindow
+	// Payments are the business's boleto and PIX settings (nil parts: no instrument of
+	// that kind); serve stores them for every writer of installments.
+	Payments records.PaymentSettings
+	// PaymentDropDir is where import-payments takes bank return files from; "" for none.
+	PaymentDropDir string
+	// PixWebhookSecret authenticates POST /v1/pix/webhook; "" turns the webhook off.
+	PixWebhookSecret string
 }
 
 // maxDryRunTimeout keeps a dry run's answer within the HTTP server's write timeout
@@ -241,6 +248,7 @@ func Settings() []Setting {
 		boolean(notifications.SettingDunningSaturday, "false", func(c *Config) *bool { return &c.Dunning.Saturday },
 			"whether collection e-mails also go out on Saturdays that are not holidays (never on a Sunday or a banking holiday)"),
 	}
+	s = append(s, paymentSettings()...)
 	for _, spec := range jobs.Catalogue {
 		prefix := jobEnvPrefix(spec.Name)
 		s = append(s,

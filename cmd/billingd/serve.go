@@ -82,6 +82,10 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 	if err != nil {
 		return err
 	}
+	if err := store.SetPaymentSettings(ctx, cfg.Payments); err != nil {
+		return fmt.Errorf("store the payment settings: %w", err)
+	}
+	logger.InfoContext(ctx, "payment instruments", slog.Bool("boleto", cfg.Payments.Boleto != nil), slog.Bool("pix", cfg.Payments.PIX != nil))
 	postgres.RegisterCollectionMetrics(reg, pool, cfg.Location, clock, logger)
 	runner := &jobs.Runner{
 		Pool:         pool,
