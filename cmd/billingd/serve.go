@@ -90,7 +90,7 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 	runner := &jobs.Runner{
 		Pool:         pool,
 		Store:        store,
-		Sweeps:       sweeps(cfg, store),
+		Sweeps:       sweeps(cfg, store, logger),
 		Location:     cfg.Location,
 		Now:          clock,
 		Logger:       logger,
@@ -185,7 +185,7 @@ func newStore(cfg *Config, pool *pgxpool.Pool, logger *slog.Logger) (*postgres.S
 
 // sweeps binds each scheduled job to its storage implementation, handing the work that
 // follows a batch to the store's follow-ups.
-func sweeps(cfg *Config, store *postgres.Store) map[string]jobs.Sweep {
+func sweeps(cfg *Config, store *postgres.Store, logger *slog.Logger) map[string]jobs.Sweep {
 	return map[string]jobs.Sweep{
 		jobs.GenerateInstallments: postgres.GenerateSweep{},
 		jobs.RenewContracts:       postgres.RenewSweep{Thresholds: cfg.Renewal, FollowUps: store.FollowUps},
@@ -195,6 +195,7 @@ func sweeps(cfg *Config, store *postgres.Store) map[string]jobs.Sweep {
 		jobs.SendNotices: postgres.NoticeSweep{
 			DaysBeforeDue: cfg.NoticeDaysBeforeDue, Deliver: cfg.SMTP != nil, FollowUps: store.FollowUps,
 		},
+		jobs.ImportPayments: postgres.ImportPaymentsSweep{Store: store, DropDir: cfg.PaymentDropDir, Now: clock, Logger: logger},
 	}
 }
 
