@@ -56,6 +56,9 @@ type Config struct {
 	// Changes are the settings of contract changes (BILLINGD_DUE_CHANGE_PRORATION,
 	// BILLINGD_DUE_CHANGE_MIN_DAYS, BILLINGD_PAUSE_MIN_MONTHS).
 	Changes records.ChangeSettings
+	// PixWebhookSecret authenticates POST /v1/pix/webhook (BILLINGD_PIX_WEBHOOK_SECRET); ""
+	// turns the webhook off.
+	PixWebhookSecret string
 }
 
 // DryRunner runs a job's real sweep in a transaction it rolls back and reports what a real
@@ -230,6 +233,9 @@ func (s *Server) routes() []route {
 		{"GET", "/v1/payments", s.listPayments, paged("installment_id", "contract_id")},
 		{"GET", "/v1/payments/{id}", s.getPayment, nil},
 		{"POST", "/v1/payments/{id}/reverse", s.reversePayment, nil},
+		{"POST", "/v1/payment-files", s.uploadPaymentFile, []string{"filename"}},
+		{"GET", "/v1/payment-files/{id}", s.getPaymentFile, nil},
+		{"GET", "/v1/payment-exceptions", s.listPaymentExceptions, paged("from", "to", "reason")},
 	}
 }
 
@@ -237,12 +243,16 @@ func (s *Server) routes() []route {
 // then routes it.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, requestID(w, r)))
+	if r.URL.Path == PixWebhookPath {
+		s.servePixWebhook(w, r)
+		return
+	}
 	p, err := s.authenticate(r)
 	if err != nil {
 		s.authFailed(w, r, err, `Bearer realm="billingd"`)
 		return
 	}
-	r = r.WithContext(context.WithValue(r.Context(), principalKey{}, p))
+	r = r.WithContext(withPrincipal(r.Context(), p))
 	s.mux.ServeHTTP(w, r)
 }
 

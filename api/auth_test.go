@@ -102,6 +102,9 @@ var authRoutes = map[string]struct {
 	"GET /v1/payments":               {"", 200},
 	"GET /v1/payments/{id}":          {"", 200},
 	"POST /v1/payments/{id}/reverse": {`{"reason": "chargeback"}`, 200},
+	"POST /v1/payment-files":         {"not a return file", 422},
+	"GET /v1/payment-files/{id}":     {"", 404},
+	"GET /v1/payment-exceptions":     {"", 200},
 }
 
 // authFixture makes the rows the requests of authRoutes find: plan 1, customer 1, contract 1
@@ -223,7 +226,7 @@ func TestOversizedBody(t *testing.T) {
 	})
 	for _, route := range b.api.Routes() {
 		method, path := concrete(route)
-		if method != "POST" {
+		if method != "POST" || route == "POST /v1/payment-files" { // a return file may have 64 MiB
 			continue
 		}
 		t.Run(route, func(t *testing.T) {

@@ -186,6 +186,12 @@ func hostileCases(f badInputFixture) []hostileCase {
 		{"DELETE /v1/contracts/{id}/changes/{change_id}", "wrong type", "DELETE", contractPath + "/changes/1.5", nil, 400, "change_id"},
 		{"POST /v1/contracts/{id}/changes/{change_id}/cancel", "injection", "POST", contractPath + "/changes/" + inj + "/cancel", nil, 400, "change_id"},
 		{"POST /v1/contracts/{id}/changes/{change_id}/cancel", "wrong type", "POST", contractPath + "/changes/1/cancel", `{"reason": 7}`, 400, "reason"},
+		{"POST /v1/payment-files", "injection", "POST", "/v1/payment-files" + q("filename", sqlInjection), "x", 400, "filename"},
+		{"POST /v1/payment-files", "wrong type", "POST", "/v1/payment-files?filename=a.ret", `{"file": 1}`, 422, "file"},
+		{"GET /v1/payment-files/{id}", "injection", "GET", "/v1/payment-files/" + inj, nil, 400, "id"},
+		{"GET /v1/payment-files/{id}", "wrong type", "GET", "/v1/payment-files/true", nil, 400, "id"},
+		{"GET /v1/payment-exceptions", "injection", "GET", "/v1/payment-exceptions" + q("reason", sqlInjection), nil, 400, "reason"},
+		{"GET /v1/payment-exceptions", "wrong type", "GET", "/v1/payment-exceptions?from=1.5", nil, 400, "from"},
 		{"POST /v1/installments/{id}/payments", "injection in the reference", "POST", pay,
 			map[string]any{"amount": "94.90", "paid_at": "2026-07-20", "reference": "x'; DELETE FROM payments; --"}, 422, "reference"},
 	}

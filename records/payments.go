@@ -133,3 +133,18 @@ type PaymentExceptionFilter struct {
 	From, To time.Time
 	Reason   string
 }
+
+// PixNotification is one received PIX of a PSP's webhook (the BCB PIX API's "pix" array):
+// its endToEndId, the txid it names, the amount and when it was paid.
+type PixNotification struct {
+	EndToEndID string
+	TxID       string
+	Amount     decimal.Decimal
+	PaidAt     time.Time
+}
+
+// PixOutcome counts what a webhook call did: payments recorded, notifications already
+// recorded (by endToEndId), and exceptions listed.
+type PixOutcome struct {
+	Recorded, Duplicates, Exceptions int
+}

@@ -118,6 +118,7 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 		Store: store, Jobs: jobs.Names(), Token: cfg.APIToken, Location: cfg.Location, Now: clock, Logger: logger,
 		CatchUpDays: cfg.CatchUpDays, Changes: cfg.Changes, TrustUnlockMaxDays: cfg.TrustUnlockMaxDays, TrustUnlocksPerEpisode: cfg.TrustUnlocksPerEpisode,
 		DryRunner: runner, DryRunTimeout: cfg.DryRunTimeout, DryRunSample: cfg.DryRunSample,
+		PixWebhookSecret: cfg.PixWebhookSecret,
 	})
 	mux.Handle("/v1/", apiServer)
 	ui, err := riverui.NewHandler(&riverui.HandlerOpts{
