@@ -15,6 +15,7 @@ import (
 	"github.com/billingd/billingd/cnab240"
 	"github.com/billingd/billingd/jobs"
 	"github.com/billingd/billingd/postgres"
+	"github.com/billingd/billingd/records"
 )
 
 // BenchmarkImportPayments times import-payments importing a return file of BENCH_CONTRACTS
@@ -109,9 +110,26 @@ func BenchmarkImportPayments(b *testing.B) {
 	if err := os.WriteFile(filepath.Join(drop, "RET-BENCH.ret"), file.Bytes(), 0o644); err != nil {
 		b.Fatal(err)
 	}
+	// One daemon client works the import and the unblock jobs it enqueues, as in `billingd serve`.
+	client, err := h.runner.NewDaemonClient(jobs.DaemonOptions{SweepWorkers: 2, SoftStopTimeout: time.Second})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := client.Start(ctx); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = client.Stop(ctx) }()
 	b.ResetTimer()
 	importStart := time.Now()
-	importing, counts := h.sweep(jobs.ImportPayments, paidOn)
+	requested, err := h.store.RequestRun(ctx, jobs.ImportPayments, paidOn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	run, err := jobs.WaitRun(ctx, h.pool, requested.ID, 20*time.Millisecond, nil)
+	if err != nil || run.State != records.RunSucceeded {
+		b.Fatalf("import run: %+v %v", run, err)
+	}
+	importing, counts := time.Since(importStart), run.Counts
 	deadline := time.Now().Add(10 * time.Minute)
 	for {
 		var left int
