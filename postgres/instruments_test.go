@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
 	"github.com/billingd/billingd/billing"
@@ -225,5 +226,42 @@ func TestNoInstrumentsWithoutSettings(t *testing.T) {
 	bad.Boleto.Agency = "12a"
 	if err := b.store.SetPaymentSettings(b.ctx, bad); err == nil || !strings.Contains(err.Error(), "bank.agency") {
 		t.Errorf("bad agency: %v", err)
+	}
+}
+
+// TestCollectionNoticeCarriesInstruments: a collection notice's template data gives each
+// installment owed its instruments, which the Portuguese default prints under "Como pagar"
+// (the linha digitável with its dots and spaces, the PIX copy-and-paste).
+func TestCollectionNoticeCarriesInstruments(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	if err := b.store.SetPaymentSettings(b.ctx, testPaymentSettings()); err != nil {
+		t.Fatal(err)
+	}
+	inst := b.seedPayable(t, 1)(1, 1) // due 2026-03-10, overdue on 2026-03-20
+	var notice int64
+	if err := b.pool.QueryRow(b.ctx, `INSERT INTO notices (contract_id, kind, reference) VALUES (1, 'block_warning', 'test')
+		RETURNING id`).Scan(&notice); err != nil {
+		t.Fatal(err)
+	}
+	var linha, payload, text string
+	if err := b.pool.QueryRow(b.ctx, "SELECT linha_digitavel, pix_payload FROM payment_instruments WHERE installment_id = $1", inst).
+		Scan(&linha, &payload); err != nil {
+		t.Fatal(err)
+	}
+	if err := pgx.BeginFunc(b.ctx, b.pool, func(tx pgx.Tx) error {
+		n, err := postgres.LockNotice(b.ctx, tx, notice)
+		if err != nil {
+			return err
+		}
+		n, err = postgres.RenderNotice(b.ctx, tx, n, paymentsNow, saoPaulo)
+		text = n.Text
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	printed := boleto.FormatLinhaDigitavel(linha)
+	if !strings.Contains(text, "boleto (linha digitável): "+printed) || !strings.Contains(text, "PIX copia e cola: "+payload) {
+		t.Errorf("notice text lacks the instruments (%s, %s):\n%s", printed, payload, text)
 	}
 }
