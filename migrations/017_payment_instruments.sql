@@ -43,8 +43,8 @@ CREATE TABLE payment_instruments (
 CREATE INDEX payment_instruments_contract ON payment_instruments (contract_id);
 
 -- payment_files: every bank return file received (upload or drop directory), once by its
--- content. status: pending until imported, then imported or refused (malformed: error says
--- the line and the field).
+-- content, parsed before it is stored (a malformed file is never stored). status: pending
+-- until import-payments imported it, then imported.
 CREATE TABLE payment_files (
     id          bigserial PRIMARY KEY,
     name        text        NOT NULL,
@@ -52,8 +52,7 @@ CREATE TABLE payment_files (
     content     bytea       NOT NULL,
     size        bigint      NOT NULL,
     origin      text        NOT NULL CHECK (origin IN ('upload', 'drop_dir')),
-    status      text        NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'imported', 'refused')),
-    error       text,
+    status      text        NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'imported')),
     bank_code   text,
     settlements int         NOT NULL DEFAULT 0,
     recorded    int         NOT NULL DEFAULT 0,
@@ -61,7 +60,7 @@ CREATE TABLE payment_files (
     exceptions  int         NOT NULL DEFAULT 0,
     received_at timestamptz NOT NULL DEFAULT now(),
     imported_at timestamptz,
-    CHECK ((status = 'refused') = (error IS NOT NULL))
+    CHECK ((status = 'imported') = (imported_at IS NOT NULL))
 );
 CREATE INDEX payment_files_pending ON payment_files (id) WHERE status = 'pending';
 

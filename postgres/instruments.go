@@ -44,9 +44,17 @@ func (s *Store) SetPaymentSettings(ctx context.Context, ps PaymentSettings) erro
 	return nil
 }
 
-// readPaymentSettings returns the stored settings (zero when there are none).
+// readPaymentSettings returns the stored settings (zero when there are none, and on a
+// schema before migration 017, which tests of older migrations run today's sweeps on).
 func readPaymentSettings(ctx context.Context, q Queryer) (PaymentSettings, error) {
 	var raw struct{ boleto, pix []byte }
+	var table bool
+	if err := q.QueryRow(ctx, "SELECT to_regclass('payment_settings') IS NOT NULL").Scan(&table); err != nil {
+		return PaymentSettings{}, fmt.Errorf("read payment settings: %w", err)
+	}
+	if !table {
+		return PaymentSettings{}, nil
+	}
 	err := q.QueryRow(ctx, "SELECT boleto, pix FROM payment_settings").Scan(&raw.boleto, &raw.pix)
 	if err == pgx.ErrNoRows {
 		return PaymentSettings{}, nil

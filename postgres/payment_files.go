@@ -30,10 +30,10 @@ type PaymentExceptionFilter = records.PaymentExceptionFilter
 // (jobs.ImportPayments: the same name, kept here so the store can enqueue it).
 const ImportPaymentsJob = "import-payments"
 
-// Payment file origins.
+// Payment file origins (records.PaymentFileOrigins).
 const (
-	OriginUpload  = "upload"
-	OriginDropDir = "drop_dir"
+	OriginUpload  = records.PaymentFileUpload
+	OriginDropDir = records.PaymentFileDropDir
 )
 
 const paymentFileColumns = `id, name, sha256, size, origin, status, coalesce(bank_code, ''), settlements, recorded, duplicates,

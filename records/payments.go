@@ -122,6 +122,24 @@ type PaymentException struct {
 	CreatedAt time.Time
 }
 
+// Payment file origins, statuses and exception sources (the CHECK constraints of
+// payment_files and payment_exceptions list the same).
+const (
+	PaymentFileUpload   = "upload"
+	PaymentFileDropDir  = "drop_dir"
+	PaymentFilePending  = "pending"
+	PaymentFileImported = "imported"
+)
+
+// PaymentFileOrigins are where a payment file comes from.
+var PaymentFileOrigins = []string{PaymentFileUpload, PaymentFileDropDir}
+
+// PaymentFileStatuses are a payment file's statuses.
+var PaymentFileStatuses = []string{PaymentFilePending, PaymentFileImported}
+
+// PaymentExceptionSources are the sources an exception comes from.
+var PaymentExceptionSources = []string{billing.SourceBankFile, billing.SourcePIX}
+
 // ExceptionUnknownReference is the reason of a settlement whose nosso número (or a PIX
 // notification whose txid) names no installment.
 const ExceptionUnknownReference = "unknown_reference"
