@@ -182,3 +182,37 @@ func TestPixWebhook(t *testing.T) {
 		t.Errorf("malformed valor: %d %s", r.status, r.raw)
 	}
 }
+
+// TestDueDayChangeRemakesInstruments: a due-day change re-dates the open installments and
+// re-prices the first (proration): their instruments carry the new dates and amounts.
+func TestDueDayChangeRemakesInstruments(t *testing.T) {
+	t.Parallel()
+	b, c := paymentsFixture(t)
+	b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/contracts/%d/due-date-rule", c),
+		map[string]any{"due_date_rule": map[string]any{"kind": "fixed_day", "day": 25}, "effective_on": "2026-07-20"})
+	items := b.must(http.StatusOK, "GET", fmt.Sprintf("/v1/contracts/%d/installments?state=open&limit=100", c), nil).items(t)
+	moved := 0
+	for _, it := range items {
+		in, _ := it["instruments"].(map[string]any)
+		if in == nil {
+			t.Errorf("installment %v has no instruments", it["id"])
+			continue
+		}
+		amount := decimal.RequireFromString(it["amount"].(string)).Sub(decimal.RequireFromString(it["discount"].(string))).
+			Sub(decimal.RequireFromString(it["on_time_discount"].(string)))
+		if in["due_date"] != it["due_date"] || in["amount"] != amount.StringFixed(2) {
+			t.Errorf("installment %v due %v asks %s; instruments carry %v on %v", it["id"], it["due_date"], amount.StringFixed(2), in["amount"], in["due_date"])
+		}
+		code, err := boleto.ParseBarcode(fmt.Sprint(in["barcode"]))
+		if err != nil || code.Amount.StringFixed(2) != in["amount"] || code.DueDate.Format("2006-01-02") != in["due_date"] {
+			t.Errorf("installment %v barcode reads %+v, %v", it["id"], code, err)
+		}
+		if strings.HasSuffix(fmt.Sprint(it["due_date"]), "-25") || strings.HasSuffix(fmt.Sprint(it["due_date"]), "-26") ||
+			strings.HasSuffix(fmt.Sprint(it["due_date"]), "-27") || strings.HasSuffix(fmt.Sprint(it["due_date"]), "-28") {
+			moved++
+		}
+	}
+	if moved == 0 {
+		t.Errorf("no installment moved to the 25th: %v", items)
+	}
+}
