@@ -60,6 +60,9 @@ type Config struct {
 	// RenewalThresholds are the global renewal thresholds a forecast applies
 	// (BILLINGD_RENEWAL_QUEUE_THRESHOLD, BILLINGD_RENEWAL_THRESHOLD); a plan may override them.
 	RenewalThresholds renewal.Thresholds
+	// PixWebhookSecret authenticates POST /v1/pix/webhook (BILLINGD_PIX_WEBHOOK_SECRET); ""
+	// turns the webhook off.
+	PixWebhookSecret string
 }
 
 // DryRunner runs a job's real sweep in a transaction it rolls back and reports what a real
@@ -241,6 +244,9 @@ func (s *Server) routes() []route {
 		{"POST", "/v1/webhooks", s.createWebhook, nil},
 		{"GET", "/v1/webhooks", s.listWebhooks, paged()},
 		{"DELETE", "/v1/webhooks/{id}", s.deleteWebhook, nil},
+		{"POST", "/v1/payment-files", s.uploadPaymentFile, []string{"filename"}},
+		{"GET", "/v1/payment-files/{id}", s.getPaymentFile, nil},
+		{"GET", "/v1/payment-exceptions", s.listPaymentExceptions, paged("from", "to", "reason")},
 	}
 }
 
@@ -248,12 +254,16 @@ func (s *Server) routes() []route {
 // then routes it.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, requestID(w, r)))
+	if r.URL.Path == PixWebhookPath {
+		s.servePixWebhook(w, r)
+		return
+	}
 	p, err := s.authenticate(r)
 	if err != nil {
 		s.authFailed(w, r, err, `Bearer realm="billingd"`)
 		return
 	}
-	r = r.WithContext(context.WithValue(r.Context(), principalKey{}, p))
+	r = r.WithContext(withPrincipal(r.Context(), p))
 	s.mux.ServeHTTP(w, r)
 }
 

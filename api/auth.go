@@ -21,6 +21,11 @@ type principal struct {
 
 type principalKey struct{}
 
+// withPrincipal returns ctx carrying the authenticated principal.
+func withPrincipal(ctx context.Context, p principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
 // principalOf returns the principal ServeHTTP (or the River UI's guard) authenticated.
 func principalOf(ctx context.Context) principal {
 	p, _ := ctx.Value(principalKey{}).(principal)

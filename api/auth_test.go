@@ -110,6 +110,9 @@ var authRoutes = map[string]struct {
 	"GET /v1/installments/overdue":    {"", 200},
 	"GET /v1/contracts/{id}/forecast": {"", 422},                                                                                                          // without ?until=
 	"POST /v1/simulations":            {`{"customer_id": 1, "plan_id": 1, "adhesion_date": "2026-07-01", "due_date_rule": {"kind": "anniversary"}}`, 422}, // without ?until=
+	"POST /v1/payment-files":          {"not a return file", 422},
+	"GET /v1/payment-files/{id}":      {"", 404},
+	"GET /v1/payment-exceptions":      {"", 200},
 }
 
 // authFixture makes the rows the requests of authRoutes find: plan 1, customer 1, contract 1
@@ -232,7 +235,7 @@ func TestOversizedBody(t *testing.T) {
 	})
 	for _, route := range b.api.Routes() {
 		method, path := concrete(route)
-		if method != "POST" {
+		if method != "POST" || route == "POST /v1/payment-files" { // a return file may have 64 MiB
 			continue
 		}
 		t.Run(route, func(t *testing.T) {

@@ -323,6 +323,37 @@ type installmentResponse struct {
 	// Lines are what the installment is the sum of: amount is the sum of the positive lines,
 	// discount minus the sum of the negative ones.
 	Lines []lineResponse `json:"lines"`
+	// Instruments are the installment's boleto and PIX; null when it has none.
+	Instruments *instrumentsResponse `json:"instruments"`
+}
+
+// instrumentsResponse is how an installment is paid: its boleto and its PIX copy-and-paste,
+// each null where the business's settings make none.
+type instrumentsResponse struct {
+	Amount             string  `json:"amount"`
+	DueDate            string  `json:"due_date"`
+	BankCode           *string `json:"bank_code"`
+	NossoNumero        *string `json:"nosso_numero"`
+	NossoNumeroPrinted *string `json:"nosso_numero_printed"`
+	Barcode            *string `json:"barcode"`
+	LinhaDigitavel     *string `json:"linha_digitavel"`
+	TxID               *string `json:"txid"`
+	PixCopyPaste       *string `json:"pix_copy_paste"`
+}
+
+func toInstruments(in *records.Instruments) *instrumentsResponse {
+	if in == nil {
+		return nil
+	}
+	opt := func(s string) *string {
+		if s == "" {
+			return nil
+		}
+		return &s
+	}
+	return &instrumentsResponse{Amount: money(in.Amount), DueDate: billing.FormatDate(in.DueDate),
+		BankCode: opt(in.BankCode), NossoNumero: opt(in.NossoNumero), NossoNumeroPrinted: opt(in.NossoNumeroPrinted),
+		Barcode: opt(in.Barcode), LinhaDigitavel: opt(in.LinhaDigitavel), TxID: opt(in.TxID), PixCopyPaste: opt(in.PixCopyPaste)}
 }
 
 // lineResponse is one line of an installment: what it charges (a positive amount) or
@@ -351,6 +382,7 @@ func toInstallment(i records.Installment) installmentResponse {
 		NominalDue: billing.FormatDate(i.NominalDue), DueDate: billing.FormatDate(i.DueDate),
 		Amount: money(i.Amount), Discount: money(i.Discount), OnTimeDiscount: money(i.OnTimeDiscount),
 		State: i.State, PaidAt: optDate(i.PaidAt), PaidAmount: optMoney(i.PaidAmount), Paid: money(i.Paid), Lines: toLines(i.Lines),
+		Instruments: toInstruments(i.Instruments),
 	}
 	if i.State == records.InstallmentPaid {
 		credit := money(i.Credit)

@@ -72,6 +72,7 @@ func TestCreateContractFixedDay31(t *testing.T) {
 		"amount": "89.90", "discount": "0.00", "on_time_discount": "4.50", "state": "open", "paid_at": nil, "paid_amount": nil,
 		"paid": "0.00", "credit": nil, "lines": []any{map[string]any{"kind": "plan", "description": "plan, term 1 installment 1: service 2026-07-20 to 2026-08-19",
 			"quantity": "1", "unit_price": "89.90", "amount": "89.90"}},
+		"instruments": nil,
 	}}
 	items := r.items(t)
 	for i := range items {

@@ -232,7 +232,8 @@ func TestFuzzRoutesReadBodies(t *testing.T) {
 	t.Parallel()
 	var want []string
 	for _, r := range (&api.Server{}).Routes() {
-		if strings.HasPrefix(r, "POST ") && r != "POST /v1/contracts" {
+		// The return file upload reads a file, not JSON: FuzzParseReturnFile fuzzes its parser.
+		if strings.HasPrefix(r, "POST ") && r != "POST /v1/contracts" && r != "POST /v1/payment-files" {
 			want = append(want, strings.TrimPrefix(r, "POST "))
 		}
 	}

@@ -202,6 +202,12 @@ func hostileCases(f badInputFixture) []hostileCase {
 		{"GET /v1/contracts/{id}/forecast", "wrong type", "GET", contractPath + "/forecast?until=20270101", nil, 400, "until"},
 		{"POST /v1/simulations", "injection", "POST", "/v1/simulations?until=2027-01-01", contract("billing_method", "grouped'; DROP TABLE contracts; --"), 422, "billing_method"},
 		{"POST /v1/simulations", "wrong type", "POST", "/v1/simulations?until=2027-01-01", contract("price", 99.9), 400, "price"},
+		{"POST /v1/payment-files", "injection", "POST", "/v1/payment-files" + q("filename", sqlInjection), "x", 400, "filename"},
+		{"POST /v1/payment-files", "wrong type", "POST", "/v1/payment-files?filename=a.ret", `{"file": 1}`, 422, "file"},
+		{"GET /v1/payment-files/{id}", "injection", "GET", "/v1/payment-files/" + inj, nil, 400, "id"},
+		{"GET /v1/payment-files/{id}", "wrong type", "GET", "/v1/payment-files/true", nil, 400, "id"},
+		{"GET /v1/payment-exceptions", "injection", "GET", "/v1/payment-exceptions" + q("reason", sqlInjection), nil, 400, "reason"},
+		{"GET /v1/payment-exceptions", "wrong type", "GET", "/v1/payment-exceptions?from=1.5", nil, 400, "from"},
 		{"POST /v1/installments/{id}/payments", "injection in the reference", "POST", pay,
 			map[string]any{"amount": "94.90", "paid_at": "2026-07-20", "reference": "x'; DELETE FROM payments; --"}, 422, "reference"},
 	}

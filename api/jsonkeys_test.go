@@ -122,7 +122,7 @@ func TestKeyCasesCoverEveryBodyRoute(t *testing.T) {
 		covered[c.route] = true
 	}
 	for _, r := range (&api.Server{}).Routes() {
-		if strings.HasPrefix(r, "GET ") || strings.HasPrefix(r, "DELETE ") {
+		if strings.HasPrefix(r, "GET ") || strings.HasPrefix(r, "DELETE ") || r == "POST /v1/payment-files" { // a file, not JSON
 			continue
 		}
 		if !covered[r] {

@@ -90,6 +90,9 @@ var wire = map[string]struct {
 	"POST /v1/installments/{id}/payments":                {paymentRequest{}, "200", paidInstallmentResponse{}},
 	"GET /v1/installments/{id}":                          {nil, "200", installmentDueResponse{}},
 	"GET /v1/payments":                                   {nil, "200", list[paymentResponse]{}},
+	"POST /v1/payment-files":                             {nil, "201", paymentFileResponse{}},
+	"GET /v1/payment-files/{id}":                         {nil, "200", paymentFileResponse{}},
+	"GET /v1/payment-exceptions":                         {nil, "200", list[paymentExceptionResponse]{}},
 	"GET /v1/payments/{id}":                              {nil, "200", paymentResponse{}},
 	"POST /v1/payments/{id}/reverse":                     {reversalRequest{}, "200", reversalResponse{}},
 	"POST /v1/holidays":                                  {holidayRequest{}, "201", holidayResponse{}},
@@ -149,7 +152,8 @@ var wire = map[string]struct {
 // alsoAnswers gives the routes that have a second success answer its status and body type:
 // a dry run is answered at once (200), a run is only enqueued (202).
 var alsoAnswers = map[string]map[string]any{
-	"POST /v1/runs": {"200": DryRunReport{}},
+	"POST /v1/runs":          {"200": DryRunReport{}},
+	"POST /v1/payment-files": {"200": paymentFileResponse{}},
 }
 
 func loadOpenAPI(t *testing.T) (oasDoc, map[string]oasOperation) {

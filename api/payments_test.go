@@ -94,7 +94,7 @@ func TestPayments(t *testing.T) {
 				"service_start": "2026-07-01", "service_end": "2026-07-31", "nominal_due": "2026-07-10", "due_date": "2026-07-10",
 				"amount": tt.amount, "discount": "10.00", "on_time_discount": "5.00", "state": "paid",
 				"paid_at": tt.paidAt, "paid_amount": tt.paidAmount, "paid": tt.paidAmount, "credit": tt.credit, "lines": lines,
-				"balance": "0.00", "payment": payment,
+				"balance": "0.00", "payment": payment, "instruments": nil,
 			}
 			if !reflect.DeepEqual(r.body, want) {
 				t.Errorf("paid\n%v\nwant\n%v", r.body, want)

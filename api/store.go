@@ -43,6 +43,10 @@ type Store interface {
 	ReversePayment(ctx context.Context, id int64, reason string, now time.Time, loc *time.Location) (records.Payment, records.Installment, error)
 	Payment(ctx context.Context, id int64) (records.Payment, error)
 	Payments(ctx context.Context, f records.PaymentFilter, page records.Page) ([]records.Payment, error)
+	StorePaymentFile(ctx context.Context, name string, content []byte, asOf time.Time) (records.PaymentFile, bool, error)
+	PaymentFile(ctx context.Context, id int64) (records.PaymentFile, error)
+	PaymentExceptions(ctx context.Context, f records.PaymentExceptionFilter, page records.Page) ([]records.PaymentException, error)
+	RecordPixNotifications(ctx context.Context, now time.Time, ns []records.PixNotification) (records.PixOutcome, error)
 
 	AddHoliday(ctx context.Context, h billing.Holiday) (redated int64, err error)
 	DeleteHoliday(ctx context.Context, day time.Time) (redated int64, err error)

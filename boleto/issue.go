@@ -45,6 +45,9 @@ func NewIssuer(s Settings) (*Issuer, error) {
 	return &Issuer{settings: s, layout: l}, nil
 }
 
+// Settings returns the issuer's settings.
+func (is *Issuer) Settings() Settings { return is.settings }
+
 // Layout returns the layout the issuer's settings selected.
 func (is *Issuer) Layout() Layout { return is.layout }
 

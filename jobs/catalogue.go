@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/billingd/billingd/postgres"
 )
 
 // Names of the scheduled jobs, as operators and metrics know them.
@@ -26,6 +28,9 @@ const (
 	ResetBenefitQuotas = "reset-benefit-quotas"
 	// SendNotices records coming-due and overdue notices and enqueues the outbox's delivery.
 	SendNotices = "send-notices"
+	// ImportPayments takes the drop directory's bank return files in and imports every
+	// pending payment file (postgres.ImportPaymentsSweep).
+	ImportPayments = postgres.ImportPaymentsJob
 )
 
 // Triggers say why a run happened.
@@ -72,14 +77,20 @@ var Catalogue = []Spec{
 		Description:     "records coming-due and overdue notices of open installments and enqueues the e-mail of every undelivered notice",
 		DefaultSchedule: "0 8 * * *",
 	},
+	{
+		Name:            ImportPayments,
+		Description:     "takes the drop directory's bank return files in and records the payments of every pending return file, listing what it cannot match as payment exceptions",
+		DefaultSchedule: "*/5 * * * *",
+	},
 }
 
 // DependencyOrder lists every job after the jobs whose effects it reads: generation creates
-// the installments renewal counts, quotas are reset before the day's blocks, and
+// the installments renewal counts, quotas are reset before the day's blocks, the day's bank
+// files are imported before the blocks, and
 // block-delinquent's blocks come before send-notices records and sends the day's notices. A
 // catch-up run of a job waits until the runs of the jobs before it, for the same or earlier
 // dates, have finished (see Runner.CatchUpPoll).
-var DependencyOrder = []string{GenerateInstallments, RenewContracts, ResetBenefitQuotas, BlockDelinquent, SendNotices}
+var DependencyOrder = []string{GenerateInstallments, RenewContracts, ResetBenefitQuotas, ImportPayments, BlockDelinquent, SendNotices}
 
 // Lookup returns the spec of the named job.
 func Lookup(name string) (Spec, bool) {

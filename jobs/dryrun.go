@@ -40,6 +40,8 @@ func (r *Runner) DryRun(ctx context.Context, job string, asOf time.Time, sample 
 	defer r.dryRuns.Unlock()
 	// The dry run writes no audit record of its own: its transaction is rolled back.
 	ctx = records.WithAudit(ctx, nil)
+	// Nor does it touch anything outside the database (import-payments' drop directory).
+	ctx = postgres.WithDryRun(ctx)
 	started := time.Now()
 	out := records.DryRun{Job: job, AsOf: asOf, Counts: map[string]int64{}, SampleLimit: sample}
 	tx, err := r.Pool.Begin(ctx)

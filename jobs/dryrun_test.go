@@ -1,6 +1,7 @@
 package jobs_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +16,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/billingd/billingd/billing"
+	"github.com/billingd/billingd/boleto"
+	"github.com/billingd/billingd/cnab240"
 	"github.com/billingd/billingd/internal/dbtest"
 	"github.com/billingd/billingd/jobs"
 	"github.com/billingd/billingd/postgres"
@@ -40,6 +43,10 @@ var dryRunAsOf = day("2026-07-20")
 // whose 06-10 and 07-10 installments then go unpaid: they are blocked and get overdue notices.
 func seedEveryJob(t *testing.T, ctx context.Context, pool *pgxpool.Pool) {
 	t.Helper()
+	if err := (&postgres.Store{Pool: pool}).SetPaymentSettings(ctx, postgres.PaymentSettings{Boleto: &boleto.Settings{
+		BankCode: "001", Agency: "1234", Account: "123456", Wallet: "17", Convenio: "1234567", FirstSequence: 1, LastSequence: 9_999_999_999}}); err != nil {
+		t.Fatal(err)
+	}
 	renewing, err := dbtest.SeedContracts(ctx, pool, 10, day("2026-01-15"))
 	if err != nil {
 		t.Fatal(err)
@@ -62,6 +69,36 @@ func seedEveryJob(t *testing.T, ctx context.Context, pool *pgxpool.Pool) {
 	}
 }
 
+// seedReturnFiles stores two pending return files paying, on 2026-07-19, the 11th
+// installment of the renewing contracts (five each): import-payments has two batches of work.
+func seedReturnFiles(t *testing.T, ctx context.Context, pool *pgxpool.Pool) {
+	t.Helper()
+	rows, err := pool.Query(ctx, `SELECT p.nosso_numero, p.amount FROM payment_instruments p JOIN installments i ON i.id = p.installment_id
+		WHERE i.sequence = 11 AND i.state = 'open' ORDER BY i.contract_id LIMIT 10`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sts, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (cnab240.Settlement, error) {
+		var s cnab240.Settlement
+		err := r.Scan(&s.NossoNumero, &s.AmountPaid)
+		s.Movement, s.NominalAmount, s.NetCredited, s.DatePaid = cnab240.Paid, s.AmountPaid, s.AmountPaid, day("2026-07-19")
+		return s, err
+	})
+	if err != nil || len(sts) != 10 {
+		t.Fatalf("%d installments to pay, want 10: %v", len(sts), err)
+	}
+	for i, part := range [][]cnab240.Settlement{sts[:5], sts[5:]} {
+		var buf bytes.Buffer
+		if err := cnab240.Write(&buf, &cnab240.File{BankCode: "001", GeneratedOn: day("2026-07-19"), Sequence: int64(i + 1), Settlements: part}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pool.Exec(ctx, `INSERT INTO payment_files (name, sha256, content, size, origin, bank_code)
+			VALUES ($1, $2, $3, $4, 'upload', '001')`, fmt.Sprintf("RET%d.ret", i+1), postgres.SHA256Hex(buf.Bytes()), buf.Bytes(), buf.Len()); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // everySweep binds every job to its sweep as the daemon does (cmd/billingd sweeps), with the
 // settings' defaults.
 func everySweep(store *postgres.Store) map[string]jobs.Sweep {
@@ -71,6 +108,8 @@ func everySweep(store *postgres.Store) map[string]jobs.Sweep {
 		jobs.BlockDelinquent:      postgres.BlockSweep{FollowUps: store.FollowUps, Today: func() time.Time { return dryRunAsOf }},
 		jobs.ResetBenefitQuotas:   postgres.ResetBenefitQuotasSweep{},
 		jobs.SendNotices:          postgres.NoticeSweep{DaysBeforeDue: 3, FollowUps: store.FollowUps},
+		jobs.ImportPayments: postgres.ImportPaymentsSweep{Store: store,
+			Now: func() time.Time { return time.Date(2026, 7, 20, 12, 0, 0, 0, saoPaulo) }},
 	}
 }
 
@@ -161,8 +200,12 @@ func TestDryRunMatchesRealRun(t *testing.T) {
 		jobs.ResetBenefitQuotas:   "balances_opened",
 		jobs.BlockDelinquent:      "contracts_blocked",
 		jobs.SendNotices:          "notices_created",
+		jobs.ImportPayments:       "payments_recorded",
 	}
 	for _, job := range jobs.DependencyOrder {
+		if job == jobs.ImportPayments {
+			seedReturnFiles(t, ctx, pool)
+		}
 		before, err := dbtest.Checksums(ctx, pool)
 		if err != nil {
 			t.Fatal(err)

@@ -230,6 +230,11 @@ func (r *redates) write(ctx context.Context, tx pgx.Tx) error {
 	if _, _, err := changeLines(ctx, tx, change); err != nil {
 		return err
 	}
+	// The re-dated installments' boletos and PIX carry their new dates (changeLines re-made
+	// those whose amount changed).
+	if _, err := makeInstruments(ctx, tx, ids); err != nil {
+		return err
+	}
 	if len(r.contracts) == 0 {
 		return nil
 	}

@@ -25,7 +25,11 @@
 //     contracts in id order, then its installments in id order (the trigger updates the
 //     contracts it already holds), then the payments, the late lines, and the unblock jobs
 //     in River; a reversal (ReversePayment): the payment's contract, its installment, the
-//     payment, its lines;
+//     payment, its lines; an import-payments batch (ImportPaymentsSweep) first locks its
+//     payment file (payment_files, which nothing else locks), then records as above and
+//     writes its payment_exceptions; a PIX webhook call records as above;
+//   - payment instruments (makeInstruments): written after the installments they belong to,
+//     in the transaction that created, re-dated or re-lined them, under its locks;
 //   - cancel, activate, trust unlock, renewal settings (changeContract): contract, then its
 //     installments, block episode and segments, notices;
 //   - manual renewal (RenewContract): contract (lockRenewalCandidates), then installments,

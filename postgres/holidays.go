@@ -56,7 +56,8 @@ func lockHolidaysForChange(ctx context.Context, tx pgx.Tx) error {
 // calendar from now on), the rule generation applies (billing.Calendar.Adjust). The few
 // (nominal date, shift) → due date pairs are computed here and written by one set-based
 // UPDATE, which locks the installments by contract and id and leaves paid and cancelled
-// installments, and those already on their date, alone. It returns how many moved.
+// installments, and those already on their date, alone; the moved installments' payment
+// instruments are re-made for their new date (makeInstruments). It returns how many moved.
 func redateAround(ctx context.Context, tx pgx.Tx, day time.Time, withDay, after *billing.Calendar) (int64, error) {
 	from, to := day, day
 	for !withDay.IsBusinessDay(from.AddDate(0, 0, -1)) {
@@ -77,17 +78,22 @@ func redateAround(ctx context.Context, tx pgx.Tx, day time.Time, withDay, after 
 	}
 	// Under either calendar a date nominally in [from, to] is due within a day of the run:
 	// the bound lets the open-installments index (due_date) find them.
-	tag, err := tx.Exec(ctx, `WITH moved AS (
+	var ids []int64
+	err := tx.QueryRow(ctx, `WITH moved AS (
 			SELECT i.id, u.due FROM installments i
 			JOIN contracts c ON c.id = i.contract_id
 			JOIN unnest($1::date[], $2::text[], $3::date[]) AS u(nominal, shift, due)
 				ON u.nominal = i.nominal_due AND u.shift = c.due_shift
 			WHERE i.state = 'open' AND i.due_date BETWEEN $4 AND $5 AND i.due_date <> u.due
 			ORDER BY i.contract_id, i.id FOR UPDATE OF i)
-		UPDATE installments i SET due_date = m.due FROM moved m WHERE i.id = m.id`,
-		nominal, shift, due, date(from.AddDate(0, 0, -1)), date(to.AddDate(0, 0, 1)))
+		, u AS (UPDATE installments i SET due_date = m.due FROM moved m WHERE i.id = m.id RETURNING i.id)
+		SELECT coalesce(array_agg(id), '{}') FROM u`,
+		nominal, shift, due, date(from.AddDate(0, 0, -1)), date(to.AddDate(0, 0, 1))).Scan(&ids)
 	if err != nil {
 		return 0, fmt.Errorf("re-date open installments around %s: %w", billing.FormatDate(day), err)
 	}
-	return tag.RowsAffected(), nil
+	if _, err := makeInstruments(ctx, tx, ids); err != nil {
+		return 0, fmt.Errorf("re-make the instruments of installments re-dated around %s: %w", billing.FormatDate(day), err)
+	}
+	return int64(len(ids)), nil
 }

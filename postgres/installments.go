@@ -54,8 +54,8 @@ func (s *Store) Installments(ctx context.Context, f InstallmentFilter, page Page
 	return out, fillLedger(ctx, s.Pool, out)
 }
 
-// fillLedger reads the lines of the installments and what their payments not reversed add
-// up to (paid, and the credit they left), and sets them on each.
+// fillLedger reads the lines of the installments, what their payments not reversed add up
+// to (paid, and the credit they left) and their payment instruments, and sets them on each.
 func fillLedger(ctx context.Context, q Queryer, insts []Installment) error {
 	if len(insts) == 0 {
 		return nil
@@ -85,9 +85,14 @@ func fillLedger(ctx context.Context, q Queryer, insts []Installment) error {
 	if err != nil {
 		return fmt.Errorf("read payments of %d installments: %w", len(ids), err)
 	}
+	instruments, err := readInstruments(ctx, q, ids)
+	if err != nil {
+		return err
+	}
 	for i := range insts {
 		id := insts[i].ID
 		insts[i].Lines, insts[i].Paid, insts[i].Credit = lines[id], paid[id].paid, paid[id].credit
+		insts[i].Instruments = instruments[id]
 	}
 	return nil
 }

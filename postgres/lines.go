@@ -54,7 +54,8 @@ type LineChange struct {
 // installments' cached totals in the same statement (a data-modifying CTE): removing first,
 // so a line may be replaced by one of the same source key. A line to add whose (installment,
 // source key) already exists is skipped, so a rerun writes nothing twice. The caller holds
-// the installments' contracts (the lock order in doc.go). It returns how many lines it
+// the installments' contracts (the lock order in doc.go). The changed installments'
+// payment instruments are re-made in the same transaction (makeInstruments). It returns how many lines it
 // removed and added; a line that breaks its own rules (billing.Line.Validate) is an error
 // and nothing is written.
 func changeLines(ctx context.Context, tx pgx.Tx, c LineChange) (removed, added int64, err error) {
@@ -63,6 +64,7 @@ func changeLines(ctx context.Context, tx pgx.Tx, c LineChange) (removed, added i
 			return 0, 0, fmt.Errorf("line %d of installment %d (%s): %w", i, l.InstallmentID, l.SourceKey, err)
 		}
 	}
+	var touched []int64 // the installments whose lines changed: their instruments follow
 	if len(c.Remove) > 0 {
 		if err := tx.QueryRow(ctx, `WITH l AS (
 				DELETE FROM installment_lines WHERE id = ANY($1) RETURNING installment_id, amount),
@@ -71,11 +73,14 @@ func changeLines(ctx context.Context, tx pgx.Tx, c LineChange) (removed, added i
 				FROM l GROUP BY installment_id),
 			u AS (UPDATE installments i SET amount = i.amount - t.charged, discount = i.discount - t.discounted
 				FROM t WHERE i.id = t.installment_id RETURNING 1)
-			SELECT count(*) FROM l`, c.Remove).Scan(&removed); err != nil {
+			SELECT count(*), coalesce(array_agg(DISTINCT installment_id), '{}') FROM l`, c.Remove).Scan(&removed, &touched); err != nil {
 			return 0, 0, fmt.Errorf("remove %d installment lines: %w", len(c.Remove), err)
 		}
 	}
 	if len(c.Add) == 0 {
+		if _, err := makeInstruments(ctx, tx, touched); err != nil {
+			return 0, 0, err
+		}
 		return removed, 0, nil
 	}
 	var b lineColumns
@@ -99,6 +104,12 @@ func changeLines(ctx context.Context, tx pgx.Tx, c LineChange) (removed, added i
 		SELECT count(*) FROM l`,
 		b.owner, b.kind, b.description, b.quantity, b.unitPrice, b.amount, b.sourceKey).Scan(&added); err != nil {
 		return 0, 0, fmt.Errorf("add %d installment lines: %w", len(c.Add), err)
+	}
+	for _, l := range c.Add {
+		touched = append(touched, l.InstallmentID)
+	}
+	if _, err := makeInstruments(ctx, tx, touched); err != nil {
+		return 0, 0, err
 	}
 	return removed, added, nil
 }
@@ -192,12 +203,14 @@ func (c *installmentBatch) add(contract int64, it billing.ScheduledInstallment, 
 // insert writes the batch's installments, their lines and their installment.issued events
 // (subject installment:<id>, occurred on issuedOn, the as-of date of the run that issues
 // them) in one statement, skipping the installments that already exist (by contract, kind
-// and sequence) with their lines and events, and returns how many installments it created.
+// and sequence) with their lines and events, then the created installments' payment
+// instruments in the same transaction (makeInstruments), and returns how many installments
+// it created.
 func (c *installmentBatch) insert(ctx context.Context, tx pgx.Tx, issuedOn time.Time) (int64, error) {
 	if len(c.contract) == 0 {
 		return 0, nil
 	}
-	var created int64
+	var ids []int64
 	err := tx.QueryRow(ctx, `WITH u AS (
 			SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::int[], $5::date[], $6::date[], $7::date[],
 				$8::date[], $9::numeric[], $10::numeric[], $11::numeric[]) WITH ORDINALITY
@@ -228,13 +241,16 @@ func (c *installmentBatch) insert(ctx context.Context, tx pgx.Tx, issuedOn time.
 					'on_time_discount', ins.on_time_discount::text)
 			FROM ins ORDER BY ins.id
 			ON CONFLICT (kind, subject_key) DO NOTHING)
-		SELECT count(*) FROM ins`,
+		SELECT coalesce(array_agg(id), '{}') FROM ins`,
 		c.contract, c.kind, c.term, c.sequence, c.serviceStart, c.serviceEnd, c.nominalDue,
 		c.dueDate, c.amount, c.discount, c.onTimeDiscount,
 		c.lines.owner, c.lines.kind, c.lines.description, c.lines.quantity, c.lines.unitPrice, c.lines.amount,
-		c.lines.sourceKey, date(issuedOn)).Scan(&created)
+		c.lines.sourceKey, date(issuedOn)).Scan(&ids)
 	if err != nil {
 		return 0, fmt.Errorf("insert installments with their lines: %w", err)
 	}
-	return created, nil
+	if _, err := makeInstruments(ctx, tx, ids); err != nil {
+		return 0, err
+	}
+	return int64(len(ids)), nil
 }

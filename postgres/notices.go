@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/billingd/billingd/billing"
+	"github.com/billingd/billingd/boleto"
 	"github.com/billingd/billingd/delinquency"
 	"github.com/billingd/billingd/notifications"
 )
@@ -229,7 +230,17 @@ func collectionData(ctx context.Context, tx pgx.Tx, n Notice, k billing.Contract
 	if err != nil {
 		return notifications.CollectionData{}, err
 	}
+	instruments, err := readInstruments(ctx, tx, ids)
+	if err != nil {
+		return notifications.CollectionData{}, err
+	}
 	for _, in := range owed {
+		if pi := instruments[in.ID]; pi != nil {
+			in.Instruments = notifications.InstrumentData{Barcode: pi.Barcode, PixCopyPaste: pi.PixCopyPaste}
+			if pi.LinhaDigitavel != "" {
+				in.Instruments.DigitableLine = boleto.FormatLinhaDigitavel(pi.LinhaDigitavel)
+			}
+		}
 		l, ok := ledgers[in.ID]
 		if !ok {
 			continue

@@ -32,6 +32,9 @@ type Installment struct {
 	// lines, Discount minus the sum of the negative ones), in the order they were written;
 	// nil when the read did not ask for them.
 	Lines []billing.Line
+	// Instruments are the installment's boleto and PIX, nil when it has none (no settings,
+	// nothing to pay) or the read did not ask for them.
+	Instruments *Instruments
 }
 
 // Installment states (billing's).

@@ -79,3 +79,90 @@ type PaymentResult struct {
 	// settled it, what a partial payment left otherwise.
 	Balance decimal.Decimal
 }
+
+// PaymentFile is a bank return file billingd received (an upload or the drop directory),
+// kept once by its content's SHA-256.
+type PaymentFile struct {
+	ID     int64
+	Name   string
+	SHA256 string
+	Size   int64
+	// Origin is "upload" or "drop_dir".
+	Origin string
+	// Status is "pending" until imported, then "imported".
+	Status   string
+	BankCode string
+	// Settlements is how many payment settlements (movements 06 and 17) the file holds;
+	// Recorded how many became payments, Duplicates how many were recorded before (a second
+	// import), Exceptions how many went to the reconciliation list.
+	Settlements, Recorded, Duplicates, Exceptions int
+	ReceivedAt, ImportedAt                        time.Time
+}
+
+// PaymentException is one entry of the reconciliation list: a settlement of a return file or
+// a PIX notification that recorded no payment, and why.
+type PaymentException struct {
+	ID int64
+	// Source is billing.SourceBankFile (FileID and Line set) or billing.SourcePIX
+	// (EndToEndID set).
+	Source     string
+	FileID     int64
+	Line       int
+	EndToEndID string
+	// Reference is the settlement's nosso número or the PIX txid.
+	Reference string
+	// InstallmentID is the matched installment; zero when none matched.
+	InstallmentID int64
+	Amount        decimal.Decimal
+	PaidOn        time.Time
+	// Reason is a code (ExceptionUnknownReference, or a billing.PaymentRefusal code such
+	// as installment_cancelled, installment_paid, above_due); Detail says it in words.
+	Reason    string
+	Detail    string
+	CreatedAt time.Time
+}
+
+// Payment file origins, statuses and exception sources (the CHECK constraints of
+// payment_files and payment_exceptions list the same).
+const (
+	PaymentFileUpload   = "upload"
+	PaymentFileDropDir  = "drop_dir"
+	PaymentFilePending  = "pending"
+	PaymentFileImported = "imported"
+)
+
+// PaymentFileOrigins are where a payment file comes from.
+var PaymentFileOrigins = []string{PaymentFileUpload, PaymentFileDropDir}
+
+// PaymentFileStatuses are a payment file's statuses.
+var PaymentFileStatuses = []string{PaymentFilePending, PaymentFileImported}
+
+// PaymentExceptionSources are the sources an exception comes from.
+var PaymentExceptionSources = []string{billing.SourceBankFile, billing.SourcePIX}
+
+// ExceptionUnknownReference is the reason of a settlement whose nosso número (or a PIX
+// notification whose txid) names no installment.
+const ExceptionUnknownReference = "unknown_reference"
+
+// PaymentExceptionFilter selects reconciliation entries: created from (inclusive) and to
+// (exclusive of the next day) as dates in the business time zone, and by reason; zero fields
+// do not filter.
+type PaymentExceptionFilter struct {
+	From, To time.Time
+	Reason   string
+}
+
+// PixNotification is one received PIX of a PSP's webhook (the BCB PIX API's "pix" array):
+// its endToEndId, the txid it names, the amount and when it was paid.
+type PixNotification struct {
+	EndToEndID string
+	TxID       string
+	Amount     decimal.Decimal
+	PaidAt     time.Time
+}
+
+// PixOutcome counts what a webhook call did: payments recorded, notifications already
+// recorded (by endToEndId), and exceptions listed.
+type PixOutcome struct {
+	Recorded, Duplicates, Exceptions int
+}

@@ -58,6 +58,13 @@ type Config struct {
 	EventsPublishInterval time.Duration
 	WebhookTimeout        time.Duration
 	WebhookMaxBackoff     time.Duration
+	// Payments are the business's boleto and PIX settings (nil parts: no instrument of
+	// that kind); serve stores them for every writer of installments.
+	Payments records.PaymentSettings
+	// PaymentDropDir is where import-payments takes bank return files from; "" for none.
+	PaymentDropDir string
+	// PixWebhookSecret authenticates POST /v1/pix/webhook; "" turns the webhook off.
+	PixWebhookSecret string
 }
 
 // maxDryRunTimeout keeps a dry run's answer within the HTTP server's write timeout
@@ -253,6 +260,7 @@ func Settings() []Setting {
 		duration("BILLINGD_WEBHOOK_MAX_BACKOFF", "5m", func(c *Config) *time.Duration { return &c.WebhookMaxBackoff },
 			"longest wait before a failed webhook delivery is tried again (the wait starts at 1s and doubles with each failure)"),
 	}
+	s = append(s, paymentSettings()...)
 	for _, spec := range jobs.Catalogue {
 		prefix := jobEnvPrefix(spec.Name)
 		s = append(s,

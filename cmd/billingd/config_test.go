@@ -113,7 +113,7 @@ func TestSettingDefaults(t *testing.T) {
 		t.Errorf("defaults %+v", cfg)
 	}
 	want := map[string]string{"generate-installments": "0 2 * * *", "renew-contracts": "0 3 * * *", "block-delinquent": "15 * * * *",
-		"reset-benefit-quotas": "5 0 * * *", "send-notices": "0 8 * * *"}
+		"reset-benefit-quotas": "5 0 * * *", "send-notices": "0 8 * * *", "import-payments": "*/5 * * * *"}
 	if len(cfg.Schedules) != len(want) {
 		t.Fatalf("%d schedules, want %d", len(cfg.Schedules), len(want))
 	}

@@ -83,7 +83,7 @@ func TestRenewContractsSwitchedOff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runner := &jobs.Runner{Pool: pool, Store: store, Sweeps: sweeps(cfg, store), Location: cfg.Location, Now: time.Now,
+	runner := &jobs.Runner{Pool: pool, Store: store, Sweeps: sweeps(cfg, store, slog.New(slog.DiscardHandler)), Location: cfg.Location, Now: time.Now,
 		Logger: slog.New(slog.DiscardHandler), BatchSize: 10, BatchTimeout: time.Minute}
 	client, err := runner.NewDaemonClient(jobs.DaemonOptions{Schedules: cfg.Schedules, CatchUpDays: 31, SweepWorkers: 1, SoftStopTimeout: time.Second})
 	if err != nil {

@@ -213,7 +213,7 @@ func runDry(ctx context.Context, cfg *Config, job string, asOf time.Time, sample
 	if err != nil {
 		return err
 	}
-	runner := &jobs.Runner{Pool: pool, Store: store, Sweeps: sweeps(cfg, store), Location: cfg.Location, Now: clock,
+	runner := &jobs.Runner{Pool: pool, Store: store, Sweeps: sweeps(cfg, store, slog.New(slog.DiscardHandler)), Location: cfg.Location, Now: clock,
 		Logger: slog.New(slog.DiscardHandler), BatchSize: cfg.BatchSize}
 	dryCtx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()

@@ -82,13 +82,17 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 	if err != nil {
 		return err
 	}
+	if err := store.SetPaymentSettings(ctx, cfg.Payments); err != nil {
+		return fmt.Errorf("store the payment settings: %w", err)
+	}
+	logger.InfoContext(ctx, "payment instruments", slog.Bool("boleto", cfg.Payments.Boleto != nil), slog.Bool("pix", cfg.Payments.PIX != nil))
 	postgres.RegisterCollectionMetrics(reg, pool, cfg.Location, clock, logger)
 	postgres.RegisterBusinessMetrics(reg, pool, cfg.Location, clock, logger)
 	postgres.RegisterWebhookMetrics(reg, pool, logger)
 	runner := &jobs.Runner{
 		Pool:         pool,
 		Store:        store,
-		Sweeps:       sweeps(cfg, store),
+		Sweeps:       sweeps(cfg, store, logger),
 		Location:     cfg.Location,
 		Now:          clock,
 		Logger:       logger,
@@ -121,6 +125,7 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 		CatchUpDays: cfg.CatchUpDays, Changes: cfg.Changes, TrustUnlockMaxDays: cfg.TrustUnlockMaxDays, TrustUnlocksPerEpisode: cfg.TrustUnlocksPerEpisode,
 		DryRunner: runner, DryRunTimeout: cfg.DryRunTimeout, DryRunSample: cfg.DryRunSample,
 		RenewalThresholds: cfg.Renewal,
+		PixWebhookSecret:  cfg.PixWebhookSecret,
 	})
 	mux.Handle("/v1/", apiServer)
 	ui, err := riverui.NewHandler(&riverui.HandlerOpts{
@@ -188,7 +193,7 @@ func newStore(cfg *Config, pool *pgxpool.Pool, logger *slog.Logger) (*postgres.S
 
 // sweeps binds each scheduled job to its storage implementation, handing the work that
 // follows a batch to the store's follow-ups.
-func sweeps(cfg *Config, store *postgres.Store) map[string]jobs.Sweep {
+func sweeps(cfg *Config, store *postgres.Store, logger *slog.Logger) map[string]jobs.Sweep {
 	return map[string]jobs.Sweep{
 		jobs.GenerateInstallments: postgres.GenerateSweep{},
 		jobs.RenewContracts:       postgres.RenewSweep{Thresholds: cfg.Renewal, FollowUps: store.FollowUps},
@@ -198,6 +203,7 @@ func sweeps(cfg *Config, store *postgres.Store) map[string]jobs.Sweep {
 		jobs.SendNotices: postgres.NoticeSweep{
 			DaysBeforeDue: cfg.NoticeDaysBeforeDue, Deliver: cfg.SMTP != nil, FollowUps: store.FollowUps,
 		},
+		jobs.ImportPayments: postgres.ImportPaymentsSweep{Store: store, DropDir: cfg.PaymentDropDir, Now: clock, Logger: logger},
 	}
 }
 
