@@ -88,6 +88,9 @@ const (
 	ExplainBenefits     = "benefits"
 )
 
+// ExplainTopics are the topics of an explanation's verdicts, in the order they come.
+var ExplainTopics = []string{ExplainCollection, ExplainRenewal, ExplainInstallments, ExplainBenefits}
+
 // Verdict is the answer to one question about a contract on a date: a short state
 // ("suspended", "not renewed"), the words of why, and the rule or setting that decides it.
 type Verdict struct {
