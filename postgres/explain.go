@@ -56,7 +56,7 @@ func (s *Store) Explain(ctx context.Context, id int64, on time.Time, global rene
 		}
 		if len(states) == 1 {
 			pos := records.LadderPosition{Profile: string(states[0].state.Ladder.Profile), Position: positionOf(states[0], on)}
-			out.Verdicts = append(out.Verdicts, timeline.Collection(k.Status, pos, ruleName))
+			out.Verdicts = append(out.Verdicts, timeline.Collection(k.Status, pos, ruleName, on))
 		}
 		renewals, err := s.termRenewals(ctx, tx, id, k.TermNumber)
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/shopspring/decimal"
 
 	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/records"
@@ -150,7 +151,8 @@ func (s *Store) Timeline(ctx context.Context, id int64, limit int, today time.Ti
 	return out, nil
 }
 
-// installments adds the installments issued, with their lines, and returns the sequence of
+// installments adds the installments issued, with the lines they were issued with, and the
+// lines written later (a late fine, an inactivity discount); it returns the sequence of
 // every installment of the contract by id.
 func (c *timelineCollector) installments(ctx context.Context, tx pgx.Tx, k billing.Contract) (map[int64]int, error) {
 	rows, err := tx.Query(ctx, "SELECT "+installmentColumns+`, created_at FROM installments
@@ -172,13 +174,14 @@ func (c *timelineCollector) installments(ctx context.Context, tx pgx.Tx, k billi
 	if err != nil {
 		return nil, fmt.Errorf("read installments: %w", err)
 	}
-	ids := make([]int64, len(got))
-	for i, x := range got {
-		ids[i] = x.i.ID
-	}
-	lines, err := installmentLines(ctx, tx, ids)
+	lines, err := c.lines(ctx, tx, k.ID)
 	if err != nil {
 		return nil, err
+	}
+	var renewedTerms []int
+	if err := tx.QueryRow(ctx, `SELECT coalesce(array_agg(new_term), '{}') FROM renewals
+		WHERE contract_id = $1 AND renewed_on IS NOT NULL`, k.ID).Scan(&renewedTerms); err != nil {
+		return nil, fmt.Errorf("read renewed terms: %w", err)
 	}
 	seqs := map[int64]int{}
 	for i, x := range got {
@@ -187,10 +190,22 @@ func (c *timelineCollector) installments(ctx context.Context, tx pgx.Tx, k billi
 			c.bound(len(got), c.day(x.at), &x.at)
 			break
 		}
-		x.i.Lines = lines[x.i.ID]
+		// The lines written with the installment (in its statement, so at its instant) are
+		// what it was issued with; each line written later is an entry of its own.
+		amount := decimal.Zero
+		for _, l := range lines[x.i.ID] {
+			if l.at.After(x.at) {
+				at := l.at
+				e := c.add(c.day(at), &at, records.TimelineLineAdded, timeline.LineAdded(l.Line, x.i.Sequence),
+					map[string]int64{"installment": x.i.ID})
+				e.Amount = &l.Amount
+				continue
+			}
+			x.i.Lines = append(x.i.Lines, l.Line)
+			amount = amount.Add(l.Amount)
+		}
 		at := x.at
-		e := c.add(c.day(at), &at, records.TimelineIssued, timeline.Issued(x.i, k.Rule), map[string]int64{"installment": x.i.ID})
-		amount := x.i.Amount.Sub(x.i.Discount)
+		e := c.add(c.day(at), &at, records.TimelineIssued, timeline.Issued(x.i, k.Rule, x.i.Kind == billing.Recurring && slices.Contains(renewedTerms, x.i.Term)), map[string]int64{"installment": x.i.ID})
 		e.Amount, e.Lines = &amount, x.i.Lines
 	}
 	// The sequences of installments past the bound, for the payments' words.
@@ -206,6 +221,33 @@ func (c *timelineCollector) installments(ctx context.Context, tx pgx.Tx, k billi
 		return struct{}{}, err
 	})
 	return seqs, err
+}
+
+// timedLine is an installment line with the instant it was written.
+type timedLine struct {
+	billing.Line
+	at time.Time
+}
+
+// lines reads the lines of contract id's installments, by installment, in the order written.
+func (c *timelineCollector) lines(ctx context.Context, tx pgx.Tx, id int64) (map[int64][]timedLine, error) {
+	rows, err := tx.Query(ctx, `SELECT installment_id, kind, description, quantity, unit_price, amount, source_key, created_at
+		FROM installment_lines WHERE contract_id = $1 ORDER BY installment_id, id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("read installment lines: %w", err)
+	}
+	out := map[int64][]timedLine{}
+	_, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct{}, error) {
+		var inst int64
+		var l timedLine
+		err := r.Scan(&inst, &l.Kind, &l.Description, &l.Quantity, &l.UnitPrice, &l.Amount, &l.SourceKey, &l.at)
+		out[inst] = append(out[inst], l)
+		return struct{}{}, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read installment lines: %w", err)
+	}
+	return out, nil
 }
 
 // payments adds the payments recorded and reversed.
@@ -294,9 +336,25 @@ func (c *timelineCollector) episodes(ctx context.Context, tx pgx.Tx, id int64, t
 	if err != nil {
 		return err
 	}
+	created := map[int64]time.Time{}
+	rows, err := tx.Query(ctx, `SELECT id, created_at FROM block_episodes WHERE contract_id = $1`, id)
+	if err != nil {
+		return fmt.Errorf("read block episodes: %w", err)
+	}
+	_, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct{}, error) {
+		var eid int64
+		var at time.Time
+		err := r.Scan(&eid, &at)
+		created[eid] = at
+		return struct{}{}, err
+	})
+	if err != nil {
+		return fmt.Errorf("read block episodes: %w", err)
+	}
 	for _, e := range eps[id] {
 		ids := map[string]int64{"episode": e.ID, "installment": e.InstallmentID}
-		c.add(e.StartedOn, nil, records.TimelineBlockStarted, timeline.BlockStarted(e, seqs[e.InstallmentID], ruleName), ids)
+		at := created[e.ID]
+		c.add(e.StartedOn, &at, records.TimelineBlockStarted, timeline.BlockStarted(e, seqs[e.InstallmentID], ruleName), ids)
 		if !e.EndedOn.IsZero() {
 			c.add(e.EndedOn, nil, records.TimelineBlockEnded, timeline.BlockEnded(e, ruleName), ids)
 		}
@@ -422,7 +480,7 @@ func (c *timelineCollector) uses(ctx context.Context, tx pgx.Tx, id int64) error
 // contracts).
 func (c *timelineCollector) operators(ctx context.Context, tx pgx.Tx, id int64) error {
 	rows, err := tx.Query(ctx, "SELECT "+auditColumns+` FROM audit_log a
-		WHERE (route LIKE '% /v1/contracts/{id}%' AND path_ids->>'id' = $1::text)
+		WHERE (route LIKE '% /v1/contracts/{id}%' AND path_ids->>'id' = $1::bigint::text)
 		   OR (route LIKE '% /v1/installments/{id}%' AND (path_ids->>'id')::bigint IN (SELECT id FROM installments WHERE contract_id = $1))
 		   OR (route LIKE '% /v1/payments/{id}%' AND (path_ids->>'id')::bigint IN (SELECT id FROM payments WHERE contract_id = $1))
 		ORDER BY at, id LIMIT $2`, id, c.limit)

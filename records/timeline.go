@@ -12,6 +12,7 @@ import (
 // records (a suspension, a restore, a termination) appear under their own kind.
 const (
 	TimelineIssued         = "installment.issued"
+	TimelineLineAdded      = "installment.line_added"
 	TimelinePaid           = "payment.recorded"
 	TimelineReversed       = "payment.reversed"
 	TimelineNoticeWritten  = "notice.written"

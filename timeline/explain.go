@@ -14,7 +14,7 @@ import (
 // Collection answers "why is this contract blocked (or not)?" on a date from its position
 // on its rule's collection ladder (delinquency.PositionAt, the sweep's own rule code),
 // the contract's stored status and its blocking rule.
-func Collection(status string, pos records.LadderPosition, ruleName string) records.Verdict {
+func Collection(status string, pos records.LadderPosition, ruleName string, on time.Time) records.Verdict {
 	p := pos.Position
 	v := records.Verdict{Topic: records.ExplainCollection, State: string(p.Step), Since: p.Since,
 		Rule: fmt.Sprintf("blocking rule %s, profile %s", quote(ruleName), pos.Profile), Reason: p.Reason}
@@ -28,7 +28,7 @@ func Collection(status string, pos records.LadderPosition, ruleName string) reco
 	case !p.TrustUntil.IsZero():
 		v.State = fmt.Sprintf("%s, service restored on trust until %s", p.Step, fd(p.TrustUntil))
 	}
-	if p.Trigger.ID != 0 {
+	if p.Trigger.ID != 0 && p.Trigger.Due.Before(on) {
 		v.Reason = fmt.Sprintf("installment %d (due %s) is overdue since %s; %s", p.Trigger.ID, fd(p.Trigger.Due),
 			fd(p.Trigger.Due.AddDate(0, 0, 1)), p.Reason)
 	}

@@ -38,10 +38,25 @@ func DueRule(r billing.DueDateRule) string {
 }
 
 // Issued says what an installment is and why it was issued when it was.
-func Issued(i records.Installment, rule billing.DueDateRule) Words {
-	what := fmt.Sprintf("%s installment %d (term %d) of %s", i.Kind, i.Sequence, i.Term, money(i.Amount))
-	if i.Discount.IsPositive() {
-		what += fmt.Sprintf(" less %s of discounts", money(i.Discount))
+//
+// With lines (those it was issued with), the amounts are theirs: the positive lines and the
+// negative ones; otherwise the installment's totals. renewed says that its term was created
+// by a renewal.
+func Issued(i records.Installment, rule billing.DueDateRule, renewed bool) Words {
+	amount, discount := i.Amount, i.Discount
+	if len(i.Lines) > 0 {
+		amount, discount = decimal.Zero, decimal.Zero
+		for _, l := range i.Lines {
+			if l.Amount.IsPositive() {
+				amount = amount.Add(l.Amount)
+			} else {
+				discount = discount.Sub(l.Amount)
+			}
+		}
+	}
+	what := fmt.Sprintf("%s installment %d (term %d) of %s", i.Kind, i.Sequence, i.Term, money(amount))
+	if discount.IsPositive() {
+		what += fmt.Sprintf(" less %s of discounts", money(discount))
 	}
 	what += ", due " + fd(i.DueDate)
 	var reason string
@@ -50,6 +65,9 @@ func Issued(i records.Installment, rule billing.DueDateRule) Words {
 		reason = "the adhesion fee, billed once the contract is active (or at once with generate_now)"
 	case i.ServiceEnd.IsZero() && !i.ServiceStart.IsZero():
 		reason = fmt.Sprintf("the next package cycle, for uses from %s", fd(i.ServiceStart))
+	case renewed:
+		reason = fmt.Sprintf("the renewal created term %d; this installment bills the service from %s to %s",
+			i.Term, fd(i.ServiceStart), fd(i.ServiceEnd))
 	case !i.ServiceStart.IsZero():
 		reason = fmt.Sprintf("term %d is generated once the contract is active; this installment bills the service from %s to %s",
 			i.Term, fd(i.ServiceStart), fd(i.ServiceEnd))
@@ -61,6 +79,23 @@ func Issued(i records.Installment, rule billing.DueDateRule) Words {
 			fd(i.DueDate), fd(i.NominalDue))
 	}
 	return Words{What: what, Reason: reason, Rule: DueRule(rule)}
+}
+
+// lineWhy is why a line is added to an installment after it was issued, by kind.
+var lineWhy = map[string]Words{
+	"late_fine":           {Reason: "the late fine of a late settlement", Rule: "late_fine_percent (the contract's, else its plan's)"},
+	"late_interest":       {Reason: "the interest of a late settlement, by the day", Rule: "monthly_interest_percent (the contract's, else its plan's)"},
+	"inactivity_discount": {Reason: "the days the contract stayed blocked, discounted", Rule: "inactivity_discount"},
+}
+
+// LineAdded says that a line was added to an installment after it was issued.
+func LineAdded(l billing.Line, sequence int) Words {
+	w, ok := lineWhy[l.Kind]
+	if !ok {
+		w = Words{Reason: "a " + l.Kind + " line"}
+	}
+	w.What = fmt.Sprintf("%s line of %s added to installment %d: %s", l.Kind, money(l.Amount), sequence, l.Description)
+	return w
 }
 
 // Paid says what a payment paid and how it was imputed; due is the effective due date of
@@ -113,6 +148,13 @@ var noticeWhy = map[string]Words{
 	"renewed":            {Reason: "the contract was renewed into a new term", Rule: "renewal thresholds"},
 }
 
+// noticeAbout names what a notice's reference is, by kind.
+var noticeAbout = map[string]string{
+	"coming_due": "installment", "reminder": "installment", "overdue": "installment", "block_warning": "installment",
+	"partial_suspension": "block episode", "blocked": "block episode", "termination": "block episode",
+	"unblocked": "block episode", "renewed": "term", "welcome": "contract",
+}
+
 // Notice says what happened to a notice: written (state "written"), sent or failed;
 // lastError is the failure's cause.
 func Notice(kind, reference, event, lastError string) Words {
@@ -121,16 +163,20 @@ func Notice(kind, reference, event, lastError string) Words {
 		why = Words{Reason: "a " + kind + " notice"}
 	}
 	w := Words{Reason: why.Reason, Rule: why.Rule}
+	about := reference
+	if what, ok := noticeAbout[kind]; ok {
+		about = what + " " + reference
+	}
 	switch event {
 	case records.TimelineNoticeSent:
-		w.What = fmt.Sprintf("%s notice (about %s) sent", kind, reference)
+		w.What = fmt.Sprintf("%s notice (about %s) sent", kind, about)
 	case records.TimelineNoticeFailed:
-		w.What = fmt.Sprintf("%s notice (about %s) failed", kind, reference)
+		w.What = fmt.Sprintf("%s notice (about %s) failed", kind, about)
 		if lastError != "" {
 			w.Reason = lastError
 		}
 	default:
-		w.What = fmt.Sprintf("%s notice (about %s) written to the outbox", kind, reference)
+		w.What = fmt.Sprintf("%s notice (about %s) written to the outbox", kind, about)
 	}
 	return w
 }

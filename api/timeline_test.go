@@ -1,0 +1,335 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// stampedColumns are the columns that record when billingd wrote a row: the scenario tests
+// run their days in a second, so each step stamps the rows it wrote with its day's time.
+var stampedColumns = [][2]string{{"installments", "created_at"}, {"installment_lines", "created_at"},
+	{"notices", "created_at"}, {"payments", "recorded_at"}, {"events", "created_at"}, {"renewals", "created_at"},
+	{"renewals", "updated_at"}, {"audit_log", "at"}, {"block_episodes", "created_at"}, {"benefit_usages", "created_at"}}
+
+// stepClock stamps the rows written since its last stamp with a São Paulo time, as if the
+// step had run then (payments' append-only trigger is bypassed for the stamp only, with
+// session_replication_role in the stamp's own transaction).
+type stepClock struct {
+	b    *bundle
+	mark time.Time
+}
+
+func newStepClock(b *bundle) *stepClock {
+	c := &stepClock{b: b}
+	c.mark = c.now()
+	return c
+}
+
+func (c *stepClock) now() time.Time {
+	var t time.Time
+	if err := c.b.pool.QueryRow(context.Background(), "SELECT clock_timestamp()").Scan(&t); err != nil {
+		c.b.t.Fatal(err)
+	}
+	return t
+}
+
+// stamp sets every stamped column written since the last stamp to at ("2006-01-02 15:04").
+func (c *stepClock) stamp(at string) {
+	c.b.t.Helper()
+	ts, err := time.ParseInLocation("2006-01-02 15:04", at, saoPaulo)
+	if err != nil {
+		c.b.t.Fatal(err)
+	}
+	err = pgx.BeginFunc(context.Background(), c.b.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(context.Background(), "SET LOCAL session_replication_role = replica"); err != nil {
+			return err
+		}
+		for _, tc := range stampedColumns {
+			if _, err := tx.Exec(context.Background(), fmt.Sprintf("UPDATE %s SET %s = $1 WHERE %s >= $2", tc[0], tc[1], tc[1]), ts, c.mark); err != nil {
+				return fmt.Errorf("stamp %s.%s: %w", tc[0], tc[1], err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		c.b.t.Fatal(err)
+	}
+	c.mark = c.now()
+}
+
+// timelineRows is a timeline as "on hh:mm kind | what | reason | rule | amount source" rows
+// (hh:mm in São Paulo, "--:--" without an instant), lines under their installment.
+func timelineRows(t *testing.T, raw []byte) []string {
+	t.Helper()
+	var tl struct {
+		Truncated bool `json:"truncated"`
+		Items     []struct {
+			On     string           `json:"on"`
+			At     *time.Time       `json:"at"`
+			Kind   string           `json:"kind"`
+			What   string           `json:"what"`
+			Reason string           `json:"reason"`
+			Rule   string           `json:"rule"`
+			IDs    map[string]int64 `json:"ids"`
+			Amount *string          `json:"amount"`
+			Source string           `json:"source"`
+			Lines  []struct {
+				Kind   string `json:"kind"`
+				Amount string `json:"amount"`
+			} `json:"lines"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(raw, &tl); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range tl.Items {
+		at := "--:--"
+		if e.At != nil {
+			at = e.At.In(saoPaulo).Format("15:04")
+		}
+		names := slices.Sorted(maps.Keys(e.IDs))
+		ids := make([]string, len(names))
+		for i, n := range names {
+			ids[i] = fmt.Sprintf("%s=%d", n, e.IDs[n])
+		}
+		row := fmt.Sprintf("%s %s %s {%s} | %s | %s | %s", e.On, at, e.Kind, strings.Join(ids, " "), e.What, e.Reason, e.Rule)
+		if e.Amount != nil {
+			row += " | " + *e.Amount
+		}
+		if e.Source != "" {
+			row += " " + e.Source
+		}
+		for _, l := range e.Lines {
+			row += fmt.Sprintf(" [%s %s]", l.Kind, l.Amount)
+		}
+		out = append(out, row)
+	}
+	if tl.Truncated {
+		out = append(out, "truncated")
+	}
+	return out
+}
+
+// explainRows is an explanation as "topic: state (since) | reason | rule" rows and
+// "overdue ..." rows.
+func explainRows(t *testing.T, raw []byte) []string {
+	t.Helper()
+	var e struct {
+		Status   string `json:"status"`
+		Verdicts []struct {
+			Topic  string  `json:"topic"`
+			State  string  `json:"state"`
+			Since  *string `json:"since"`
+			Reason string  `json:"reason"`
+			Rule   string  `json:"rule"`
+		} `json:"verdicts"`
+		Overdue []struct {
+			Sequence     int    `json:"sequence"`
+			DueDate      string `json:"due_date"`
+			OverdueSince string `json:"overdue_since"`
+			Amount       string `json:"amount"`
+		} `json:"overdue"`
+	}
+	if err := json.Unmarshal(raw, &e); err != nil {
+		t.Fatal(err)
+	}
+	out := []string{"status " + e.Status}
+	for _, v := range e.Verdicts {
+		since := ""
+		if v.Since != nil {
+			since = " since " + *v.Since
+		}
+		out = append(out, fmt.Sprintf("%s: %s%s | %s | %s", v.Topic, v.State, since, v.Reason, v.Rule))
+	}
+	for _, o := range e.Overdue {
+		out = append(out, fmt.Sprintf("overdue %d due %s since %s %s", o.Sequence, o.DueDate, o.OverdueSince, o.Amount))
+	}
+	return out
+}
+
+// lifeScenario builds the must-show contract: 93.00 a month, four installments a term on
+// the activation anniversary (2026-06-01), under a rule that warns 7 days after the due
+// date and suspends 3 days later. Warned on 06-08, blocked on 06-11, paid late on 06-21
+// (93.62 with 20 days of interest) and unblocked that day with the inactivity discount of
+// its 10 blocked days on installment 2; queued for renewal by the run of 06-22 (3 open
+// installments), installment 2 paid on its due date 07-01 and renewed into term 2 by the
+// run of 07-02. Each step's rows carry the step's time. explain is called with the date of
+// each step, before the step runs.
+func lifeScenario(t *testing.T, b *bundle, explain func(step string)) (contract int64, sweeps map[string]string) {
+	t.Helper()
+	clock := newStepClock(b)
+	sweeps = map[string]string{}
+	rule := b.must(http.StatusCreated, "POST", "/v1/blocking-rules",
+		`{"name": "ISP 10 dias", "block_after_days": 10, "warning_days": 3}`).id(t)
+	plan := b.must(http.StatusCreated, "POST", "/v1/plans",
+		`{"name": "Fibra 300", "price": "93.00", "period": "monthly", "installments_per_term": 4}`).id(t)
+	contract = b.contract(plan, map[string]any{"adhesion_date": "2026-06-01", "inactivity_discount": true,
+		"blocking_rule_id": rule, "due_date_rule": map[string]any{"kind": "anniversary", "shift": "none"}}).id(t)
+	clock.stamp("2026-05-30 15:00")
+	b.generate("2026-06-01")
+	clock.stamp("2026-06-01 02:00")
+	for _, day := range []string{"2026-06-08", "2026-06-11"} {
+		explain("block " + day)
+		sweeps["block "+day] = fmt.Sprint(b.block(day))
+		clock.stamp(day + " 09:15")
+	}
+	explain("pay 2026-06-21")
+	first := b.installmentID(contract, "recurring", 1)
+	b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/installments/%d/payments", first), `{"amount": "93.62", "paid_at": "2026-06-21"}`)
+	clock.stamp("2026-06-21 10:00")
+	if n := b.workUnblocks("2026-06-21 10:01"); n != 1 {
+		t.Fatalf("%d unblock jobs, want 1", n)
+	}
+	clock.stamp("2026-06-21 10:01")
+	explain("renew 2026-06-22")
+	sweeps["renew 2026-06-22"] = fmt.Sprint(b.renew("2026-06-22"))
+	clock.stamp("2026-06-22 03:00")
+	second := b.installmentID(contract, "recurring", 2)
+	b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/installments/%d/payments", second), `{"amount": "62.00", "paid_at": "2026-07-01"}`)
+	clock.stamp("2026-07-01 11:00")
+	explain("renew 2026-07-02")
+	sweeps["renew 2026-07-02"] = fmt.Sprint(b.renew("2026-07-02"))
+	clock.stamp("2026-07-02 03:00")
+	return contract, sweeps
+}
+
+// checkRows fails t with a diff of got against want.
+func checkRows(t *testing.T, what string, got, want []string) {
+	t.Helper()
+	n := max(len(got), len(want))
+	for i := range n {
+		var g, w string
+		if i < len(got) {
+			g = got[i]
+		}
+		if i < len(want) {
+			w = want[i]
+		}
+		if g != w {
+			t.Errorf("%s row %d:\n got %s\nwant %s", what, i, g, w)
+		}
+	}
+}
+
+// TestTimelineMustShow: the timeline and explain of a contract that was blocked, paid late,
+// unblocked and renewed, field by field; before each sweep, explain's verdict on the sweep's
+// date says what the sweep then does.
+func TestTimelineMustShow(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	var contract int64
+	explained := map[string][]string{}
+	c, sweeps := lifeScenario(t, b, func(step string) {
+		if contract == 0 {
+			contract = b.count("SELECT max(id) FROM contracts")
+		}
+		on := step[strings.IndexByte(step, ' ')+1:]
+		explained[step] = explainRows(t, b.must(http.StatusOK, "GET", fmt.Sprintf("/v1/contracts/%d/explain?on=%s", contract, on), nil).raw)
+	})
+	got := timelineRows(t, b.must(http.StatusOK, "GET", fmt.Sprintf("/v1/contracts/%d/timeline", c), nil).raw)
+	want := []string{
+		"2026-06-01 02:00 installment.issued {installment=1} | recurring installment 1 (term 1) of 93.00, due 2026-06-01 | term 1 is generated once the contract is active; this installment bills the service from 2026-06-01 to 2026-06-30 | due_date_rule anniversary, shift none | 93.00 [plan 93.00]",
+		"2026-06-01 02:00 installment.issued {installment=2} | recurring installment 2 (term 1) of 93.00, due 2026-07-01 | term 1 is generated once the contract is active; this installment bills the service from 2026-07-01 to 2026-07-31 | due_date_rule anniversary, shift none | 93.00 [plan 93.00]",
+		"2026-06-01 02:00 installment.issued {installment=3} | recurring installment 3 (term 1) of 93.00, due 2026-08-01 | term 1 is generated once the contract is active; this installment bills the service from 2026-08-01 to 2026-08-31 | due_date_rule anniversary, shift none | 93.00 [plan 93.00]",
+		"2026-06-01 02:00 installment.issued {installment=4} | recurring installment 4 (term 1) of 93.00, due 2026-09-01 | term 1 is generated once the contract is active; this installment bills the service from 2026-09-01 to 2026-09-30 | due_date_rule anniversary, shift none | 93.00 [plan 93.00]",
+		"2026-06-08 09:15 notice.written {notice=1} | block_warning notice (about installment 1) written to the outbox | the debt notice: the contract will be suspended if it does not pay | blocking rule notice_after_days",
+		"2026-06-11 09:15 block.started {episode=1 installment=1} | block episode 1 began over installment 1 | installment 1 due 2026-06-01 unpaid 10 days after its due date | blocking rule \"ISP 10 dias\"",
+		"2026-06-11 09:15 contract.suspended {episode=1 event=1} | service suspended (no service) | the collection ladder reached its suspension step | blocking rule \"ISP 10 dias\"",
+		"2026-06-11 09:15 notice.written {notice=2} | blocked notice (about block episode 1) written to the outbox | the service was suspended | blocking rule suspension_after_days",
+		"2026-06-21 10:00 installment.line_added {installment=1} | late_interest line of 0.62 added to installment 1: interest of 1.00% a month pro rata die for 20 days on the principal outstanding (settled 2026-06-21) | the interest of a late settlement, by the day | monthly_interest_percent (the contract's, else its plan's) | 0.62",
+		"2026-06-21 10:00 operator {audit=5} | POST /v1/installments/{id}/payments by bootstrap (answered 200) | no reason given | ",
+		"2026-06-21 10:00 payment.recorded {installment=1 payment=1} | payment 1 of 93.62 from api on installment 1 | paid on 2026-06-21, 20 days after the due date 2026-06-01: 93.00 principal, 0.62 interest | late_fine_percent and monthly_interest_percent (the contract's, else its plan's); fine and interest first (Código Civil art. 354) | 93.62 api",
+		"2026-06-21 10:01 contract.restored {episode=1 event=2} | service restored | a payment ended the delinquency | blocking rule \"ISP 10 dias\"",
+		"2026-06-21 10:01 installment.line_added {installment=2} | inactivity_discount line of -31.00 added to installment 2: inactivity discount: 10 days blocked in block episode 1 at 93.00 a month (price ÷ days of each month × blocked days in it) = 31.00 | the days the contract stayed blocked, discounted | inactivity_discount | -31.00",
+		"2026-06-21 10:01 notice.written {notice=3} | unblocked notice (about block episode 1) written to the outbox | the block ended and the service is restored | block episode end",
+		"2026-06-21 --:-- block.ended {episode=1 installment=1} | block episode 1 ended after 10 days of total suspension | a payment ended the delinquency | blocking rule \"ISP 10 dias\"",
+		"2026-06-22 03:00 renewal.queued {renewal=1} | term 1 entered the renewal queue | 3 open recurring installments left in the term, at or below the queue threshold | BILLINGD_RENEWAL_QUEUE_THRESHOLD (or the plan's renewal_queue_threshold)",
+		"2026-07-01 11:00 operator {audit=6} | POST /v1/installments/{id}/payments by bootstrap (answered 200) | no reason given | ",
+		"2026-07-01 11:00 payment.recorded {installment=2 payment=2} | payment 2 of 62.00 from api on installment 2 | paid on 2026-07-01, on time (due 2026-07-01): 62.00 principal |  | 62.00 api",
+		"2026-07-02 03:00 installment.issued {installment=5} | recurring installment 5 (term 2) of 93.00, due 2026-10-01 | the renewal created term 2; this installment bills the service from 2026-10-01 to 2026-10-31 | due_date_rule anniversary, shift none | 93.00 [plan 93.00]",
+		"2026-07-02 03:00 installment.issued {installment=6} | recurring installment 6 (term 2) of 93.00, due 2026-11-01 | the renewal created term 2; this installment bills the service from 2026-11-01 to 2026-11-30 | due_date_rule anniversary, shift none | 93.00 [plan 93.00]",
+		"2026-07-02 03:00 installment.issued {installment=7} | recurring installment 7 (term 2) of 93.00, due 2026-12-01 | the renewal created term 2; this installment bills the service from 2026-12-01 to 2026-12-31 | due_date_rule anniversary, shift none | 93.00 [plan 93.00]",
+		"2026-07-02 03:00 installment.issued {installment=8} | recurring installment 8 (term 2) of 93.00, due 2027-01-01 | the renewal created term 2; this installment bills the service from 2027-01-01 to 2027-01-31 | due_date_rule anniversary, shift none | 93.00 [plan 93.00]",
+		"2026-07-02 03:00 notice.written {notice=4} | renewed notice (about term 2) written to the outbox | the contract was renewed into a new term | renewal thresholds",
+		"2026-07-02 03:00 renewal.renewed {renewal=1} | renewed into term 2 at 93.00 (plan_price) | the term's open recurring installments fell to the renewal threshold | BILLINGD_RENEWAL_THRESHOLD (or the plan's renewal_threshold); contract_renews_automatically | 93.00",
+	}
+	checkRows(t, "timeline", got, want)
+	wantExplain := map[string][]string{
+		"block 2026-06-08": {
+			"status active",
+			"collection: debt_notice since 2026-06-08 | installment 1 (due 2026-06-01) is overdue since 2026-06-02; debt notice due on 2026-06-08 (the warning before the suspension); installment 1 due 2026-06-01; next: suspension on 2026-06-11 | blocking rule \"ISP 10 dias\", profile generic",
+			"renewal: not due | 4 open recurring installments left in term 1, above the queue threshold 3 | contract_renews_automatically; BILLINGD_RENEWAL_QUEUE_THRESHOLD 3, BILLINGD_RENEWAL_THRESHOLD 2",
+			"installments: generated | term 1 is generated: 4 installments; the next open one is installment 1 of 93.00, due 2026-06-01 | due_date_rule anniversary, shift none",
+			"benefits: refused: delinquent | the contract has an installment overdue since 2026-06-01 | benefits.Check",
+			"overdue 1 due 2026-06-01 since 2026-06-02 93.00",
+		},
+		"block 2026-06-11": {
+			"status active",
+			"collection: suspended since 2026-06-11 | installment 1 (due 2026-06-01) is overdue since 2026-06-02; service suspended since 2026-06-11; installment 1 due 2026-06-01; no further step | blocking rule \"ISP 10 dias\", profile generic",
+			"renewal: not due | 4 open recurring installments left in term 1, above the queue threshold 3 | contract_renews_automatically; BILLINGD_RENEWAL_QUEUE_THRESHOLD 3, BILLINGD_RENEWAL_THRESHOLD 2",
+			"installments: generated | term 1 is generated: 4 installments; the next open one is installment 1 of 93.00, due 2026-06-01 | due_date_rule anniversary, shift none",
+			"benefits: refused: delinquent | the contract has an installment overdue since 2026-06-01 | benefits.Check",
+			"overdue 1 due 2026-06-01 since 2026-06-02 93.00",
+		},
+		"pay 2026-06-21": {
+			"status blocked",
+			"collection: suspended since 2026-06-11 | installment 1 (due 2026-06-01) is overdue since 2026-06-02; service suspended since 2026-06-11; installment 1 due 2026-06-01; no further step; stored status blocked | blocking rule \"ISP 10 dias\", profile generic",
+			"renewal: not due | 4 open recurring installments left in term 1, above the queue threshold 3 | contract_renews_automatically; BILLINGD_RENEWAL_QUEUE_THRESHOLD 3, BILLINGD_RENEWAL_THRESHOLD 2",
+			"installments: generated | term 1 is generated: 4 installments; the next open one is installment 1 of 93.00, due 2026-06-01 | due_date_rule anniversary, shift none",
+			"benefits: refused: contract_blocked | the contract is blocked (invalid wallet) | benefits.Check",
+			"overdue 1 due 2026-06-01 since 2026-06-02 93.00",
+		},
+		"renew 2026-06-22": {
+			"status active",
+			"collection: not on the ladder | not on the ladder: installment 2 due 2026-07-01; next: debt_notice on 2026-07-08 | blocking rule \"ISP 10 dias\", profile generic",
+			"renewal: queued | 3 open recurring installments left in term 1, at or below the queue threshold 3 but above the renewal threshold 2 | contract_renews_automatically; BILLINGD_RENEWAL_QUEUE_THRESHOLD 3, BILLINGD_RENEWAL_THRESHOLD 2",
+			"installments: generated | term 1 is generated: 4 installments; the next open one is installment 2 of 62.00, due 2026-07-01 | due_date_rule anniversary, shift none",
+			"benefits: allowed | nothing of the contract refuses a use; each benefit's grant, grace period and quota still apply | benefits.Check",
+		},
+		"renew 2026-07-02": {
+			"status active",
+			"collection: not on the ladder | not on the ladder: installment 3 due 2026-08-01; next: debt_notice on 2026-08-08 | blocking rule \"ISP 10 dias\", profile generic",
+			"renewal: due for renewal since 2026-06-22 | 2 open recurring installments left in term 1, at or below the renewal threshold 2: the next renew-contracts run creates term 2; in the renewal queue since 2026-06-22 | contract_renews_automatically; BILLINGD_RENEWAL_QUEUE_THRESHOLD 3, BILLINGD_RENEWAL_THRESHOLD 2",
+			"installments: generated | term 1 is generated: 4 installments; the next open one is installment 3 of 93.00, due 2026-08-01 | due_date_rule anniversary, shift none",
+			"benefits: allowed | nothing of the contract refuses a use; each benefit's grant, grace period and quota still apply | benefits.Check",
+		},
+	}
+	for step, want := range wantExplain {
+		checkRows(t, "explain before "+step, explained[step], want)
+	}
+	// Explain's verdict on a sweep's date, asked before the sweep ran, is what the sweep did.
+	for _, tc := range []struct{ step, topic, state, counts string }{
+		{"block 2026-06-08", "collection", "debt_notice", "map[contracts_warned:1]"},
+		{"block 2026-06-11", "collection", "suspended", "map[contracts_blocked:1]"},
+		{"renew 2026-06-22", "renewal", "queued", "map[contracts:1 installments_created:0 queued:1 renewed:0 skipped:0]"},
+		{"renew 2026-07-02", "renewal", "due for renewal", "map[contracts:1 installments_created:4 queued:0 renewed:1 skipped:0]"},
+	} {
+		said := ""
+		for _, row := range explained[tc.step] {
+			if strings.HasPrefix(row, tc.topic+": "+tc.state+" ") {
+				said = row
+			}
+		}
+		if said == "" || sweeps[tc.step] != tc.counts {
+			t.Errorf("%s: explain said %q (want %s %s), the sweep did %s (want %s)", tc.step, explained[tc.step], tc.topic, tc.state,
+				sweeps[tc.step], tc.counts)
+		}
+	}
+	checkRows(t, "explain today", explainRows(t, b.must(http.StatusOK, "GET", fmt.Sprintf("/v1/contracts/%d/explain", c), nil).raw), []string{
+		"status active",
+		"collection: not on the ladder | not on the ladder: installment 3 due 2026-08-01; next: debt_notice on 2026-08-08 | blocking rule \"ISP 10 dias\", profile generic",
+		"renewal: renewed since 2026-07-02 | 4 open recurring installments left in term 2, above the queue threshold 3; term 2 was created by a renewal on 2026-07-02 | contract_renews_automatically; BILLINGD_RENEWAL_QUEUE_THRESHOLD 3, BILLINGD_RENEWAL_THRESHOLD 2",
+		"installments: generated | term 2 is generated: 8 installments; the next open one is installment 3 of 93.00, due 2026-08-01 | due_date_rule anniversary, shift none",
+		"benefits: allowed | nothing of the contract refuses a use; each benefit's grant, grace period and quota still apply | benefits.Check",
+	})
+}
