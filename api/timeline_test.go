@@ -6,12 +6,17 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/billingd/billingd/billing"
+	"github.com/billingd/billingd/records"
+	"github.com/billingd/billingd/timeline"
 )
 
 // stampedColumns are the columns that record when billingd wrote a row: the scenario tests
@@ -325,6 +330,7 @@ func TestTimelineMustShow(t *testing.T) {
 				sweeps[tc.step], tc.counts)
 		}
 	}
+	checkCLIExample(t, b, c)
 	checkRows(t, "explain today", explainRows(t, b.must(http.StatusOK, "GET", fmt.Sprintf("/v1/contracts/%d/explain", c), nil).raw), []string{
 		"status active",
 		"collection: not on the ladder | not on the ladder: installment 3 due 2026-08-01; next: debt_notice on 2026-08-08 | blocking rule \"ISP 10 dias\", profile generic",
@@ -332,4 +338,52 @@ func TestTimelineMustShow(t *testing.T) {
 		"installments: generated | term 2 is generated: 8 installments; the next open one is installment 3 of 93.00, due 2026-08-01 | due_date_rule anniversary, shift none",
 		"benefits: allowed | nothing of the contract refuses a use; each benefit's grant, grace period and quota still apply | benefits.Check",
 	})
+}
+
+// The example of `billingd contract` in docs/operations.md, between these markers.
+const (
+	exampleBegin = "<!-- billingd contract example: begin (TestTimelineMustShow keeps it true) -->\n"
+	exampleEnd   = "<!-- billingd contract example: end -->"
+)
+
+// checkCLIExample renders the contract as `billingd contract ID` does today (the same store
+// reads and timeline.WriteText) and compares it with the example in docs/operations.md;
+// BILLINGD_UPDATE_GOLDEN=1 rewrites the example instead.
+func checkCLIExample(t *testing.T, b *bundle, contract int64) {
+	t.Helper()
+	ctx := context.Background()
+	today := billing.DateOf(testNow, saoPaulo)
+	e, err := b.store.Explain(ctx, contract, today, defaultThresholds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl, err := b.store.Timeline(ctx, contract, records.DefaultTimelineLimit, today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	if err := timeline.WriteText(&out, e, tl, saoPaulo); err != nil {
+		t.Fatal(err)
+	}
+	const doc = "../docs/operations.md"
+	raw, err := os.ReadFile(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(raw)
+	begin, end := strings.Index(text, exampleBegin), strings.Index(text, exampleEnd)
+	if begin < 0 || end < begin {
+		t.Fatalf("%s lacks the markers of the billingd contract example", doc)
+	}
+	block := fmt.Sprintf("```\n$ billingd contract %d\n%s```\n", contract, out.String())
+	if os.Getenv("BILLINGD_UPDATE_GOLDEN") == "1" {
+		text = text[:begin+len(exampleBegin)] + block + text[end:]
+		if err := os.WriteFile(doc, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if got := text[begin+len(exampleBegin) : end]; got != block {
+		t.Errorf("the billingd contract example in %s is out of date (BILLINGD_UPDATE_GOLDEN=1 rewrites it); the output now:\n%s", doc, block)
+	}
 }
