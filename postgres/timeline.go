@@ -32,7 +32,7 @@ var timelineJobs = map[string]string{
 
 // timelineCollector gathers a timeline's entries from several reads, each bounded to its
 // limit+1 oldest rows. A read that hit its bound sets a frontier (the key of its first row
-// left out): only the entries before the earliest frontier are sure to be complete, so the
+// left out): only the entries up to the earliest frontier are sure to be complete, so the
 // timeline ends there.
 type timelineCollector struct {
 	loc      *time.Location
@@ -139,9 +139,12 @@ func (s *Store) Timeline(ctx context.Context, id int64, limit int, today time.Ti
 	})
 	entries := c.entries
 	if c.frontier != nil {
-		cut := slices.IndexFunc(entries, func(e records.TimelineEntry) bool { return compareEntries(e, *c.frontier) >= 0 })
-		if cut >= 0 {
-			entries, out.Truncated = entries[:cut], true
+		// Entries at the frontier's own instant stay: the read that was cut returned its rows
+		// of that instant up to its bound, and the count below cuts the rest.
+		// A read with more rows than the limit means more entries than the limit.
+		out.Truncated = true
+		if cut := slices.IndexFunc(entries, func(e records.TimelineEntry) bool { return compareEntries(e, *c.frontier) > 0 }); cut >= 0 {
+			entries = entries[:cut]
 		}
 	}
 	if len(entries) > limit {
