@@ -102,4 +102,6 @@ type Store interface {
 	// its state on a date and why, judging renewal by the global thresholds given.
 	Timeline(ctx context.Context, id int64, limit int, today time.Time) (records.Timeline, error)
 	Explain(ctx context.Context, id int64, on time.Time, global renewal.Thresholds) (records.Explanation, error)
+	// DayFigures are a day's collection figures, for the operator page /ui/today.
+	DayFigures(ctx context.Context, on time.Time) (records.DayFigures, error)
 }

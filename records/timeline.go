@@ -113,3 +113,30 @@ type OverdueInstallment struct {
 	OverdueSince time.Time
 	Amount       decimal.Decimal
 }
+
+// DayFigures are the collection figures of a business day, for the operator page /ui/today.
+type DayFigures struct {
+	On time.Time
+	// Billed are the installments due on the day (not cancelled), net of discounts.
+	Billed Figure
+	// Collected are the payments dated the day, not reversed.
+	Collected Figure
+	// Overdue are the installments overdue on the day (effective due date before it), with
+	// what they still ask of their principal (net of discounts, less their payments).
+	Overdue Figure
+	// Steps count the contracts at each stored step of the collection ladder now, in
+	// ladder order (steps with none are left out).
+	Steps []StepCount
+}
+
+// Figure is a count of records and the money they add up to.
+type Figure struct {
+	Count  int64
+	Amount decimal.Decimal
+}
+
+// StepCount is how many contracts are at a stored step of the collection ladder.
+type StepCount struct {
+	Step      string
+	Contracts int64
+}
