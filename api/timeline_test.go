@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
 
 	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/records"
@@ -386,4 +387,123 @@ func checkCLIExample(t *testing.T, b *bundle, contract int64) {
 	if got := text[begin+len(exampleBegin) : end]; got != block {
 		t.Errorf("the billingd contract example in %s is out of date (BILLINGD_UPDATE_GOLDEN=1 rewrites it); the output now:\n%s", doc, block)
 	}
+}
+
+// TestTimelineSourcesReversalsRunsAndBound: a PIX payment shows its source as stored, a
+// reversal its operator's reason and the audit record of the request, a succeeded run of the
+// day on which a job wrote an entry shows as that day's run (a run of another day does not),
+// and ?limit= keeps the oldest entries and says the rest exist.
+func TestTimelineSourcesReversalsRunsAndBound(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	clock := newStepClock(b)
+	c := b.contract(b.plan("99.90", ""), map[string]any{"adhesion_date": "2026-06-01",
+		"due_date_rule": map[string]any{"kind": "fixed_day", "day": 10}}).id(t)
+	clock.stamp("2026-06-01 01:00")
+	b.generate("2026-06-01")
+	clock.stamp("2026-06-01 02:00")
+	first := b.installmentID(c, "recurring", 1)
+	if _, err := b.store.RecordPayments(ctx, testNow, saoPaulo, []records.PaymentIn{{InstallmentID: first, Amount: dec("99.90"),
+		PaidOn: day(t, "2026-06-09"), Source: billing.SourcePIX, Reference: "pix:E123"}}); err != nil {
+		t.Fatal(err)
+	}
+	clock.stamp("2026-06-09 14:00")
+	var payment int64
+	if err := b.pool.QueryRow(ctx, "SELECT id FROM payments WHERE installment_id = $1", first).Scan(&payment); err != nil {
+		t.Fatal(err)
+	}
+	b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/payments/%d/reverse", payment), `{"reason": "PIX devolvido"}`)
+	clock.stamp("2026-07-20 12:00") // the API's clock (testNow) dates the reversal
+	b.exec(`INSERT INTO job_runs (job, as_of, trigger, slot, state, enqueued_at, started_at, finished_at) VALUES
+		('generate-installments', '2026-06-01', 'schedule', '2026-06-01 05:00+00', 'succeeded', '2026-06-01 05:00+00', '2026-06-01 05:00+00', '2026-06-01 05:01+00'),
+		('generate-installments', '2026-06-02', 'schedule', '2026-06-02 05:00+00', 'succeeded', '2026-06-02 05:00+00', '2026-06-02 05:00+00', '2026-06-02 05:01+00')`)
+
+	rows := timelineRows(t, b.must(http.StatusOK, "GET", fmt.Sprintf("/v1/contracts/%d/timeline", c), nil).raw)
+	var picked []string
+	for _, r := range rows {
+		if !strings.Contains(r, "installment.issued") {
+			picked = append(picked, r)
+		}
+	}
+	checkRows(t, "timeline", picked, []string{
+		"2026-06-01 02:01 run {run=1} | run 1 of generate-installments as of 2026-06-01 (schedule): succeeded | the run of the day on which this contract has entries written by that job | BILLINGD_GENERATE_INSTALLMENTS_SCHEDULE",
+		fmt.Sprintf("2026-06-09 14:00 payment.recorded {installment=%d payment=%d} | payment %d of 99.90 from pix on installment 1 | paid on 2026-06-09, on time (due 2026-06-10): 99.90 principal |  | 99.90 pix", first, payment, payment),
+		"2026-07-20 12:00 operator {audit=4} | POST /v1/payments/{id}/reverse by bootstrap (answered 200) | no reason given | ",
+		fmt.Sprintf("2026-07-20 12:00 payment.reversed {installment=%d payment=%d} | payment %d of 99.90 on installment 1 reversed; the installment is judged again from its remaining payments | PIX devolvido |  | 99.90 pix", first, payment, payment),
+	})
+	if n := len(rows) - len(picked); n != 12 {
+		t.Errorf("%d installments issued, want 12", n)
+	}
+
+	bounded := timelineRows(t, b.must(http.StatusOK, "GET", fmt.Sprintf("/v1/contracts/%d/timeline?limit=3", c), nil).raw)
+	if len(bounded) != 4 || bounded[3] != "truncated" || !strings.Contains(bounded[0], "installment.issued {installment=1}") {
+		t.Errorf("limit 3: %q", bounded)
+	}
+	all := timelineRows(t, b.must(http.StatusOK, "GET", fmt.Sprintf("/v1/contracts/%d/timeline?limit=16", c), nil).raw)
+	if len(all) != 16 {
+		t.Errorf("limit 16 of 16 entries: %d rows, want 16 and not truncated: %q", len(all), all)
+	}
+}
+
+// TestTimelineExplainBadInput: bad ids, dates and limits are 400 naming the field, an unknown
+// contract 404, an unknown parameter 400; none writes anything.
+func TestTimelineExplainBadInput(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	c := b.contract(b.plan("99.90", ""), map[string]any{"adhesion_date": "2026-07-01",
+		"due_date_rule": map[string]any{"kind": "fixed_day", "day": 10}}).id(t)
+	before := b.snapshot()
+	for _, tc := range []struct {
+		path   string
+		status int
+		field  string
+	}{
+		{"/v1/contracts/abc/timeline", 400, "id"},
+		{"/v1/contracts/0/explain", 400, "id"},
+		{"/v1/contracts/999/timeline", 404, "id"},
+		{"/v1/contracts/999/explain", 404, "id"},
+		{fmt.Sprintf("/v1/contracts/%d/timeline?limit=0", c), 400, "limit"},
+		{fmt.Sprintf("/v1/contracts/%d/timeline?limit=5001", c), 400, "limit"},
+		{fmt.Sprintf("/v1/contracts/%d/timeline?limit=x", c), 400, "limit"},
+		{fmt.Sprintf("/v1/contracts/%d/timeline?on=2026-07-20", c), 400, "on"},
+		{fmt.Sprintf("/v1/contracts/%d/explain?on=2026-02-30", c), 400, "on"},
+		{fmt.Sprintf("/v1/contracts/%d/explain?on=20260720", c), 400, "on"},
+		{fmt.Sprintf("/v1/contracts/%d/explain?limit=3", c), 400, "limit"},
+	} {
+		r := b.send("GET", tc.path, nil)
+		if r.status != tc.status || r.err(t).Field != tc.field {
+			t.Errorf("GET %s: %d %s, want %d naming %q", tc.path, r.status, r.raw, tc.status, tc.field)
+		}
+	}
+	// Why no installment: a term not generated yet, a contract pending activation.
+	r := b.must(http.StatusOK, "GET", fmt.Sprintf("/v1/contracts/%d/explain", c), nil)
+	if got := explainRows(t, r.raw); len(got) < 4 || got[3] != "installments: term not generated yet | term 1 is not generated yet: "+
+		"generate-installments has work for it from 2026-07-01 | generate-installments (BILLINGD_GENERATE_INSTALLMENTS_SCHEDULE)" {
+		t.Errorf("explain of a contract not generated yet: %q", got)
+	}
+	pending := b.contract(b.plan("99.90", ""), map[string]any{"adhesion_date": "2026-07-01", "wait_activation": true,
+		"due_date_rule": map[string]any{"kind": "fixed_day", "day": 10}}).id(t)
+	before = b.snapshot()
+	r = b.must(http.StatusOK, "GET", fmt.Sprintf("/v1/contracts/%d/explain", pending), nil)
+	if got := explainRows(t, r.raw); len(got) < 4 || got[0] != "status pending_activation" ||
+		!strings.HasPrefix(got[3], "installments: none: pending activation | the contract waits for its activation (adhesion on 2026-07-01)") {
+		t.Errorf("explain of a pending contract: %q", got)
+	}
+	if b.snapshot() != before {
+		t.Error("a read changed the database")
+	}
+}
+
+// dec parses a decimal.
+func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+
+// day parses a date.
+func day(t *testing.T, s string) time.Time {
+	t.Helper()
+	d, err := billing.ParseDate(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
