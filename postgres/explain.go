@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -76,7 +77,7 @@ func (s *Store) Explain(ctx context.Context, id int64, on time.Time, global rene
 		inf := timeline.InstallmentFacts{Contract: k, GeneratedTerm: generated, Count: count, GenerationDue: optDate(due)}
 		next, err := scanInstallment(tx.QueryRow(ctx, "SELECT "+installmentColumns+` FROM installments
 			WHERE contract_id = $1 AND state = 'open' ORDER BY due_date, id LIMIT 1`, id))
-		if err != nil && err != pgx.ErrNoRows {
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("read the next open installment of contract %d: %w", id, err)
 		}
 		inf.NextOpen = next

@@ -3,6 +3,7 @@ package postgres
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -105,7 +106,7 @@ func (s *Store) Timeline(ctx context.Context, id int64, limit int, today time.Ti
 		}
 		var ruleName string
 		if err := tx.QueryRow(ctx, `SELECT r.name FROM blocking_rules r
-			WHERE r.id = coalesce($1, (SELECT id FROM blocking_rules WHERE is_default))`, k.BlockingRuleID).Scan(&ruleName); err != nil && err != pgx.ErrNoRows {
+			WHERE r.id = coalesce($1, (SELECT id FROM blocking_rules WHERE is_default))`, k.BlockingRuleID).Scan(&ruleName); err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("read the blocking rule of contract %d: %w", id, err)
 		}
 		seqs, err := c.installments(ctx, tx, k)
