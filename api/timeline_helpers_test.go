@@ -22,7 +22,7 @@ import (
 // stampedColumns are the columns that record when billingd wrote a row: the scenario tests
 // run their days in a second, so each step stamps the rows it wrote with its day's time.
 var stampedColumns = [][2]string{{"installments", "created_at"}, {"installment_lines", "created_at"},
-	{"notices", "created_at"}, {"payments", "recorded_at"}, {"events", "created_at"}, {"renewals", "created_at"},
+	{"notices", "created_at"}, {"notices", "failed_at"}, {"payments", "recorded_at"}, {"events", "created_at"}, {"renewals", "created_at"},
 	{"renewals", "updated_at"}, {"audit_log", "at"}, {"block_episodes", "created_at"}, {"benefit_usages", "created_at"}}
 
 // stepClock stamps the rows written since its last stamp with a São Paulo time, as if the

@@ -2,12 +2,17 @@ package api_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/billingd/billingd/billing"
+	"github.com/billingd/billingd/postgres"
 	"github.com/billingd/billingd/records"
 )
 
@@ -275,4 +280,58 @@ func TestTimelineExplainBadInput(t *testing.T) {
 	if b.snapshot() != before {
 		t.Error("a read changed the database")
 	}
+}
+
+// TestTimelineNoticesAndBenefitUses: a welcome notice written and sent, a second one that
+// failed for good with its cause, a benefit use and its reversal, each on its day.
+func TestTimelineNoticesAndBenefitUses(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	clock := newStepClock(b)
+	plan := b.plan("99.90", "")
+	benefit := b.must(http.StatusCreated, "POST", "/v1/benefits", `{"name": "Consulta", "unit_cost": "30.00"}`).id(t)
+	b.must(http.StatusCreated, "POST", fmt.Sprintf("/v1/plans/%d/benefits", plan),
+		fmt.Sprintf(`{"benefit_id": %d, "quantity": 4, "renewal_period": "monthly"}`, benefit))
+	c := b.contract(plan, map[string]any{"adhesion_date": "2026-07-01", "billing_method": "no_billing", "welcome_email": true,
+		"due_date_rule": map[string]any{"kind": "fixed_day", "day": 10}}).id(t)
+	clock.stamp("2026-07-01 09:00")
+	var notice int64
+	if err := b.pool.QueryRow(ctx, "SELECT id FROM notices WHERE contract_id = $1", c).Scan(&notice); err != nil {
+		t.Fatal(err)
+	}
+	sentAt := time.Date(2026, 7, 1, 9, 5, 0, 0, saoPaulo)
+	if err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
+		return postgres.MarkNoticeSent(ctx, tx, notice, "<m1@billingd>", sentAt)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	b.exec(`INSERT INTO notices (contract_id, kind, reference) VALUES ($1, 'renewed', '2')`, c)
+	clock.stamp("2026-07-10 03:00")
+	if err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
+		return postgres.MarkNoticeFailed(ctx, tx, notice+1, errors.New("550 5.1.1 mailbox unavailable"), true)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	clock.stamp("2026-07-10 08:00")
+	use := b.must(http.StatusCreated, "POST", fmt.Sprintf("/v1/contracts/%d/benefit-usages", c),
+		fmt.Sprintf(`{"benefit_id": %d, "used_at": "2026-07-15", "quantity": 2}`, benefit)).id(t)
+	clock.stamp("2026-07-15 10:00")
+	b.must(http.StatusOK, "DELETE", fmt.Sprintf("/v1/contracts/%d/benefit-usages/%d", c, use), nil)
+	clock.stamp("2026-07-20 12:00")
+
+	var picked []string
+	for _, r := range timelineRows(t, b.must(http.StatusOK, "GET", fmt.Sprintf("/v1/contracts/%d/timeline", c), nil).raw) {
+		if !strings.Contains(r, " operator {") {
+			picked = append(picked, r)
+		}
+	}
+	checkRows(t, "timeline", picked, []string{
+		fmt.Sprintf("2026-07-01 09:00 notice.written {notice=%d} | welcome notice (about the new contract) written to the outbox | the contract was created with the welcome option | POST /v1/contracts welcome", notice),
+		fmt.Sprintf("2026-07-01 09:05 notice.sent {notice=%d} | welcome notice (about the new contract) sent | the contract was created with the welcome option | POST /v1/contracts welcome", notice),
+		fmt.Sprintf("2026-07-10 03:00 notice.written {notice=%d} | renewed notice (about term 2) written to the outbox | the contract was renewed into a new term | renewal thresholds", notice+1),
+		fmt.Sprintf("2026-07-10 08:00 notice.failed {notice=%d} | renewed notice (about term 2) failed | 550 5.1.1 mailbox unavailable | renewal thresholds", notice+1),
+		fmt.Sprintf("2026-07-15 10:00 benefit.used {benefit=%d usage=%d} | 2 × Consulta used at 30.00 each | counted against the quota of its period | the benefit's terms (plan or contract override)", benefit, use),
+		fmt.Sprintf("2026-07-20 12:00 benefit.use_reversed {benefit=%d usage=%d} | use %d of Consulta reversed | an operator reversed the use; it no longer counts | ", benefit, use, use),
+	})
 }

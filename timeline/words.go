@@ -152,7 +152,7 @@ var noticeWhy = map[string]Words{
 var noticeAbout = map[string]string{
 	"coming_due": "installment", "reminder": "installment", "overdue": "installment", "block_warning": "installment",
 	"partial_suspension": "block episode", "blocked": "block episode", "termination": "block episode",
-	"unblocked": "block episode", "renewed": "term", "welcome": "contract",
+	"unblocked": "block episode", "renewed": "term",
 }
 
 // Notice says what happened to a notice: written (state "written"), sent or failed;
@@ -166,6 +166,8 @@ func Notice(kind, reference, event, lastError string) Words {
 	about := reference
 	if what, ok := noticeAbout[kind]; ok {
 		about = what + " " + reference
+	} else if kind == "welcome" {
+		about = "the new contract"
 	}
 	switch event {
 	case records.TimelineNoticeSent:
