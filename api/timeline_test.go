@@ -335,3 +335,27 @@ func TestTimelineNoticesAndBenefitUses(t *testing.T) {
 		fmt.Sprintf("2026-07-20 12:00 benefit.use_reversed {benefit=%d usage=%d} | use %d of Consulta reversed | an operator reversed the use; it no longer counts | ", benefit, use, use),
 	})
 }
+
+// TestTimelineContractChanges: a change asked of a contract (a pause) shows on the day it
+// was asked, with its values as stored, its effective day and the operator's reason.
+func TestTimelineContractChanges(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	c := b.contract(b.plan("99.90", ""), map[string]any{"adhesion_date": "2026-07-15",
+		"due_date_rule": map[string]any{"kind": "fixed_day", "day": 25}}).id(t)
+	b.generate("2026-07-15")
+	r := b.send("POST", fmt.Sprintf("/v1/contracts/%d/pause", c), `{"from": "2026-09-01", "months": 2, "reason": "viagem"}`)
+	if r.status != http.StatusOK {
+		t.Fatalf("pause: %d %s", r.status, r.raw)
+	}
+	var found string
+	for _, row := range timelineRows(t, b.must(http.StatusOK, "GET", fmt.Sprintf("/v1/contracts/%d/timeline", c), nil).raw) {
+		if strings.Contains(row, " change.requested {change=") {
+			found = row
+		}
+	}
+	if !strings.HasPrefix(found, "2026-07-20 ") || !strings.Contains(found, "| pause change from ") ||
+		!strings.Contains(found, ", effective 2026-09-15: requested | viagem | contract changes (requested by bootstrap)") {
+		t.Errorf("the pause in the timeline: %q", found)
+	}
+}

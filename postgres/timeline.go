@@ -92,7 +92,7 @@ func compareEntries(a, b records.TimelineEntry) int {
 // Timeline returns contract id's timeline: the installments issued (with their lines),
 // payments and reversals (with their source as stored), notices written, sent and failed,
 // block episodes, the outbox's events no other table records (suspensions, restores,
-// terminations), renewals, benefit uses, operators' actions naming the contract, its
+// terminations), renewals, benefit uses, contract changes, operators' actions naming the contract, its
 // installments or its payments, and the runs of the days on which a job wrote its entries
 // — in order of business date, then instant; at most limit entries, the oldest (Truncated
 // says whether more exist). All of it is read in one read-only snapshot.
@@ -121,6 +121,7 @@ func (s *Store) Timeline(ctx context.Context, id int64, limit int, today time.Ti
 			func() error { return c.renewals(ctx, tx, id) },
 			func() error { return c.uses(ctx, tx, id) },
 			func() error { return c.operators(ctx, tx, id) },
+			func() error { return c.changes(ctx, tx, id) },
 		} {
 			if err := read(); err != nil {
 				return fmt.Errorf("timeline of contract %d: %w", id, err)

@@ -259,3 +259,47 @@ func (c *timelineCollector) runs(ctx context.Context, tx pgx.Tx) error {
 	}
 	return nil
 }
+
+// changes adds the changes asked of the contract (contract_changes): requested, applied,
+// cancelled; their values are shown as stored.
+func (c *timelineCollector) changes(ctx context.Context, tx pgx.Tx, id int64) error {
+	rows, err := tx.Query(ctx, `SELECT id, kind, requested_on, requested_at, effective_on, from_value::text, to_value::text,
+			applied_on, cancelled_at, actor, reason
+		FROM contract_changes WHERE contract_id = $1 ORDER BY requested_on, requested_at, id LIMIT $2`, id, c.limit)
+	if err != nil {
+		return fmt.Errorf("read contract changes: %w", err)
+	}
+	n := 0
+	for rows.Next() {
+		var cid int64
+		var kind, from, to, actor, reason string
+		var requestedOn, effective time.Time
+		var requestedAt time.Time
+		var applied pgtype.Date
+		var cancelled pgtype.Timestamptz
+		if err := rows.Scan(&cid, &kind, &requestedOn, &requestedAt, &effective, &from, &to, &applied, &cancelled, &actor, &reason); err != nil {
+			rows.Close()
+			return fmt.Errorf("read contract changes: %w", err)
+		}
+		if n++; n == c.limit {
+			c.bound(n, requestedOn, &requestedAt)
+			break
+		}
+		ids := map[string]int64{"change": cid}
+		c.add(requestedOn, &requestedAt, records.TimelineChangeAsked,
+			timeline.ContractChange(kind, from, to, effective, actor, reason, records.TimelineChangeAsked), ids)
+		if applied.Valid {
+			c.add(applied.Time, nil, records.TimelineChangeApplied,
+				timeline.ContractChange(kind, from, to, effective, actor, reason, records.TimelineChangeApplied), ids)
+		}
+		if at := atOf(cancelled); at != nil {
+			c.add(c.day(*at), at, records.TimelineChangeDropped,
+				timeline.ContractChange(kind, from, to, effective, actor, reason, records.TimelineChangeDropped), ids)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read contract changes: %w", err)
+	}
+	return nil
+}

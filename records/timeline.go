@@ -25,6 +25,9 @@ const (
 	TimelineRenewed        = "renewal.renewed"
 	TimelineBenefitUsed    = "benefit.used"
 	TimelineBenefitRevoked = "benefit.use_reversed"
+	TimelineChangeAsked    = "change.requested"
+	TimelineChangeApplied  = "change.applied"
+	TimelineChangeDropped  = "change.cancelled"
 	TimelineRun            = "run"
 	TimelineOperator       = "operator"
 )

@@ -303,3 +303,23 @@ func quote(s string) string {
 func daysBetween(a, b time.Time) int {
 	return int(b.Sub(a).Hours() / 24)
 }
+
+// ContractChange says what happened to a change asked of a contract (a due day, a plan, a
+// pause, a resume; from and to as stored, JSON): requested, applied or cancelled (event,
+// one of the TimelineChange* kinds).
+func ContractChange(kind, from, to string, effective time.Time, actor, reason, event string) Words {
+	change := fmt.Sprintf("%s change from %s to %s, effective %s", kind, from, to, fd(effective))
+	if reason == "" {
+		reason = "no reason given"
+	}
+	w := Words{Reason: reason, Rule: "contract changes (requested by " + actor + ")"}
+	switch event {
+	case records.TimelineChangeApplied:
+		w.What = change + ": applied"
+	case records.TimelineChangeDropped:
+		w.What = change + ": cancelled before it applied"
+	default:
+		w.What = change + ": requested"
+	}
+	return w
+}
