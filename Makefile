@@ -39,8 +39,10 @@ test: ## go vet, every test against a real PostgreSQL, brief fuzzing, deployment
 	$(GO) vet ./...
 	@scripts/with-pg.sh $(MAKE) --no-print-directory test-go fuzz check-deploy
 
+# The operator page's browser test needs Chromium: scripts/ensure-chromium.sh finds it or
+# installs Debian's package, and the test fails (never skips) without it.
 test-go:
-	@scripts/with-pg.sh $(GO) test -race -count=1 ./...
+	@BILLINGD_CHROMIUM="$$(scripts/ensure-chromium.sh)" scripts/with-pg.sh $(GO) test -race -count=1 ./...
 
 fuzz: ## run each fuzz target for FUZZTIME (seed corpora live in testdata/fuzz; the API's use PostgreSQL)
 	@scripts/with-pg.sh $(MAKE) --no-print-directory fuzz-targets

@@ -57,8 +57,9 @@ type Config struct {
 	// Changes are the settings of contract changes (BILLINGD_DUE_CHANGE_PRORATION,
 	// BILLINGD_DUE_CHANGE_MIN_DAYS, BILLINGD_PAUSE_MIN_MONTHS).
 	Changes records.ChangeSettings
-	// RenewalThresholds are the global renewal thresholds a forecast applies
-	// (BILLINGD_RENEWAL_QUEUE_THRESHOLD, BILLINGD_RENEWAL_THRESHOLD); a plan may override them.
+	// RenewalThresholds are the global renewal thresholds (BILLINGD_RENEWAL_QUEUE_THRESHOLD,
+	// BILLINGD_RENEWAL_THRESHOLD; a plan may override them) that a forecast applies and
+	// GET /v1/contracts/{id}/explain judges renewal by.
 	RenewalThresholds renewal.Thresholds
 	// PixWebhookSecret authenticates POST /v1/pix/webhook (BILLINGD_PIX_WEBHOOK_SECRET); ""
 	// turns the webhook off.
@@ -186,6 +187,8 @@ func (s *Server) routes() []route {
 		{"GET", "/v1/contracts/{id}", s.getContract, nil},
 		{"POST", "/v1/contracts/{id}/activate", s.activateContract, nil},
 		{"POST", "/v1/contracts/{id}/cancel", s.cancelContract, nil},
+		{"GET", "/v1/contracts/{id}/timeline", s.contractTimeline, []string{"limit"}},
+		{"GET", "/v1/contracts/{id}/explain", s.explainContract, []string{"on"}},
 		{"GET", "/v1/contracts/{id}/installments", s.contractInstallments, paged("state", "due_from", "due_to")},
 		{"GET", "/v1/installments", s.listInstallments, paged("state", "due_from", "due_to", "contract_id")},
 		{"POST", "/v1/installments/{id}/payments", s.recordPayment, nil},

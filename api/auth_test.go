@@ -49,6 +49,8 @@ var authRoutes = map[string]struct {
 	"POST /v1/contracts/{id}/activate":     {`{"date": "2026-07-20"}`, 200},
 	"POST /v1/contracts/{id}/cancel":       {`{"date": "2026-07-20"}`, 200},
 	"GET /v1/contracts/{id}/installments":  {"", 200},
+	"GET /v1/contracts/{id}/timeline":      {"", 200},
+	"GET /v1/contracts/{id}/explain":       {"", 200},
 	"GET /v1/installments":                 {"", 200},
 	"POST /v1/installments/{id}/payments":  {`{"amount": "100.23", "paid_at": "2026-07-20"}`, 200}, // 10 days late: 0.33 of interest
 	"POST /v1/holidays":                    {`{"date": "2026-12-08", "name": "Feriado"}`, 201},

@@ -27,6 +27,7 @@ var update = flag.Bool("update", false, "rewrite the enums of openapi.json from 
 // "[]" for an array's items). A nullable enum lists null after the Go values.
 var enumSources = map[string][]string{
 	"GET /v1/contracts ?status":                  billing.ContractStatuses,
+	"Verdict.topic":                              records.ExplainTopics,
 	"GET /v1/contracts/{id}/installments ?state": records.InstallmentStates,
 	"GET /v1/installments ?state":                records.InstallmentStates,
 	"GET /v1/collections ?format":                exportFormats,

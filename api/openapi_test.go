@@ -86,6 +86,8 @@ var wire = map[string]struct {
 	"POST /v1/contracts/{id}/activate":                   {dateRequest{}, "200", contractResponse{}},
 	"POST /v1/contracts/{id}/cancel":                     {decisionRequest{}, "200", contractResponse{}},
 	"GET /v1/contracts/{id}/installments":                {nil, "200", list[installmentResponse]{}},
+	"GET /v1/contracts/{id}/timeline":                    {nil, "200", TimelineJSON{}},
+	"GET /v1/contracts/{id}/explain":                     {nil, "200", ExplanationJSON{}},
 	"GET /v1/installments":                               {nil, "200", list[installmentResponse]{}},
 	"POST /v1/installments/{id}/payments":                {paymentRequest{}, "200", paidInstallmentResponse{}},
 	"GET /v1/installments/{id}":                          {nil, "200", installmentDueResponse{}},

@@ -9,6 +9,7 @@ import (
 	"github.com/billingd/billingd/delinquency"
 	"github.com/billingd/billingd/forecast"
 	"github.com/billingd/billingd/records"
+	"github.com/billingd/billingd/renewal"
 )
 
 // Store is everything the API reads and writes, in the domain's and package records' terms;
@@ -106,4 +107,11 @@ type Store interface {
 	RecordAudit(ctx context.Context, e *records.AuditEntry) error
 	FinishAudit(ctx context.Context, e *records.AuditEntry) error
 	AuditEntries(ctx context.Context, f records.AuditFilter) ([]records.AuditEntry, error)
+
+	// Timeline lists a contract's events in order, at most limit (the oldest); Explain says
+	// its state on a date and why, judging renewal by the global thresholds given.
+	Timeline(ctx context.Context, id int64, limit int, today time.Time) (records.Timeline, error)
+	Explain(ctx context.Context, id int64, on time.Time, global renewal.Thresholds) (records.Explanation, error)
+	// DayFigures are a day's collection figures, for the operator page /ui/today.
+	DayFigures(ctx context.Context, on time.Time) (records.DayFigures, error)
 }

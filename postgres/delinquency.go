@@ -98,7 +98,12 @@ func (s *Store) BlockingRules(ctx context.Context, page Page) ([]delinquency.Rul
 // the days of total suspension (those the inactivity discount counts) up to today for a
 // suspension still in force.
 func (s *Store) BlockEpisodes(ctx context.Context, contracts []int64, today time.Time) (map[int64][]BlockEpisode, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT e.id, e.contract_id, e.installment_id, e.started_on, e.ended_on, e.reason,
+	return readBlockEpisodes(ctx, s.Pool, contracts, today)
+}
+
+// readBlockEpisodes is BlockEpisodes with q (the pool, or a transaction's snapshot).
+func readBlockEpisodes(ctx context.Context, q Queryer, contracts []int64, today time.Time) (map[int64][]BlockEpisode, error) {
+	rows, err := q.Query(ctx, `SELECT e.id, e.contract_id, e.installment_id, e.started_on, e.ended_on, e.reason,
 			coalesce(e.end_reason, ''), e.trust_unlock_until, e.trust_unlocks, e.reblocks,
 			coalesce((SELECT s.level FROM block_segments s WHERE s.episode_id = e.id AND s.blocked_to IS NULL), ''),
 			(SELECT coalesce(sum(greatest(coalesce(s.blocked_to, greatest($2::date, s.blocked_from)) - s.blocked_from, 0)), 0)

@@ -109,6 +109,11 @@
 //     billing: due dates and schedules. The batches read rows in bulk, decide in Go and
 //     write the decisions back with one statement per kind of change.
 //
+// Explain (explain.go) answers "why" with these same homes and no rule of its own: the
+// ladder's position through loadLadder and PositionAt, contract_renews_automatically and
+// renewal.Decide over the count renew-contracts makes, installment_overdue, settlement and
+// healthGate with benefits.Check; package timeline only puts the answers into words.
+//
 // The partial indexes restate the open state (WHERE state = 'open'); that is a storage
 // choice, not a rule, and the queries that use them keep state = 'open' beside the rule
 // call where the index must match (send-notices).

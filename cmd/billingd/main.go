@@ -57,6 +57,7 @@ Usage:
   billingd run JOB [--as-of YYYY-MM-DD] [--force] [--wait]   run a job for a date on the running daemon
   billingd run JOB [--as-of …] [--force] --dry-run           print what that run would do, changing nothing
   billingd status                                            show each scheduled job, its next and last run
+  billingd contract ID [--on YYYY-MM-DD] [--output text|json] explain a contract's state on a date and print its timeline
   billingd version                                           print the version, VCS revision and Go version
   billingd CMD --help                                        describe a command
 
@@ -84,10 +85,12 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 		return cmdRun(ctx, rest, lookup, stdout, stderr)
 	case "status":
 		return cmdStatus(ctx, rest, lookup, stdout, stderr)
+	case "contract":
+		return cmdContract(ctx, rest, lookup, stdout, stderr)
 	case "version", "--version", "-version":
 		return cmdVersion(ctx, rest, lookup, stdout, stderr)
 	default:
-		return usagef("unknown command %q (want serve, migrate, run, status or version; see billingd --help)", cmd)
+		return usagef("unknown command %q (want serve, migrate, run, status, contract or version; see billingd --help)", cmd)
 	}
 }
 

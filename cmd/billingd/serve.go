@@ -138,6 +138,7 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 		return fmt.Errorf("start River UI: %w", err)
 	}
 	mux.Handle("/riverui/", apiServer.GuardOperatorUI(ui))
+	mux.Handle("/ui/", apiServer.GuardOperatorUI(apiServer.OperatorPages()))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: serverWriteTimeout}
 
 	// River runs on its own context: the signal starts an explicit, ordered shutdown below.
