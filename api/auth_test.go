@@ -47,7 +47,7 @@ var authRoutes = map[string]struct {
 	"GET /v1/contracts":                    {"", 200},
 	"GET /v1/contracts/{id}":               {"", 200},
 	"POST /v1/contracts/{id}/activate":     {`{"date": "2026-07-20"}`, 200},
-	"POST /v1/contracts/{id}/cancel":       {`{"date": "2026-07-20"}`, 200},
+	"POST /v1/contracts/{id}/cancel":       {`{"date": "2026-07-20", "reason_code": "other"}`, 200},
 	"GET /v1/contracts/{id}/installments":  {"", 200},
 	"GET /v1/installments":                 {"", 200},
 	"POST /v1/installments/{id}/payments":  {`{"amount": "100.23", "paid_at": "2026-07-20"}`, 200}, // 10 days late: 0.33 of interest
@@ -106,6 +106,15 @@ var authRoutes = map[string]struct {
 	"GET /v1/installments/overdue":    {"", 200},
 	"GET /v1/contracts/{id}/forecast": {"", 422},                                                                                                          // without ?until=
 	"POST /v1/simulations":            {`{"customer_id": 1, "plan_id": 1, "adhesion_date": "2026-07-01", "due_date_rule": {"kind": "anniversary"}}`, 422}, // without ?until=
+	// Contract changes: installment 1 is open again after the reversal.
+	"PATCH /v1/installments/{id}":          {`{"due_date": "2026-08-14", "reason": "o cliente pediu"}`, 200},
+	"POST /v1/installments/{id}/cancel":    {`{"reason": "cobrada por engano"}`, 200},
+	"GET /v1/installments/{id}/changes":    {"", 200},
+	"PATCH /v1/customers/{id}":             {`{"phone": "+55 11 91234-5678"}`, 200},
+	"GET /v1/cancellation-reasons":         {"", 200},
+	"POST /v1/cancellation-reasons":        {`{"code": "price", "name": "price too high"}`, 201},
+	"DELETE /v1/cancellation-reasons/{id}": {"", 200},
+	"GET /v1/reports/cancellations":        {"", 200},
 }
 
 // authFixture makes the rows the requests of authRoutes find: plan 1, customer 1, contract 1
