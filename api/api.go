@@ -64,6 +64,9 @@ type Config struct {
 	// PixWebhookSecret authenticates POST /v1/pix/webhook (BILLINGD_PIX_WEBHOOK_SECRET); ""
 	// turns the webhook off.
 	PixWebhookSecret string
+	// CancelReasonOptional lets a contract be cancelled without a reason of the catalogue
+	// (BILLINGD_CANCEL_REASON_REQUIRED=false); by default one is required.
+	CancelReasonOptional bool
 }
 
 // DryRunner runs a job's real sweep in a transaction it rolls back and reports what a real
@@ -250,6 +253,14 @@ func (s *Server) routes() []route {
 		{"POST", "/v1/payment-files", s.uploadPaymentFile, []string{"filename"}},
 		{"GET", "/v1/payment-files/{id}", s.getPaymentFile, nil},
 		{"GET", "/v1/payment-exceptions", s.listPaymentExceptions, paged("from", "to", "reason")},
+		{"PATCH", "/v1/installments/{id}", s.patchInstallment, nil},
+		{"POST", "/v1/installments/{id}/cancel", s.cancelInstallment, nil},
+		{"GET", "/v1/installments/{id}/changes", s.installmentChanges, nil},
+		{"PATCH", "/v1/customers/{id}", s.patchCustomer, nil},
+		{"GET", "/v1/cancellation-reasons", s.listCancellationReasons, []string{"all"}},
+		{"POST", "/v1/cancellation-reasons", s.createCancellationReason, nil},
+		{"DELETE", "/v1/cancellation-reasons/{id}", s.disableCancellationReason, nil},
+		{"GET", "/v1/reports/cancellations", s.cancellationReport, []string{"from", "to"}},
 	}
 }
 
@@ -413,53 +424,6 @@ func oneOf(values []string) string {
 	return strings.Join(values[:len(values)-1], ", ") + " or " + values[len(values)-1]
 }
 
-// queryDate parses an optional YYYY-MM-DD query parameter.
-func queryDate(r *http.Request, name string) (time.Time, error) {
-	v := r.URL.Query().Get(name)
-	if v == "" {
-		return time.Time{}, nil
-	}
-	d, err := apiDate(v)
-	if err != nil {
-		return time.Time{}, invalid(name, "%v", err)
-	}
-	return d, nil
-}
-
-// queryDateRange reads the optional ?from= and ?to= dates of a filter, refusing a to
-// before from.
-func queryDateRange(r *http.Request) (from, to time.Time, err error) {
-	if from, err = queryDate(r, "from"); err != nil {
-		return time.Time{}, time.Time{}, err
-	}
-	if to, err = queryDate(r, "to"); err != nil {
-		return time.Time{}, time.Time{}, err
-	}
-	if !from.IsZero() && !to.IsZero() && to.Before(from) {
-		return time.Time{}, time.Time{}, invalid("to", "%s is before from %s", billing.FormatDate(to), billing.FormatDate(from))
-	}
-	return from, to, nil
-}
-
-// Business dates the API accepts: a contract's dates are this century's or the next's, and a
-// bound keeps date arithmetic (terms, periods, shifts) far from PostgreSQL's date range.
-var (
-	earliestDate = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
-	latestDate   = time.Date(2999, 12, 31, 0, 0, 0, 0, time.UTC)
-)
-
-// apiDate parses a YYYY-MM-DD date between earliestDate and latestDate.
-func apiDate(v string) (time.Time, error) {
-	d, err := billing.ParseDate(v)
-	if err != nil {
-		return time.Time{}, err
-	}
-	if d.Before(earliestDate) || d.After(latestDate) {
-		return time.Time{}, fmt.Errorf("%s is outside the years 1900 to 2999", v)
-	}
-	return d, nil
-}
-
 // page reads ?limit= and ?after= (an id cursor).
 func page(r *http.Request) (records.Page, error) {
 	limit, err := queryInt(r, "limit")
@@ -535,16 +499,4 @@ func optDate(t time.Time) *string {
 	}
 	s := billing.FormatDate(t)
 	return &s
-}
-
-// parseDateField parses a required YYYY-MM-DD field.
-func parseDateField(field, v string) (time.Time, error) {
-	if v == "" {
-		return time.Time{}, billing.Fieldf(field, "required: a date as YYYY-MM-DD")
-	}
-	d, err := apiDate(v)
-	if err != nil {
-		return time.Time{}, billing.Fieldf(field, "%v", err)
-	}
-	return d, nil
 }

@@ -47,7 +47,7 @@ var authRoutes = map[string]struct {
 	"GET /v1/contracts":                    {"", 200},
 	"GET /v1/contracts/{id}":               {"", 200},
 	"POST /v1/contracts/{id}/activate":     {`{"date": "2026-07-20"}`, 200},
-	"POST /v1/contracts/{id}/cancel":       {`{"date": "2026-07-20"}`, 200},
+	"POST /v1/contracts/{id}/cancel":       {`{"date": "2026-07-20", "reason_code": "other"}`, 200},
 	"GET /v1/contracts/{id}/installments":  {"", 200},
 	"GET /v1/contracts/{id}/timeline":      {"", 200},
 	"GET /v1/contracts/{id}/explain":       {"", 200},
@@ -115,6 +115,15 @@ var authRoutes = map[string]struct {
 	"POST /v1/payment-files":          {"not a return file", 422},
 	"GET /v1/payment-files/{id}":      {"", 404},
 	"GET /v1/payment-exceptions":      {"", 200},
+	// Contract changes: installment 1 is open again after the reversal.
+	"PATCH /v1/installments/{id}":          {`{"due_date": "2026-08-14", "reason": "o cliente pediu"}`, 200},
+	"POST /v1/installments/{id}/cancel":    {`{"reason": "cobrada por engano"}`, 200},
+	"GET /v1/installments/{id}/changes":    {"", 200},
+	"PATCH /v1/customers/{id}":             {`{"phone": "+55 11 91234-5678"}`, 200},
+	"GET /v1/cancellation-reasons":         {"", 200},
+	"POST /v1/cancellation-reasons":        {`{"code": "price", "name": "price too high"}`, 201},
+	"DELETE /v1/cancellation-reasons/{id}": {"", 200},
+	"GET /v1/reports/cancellations":        {"", 200},
 }
 
 // authFixture makes the rows the requests of authRoutes find: plan 1, customer 1, contract 1

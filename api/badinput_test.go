@@ -34,7 +34,7 @@ func newBadInputFixture(b *bundle) badInputFixture {
 	f.openInst = b.installmentID(f.active, "recurring", 2)
 	paid := b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/installments/%d/payments", f.paidInst), map[string]any{"amount": "94.90", "paid_at": "2026-07-10"})
 	f.payment = int64(paid.body["payment"].(map[string]any)["id"].(float64))
-	b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/contracts/%d/cancel", f.cancelled), map[string]any{"date": "2026-07-20"})
+	b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/contracts/%d/cancel", f.cancelled), map[string]any{"date": "2026-07-20", "reason_code": "other"})
 	f.cancelInst = b.installmentID(f.cancelled, "recurring", 2)
 	b.must(http.StatusCreated, "POST", "/v1/holidays", map[string]any{"date": "2026-11-30", "name": "Feriado local"})
 	f.benefit = b.benefit("Banho", "30.00", true)
@@ -183,7 +183,7 @@ func badCases(f badInputFixture) []badCase {
 		{"unknown contract", "GET", "/v1/contracts/999999", nil, 404, "id"},
 		{"unknown contract's installments", "GET", "/v1/contracts/999999/installments", nil, 404, "id"},
 		{"activate unknown contract", "POST", "/v1/contracts/999999/activate", `{"date": "2026-07-20"}`, 404, "id"},
-		{"cancel unknown contract", "POST", "/v1/contracts/999999/cancel", nil, 404, "id"},
+		{"cancel unknown contract", "POST", "/v1/contracts/999999/cancel", `{"reason_code": "other"}`, 404, "id"},
 		{"pay unknown installment", "POST", pay(999999), `{"amount": "99.90", "paid_at": "2026-07-20"}`, 404, "id"},
 		{"delete non-holiday", "DELETE", "/v1/holidays/2026-12-08", nil, 404, "date"},
 		{"unknown run", "GET", "/v1/runs/999999", nil, 404, "id"},
@@ -219,7 +219,7 @@ func badCases(f badInputFixture) []badCase {
 		{"pay cancelled installment", "POST", pay(f.cancelInst), `{"amount": "99.90", "paid_at": "2026-07-20"}`, 409, "id"},
 		{"pay paid installment", "POST", pay(f.paidInst), `{"amount": "99.90", "paid_at": "2026-07-20"}`, 409, "id"},
 		{"activate active contract", "POST", fmt.Sprintf("/v1/contracts/%d/activate", f.active), `{"date": "2026-07-20"}`, 409, "id"},
-		{"cancel cancelled contract", "POST", fmt.Sprintf("/v1/contracts/%d/cancel", f.cancelled), `{"date": "2026-07-20"}`, 409, "id"},
+		{"cancel cancelled contract", "POST", fmt.Sprintf("/v1/contracts/%d/cancel", f.cancelled), `{"date": "2026-07-20", "reason_code": "other"}`, 409, "id"},
 		{"duplicate holiday", "POST", "/v1/holidays", `{"date": "2026-11-30", "name": "Outro"}`, 409, "date"},
 	}
 }

@@ -164,75 +164,12 @@ func (s *Server) getPlan(w http.ResponseWriter, r *http.Request) error {
 	return respond(w, http.StatusOK, toPlan(p))
 }
 
-type customerRequest struct {
-	Name     string `json:"name"`
-	Email    string `json:"email"`
-	Document string `json:"document"`
-}
-
-type customerResponse struct {
-	ID        int64  `json:"id"`
-	Name      string `json:"name"`
-	Email     string `json:"email"`
-	Document  string `json:"document"`
-	CreatedAt string `json:"created_at"`
-}
-
-func toCustomer(c billing.Customer) customerResponse {
-	return customerResponse{ID: c.ID, Name: c.Name, Email: c.Email, Document: c.Document, CreatedAt: c.CreatedAt.UTC().Format(time.RFC3339)}
-}
-
-func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) error {
-	var req customerRequest
-	if err := decode(w, r, &req); err != nil {
-		return err
-	}
-	c := billing.Customer{Name: strings.TrimSpace(req.Name), Email: strings.TrimSpace(req.Email), Document: strings.TrimSpace(req.Document)}
-	switch {
-	case c.Name == "" || len(c.Name) > 200 || hasNUL(c.Name):
-		return billing.Fieldf("name", "required, at most 200 characters, without NUL characters")
-	case !validEmail(c.Email):
-		return billing.Fieldf("email", "want an e-mail address such as ana@example.com, got %q", c.Email)
-	case len(c.Document) > 32 || hasNUL(c.Document):
-		return billing.Fieldf("document", "at most 32 characters, without NUL characters")
-	}
-	out, err := s.store.CreateCustomer(r.Context(), c)
-	if err != nil {
-		return err
-	}
-	return respond(w, http.StatusCreated, toCustomer(out))
-}
-
 // hasNUL reports whether s holds a NUL character, which a PostgreSQL text column refuses.
 func hasNUL(s string) bool { return strings.ContainsRune(s, 0) }
 
 func validEmail(s string) bool {
 	local, domain, ok := strings.Cut(s, "@")
 	return ok && local != "" && strings.Contains(domain, ".") && !strings.ContainsAny(s, " \t\r\n<>,;\x00") && len(s) <= 254
-}
-
-func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request) error {
-	pg, err := page(r)
-	if err != nil {
-		return err
-	}
-	cs, err := s.store.Customers(r.Context(), pg)
-	if err != nil {
-		return err
-	}
-	return respondPage(w, pg, cs, toCustomer, func(c customerResponse) int64 { return c.ID })
-}
-
-func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	c, err := s.store.Customer(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return respond(w, http.StatusOK, toCustomer(c))
 }
 
 type holidayRequest struct {

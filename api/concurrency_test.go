@@ -45,7 +45,7 @@ func TestConcurrentPaymentAndCancel(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			cancel[i] = b.send("POST", fmt.Sprintf("/v1/contracts/%d/cancel", contracts[i]), `{"date": "2026-07-20"}`)
+			cancel[i] = b.send("POST", fmt.Sprintf("/v1/contracts/%d/cancel", contracts[i]), `{"date": "2026-07-20", "reason_code": "other"}`)
 		}()
 	}
 	close(start)

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -33,6 +34,9 @@ type contractRequest struct {
 	BlockingRuleID       *int64              `json:"blocking_rule_id"`
 	InactivityDiscount   bool                `json:"inactivity_discount"`
 	AllowCredit          bool                `json:"allow_credit"`
+	// ActivateOnFirstPayment: the contract waits, its first installment issued, and is
+	// active from the day that installment is paid.
+	ActivateOnFirstPayment bool `json:"activate_on_first_payment"`
 	lateFields
 	welcomeFields
 }
@@ -66,7 +70,13 @@ type contractResponse struct {
 	// EndReason says why the contract ended (cancelled, terminated), EndedOn when.
 	EndReason *string `json:"end_reason"`
 	EndedOn   *string `json:"ended_on"`
-	CreatedAt string  `json:"created_at"`
+	// CancelReason is the code of the catalogue's reason a cancelled contract was cancelled for.
+	CancelReason *string `json:"cancel_reason"`
+	// ActivateOnFirstPayment and ActivationDeadline: see contractRequest; the deadline is
+	// the last day the contract waits for its first payment.
+	ActivateOnFirstPayment bool    `json:"activate_on_first_payment"`
+	ActivationDeadline     *string `json:"activation_deadline"`
+	CreatedAt              string  `json:"created_at"`
 	// RenewalState is none, queued or renewed; QueuedOn is when the term entered the renewal queue.
 	RenewalState       string            `json:"renewal_state"`
 	QueuedOn           *string           `json:"queued_on"`
@@ -110,6 +120,10 @@ func toContract(c billing.Contract) contractResponse {
 	if c.EndReason != "" {
 		out.EndReason = &c.EndReason
 	}
+	if c.CancelReason != "" {
+		out.CancelReason = &c.CancelReason
+	}
+	out.ActivateOnFirstPayment, out.ActivationDeadline = c.ActivateOnFirstPayment, optDate(c.ActivationDeadline)
 	return out
 }
 
@@ -121,6 +135,7 @@ func (req contractRequest) contract() (billing.Contract, error) {
 		AdhesionInstallments: req.AdhesionInstallments, GenerateNow: req.GenerateNow, AutoRenew: true,
 		IgnoreAutoRenewal: req.IgnoreAutoRenewal, RenewalPriceMode: billing.RenewAtPlanPrice,
 		InactivityDiscount: req.InactivityDiscount, AllowCredit: req.AllowCredit,
+		ActivateOnFirstPayment: req.ActivateOnFirstPayment,
 	}
 	if req.CustomerID < 1 {
 		return c, billing.Fieldf("customer_id", "required: the id of an existing customer")
@@ -246,11 +261,21 @@ type dateRequest struct {
 	Date string `json:"date"`
 }
 
-// decisionRequest is the body of an operator's decision on a contract (cancel, renew): the
-// date it takes effect (optional) and the reason, kept in the audit log (optional).
+// decisionRequest is the body of an operator's decision on a contract (renew): the date it
+// takes effect (optional) and the reason, kept in the audit log (optional).
 type decisionRequest struct {
 	Date   string `json:"date"`
 	Reason string `json:"reason"`
+}
+
+// cancelRequest is the body of a contract's cancellation: a decision with the reason of the
+// catalogue it is cancelled for, by id or by code (required unless
+// BILLINGD_CANCEL_REASON_REQUIRED=false).
+type cancelRequest struct {
+	Date       string `json:"date"`
+	Reason     string `json:"reason"`
+	ReasonID   int64  `json:"reason_id"`
+	ReasonCode string `json:"reason_code"`
 }
 
 func (s *Server) activateContract(w http.ResponseWriter, r *http.Request) error {
@@ -279,8 +304,9 @@ func (s *Server) cancelContract(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	on := s.today()
+	var reason records.CancellationReasonRef
 	if r.ContentLength != 0 {
-		var req decisionRequest
+		var req cancelRequest
 		if err := decode(w, r, &req); err != nil {
 			return err
 		}
@@ -292,8 +318,18 @@ func (s *Server) cancelContract(w http.ResponseWriter, r *http.Request) error {
 		if err := auditReason(r, req.Reason); err != nil {
 			return err
 		}
+		switch {
+		case req.ReasonID < 0:
+			return billing.Fieldf("reason_id", "want the id of a cancellation reason, got %d", req.ReasonID)
+		case req.ReasonID != 0 && req.ReasonCode != "":
+			return billing.Fieldf("reason_code", "give reason_id or reason_code, not both")
+		}
+		reason = records.CancellationReasonRef{ID: req.ReasonID, Code: strings.TrimSpace(req.ReasonCode)}
 	}
-	c, err := s.store.CancelContract(r.Context(), id, on)
+	if !reason.Given() && !s.cfg.CancelReasonOptional {
+		return billing.Fieldf("reason", "required: the reason the contract is cancelled for, as reason_id or reason_code of the catalogue (GET /v1/cancellation-reasons lists them)")
+	}
+	c, err := s.store.CancelContract(r.Context(), id, on, reason)
 	if err != nil {
 		return err
 	}

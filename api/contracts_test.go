@@ -28,6 +28,7 @@ func TestCreateContractFixedDay31(t *testing.T) {
 		"renewal_state": "none", "queued_on": nil,
 		"blocking_rule_id": nil, "inactivity_discount": false, "allow_credit": false, "blocked": false, "trust_unlock_until": nil,
 		"block_episodes": []any{}, "late_fine_percent": nil, "monthly_interest_percent": nil, "end_reason": nil, "ended_on": nil,
+		"cancel_reason": nil, "activate_on_first_payment": false, "activation_deadline": nil,
 		"ladder": map[string]any{"profile": "generic", "step": "none", "since": nil, "next_step": nil, "next_step_on": nil,
 			"waiting": nil, "suspended": false, "trust_unlock_until": nil, "trigger_installment_id": nil, "notice_on": nil,
 			"notice_sent_on": nil, "partial_suspension_on": nil, "suspension_on": nil, "termination_on": nil,
@@ -100,7 +101,7 @@ func TestListInstallmentFilters(t *testing.T) {
 	b.generate("2026-07-20")
 	b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/installments/%d/payments", b.installmentID(c1, "recurring", 1)),
 		`{"amount": "99.90", "paid_at": "2026-07-10"}`)
-	b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/contracts/%d/cancel", c2), `{"date": "2026-09-30"}`)
+	b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/contracts/%d/cancel", c2), `{"date": "2026-09-30", "reason_code": "other"}`)
 	tests := []struct {
 		query string
 		want  []string // "contract sequence due_date state"
@@ -180,7 +181,7 @@ func TestCancelContract(t *testing.T) {
 	b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/installments/%d/payments", b.installmentID(id, "recurring", 1)),
 		`{"amount": "99.90", "paid_at": "2026-07-10"}`)
 
-	r := b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/contracts/%d/cancel", id), `{"date": "2026-08-10"}`)
+	r := b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/contracts/%d/cancel", id), `{"date": "2026-08-10", "reason_code": "customer_request"}`)
 	if r.body["status"] != "cancelled" || r.body["cancelled_on"] != "2026-08-10" || r.body["paid_through"] != "2026-07-31" {
 		t.Errorf("cancelled %s, want cancelled on 2026-08-10, paid through 2026-07-31", r.raw)
 	}
@@ -196,7 +197,7 @@ func TestCancelContract(t *testing.T) {
 	}
 
 	// Without a body the contract is cancelled today (2026-07-20 in São Paulo).
-	r = b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/contracts/%d/cancel", today), nil)
+	r = b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/contracts/%d/cancel", today), `{"reason_code": "moved"}`)
 	if r.body["cancelled_on"] != "2026-07-20" {
 		t.Errorf("cancelled_on %v, want 2026-07-20", r.body["cancelled_on"])
 	}

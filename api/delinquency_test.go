@@ -471,7 +471,7 @@ func TestCancelEndsBlockEpisode(t *testing.T) {
 	b := setup(t)
 	c := b.delinquent("2026-07-01", 0)
 	b.block("2026-07-11")
-	b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/contracts/%d/cancel", c), `{"date": "2026-07-15"}`)
+	b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/contracts/%d/cancel", c), `{"date": "2026-07-15", "reason_code": "other"}`)
 	if got, want := b.contractState(c), "cancelled; 2026-07-11..2026-07-15 cancelled 4d"; got != want {
 		t.Errorf("after cancelling: %q, want %q", got, want)
 	}

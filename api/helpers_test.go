@@ -63,6 +63,14 @@ func setup(t *testing.T) *bundle {
 // RefusePartialPayments).
 func setupStore(t *testing.T, configure func(*postgres.Store)) *bundle {
 	t.Helper()
+	return setupWith(t, configure, nil)
+}
+
+// setupWith is setupStore with the API's configuration also changed by configureAPI (when
+// not nil), as a setting would change it (BILLINGD_CANCEL_REASON_REQUIRED=false:
+// CancelReasonOptional).
+func setupWith(t *testing.T, configure func(*postgres.Store), configureAPI func(*api.Config)) *bundle {
+	t.Helper()
 	pool, err := postgres.Open(context.Background(), dbtest.NewURL(t), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -73,14 +81,18 @@ func setupStore(t *testing.T, configure func(*postgres.Store)) *bundle {
 	if configure != nil {
 		configure(store)
 	}
-	srv := api.New(api.Config{
+	cfg := api.Config{
 		Store: store, Jobs: jobs.Names(), Token: testToken, Location: saoPaulo,
 		Now: func() time.Time { return testNow }, Logger: logger, CatchUpDays: 31,
 		TrustUnlockMaxDays: 7, TrustUnlocksPerEpisode: 1, // the settings' defaults
 		DryRunner: dryRunner(pool, store), DryRunTimeout: 30 * time.Second, DryRunSample: 50,
 		Changes:           changeDefaults,
 		RenewalThresholds: renewal.Thresholds{Queue: 3, Renewal: 2},
-	})
+	}
+	if configureAPI != nil {
+		configureAPI(&cfg)
+	}
+	srv := api.New(cfg)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	t.Cleanup(func() { checkLedger(t, pool) })
@@ -123,7 +135,7 @@ func newStore(tb testing.TB, pool *pgxpool.Pool) *postgres.Store {
 func dryRunner(pool *pgxpool.Pool, store *postgres.Store) *jobs.Runner {
 	return &jobs.Runner{Pool: pool, Store: store, Location: saoPaulo, Now: func() time.Time { return testNow },
 		Logger: slog.New(slog.DiscardHandler), BatchSize: 2000, Sweeps: map[string]jobs.Sweep{
-			jobs.GenerateInstallments: postgres.GenerateSweep{},
+			jobs.GenerateInstallments: postgres.GenerateSweep{FollowUps: store.FollowUps},
 			jobs.RenewContracts:       postgres.RenewSweep{Thresholds: renewal.Thresholds{Queue: 3, Renewal: 2}, FollowUps: store.FollowUps},
 			jobs.BlockDelinquent: postgres.BlockSweep{FollowUps: store.FollowUps,
 				Today: func() time.Time { return billing.DateOf(testNow, saoPaulo) }},

@@ -212,6 +212,22 @@ func hostileCases(f badInputFixture) []hostileCase {
 		{"GET /v1/payment-files/{id}", "wrong type", "GET", "/v1/payment-files/true", nil, 400, "id"},
 		{"GET /v1/payment-exceptions", "injection", "GET", "/v1/payment-exceptions" + q("reason", sqlInjection), nil, 400, "reason"},
 		{"GET /v1/payment-exceptions", "wrong type", "GET", "/v1/payment-exceptions?from=1.5", nil, 400, "from"},
+		{"PATCH /v1/installments/{id}", "injection", "PATCH", id("/v1/installments/%d", f.openInst), map[string]any{"due_date": "2026-08-10' OR '1'='1", "reason": "x"}, 422, "due_date"},
+		{"PATCH /v1/installments/{id}", "wrong type", "PATCH", id("/v1/installments/%d", f.openInst), `{"amount": 79.9, "reason": "x"}`, 400, "amount"},
+		{"POST /v1/installments/{id}/cancel", "injection", "POST", "/v1/installments/" + inj + "/cancel", `{"reason": "x"}`, 400, "id"},
+		{"POST /v1/installments/{id}/cancel", "wrong type", "POST", id("/v1/installments/%d/cancel", f.openInst), `{"reason": ["x"]}`, 400, "reason"},
+		{"GET /v1/installments/{id}/changes", "injection", "GET", "/v1/installments/" + inj + "/changes", nil, 400, "id"},
+		{"GET /v1/installments/{id}/changes", "wrong type", "GET", "/v1/installments/1.5/changes", nil, 400, "id"},
+		{"PATCH /v1/customers/{id}", "injection", "PATCH", id("/v1/customers/%d", f.customer), map[string]any{"document": sqlInjection}, 422, "document"},
+		{"PATCH /v1/customers/{id}", "wrong type", "PATCH", id("/v1/customers/%d", f.customer), `{"phone": 11912345678}`, 400, "phone"},
+		{"GET /v1/cancellation-reasons", "injection", "GET", "/v1/cancellation-reasons" + q("all", sqlInjection), nil, 400, "all"},
+		{"GET /v1/cancellation-reasons", "wrong type", "GET", "/v1/cancellation-reasons?all=1", nil, 400, "all"},
+		{"POST /v1/cancellation-reasons", "injection", "POST", "/v1/cancellation-reasons", map[string]any{"code": "x'; DROP TABLE cancellation_reasons; --", "name": "x"}, 422, "code"},
+		{"POST /v1/cancellation-reasons", "wrong type", "POST", "/v1/cancellation-reasons", `{"code": 1, "name": "x"}`, 400, "code"},
+		{"DELETE /v1/cancellation-reasons/{id}", "injection", "DELETE", "/v1/cancellation-reasons/" + inj, nil, 400, "id"},
+		{"DELETE /v1/cancellation-reasons/{id}", "wrong type", "DELETE", "/v1/cancellation-reasons/true", nil, 400, "id"},
+		{"GET /v1/reports/cancellations", "injection", "GET", "/v1/reports/cancellations" + q("from", "2026-01-01' --"), nil, 400, "from"},
+		{"GET /v1/reports/cancellations", "wrong type", "GET", "/v1/reports/cancellations?to=20260101", nil, 400, "to"},
 		{"POST /v1/installments/{id}/payments", "injection in the reference", "POST", pay,
 			map[string]any{"amount": "94.90", "paid_at": "2026-07-20", "reference": "x'; DELETE FROM payments; --"}, 422, "reference"},
 	}
@@ -278,9 +294,10 @@ func TestInjectionShapedTextIsStoredVerbatim(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	name := `Robert'); DROP TABLE customers; --`
-	id := b.must(http.StatusCreated, "POST", "/v1/customers", map[string]any{"name": name, "email": "bobby@example.com", "document": `" OR ""="`}).id(t)
+	id := b.must(http.StatusCreated, "POST", "/v1/customers", map[string]any{"name": name, "email": "bobby@example.com",
+		"address": map[string]any{"street": `" OR ""="`}}).id(t)
 	got := b.must(http.StatusOK, "GET", fmt.Sprintf("/v1/customers/%d", id), nil)
-	if got.body["name"] != name || got.body["document"] != `" OR ""="` {
+	if got.body["name"] != name || got.body["address"].(map[string]any)["street"] != `" OR ""="` {
 		t.Errorf("customer came back as %s", got.raw)
 	}
 	b.must(http.StatusCreated, "POST", "/v1/holidays", map[string]any{"date": "2026-12-08", "name": `x'; DELETE FROM holidays; --`})

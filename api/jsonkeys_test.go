@@ -67,6 +67,10 @@ func keyCases(f badInputFixture) []keyCase {
 		{"POST /v1/simulations", "/v1/simulations?until=2027-07-20", fmt.Sprintf(`"customer_id": %d, "adhesion_date": "2026-07-01", "due_date_rule": {"kind": "anniversary"}`, f.customer),
 			"plan_id", "Plan_ID", fmt.Sprint(f.plan)},
 		{"POST /v1/webhooks", "/v1/webhooks", `"url": "https://erp.example.com/hook"`, "secret", "Secret", `"0123456789abcdef"`},
+		{"PATCH /v1/installments/{id}", id("/v1/installments/%d", f.openInst), `"reason": "x"`, "due_date", "Due_Date", `"2026-08-10"`},
+		{"POST /v1/installments/{id}/cancel", id("/v1/installments/%d/cancel", f.openInst), ``, "reason", "REASON", `"x"`},
+		{"PATCH /v1/customers/{id}", id("/v1/customers/%d", f.customer), ``, "phone", "Phone", `"11912345678"`},
+		{"POST /v1/cancellation-reasons", "/v1/cancellation-reasons", `"name": "x"`, "code", "Code", `"price"`},
 	} {
 		method, _, _ := strings.Cut(r.route, " ")
 		sep := ""

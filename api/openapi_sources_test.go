@@ -64,6 +64,7 @@ var enumSources = map[string][]string{
 	"InstallmentLine.kind":                      billing.LineKinds,
 	"ForecastInstallment.kind":                  billing.InstallmentKinds,
 	"ForecastInstallment.source":                forecast.Sources,
+	"InstallmentChange.kind":                    records.InstallmentChangeKinds,
 	"PaidInstallment.kind":                      billing.InstallmentKinds,
 	"PaidInstallment.state":                     records.InstallmentStates,
 	"InstallmentWithAmountDue.kind":             billing.InstallmentKinds,

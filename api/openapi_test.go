@@ -84,7 +84,7 @@ var wire = map[string]struct {
 	"GET /v1/contracts":                                  {nil, "200", list[contractResponse]{}},
 	"GET /v1/contracts/{id}":                             {nil, "200", contractResponse{}},
 	"POST /v1/contracts/{id}/activate":                   {dateRequest{}, "200", contractResponse{}},
-	"POST /v1/contracts/{id}/cancel":                     {decisionRequest{}, "200", contractResponse{}},
+	"POST /v1/contracts/{id}/cancel":                     {cancelRequest{}, "200", contractResponse{}},
 	"GET /v1/contracts/{id}/installments":                {nil, "200", list[installmentResponse]{}},
 	"GET /v1/contracts/{id}/timeline":                    {nil, "200", TimelineJSON{}},
 	"GET /v1/contracts/{id}/explain":                     {nil, "200", ExplanationJSON{}},
@@ -149,6 +149,15 @@ var wire = map[string]struct {
 	"GET /v1/webhooks":                                    {nil, "200", list[webhookResponse]{}},
 	"DELETE /v1/webhooks/{id}":                            {nil, "200", webhookResponse{}},
 	"GET /v1/audit":                                       {nil, "200", list[auditResponse]{}},
+	// Contract changes: one installment, customers, cancellation reasons.
+	"PATCH /v1/installments/{id}":          {installmentPatchRequest{}, "200", installmentResponse{}},
+	"POST /v1/installments/{id}/cancel":    {installmentCancelRequest{}, "200", installmentResponse{}},
+	"GET /v1/installments/{id}/changes":    {nil, "200", list[installmentChangeResponse]{}},
+	"PATCH /v1/customers/{id}":             {customerPatchRequest{}, "200", customerResponse{}},
+	"GET /v1/cancellation-reasons":         {nil, "200", list[cancellationReasonResponse]{}},
+	"POST /v1/cancellation-reasons":        {cancellationReasonRequest{}, "201", cancellationReasonResponse{}},
+	"DELETE /v1/cancellation-reasons/{id}": {nil, "200", cancellationReasonResponse{}},
+	"GET /v1/reports/cancellations":        {nil, "200", cancellationReportResponse{}},
 }
 
 // alsoAnswers gives the routes that have a second success answer its status and body type:

@@ -272,7 +272,7 @@ func TestManualRenewRefusals(t *testing.T) {
 		message string
 	}{
 		{"cancelled", nil, func(b *bundle, c int64) {
-			b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/contracts/%d/cancel", c), `{"date": "2026-07-20"}`)
+			b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/contracts/%d/cancel", c), `{"date": "2026-07-20", "reason_code": "other"}`)
 		}, nil, http.StatusConflict, "id", "conflict: contract %d cannot be renewed: it is cancelled"},
 		{"finished", nil, func(b *bundle, c int64) {
 			b.exec("UPDATE contracts SET status = 'finished' WHERE id = $1", c)

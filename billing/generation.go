@@ -123,3 +123,33 @@ const (
 	// stays owed.
 	EndTerminated = "terminated"
 )
+
+// FirstInstallment is the recurring installment a contract activated on its first payment
+// issues at once when it has no adhesion fee: the first of its first term, its service
+// period and due date computed as if it were activated on its adhesion date (under the
+// prepaid rule, due on that day). ok is false when the contract pays an adhesion fee (its
+// first adhesion installment is the one it waits for) or has no billing.
+func FirstInstallment(c GenerationState, cal *Calendar) (it ScheduledInstallment, ok bool) {
+	if c.BillingMethod == BillNone || (c.AdhesionInstallments > 0 && c.AdhesionFee.IsPositive()) {
+		return ScheduledInstallment{}, false
+	}
+	items := RecurringTerm(RecurringSpec{Rule: c.Rule, Period: c.Period, Start: c.AdhesionDate, PerTerm: c.PerTerm,
+		Price: c.Price, Discount: c.Discount}, 1, cal)
+	if len(items) == 0 {
+		return ScheduledInstallment{}, false
+	}
+	return items[0], true
+}
+
+// ActivatedFirstPeriod is the service period of a contract's first recurring installment
+// once the contract is activated on activation (the day its first payment was made): the
+// first installment's period of the schedule that starts that day, from which generation
+// computes the later ones.
+func ActivatedFirstPeriod(c GenerationState, activation time.Time) (start, end time.Time, ok bool) {
+	items := RecurringTerm(RecurringSpec{Rule: c.Rule, Period: c.Period, Start: activation, PerTerm: c.PerTerm,
+		Price: c.Price, Discount: c.Discount}, 1, nil)
+	if len(items) == 0 {
+		return time.Time{}, time.Time{}, false
+	}
+	return items[0].ServiceStart, items[0].ServiceEnd, true
+}

@@ -22,11 +22,14 @@ const (
 	LineInactivityDiscount = "inactivity_discount"
 	LineLateFine           = "late_fine"
 	LineLateInterest       = "late_interest"
+	// LineAdjustment is an operator's change of one installment's amount (PATCH
+	// /v1/installments/{id}): it charges or gives back the difference, like a proration.
+	LineAdjustment = "adjustment"
 )
 
 // LineKinds are the kinds of installment line, in the order documents list them.
 var LineKinds = []string{LinePlan, LineAdhesion, LineSubjectPlan, LineAddon, LineCharge, LineOverage, LineProration,
-	LineDiscount, LineInactivityDiscount, LineLateFine, LineLateInterest}
+	LineDiscount, LineInactivityDiscount, LineLateFine, LineLateInterest, LineAdjustment}
 
 // Line is one line of an installment: what it charges (Amount > 0) or discounts
 // (Amount < 0), why, and the business identity of what wrote it (SourceKey: "plan",
@@ -46,7 +49,7 @@ type Line struct {
 
 // Validate checks a line's own rules: a known kind, a description, a source key, a positive
 // quantity, an amount in cents whose sign the kind allows (a discount never charges, a
-// charge never discounts, a proration may go either way).
+// charge never discounts, a proration or an adjustment may go either way).
 func (l Line) Validate() error {
 	switch {
 	case !slices.Contains(LineKinds, l.Kind):
@@ -61,7 +64,7 @@ func (l Line) Validate() error {
 		return Fieldf("amount", "must be in cents, got %s", l.Amount.String())
 	case l.discounts() && l.Amount.IsPositive():
 		return Fieldf("amount", "a %s line discounts: its amount must not be positive, got %s", l.Kind, FormatMoney(l.Amount))
-	case l.Kind != LineProration && !l.discounts() && l.Amount.IsNegative():
+	case l.Kind != LineProration && l.Kind != LineAdjustment && !l.discounts() && l.Amount.IsNegative():
 		return Fieldf("amount", "a %s line charges: its amount must not be negative, got %s", l.Kind, FormatMoney(l.Amount))
 	}
 	return nil

@@ -72,11 +72,31 @@ func (p Plan) Validate() error {
 
 // Customer is who contracts and pays.
 type Customer struct {
-	ID        int64
-	Name      string
-	Email     string
-	Document  string
+	ID    int64
+	Name  string
+	Email string
+	// Document is the customer's CPF or CNPJ as given (ParseDocument checks it), or "".
+	Document string
+	Phone    string
+	Address  Address
+	// CreatedAt and UpdatedAt are when the customer was created and last changed.
 	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Address is a customer's address; MunicipalityCode is the IBGE code of its municipality
+// (seven digits, see ValidMunicipalityCode), which municipal holidays will use.
+type Address struct {
+	Street     string `json:"street"`
+	Number     string `json:"number"`
+	Complement string `json:"complement"`
+	District   string `json:"district"`
+	City       string `json:"city"`
+	// State is the federative unit's two capital letters (SP, RJ…).
+	State string `json:"state"`
+	// PostalCode is the CEP, eight digits.
+	PostalCode       string `json:"postal_code"`
+	MunicipalityCode string `json:"municipality_code"`
 }
 
 // Renewal price modes.
@@ -132,6 +152,15 @@ type Contract struct {
 	AllowCredit bool
 	// Late is the contract's own late fine and interest; nil settings take the plan's.
 	Late LateSettings
+	// CancelReason is the code of the catalogue's reason the contract was cancelled for
+	// ("" when it was not, or was cancelled before reasons were recorded).
+	CancelReason string
+	// ActivateOnFirstPayment: the contract waits for activation with its first installment
+	// (the first adhesion one, or else the first recurring one) issued at once, and is
+	// active from the day that installment is paid; ActivationDeadline is the last day it
+	// waits (a contract still waiting the day after is cancelled as not paid).
+	ActivateOnFirstPayment bool
+	ActivationDeadline     time.Time
 }
 
 // Prepare validates a new contract against its plan and fills what follows from it: the
@@ -180,6 +209,21 @@ func (c *Contract) Prepare(plan Plan) (generationDue time.Time, err error) {
 		return time.Time{}, Fieldf("renewal_price_mode", "want plan_price or suggested, got %q", c.RenewalPriceMode)
 	}
 	c.TermNumber = 1
+	if c.ActivateOnFirstPayment {
+		if c.BillingMethod == BillNone {
+			return time.Time{}, Fieldf("activate_on_first_payment", "a contract without billing (no_billing) has no first payment to wait for")
+		}
+		if !c.ActivationDate.IsZero() {
+			return time.Time{}, Fieldf("activation_date", "a contract activated on its first payment is active from the day of that payment")
+		}
+		// It waits for activation, its first installment issued at once: the adhesion one
+		// when it has an adhesion fee (generated from the adhesion date), else the first
+		// recurring one (the store writes it with the contract, see FirstInstallment).
+		c.WaitActivation = true
+		if c.AdhesionFee.IsPositive() {
+			c.GenerateNow = true
+		}
+	}
 	if c.WaitActivation {
 		if !c.ActivationDate.IsZero() {
 			return time.Time{}, Fieldf("activation_date", "a contract that waits for activation is activated later (POST /v1/contracts/{id}/activate)")

@@ -54,7 +54,7 @@ type Spec struct {
 var Catalogue = []Spec{
 	{
 		Name:            GenerateInstallments,
-		Description:     "creates the adhesion and recurring installments every contract should have as of the date",
+		Description:     "creates the adhesion and recurring installments every contract should have as of the date, and cancels the contracts still waiting for their first payment after BILLINGD_ACTIVATION_WAIT_DAYS",
 		DefaultSchedule: "0 2 * * *",
 	},
 	{

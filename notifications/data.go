@@ -35,11 +35,14 @@ const (
 	KindTermination = "termination"
 	KindUnblocked   = "unblocked"
 	KindRenewed     = "renewed"
+	// KindActivationExpired says a contract that waited for its first payment was
+	// cancelled because the payment never came (BILLINGD_ACTIVATION_WAIT_DAYS).
+	KindActivationExpired = "activation_expired"
 )
 
 // Kinds lists every notice kind, in the order operators read them.
 var Kinds = []string{KindWelcome, KindComingDue, KindOverdue, KindReminder, KindBlockWarning, KindPartialSuspension, KindBlocked,
-	KindTermination, KindUnblocked, KindRenewed}
+	KindTermination, KindUnblocked, KindRenewed, KindActivationExpired}
 
 // IsCollection reports whether notices of kind state the debt and the collection ladder's
 // dates (Data.Collection is filled when they are rendered): the reminder, the debt notice,

@@ -203,6 +203,18 @@ Os valores abaixo continuam devidos e o débito poderá ser registrado em cadast
 Seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) foi desbloqueado. Obrigado!
 ` + signatureText,
 	},
+	KindActivationExpired: {
+		Subject: `Contrato nº {{.Contract.ID}} cancelado: primeiro pagamento não recebido`,
+		HTML: htmlPage(`<p>Seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) aguardava o pagamento da primeira parcela para ser ativado.
+Como o pagamento não foi identificado no prazo, o contrato foi cancelado.</p>
+<p>Se quiser contratar novamente, fale com a nossa central de atendimento.</p>`),
+		Text: `Olá, {{.Customer.Name}}!
+
+Seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) aguardava o pagamento da primeira parcela para ser ativado.
+Como o pagamento não foi identificado no prazo, o contrato foi cancelado.
+Se quiser contratar novamente, fale com a nossa central de atendimento.
+` + signatureText,
+	},
 	KindRenewed: {
 		Subject: `Seu contrato nº {{.Contract.ID}} foi renovado`,
 		HTML: htmlPage(`<p>Seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) foi renovado{{if .Contract.TermEnd}} até {{.Contract.TermEnd}}{{end}}.</p>

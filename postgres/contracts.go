@@ -20,18 +20,21 @@ const contractColumns = `c.id, c.customer_id, c.plan_id, c.price, c.adhesion_dat
 	c.discount, c.on_time_discount, c.adhesion_fee, c.adhesion_installments, c.generate_now, c.auto_renew,
 	c.ignore_auto_renewal, c.renewal_price_mode, c.suggested_price, c.status, c.term_number, c.term_end,
 	c.cancelled_on, c.created_at, c.blocking_rule_id, c.inactivity_discount, c.allow_credit, c.late_fine_percent,
-	c.monthly_interest_percent, coalesce(c.end_reason, ''), c.ended_on`
+	c.monthly_interest_percent, coalesce(c.end_reason, ''), c.ended_on,
+	coalesce((SELECT r.code FROM cancellation_reasons r WHERE r.id = c.cancel_reason_id), ''), c.activate_on_first_payment,
+	c.activation_deadline`
 
 func scanContract(row pgx.Row) (billing.Contract, error) {
 	var c billing.Contract
-	var activation, termEnd, cancelled, ended pgtype.Date
+	var activation, termEnd, cancelled, ended, deadline pgtype.Date
 	err := row.Scan(&c.ID, &c.CustomerID, &c.PlanID, &c.Price, &c.AdhesionDate, &c.WaitActivation, &activation,
 		&c.Rule.Kind, &c.Rule.Day, &c.Rule.Shift, &c.BillingMethod, &c.PaymentMethod, &c.CardInstallments,
 		&c.Discount, &c.OnTimeDiscount, &c.AdhesionFee, &c.AdhesionInstallments, &c.GenerateNow, &c.AutoRenew,
 		&c.IgnoreAutoRenewal, &c.RenewalPriceMode, &c.SuggestedPrice, &c.Status, &c.TermNumber, &termEnd,
 		&cancelled, &c.CreatedAt, &c.BlockingRuleID, &c.InactivityDiscount, &c.AllowCredit, &c.Late.FinePercent,
-		&c.Late.MonthlyInterestPercent, &c.EndReason, &ended)
+		&c.Late.MonthlyInterestPercent, &c.EndReason, &ended, &c.CancelReason, &c.ActivateOnFirstPayment, &deadline)
 	c.ActivationDate, c.TermEnd, c.CancelledOn, c.EndedOn = optDate(activation), optDate(termEnd), optDate(cancelled), optDate(ended)
+	c.ActivationDeadline = optDate(deadline)
 	return c, err
 }
 
@@ -42,7 +45,7 @@ func scanContract(row pgx.Row) (billing.Contract, error) {
 func (s *Store) CreateContract(ctx context.Context, c billing.Contract, usePlanPrice bool, welcome *Welcome) (billing.Contract, error) {
 	var out billing.Contract
 	err := RetryTx(ctx, s.Pool, func(tx pgx.Tx) error {
-		_, generationDue, err := checkNewContract(ctx, tx, &c, usePlanPrice)
+		plan, generationDue, err := checkNewContract(ctx, tx, &c, usePlanPrice)
 		if err != nil {
 			return err
 		}
@@ -54,15 +57,16 @@ func (s *Store) CreateContract(ctx context.Context, c billing.Contract, usePlanP
 				wait_activation, activation_date, due_rule_kind, due_day, due_shift, billing_method, payment_method,
 				card_installments, discount, on_time_discount, adhesion_fee, adhesion_installments, generate_now,
 				auto_renew, ignore_auto_renewal, renewal_price_mode, suggested_price, status, term_number, generation_due_on,
-				blocking_rule_id, inactivity_discount, allow_credit, late_fine_percent, monthly_interest_percent)
+				blocking_rule_id, inactivity_discount, allow_credit, late_fine_percent, monthly_interest_percent,
+				activate_on_first_payment, activation_deadline)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24,
-				$25, $26, $27, $28, $29)
+				$25, $26, $27, $28, $29, $30, $31)
 			RETURNING `+contractColumns,
 			c.CustomerID, c.PlanID, c.Price, c.AdhesionDate, c.WaitActivation, date(c.ActivationDate), c.Rule.Kind, day,
 			c.Rule.EffectiveShift(), c.BillingMethod, c.PaymentMethod, c.CardInstallments, c.Discount, c.OnTimeDiscount,
 			c.AdhesionFee, c.AdhesionInstallments, c.GenerateNow, c.AutoRenew, c.IgnoreAutoRenewal, c.RenewalPriceMode,
 			c.SuggestedPrice, c.Status, c.TermNumber, date(generationDue), c.BlockingRuleID, c.InactivityDiscount, c.AllowCredit,
-			c.Late.FinePercent, c.Late.MonthlyInterestPercent))
+			c.Late.FinePercent, c.Late.MonthlyInterestPercent, c.ActivateOnFirstPayment, date(s.activationDeadline(c))))
 		if err != nil {
 			return fmt.Errorf("create contract: %w", err)
 		}
@@ -70,6 +74,9 @@ func (s *Store) CreateContract(ctx context.Context, c billing.Contract, usePlanP
 			if _, err := recordEvents(ctx, tx, []NewEvent{activatedEvent(out)}); err != nil {
 				return err
 			}
+		}
+		if err := issueFirstInstallment(ctx, tx, out, plan); err != nil {
+			return err
 		}
 		if welcome == nil {
 			return nil
@@ -159,32 +166,42 @@ func activatedEvent(c billing.Contract) NewEvent {
 			"activation_date": billing.FormatDate(c.ActivationDate), "price": billing.FormatMoney(c.Price)}}
 }
 
-// CancelContract cancels a contract as of a date: it stops generating installments, its
-// open installments due after that date are cancelled (what was already due stays owed), an
-// open block episode ends on that date with the reason "cancelled", and the contract leaves
-// the collection ladder (end_reason cancelled).
-func (s *Store) CancelContract(ctx context.Context, id int64, on time.Time) (billing.Contract, error) {
+// CancelContract cancels a contract as of a date for a reason of the catalogue (see
+// CancellationReasonRef; none when the reason is optional and not given): it stops
+// generating installments, its open installments due after that date are cancelled (what
+// was already due stays owed), an open block episode ends on that date with the reason
+// "cancelled", and the contract leaves the collection ladder (end_reason cancelled).
+func (s *Store) CancelContract(ctx context.Context, id int64, on time.Time, reason records.CancellationReasonRef) (billing.Contract, error) {
 	return s.changeContract(ctx, id, func(tx pgx.Tx, c billing.Contract) error {
 		if c.Status == billing.StatusCancelled || c.Status == billing.StatusFinished {
 			return fmt.Errorf("%w: contract %d is already %s", billing.ErrConflict, id, c.Status)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE contracts SET status = 'cancelled', cancelled_on = $2, generation_due_on = NULL,
-				end_reason = 'cancelled', ended_on = $2, ladder_step = 'none', ladder_step_since = NULL, ladder_notice_id = NULL,
-				updated_at = now() WHERE id = $1`, id, on); err != nil {
+		reasonID, err := resolveCancellationReason(ctx, tx, reason)
+		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE installments SET state = 'cancelled'
-			WHERE contract_id = $1 AND state = 'open' AND due_date > $2`, id, on); err != nil {
-			return err
-		}
-		// A blocked contract's episode ends with the contract: no inactivity discount, no unblock.
-		_, err := tx.Exec(ctx, `WITH ended AS (
-				UPDATE block_episodes SET ended_on = greatest($2, started_on), end_reason = $3
-				WHERE contract_id = $1 AND ended_on IS NULL RETURNING id, ended_on)
-			UPDATE block_segments s SET blocked_to = greatest(ended.ended_on, s.blocked_from)
-			FROM ended WHERE s.episode_id = ended.id AND s.blocked_to IS NULL`, id, on, records.EndedByCancellation)
-		return err
+		return cancelContractTx(ctx, tx, id, on, reasonID)
 	})
+}
+
+// cancelContractTx is CancelContract's change, the contract locked by the caller.
+func cancelContractTx(ctx context.Context, tx pgx.Tx, id int64, on time.Time, reasonID *int64) error {
+	if _, err := tx.Exec(ctx, `UPDATE contracts SET status = 'cancelled', cancelled_on = $2, generation_due_on = NULL,
+			end_reason = 'cancelled', ended_on = $2, ladder_step = 'none', ladder_step_since = NULL, ladder_notice_id = NULL,
+			cancel_reason_id = $3, updated_at = now() WHERE id = $1`, id, on, reasonID); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE installments SET state = 'cancelled'
+		WHERE contract_id = $1 AND state = 'open' AND due_date > $2`, id, on); err != nil {
+		return err
+	}
+	// A blocked contract's episode ends with the contract: no inactivity discount, no unblock.
+	_, err := tx.Exec(ctx, `WITH ended AS (
+			UPDATE block_episodes SET ended_on = greatest($2, started_on), end_reason = $3
+			WHERE contract_id = $1 AND ended_on IS NULL RETURNING id, ended_on)
+		UPDATE block_segments s SET blocked_to = greatest(ended.ended_on, s.blocked_from)
+		FROM ended WHERE s.episode_id = ended.id AND s.blocked_to IS NULL`, id, on, records.EndedByCancellation)
+	return err
 }
 
 // changeContract locks a contract (before any of its rows, see the lock order in doc.go),

@@ -31,7 +31,14 @@
 //   - payment instruments (makeInstruments): written after the installments they belong to,
 //     in the transaction that created, re-dated or re-lined them, under its locks;
 //   - cancel, activate, trust unlock, renewal settings (changeContract): contract, then its
-//     installments, block episode and segments, notices;
+//     installments, block episode and segments, notices; a payment that settles the first
+//     installment of a contract waiting for it activates the contract it already holds
+//     (activateOnFirstPayment);
+//   - one installment's change or cancellation (ChangeInstallment, CancelInstallment): the
+//     installment's contract, then (to re-date) the holidays lock, then the installment, its
+//     lines and its installment_changes row;
+//   - a customer's change (UpdateCustomer): the customer, then, when its e-mail changes, its
+//     contracts in id order, then their undelivered notices;
 //   - manual renewal (RenewContract): contract (lockRenewalCandidates), then installments,
 //     renewals, notices;
 //   - benefit use (RecordUse), its reversal (ReverseUse), a contract's override
@@ -43,7 +50,8 @@
 //     contracts.ladder_notice_id without a foreign key, so that moving a contract never
 //     waits for the notice's delivery, which holds the notice's row for the SMTP exchange;
 //   - generate-installments and renew-contracts batches: contracts in ascending id order,
-//     then installments, renewals, notices; renew-contracts' plan locks, in ascending id
+//     then installments, renewals, notices (generate-installments locks, in one statement, the
+//     contracts with installments to make and those whose wait for a first payment expired); renew-contracts' plan locks, in ascending id
 //     order, every contract it flags after a change of the global thresholds;
 //   - send-notices and reset-benefit-quotas batches: lockContracts over the contracts with
 //     an installment to announce or a balance to reset, then those rows;

@@ -41,6 +41,7 @@ func TestCheckConstraintsMatchGoLists(t *testing.T) {
 		"events.kind":                               records.EventKinds,
 		"email_templates.scope":                     records.TemplateScopes,
 		"installment_lines.kind":                    billing.LineKinds,
+		"installment_changes.kind":                  records.InstallmentChangeKinds,
 		"installments.kind":                         billing.InstallmentKinds,
 		"installments.state":                        records.InstallmentStates,
 		"job_runs.state":                            records.RunStates,

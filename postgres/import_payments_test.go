@@ -17,6 +17,7 @@ import (
 	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/cnab240"
 	"github.com/billingd/billingd/postgres"
+	"github.com/billingd/billingd/records"
 )
 
 // returnFile writes a CNAB 240 return file of Banco do Brasil with the settlements.
@@ -81,7 +82,7 @@ func TestImportPaymentsFromDropDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	inst := b.seedPayable(t, 3)
-	if _, err := b.store.CancelContract(b.ctx, 2, date("2026-03-15")); err != nil {
+	if _, err := b.store.CancelContract(b.ctx, 2, date("2026-03-15"), records.CancellationReasonRef{Code: "customer_request"}); err != nil {
 		t.Fatal(err)
 	}
 	nn := func(id int64) string {

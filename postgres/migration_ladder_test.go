@@ -139,9 +139,9 @@ func seedBeforeLadder(t *testing.T, pool *pgxpool.Pool) {
 	// and the scheduled contract changes): empty stand-ins for this one run, dropped after it.
 	exec(`ALTER TABLE contracts ADD COLUMN service_anchor date`)
 	exec(`CREATE TABLE contract_changes (id bigint, contract_id bigint, kind text, status text, effective_on date, to_value jsonb)`)
-	var gen postgres.GenerateSweep
+	// The generation alone: the schema of before has no activation deadline to expire.
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		_, err := gen.Batch(ctx, tx, date("2026-01-12"), 1, math.MaxInt64)
+		_, err := postgres.GenerateBatch(ctx, tx, date("2026-01-12"), 1, math.MaxInt64)
 		return err
 	})
 	if err != nil {

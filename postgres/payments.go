@@ -163,6 +163,9 @@ func (s *Store) recordPayments(ctx context.Context, tx pgx.Tx, now, today time.T
 		if err := settle(ctx, tx, ledgers, pending); err != nil {
 			return nil, err
 		}
+		if _, err := activateOnFirstPayment(ctx, tx, ids); err != nil {
+			return nil, err
+		}
 	}
 	for i := range out {
 		if out[i].Refused != nil || out[i].Duplicate {

@@ -19,6 +19,7 @@ import (
 	"github.com/billingd/billingd/internal/dbtest"
 	"github.com/billingd/billingd/migrations"
 	"github.com/billingd/billingd/postgres"
+	"github.com/billingd/billingd/records"
 )
 
 var saoPaulo = func() *time.Location {
@@ -74,7 +75,7 @@ func TestRecordPaymentsBatch(t *testing.T) {
 	b := setup(t)
 	inst := b.seedPayable(t, 4)
 	b.runSweep(t, postgres.BlockSweep{}, date("2026-03-20"), 1000) // blocks all four, 10 days after 03-10
-	if _, err := b.store.CancelContract(b.ctx, 4, date("2026-03-15")); err != nil {
+	if _, err := b.store.CancelContract(b.ctx, 4, date("2026-03-15"), records.CancellationReasonRef{Code: "other"}); err != nil {
 		t.Fatal(err)
 	}
 	handed := &handedOn{}

@@ -28,6 +28,10 @@ type Store struct {
 	// Location is the business time zone: the day a notice was sent, a payment received;
 	// nil is UTC (for tests of the storage alone).
 	Location *time.Location
+	// ActivationWaitDays is how many days after its adhesion date a contract activated on
+	// its first payment waits for that payment (BILLINGD_ACTIVATION_WAIT_DAYS); zero takes
+	// DefaultActivationWaitDays.
+	ActivationWaitDays int
 }
 
 // location is the store's business time zone (UTC when none is set).
@@ -79,39 +83,6 @@ func (s *Store) Plans(ctx context.Context, page Page) ([]billing.Plan, error) {
 		return nil, fmt.Errorf("list plans: %w", err)
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (billing.Plan, error) { return scanPlan(r) })
-}
-
-const customerColumns = `id, name, email, document, created_at`
-
-func scanCustomer(row pgx.Row) (billing.Customer, error) {
-	var c billing.Customer
-	err := row.Scan(&c.ID, &c.Name, &c.Email, &c.Document, &c.CreatedAt)
-	return c, err
-}
-
-// CreateCustomer stores a new customer.
-func (s *Store) CreateCustomer(ctx context.Context, c billing.Customer) (billing.Customer, error) {
-	out, err := writeRow(ctx, s.Pool, scanCustomer, `INSERT INTO customers (name, email, document) VALUES ($1, $2, $3)
-		RETURNING `+customerColumns, c.Name, c.Email, c.Document)
-	if err != nil {
-		return billing.Customer{}, fmt.Errorf("create customer: %w", err)
-	}
-	return out, nil
-}
-
-// Customer returns the customer with the given id.
-func (s *Store) Customer(ctx context.Context, id int64) (billing.Customer, error) {
-	c, err := scanCustomer(s.Pool.QueryRow(ctx, "SELECT "+customerColumns+" FROM customers WHERE id = $1", id))
-	return c, notFound(err, "customer", id)
-}
-
-// Customers lists customers by id.
-func (s *Store) Customers(ctx context.Context, page Page) ([]billing.Customer, error) {
-	rows, err := s.Pool.Query(ctx, "SELECT "+customerColumns+" FROM customers WHERE id > $1 ORDER BY id LIMIT $2", page.After, page.Size())
-	if err != nil {
-		return nil, fmt.Errorf("list customers: %w", err)
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (billing.Customer, error) { return scanCustomer(r) })
 }
 
 // AddHoliday stores an operator's holiday and, in the same transaction, re-dates the open

@@ -12,6 +12,7 @@ import (
 	"github.com/billingd/billingd/jobs"
 	"github.com/billingd/billingd/mail"
 	"github.com/billingd/billingd/notifications"
+	"github.com/billingd/billingd/postgres"
 	"github.com/billingd/billingd/records"
 	"github.com/billingd/billingd/renewal"
 )
@@ -51,6 +52,11 @@ type Config struct {
 	// PartialPayments records a payment below what is due, leaving its installment open
 	// with its balance; false refuses it.
 	PartialPayments bool
+	// CancelReasonRequired refuses a contract's cancellation that names no reason of the
+	// catalogue; ActivationWaitDays is how long a contract activated on its first payment
+	// waits for it.
+	CancelReasonRequired bool
+	ActivationWaitDays   int
 	// Dunning is the window collection e-mails are sent in (its Zone is Location).
 	Dunning notifications.DunningWindow
 	// EventsPublishInterval is how often the leader publishes events; WebhookTimeout bounds
@@ -232,6 +238,13 @@ func Settings() []Setting {
 		boolean("BILLINGD_PARTIAL_PAYMENTS", "true", func(c *Config) *bool { return &c.PartialPayments },
 			"whether a payment below what is due on its date is recorded (the installment stays open with its balance); "+
 				"`false` refuses it (422 naming `amount` and the figure due; a bank file's or PIX payment becomes an exception)"),
+		boolean("BILLINGD_CANCEL_REASON_REQUIRED", "true", func(c *Config) *bool { return &c.CancelReasonRequired },
+			"whether cancelling a contract requires a reason of the catalogue (`reason_id` or `reason_code`, "+
+				"see /v1/cancellation-reasons); `false` makes it optional"),
+		integer("BILLINGD_ACTIVATION_WAIT_DAYS", strconv.Itoa(postgres.DefaultActivationWaitDays), 1, 365,
+			func(c *Config) *int { return &c.ActivationWaitDays },
+			"days after its adhesion date a contract activated on its first payment waits for that payment; "+
+				"still waiting the day after, generate-installments cancels it with the reason `not_paid` and an `activation_expired` notice"),
 		integer(notifications.SettingDunningStartHour, strconv.Itoa(notifications.DefaultDunningStartHour),
 			notifications.EarliestDunningHour, notifications.LatestDunningHour-1, func(c *Config) *int { return &c.Dunning.StartHour },
 			"hour (in BILLINGD_TIMEZONE) from which collection e-mails (reminders, coming due, overdue, debt notices, suspensions, "+

@@ -5,8 +5,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/billingd/billingd/postgres"
 )
 
 // TestBadSettingMessages pins the exact one-line error of every bad setting (the text after
@@ -139,6 +142,41 @@ func TestPartialPaymentsReachTheStore(t *testing.T) {
 		}
 		if store.RefusePartialPayments != refuse {
 			t.Errorf("BILLINGD_PARTIAL_PAYMENTS=%q: the store refuses partial payments %t, want %t", value, store.RefusePartialPayments, refuse)
+		}
+	}
+}
+
+// TestContractChangeSettings: BILLINGD_ACTIVATION_WAIT_DAYS reaches the store (30 by
+// default, 1 to 365), and BILLINGD_CANCEL_REASON_REQUIRED is true by default; the wait
+// also reaches generate-installments' follow-ups through the store's.
+func TestContractChangeSettings(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		wait, required string
+		days           int
+		req            bool
+	}{{"", "", 30, true}, {"7", "false", 7, false}, {"365", "true", 365, true}} {
+		cfg, err := loadConfig(lookupOf(map[string]string{"DATABASE_URL": "postgres://x@localhost/x",
+			"BILLINGD_ACTIVATION_WAIT_DAYS": tc.wait, "BILLINGD_CANCEL_REASON_REQUIRED": tc.required}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		store, err := newStore(cfg, nil, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if store.ActivationWaitDays != tc.days || cfg.CancelReasonRequired != tc.req {
+			t.Errorf("%q, %q: the store waits %d days, reason required %t; want %d, %t", tc.wait, tc.required,
+				store.ActivationWaitDays, cfg.CancelReasonRequired, tc.days, tc.req)
+		}
+		if g, ok := sweeps(cfg, store, slog.New(slog.DiscardHandler))["generate-installments"].(postgres.GenerateSweep); !ok || g.FollowUps == nil {
+			t.Errorf("generate-installments sweep %#v: want the store's follow-ups", sweeps(cfg, store, slog.New(slog.DiscardHandler))["generate-installments"])
+		}
+	}
+	for _, bad := range []string{"0", "366", "x"} {
+		if _, err := loadConfig(lookupOf(map[string]string{"DATABASE_URL": "postgres://x@localhost/x", "BILLINGD_ACTIVATION_WAIT_DAYS": bad})); err == nil ||
+			!strings.Contains(err.Error(), "BILLINGD_ACTIVATION_WAIT_DAYS") {
+			t.Errorf("BILLINGD_ACTIVATION_WAIT_DAYS=%s: %v, want an error naming it", bad, err)
 		}
 	}
 }

@@ -111,7 +111,7 @@ func TestReturnFileThroughDropDirEndToEnd(t *testing.T) {
 	if s := status(contracts[0]); s != "blocked" {
 		t.Fatalf("contract 1 is %s before the file, want blocked", s)
 	}
-	if code := d.send("POST", fmt.Sprintf("/v1/contracts/%d/cancel", contracts[2]), fmt.Sprintf(`{"date": %q}`, day(12)), nil); code != 200 {
+	if code := d.send("POST", fmt.Sprintf("/v1/contracts/%d/cancel", contracts[2]), fmt.Sprintf(`{"date": %q, "reason_code": "other"}`, day(12)), nil); code != 200 {
 		t.Fatalf("cancel contract 3: %d", code)
 	}
 	known, cancelled := first(contracts[0], 1), first(contracts[2], 2)

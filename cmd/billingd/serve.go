@@ -124,8 +124,9 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 		Store: store, Jobs: jobs.Names(), Token: cfg.APIToken, Location: cfg.Location, Now: clock, Logger: logger,
 		CatchUpDays: cfg.CatchUpDays, Changes: cfg.Changes, TrustUnlockMaxDays: cfg.TrustUnlockMaxDays, TrustUnlocksPerEpisode: cfg.TrustUnlocksPerEpisode,
 		DryRunner: runner, DryRunTimeout: cfg.DryRunTimeout, DryRunSample: cfg.DryRunSample,
-		RenewalThresholds: cfg.Renewal,
-		PixWebhookSecret:  cfg.PixWebhookSecret,
+		RenewalThresholds:    cfg.Renewal,
+		PixWebhookSecret:     cfg.PixWebhookSecret,
+		CancelReasonOptional: !cfg.CancelReasonRequired,
 	})
 	mux.Handle("/v1/", apiServer)
 	ui, err := riverui.NewHandler(&riverui.HandlerOpts{
@@ -189,14 +190,15 @@ func newStore(cfg *Config, pool *pgxpool.Pool, logger *slog.Logger) (*postgres.S
 	if err != nil {
 		return nil, err
 	}
-	return &postgres.Store{Pool: pool, FollowUps: followUps, RefusePartialPayments: !cfg.PartialPayments, Location: cfg.Location}, nil
+	return &postgres.Store{Pool: pool, FollowUps: followUps, RefusePartialPayments: !cfg.PartialPayments, Location: cfg.Location,
+		ActivationWaitDays: cfg.ActivationWaitDays}, nil
 }
 
 // sweeps binds each scheduled job to its storage implementation, handing the work that
 // follows a batch to the store's follow-ups.
 func sweeps(cfg *Config, store *postgres.Store, logger *slog.Logger) map[string]jobs.Sweep {
 	return map[string]jobs.Sweep{
-		jobs.GenerateInstallments: postgres.GenerateSweep{},
+		jobs.GenerateInstallments: postgres.GenerateSweep{FollowUps: store.FollowUps},
 		jobs.RenewContracts:       postgres.RenewSweep{Thresholds: cfg.Renewal, FollowUps: store.FollowUps},
 		jobs.BlockDelinquent: postgres.BlockSweep{FollowUps: store.FollowUps, Location: cfg.Location,
 			Today: func() time.Time { return billing.DateOf(clock(), cfg.Location) }},
