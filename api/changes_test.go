@@ -477,3 +477,27 @@ func TestPlanChangeKeepsTheProfile(t *testing.T) {
 		t.Error("the refused plan change wrote something")
 	}
 }
+
+// TestCancellingAContractCancelsItsScheduledChanges: a downgrade scheduled for the term's
+// end no longer shows as scheduled once the contract is cancelled; its history says it was
+// cancelled.
+func TestCancellingAContractCancelsItsScheduledChanges(t *testing.T) {
+	t.Parallel()
+	b := setup(t).at("2026-09-12")
+	basic, premium := b.plan("99.90", ""), b.plan("149.90", "")
+	c := b.contract(premium, map[string]any{"adhesion_date": "2026-01-01", "due_date_rule": map[string]any{"kind": "fixed_day", "day": 1}}).id(t)
+	b.generate("2026-01-01")
+	down := b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/contracts/%d/plan-change", c), map[string]any{"plan_id": basic}).body
+	if down["status"] != "scheduled" || down["effective_on"] != "2027-01-01" {
+		t.Fatalf("downgrade: %v", down)
+	}
+	b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/contracts/%d/cancel", c), `{"date": "2026-09-12", "reason_code": "customer_request"}`)
+	got := b.must(http.StatusOK, "GET", fmt.Sprintf("/v1/contracts/%d", c), nil).body
+	if got["status"] != "cancelled" || len(got["scheduled_changes"].([]any)) != 0 {
+		t.Errorf("contract after the cancellation: %v, scheduled %v", got["status"], got["scheduled_changes"])
+	}
+	list := b.must(http.StatusOK, "GET", fmt.Sprintf("/v1/contracts/%d/changes", c), nil).items(t)
+	if len(list) != 1 || list[0]["status"] != "cancelled" || list[0]["id"] != down["id"] {
+		t.Errorf("changes: %v", list)
+	}
+}

@@ -141,6 +141,8 @@ func dryRunner(pool *pgxpool.Pool, store *postgres.Store) *jobs.Runner {
 				Today: func() time.Time { return billing.DateOf(testNow, saoPaulo) }},
 			jobs.ResetBenefitQuotas: postgres.ResetBenefitQuotasSweep{},
 			jobs.SendNotices:        postgres.NoticeSweep{DaysBeforeDue: 3, FollowUps: store.FollowUps},
+			jobs.ImportPayments: postgres.ImportPaymentsSweep{Store: store, Now: func() time.Time { return testNow },
+				Logger: slog.New(slog.DiscardHandler)},
 		}}
 }
 

@@ -195,6 +195,11 @@ func cancelContractTx(ctx context.Context, tx pgx.Tx, id int64, on time.Time, re
 		WHERE contract_id = $1 AND state = 'open' AND due_date > $2`, id, on); err != nil {
 		return err
 	}
+	// Its changes still scheduled (a plan change for a later date) will never apply.
+	if _, err := tx.Exec(ctx, `UPDATE contract_changes SET status = 'cancelled', cancelled_at = now()
+		WHERE contract_id = $1 AND status = 'scheduled'`, id); err != nil {
+		return fmt.Errorf("cancel the scheduled changes of contract %d: %w", id, err)
+	}
 	// A blocked contract's episode ends with the contract: no inactivity discount, no unblock.
 	_, err := tx.Exec(ctx, `WITH ended AS (
 			UPDATE block_episodes SET ended_on = greatest($2, started_on), end_reason = $3
