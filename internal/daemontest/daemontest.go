@@ -70,8 +70,9 @@ func Main(m *testing.M, race bool, binary *string) {
 
 // Env returns the environment of a daemon on databaseURL that listens on an ephemeral
 // loopback port, accepts token and logs JSON, followed by extra. The scheduled
-// renew-contracts, block-delinquent, reset-benefit-quotas and send-notices jobs are off, so
-// that every run and River job in the database belongs to the test; extra can turn them on.
+// renew-contracts, block-delinquent, reset-benefit-quotas, send-notices and import-payments
+// jobs are off, so that every run and River job in the database belongs to the test; extra
+// can turn them on.
 func Env(databaseURL, token string, extra ...string) []string {
 	env := []string{
 		"PATH=" + os.Getenv("PATH"),
@@ -83,6 +84,7 @@ func Env(databaseURL, token string, extra ...string) []string {
 		"BILLINGD_BLOCK_DELINQUENT_ENABLED=false",
 		"BILLINGD_RESET_BENEFIT_QUOTAS_ENABLED=false",
 		"BILLINGD_SEND_NOTICES_ENABLED=false",
+		"BILLINGD_IMPORT_PAYMENTS_ENABLED=false",
 	}
 	return append(env, extra...)
 }
