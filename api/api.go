@@ -261,6 +261,9 @@ func (s *Server) routes() []route {
 		{"POST", "/v1/cancellation-reasons", s.createCancellationReason, nil},
 		{"DELETE", "/v1/cancellation-reasons/{id}", s.disableCancellationReason, nil},
 		{"GET", "/v1/reports/cancellations", s.cancellationReport, []string{"from", "to"}},
+		{"POST", "/v1/contracts/{id}/subjects", s.addSubject, nil},
+		{"GET", "/v1/contracts/{id}/subjects", s.listSubjects, nil},
+		{"DELETE", "/v1/contracts/{id}/subjects/{subject_id}", s.endSubject, nil},
 	}
 }
 

@@ -200,7 +200,9 @@ func (c *installmentBatch) add(contract int64, it billing.ScheduledInstallment, 
 	}
 }
 
-// insert writes the batch's installments, their lines and their installment.issued events
+// insert writes the batch's installments, their lines (with one subject_plan line for each
+// subject covering a recurring installment's first day of service, billing.SubjectCovers,
+// its amount included in the installment's) and their installment.issued events
 // (subject installment:<id>, occurred on issuedOn, the as-of date of the run that issues
 // them) in one statement, skipping the installments that already exist (by contract, kind
 // and sequence) with their lines and events, then the created installments' payment
@@ -216,12 +218,18 @@ func (c *installmentBatch) insert(ctx context.Context, tx pgx.Tx, issuedOn time.
 				$8::date[], $9::numeric[], $10::numeric[], $11::numeric[]) WITH ORDINALITY
 				AS u(contract_id, kind, term, sequence, service_start, service_end, nominal_due, due_date, amount, discount,
 					on_time_discount, ord)),
+		sub AS (
+			SELECT u.ord, s.id AS subject_id, s.price, s.line_description
+			FROM u JOIN contract_subjects s ON s.contract_id = u.contract_id
+			WHERE u.kind = 'recurring' AND u.service_end IS NOT NULL AND s.started_on <= u.service_start
+				AND (s.ended_on IS NULL OR s.ended_on > u.service_start)),
+		subt AS (SELECT ord, sum(price) AS total FROM sub GROUP BY ord),
 		ins AS (
 			INSERT INTO installments (contract_id, kind, term, sequence, service_start, service_end,
 				nominal_due, due_date, amount, discount, on_time_discount)
-			SELECT contract_id, kind, term, sequence, service_start, service_end, nominal_due, due_date, amount, discount,
-				on_time_discount
-			FROM u ORDER BY ord
+			SELECT u.contract_id, u.kind, u.term, u.sequence, u.service_start, u.service_end, u.nominal_due, u.due_date,
+				u.amount + coalesce(subt.total, 0), u.discount, u.on_time_discount
+			FROM u LEFT JOIN subt ON subt.ord = u.ord ORDER BY u.ord
 			ON CONFLICT (contract_id, kind, sequence) DO NOTHING
 			RETURNING id, contract_id, kind, term, sequence, due_date, amount, discount, on_time_discount),
 		l AS (
@@ -232,6 +240,13 @@ func (c *installmentBatch) insert(ctx context.Context, tx pgx.Tx, issuedOn time.
 			JOIN u ON u.ord = n.ord
 			JOIN ins ON ins.contract_id = u.contract_id AND ins.kind = u.kind AND ins.sequence = u.sequence
 			ORDER BY n.lord
+			RETURNING 1),
+		sl AS (
+			INSERT INTO installment_lines (installment_id, contract_id, kind, description, quantity, unit_price, amount, source_key)
+			SELECT ins.id, ins.contract_id, 'subject_plan', sub.line_description, 1, sub.price, sub.price, 'subject:' || sub.subject_id
+			FROM sub JOIN u ON u.ord = sub.ord
+			JOIN ins ON ins.contract_id = u.contract_id AND ins.kind = u.kind AND ins.sequence = u.sequence
+			ORDER BY sub.ord, sub.subject_id
 			RETURNING 1),
 		ev AS (
 			INSERT INTO events (kind, contract_id, subject_key, occurred_on, payload)
