@@ -234,19 +234,19 @@ func (c *installmentBatch) insert(ctx context.Context, tx pgx.Tx, issuedOn time.
 			RETURNING id, contract_id, kind, term, sequence, due_date, amount, discount, on_time_discount),
 		l AS (
 			INSERT INTO installment_lines (installment_id, contract_id, kind, description, quantity, unit_price, amount, source_key)
-			SELECT ins.id, ins.contract_id, n.kind, n.description, n.quantity, n.unit_price, n.amount, n.source_key
-			FROM unnest($12::bigint[], $13::text[], $14::text[], $15::numeric[], $16::numeric[], $17::numeric[], $18::text[])
-				WITH ORDINALITY AS n(ord, kind, description, quantity, unit_price, amount, source_key, lord)
-			JOIN u ON u.ord = n.ord
-			JOIN ins ON ins.contract_id = u.contract_id AND ins.kind = u.kind AND ins.sequence = u.sequence
-			ORDER BY n.lord
-			RETURNING 1),
-		sl AS (
-			INSERT INTO installment_lines (installment_id, contract_id, kind, description, quantity, unit_price, amount, source_key)
-			SELECT ins.id, ins.contract_id, 'subject_plan', sub.line_description, 1, sub.price, sub.price, 'subject:' || sub.subject_id
-			FROM sub JOIN u ON u.ord = sub.ord
-			JOIN ins ON ins.contract_id = u.contract_id AND ins.kind = u.kind AND ins.sequence = u.sequence
-			ORDER BY sub.ord, sub.subject_id
+			SELECT installment_id, contract_id, kind, description, quantity, unit_price, amount, source_key FROM (
+				SELECT ins.id AS installment_id, ins.contract_id, n.kind, n.description, n.quantity, n.unit_price, n.amount,
+					n.source_key, u.ord, CASE WHEN n.kind IN ('plan', 'adhesion') THEN 0 ELSE 2 END AS place, n.lord AS within
+				FROM unnest($12::bigint[], $13::text[], $14::text[], $15::numeric[], $16::numeric[], $17::numeric[], $18::text[])
+					WITH ORDINALITY AS n(ord, kind, description, quantity, unit_price, amount, source_key, lord)
+				JOIN u ON u.ord = n.ord
+				JOIN ins ON ins.contract_id = u.contract_id AND ins.kind = u.kind AND ins.sequence = u.sequence
+				UNION ALL
+				SELECT ins.id, ins.contract_id, 'subject_plan', sub.line_description, 1, sub.price, sub.price,
+					'subject:' || sub.subject_id, u.ord, 1, sub.subject_id
+				FROM sub JOIN u ON u.ord = sub.ord
+				JOIN ins ON ins.contract_id = u.contract_id AND ins.kind = u.kind AND ins.sequence = u.sequence) lines
+			ORDER BY ord, place, within
 			RETURNING 1),
 		ev AS (
 			INSERT INTO events (kind, contract_id, subject_key, occurred_on, payload)

@@ -1,0 +1,149 @@
+package api_test
+
+import (
+	"fmt"
+	"net/http"
+	"reflect"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/billingd/billingd/api"
+	"github.com/billingd/billingd/boleto"
+	"github.com/billingd/billingd/postgres"
+)
+
+// movableClock is a test server's clock that a test moves from day to day (noon in São Paulo).
+type movableClock struct{ now atomic.Pointer[time.Time] }
+
+func (c *movableClock) set(t *testing.T, day string) {
+	t.Helper()
+	d, err := time.ParseInLocation("2006-01-02 15:04", day+" 12:00", saoPaulo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.now.Store(&d)
+}
+
+func (c *movableClock) read() time.Time { return *c.now.Load() }
+
+// setupClock starts a test server whose clock is at day and moves with the returned clock.
+func setupClock(t *testing.T, day string) (*bundle, *movableClock) {
+	t.Helper()
+	clock := &movableClock{}
+	clock.set(t, day)
+	return setupWith(t, nil, func(c *api.Config) { c.Now = clock.read }), clock
+}
+
+// namedPlan creates a monthly plan of 12 installments called name at price.
+func (b *bundle) namedPlan(name, price string) int64 {
+	b.t.Helper()
+	return b.must(http.StatusCreated, "POST", "/v1/plans",
+		map[string]any{"name": name, "price": price, "period": "monthly", "installments_per_term": 12}).id(b.t)
+}
+
+// installmentTotals returns an installment's amount and discount as the API shows them.
+func (b *bundle) installmentTotals(contract int64, sequence int) string {
+	b.t.Helper()
+	it := b.installment(b.installmentID(contract, "recurring", sequence))
+	return fmt.Sprintf("amount %v discount %v", it["amount"], it["discount"])
+}
+
+// TestSubjectsSeed001 is issue 19 item 1's must-show scenario (seed 001, an assistance
+// company): a customer's contract on the family plan (49.90) covers two beneficiaries on
+// different plans (Maria on Essencial, 19.90; João on Plus, 29.90) and a vehicle on the
+// tow plan (ABC1D23, 39.90), added on 2026-07-20 before the service starts on 2026-08-01.
+// Each period is one installment itemised per subject (49.90 + 19.90 + 29.90 + 39.90 =
+// 139.60). On 2026-08-16 a third beneficiary, Ana (Essencial), joins and João leaves: August
+// is prorated like a plan change, 16 days of 31 (19.90 × 16 / 31 = 10.27 charged, 29.90 ×
+// 16 / 31 = 15.43 credited), September on has Ana's line and not João's. The same requests
+// again are refused or add nothing, and a rerun of every sweep changes nothing; the ledger
+// invariant (lines = totals) is checked when the test ends.
+func TestSubjectsSeed001(t *testing.T) {
+	t.Parallel()
+	b, clock := setupClock(t, "2026-07-20")
+	if err := b.store.SetPaymentSettings(t.Context(), postgres.PaymentSettings{Boleto: &boleto.Settings{BankCode: "001",
+		Agency: "1234", Account: "123456", Wallet: "17", Convenio: "1234567", FirstSequence: 1, LastSequence: 9_999_999_999}}); err != nil {
+		t.Fatal(err)
+	}
+	family := b.namedPlan("Assistência Familiar", "49.90")
+	essencial := b.namedPlan("Beneficiário Essencial", "19.90")
+	plus := b.namedPlan("Beneficiário Plus", "29.90")
+	tow := b.namedPlan("Auto Guincho 24h", "39.90")
+	c := b.contract(family, map[string]any{"adhesion_date": "2026-08-01",
+		"due_date_rule": map[string]any{"kind": "fixed_day", "day": 10}}).id(t)
+	path := fmt.Sprintf("/v1/contracts/%d/subjects", c)
+	maria := b.must(http.StatusCreated, "POST", path, map[string]any{"kind": "person", "name": "Maria Souza",
+		"document": "529.982.247-25", "birth_date": "1980-05-12", "plan_id": essencial}).body
+	joao := b.must(http.StatusCreated, "POST", path, map[string]any{"kind": "person", "name": "João Souza",
+		"document": "111.444.777-35", "birth_date": "2008-02-29", "plan_id": plus}).body
+	b.must(http.StatusCreated, "POST", path, map[string]any{"kind": "vehicle", "plate": "abc-1d23", "model": "Fiat Uno",
+		"plan_id": tow})
+	wantMaria := map[string]any{"id": maria["id"], "contract_id": float64(c), "kind": "person", "name": "Maria Souza",
+		"document": "52998224725", "birth_date": "1980-05-12", "species": nil, "plate": nil, "model": nil,
+		"plan_id": float64(essencial), "price": "19.90", "line_description": "person Maria Souza (CPF 52998224725): plan Beneficiário Essencial",
+		"started_on": "2026-07-20", "ended_on": nil}
+	if !reflect.DeepEqual(maria, wantMaria) {
+		t.Errorf("Maria:\n%v\nwant\n%v", maria, wantMaria)
+	}
+	b.generate("2026-08-01")
+	august := []string{
+		"plan 49.90 × 1 at 49.90: plan, term 1 installment 1: service 2026-08-01 to 2026-08-31",
+		"subject_plan 19.90 × 1 at 19.90: person Maria Souza (CPF 52998224725): plan Beneficiário Essencial",
+		"subject_plan 29.90 × 1 at 29.90: person João Souza (CPF 11144477735): plan Beneficiário Plus",
+		"subject_plan 39.90 × 1 at 39.90: vehicle ABC1D23 (Fiat Uno): plan Auto Guincho 24h",
+	}
+	sameRows(t, "August's lines", b.linesOf(c, "recurring", 1), august)
+	if got := b.installmentTotals(c, 1); got != "amount 139.60 discount 0.00" {
+		t.Errorf("August: %s, want amount 139.60 discount 0.00", got)
+	}
+	if got := b.installmentTotals(c, 12); got != "amount 139.60 discount 0.00" {
+		t.Errorf("July 2027: %s, want amount 139.60 discount 0.00", got)
+	}
+	b.rerunChangesNothing("2026-08-01")
+
+	clock.set(t, "2026-08-16")
+	ana := b.must(http.StatusCreated, "POST", path, map[string]any{"kind": "person", "name": "Ana Souza",
+		"document": "123.456.789-09", "plan_id": essencial}).body
+	ended := b.must(http.StatusOK, "DELETE", fmt.Sprintf("%s/%v", path, joao["id"]), nil).body
+	if ended["ended_on"] != "2026-08-16" || ana["started_on"] != "2026-08-16" {
+		t.Errorf("João ended on %v, Ana started on %v; want 2026-08-16 both", ended["ended_on"], ana["started_on"])
+	}
+	sameRows(t, "August's lines after the changes", b.linesOf(c, "recurring", 1), append(august,
+		"proration 10.27 × 16 at <nil>: person Ana Souza (CPF 12345678909): plan Beneficiário Essencial added on 2026-08-16: 16 days of 31 at 19.90",
+		"proration -15.43 × 16 at <nil>: person João Souza (CPF 11144477735): plan Beneficiário Plus ended on 2026-08-16: 16 days of 31 at 29.90"))
+	if got := b.installmentTotals(c, 1); got != "amount 149.87 discount 15.43" {
+		t.Errorf("August after the changes: %s, want amount 149.87 discount 15.43", got)
+	}
+	september := []string{
+		"plan 49.90 × 1 at 49.90: plan, term 1 installment 2: service 2026-09-01 to 2026-09-30",
+		"subject_plan 19.90 × 1 at 19.90: person Maria Souza (CPF 52998224725): plan Beneficiário Essencial",
+		"subject_plan 39.90 × 1 at 39.90: vehicle ABC1D23 (Fiat Uno): plan Auto Guincho 24h",
+		"subject_plan 19.90 × 1 at 19.90: person Ana Souza (CPF 12345678909): plan Beneficiário Essencial",
+	}
+	sameRows(t, "September's lines", b.linesOf(c, "recurring", 2), september)
+	if got := b.installmentTotals(c, 2); got != "amount 129.60 discount 0.00" {
+		t.Errorf("September: %s, want amount 129.60 discount 0.00", got)
+	}
+	// The boleto carries the new total.
+	var boleto string
+	if err := b.pool.QueryRow(t.Context(), `SELECT amount::text FROM payment_instruments WHERE installment_id = $1`,
+		b.installmentID(c, "recurring", 2)).Scan(&boleto); err != nil {
+		t.Fatal(err)
+	}
+	if boleto != "129.60" {
+		t.Errorf("September's instruments carry %s, want 129.60", boleto)
+	}
+	// Ending João again is a conflict; the list shows the four subjects, João ended.
+	again := b.send("DELETE", fmt.Sprintf("%s/%v", path, joao["id"]), nil)
+	if again.status != http.StatusConflict {
+		t.Errorf("ending João again: %d, want 409", again.status)
+	}
+	var rows []string
+	for _, s := range b.must(http.StatusOK, "GET", path, nil).items(t) {
+		rows = append(rows, fmt.Sprintf("%v %v %v→%v", s["kind"], s["price"], s["started_on"], s["ended_on"]))
+	}
+	sameRows(t, "subjects", rows, []string{"person 19.90 2026-07-20→<nil>", "person 29.90 2026-07-20→2026-08-16",
+		"vehicle 39.90 2026-07-20→<nil>", "person 19.90 2026-08-16→<nil>"})
+	b.rerunChangesNothing("2026-08-16")
+}
