@@ -18,11 +18,14 @@ type usageRequest struct {
 	BenefitID int64  `json:"benefit_id"`
 	UsedAt    string `json:"used_at"`
 	Quantity  *int   `json:"quantity"`
+	// SubjectID names the contract's subject that used the benefit (issue 19 item 1).
+	SubjectID int64 `json:"subject_id"`
 }
 
 type usageResponse struct {
 	ID                 int64   `json:"id"`
 	ContractID         int64   `json:"contract_id"`
+	SubjectID          *int64  `json:"subject_id"`
 	BenefitID          int64   `json:"benefit_id"`
 	UsedAt             string  `json:"used_at"`
 	Quantity           int     `json:"quantity"`
@@ -46,6 +49,9 @@ func toUsage(u records.Usage) usageResponse {
 		Quantity: u.Quantity, UnitCost: money(u.UnitCost), TotalCost: money(u.UnitCost.Mul(decimal.NewFromInt(int64(u.Quantity)))),
 		BalanceID: u.Balance.ID, PeriodStart: billing.FormatDate(u.Balance.PeriodStart), PeriodEnd: optDate(u.Balance.PeriodEnd),
 		Granted: u.Balance.Granted, Used: u.Balance.Used, Remaining: u.Balance.Granted - u.Balance.Used,
+	}
+	if u.SubjectID > 0 {
+		out.SubjectID = &u.SubjectID
 	}
 	if u.ReversedAt != nil {
 		at := u.ReversedAt.UTC().Format(time.RFC3339)
@@ -87,7 +93,15 @@ func (s *Server) recordUse(w http.ResponseWriter, r *http.Request) error {
 	if quantity < 1 || quantity > benefits.MaxQuantity {
 		return billing.Fieldf("quantity", "must be between 1 and %d, got %d", benefits.MaxQuantity, quantity)
 	}
-	u, err := s.store.RecordUse(r.Context(), id, req.BenefitID, usedAt, quantity)
+	var u records.Usage
+	switch {
+	case req.SubjectID < 0:
+		return billing.Fieldf("subject_id", "want the id of one of the contract's subjects, got %d", req.SubjectID)
+	case req.SubjectID > 0:
+		u, err = s.store.RecordSubjectUse(r.Context(), id, req.SubjectID, req.BenefitID, usedAt, quantity)
+	default:
+		u, err = s.store.RecordUse(r.Context(), id, req.BenefitID, usedAt, quantity)
+	}
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/billingd/billingd/billing"
+	"github.com/billingd/billingd/records"
 )
 
 // SubjectStore is the part of the store a contract's subjects use (issue 19 item 1).
@@ -16,6 +17,7 @@ type SubjectStore interface {
 	AddSubject(ctx context.Context, contractID int64, s billing.Subject, today time.Time) (billing.Subject, error)
 	EndSubject(ctx context.Context, contractID, subjectID int64, today time.Time) (billing.Subject, error)
 	Subjects(ctx context.Context, contractID int64) ([]billing.Subject, error)
+	RecordSubjectUse(ctx context.Context, contractID, subjectID, benefitID int64, usedAt time.Time, quantity int) (records.Usage, error)
 }
 
 // subjectRequest is the body of POST /v1/contracts/{id}/subjects: the kind, the fields of

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -146,4 +147,112 @@ func TestSubjectsSeed001(t *testing.T) {
 	sameRows(t, "subjects", rows, []string{"person 19.90 2026-07-20→<nil>", "person 29.90 2026-07-20→2026-08-16",
 		"vehicle 39.90 2026-07-20→<nil>", "person 19.90 2026-08-16→<nil>"})
 	b.rerunChangesNothing("2026-08-16")
+}
+
+// TestSubjectQuotas: benefit quotas are per subject where the subject's plan grants them
+// (seed 003's pet shop): a contract on the club plan (10.00, no bath) covers two dogs on the
+// bath plan (79.90, 2 baths a month). The first charge (169.80) settled on 2026-08-05 opens
+// the periods from that day: Rex's two baths use up Rex's quota and not Mel's; a use by the
+// contract itself is not granted; a subject of another contract, or Mel after she left on
+// 2026-08-20, is refused naming subject_id. Mel's leaving credits 12 days of 31 (79.90 × 12 /
+// 31 = 30.93) on September, the first open installment. The reset on 2026-09-05 opens
+// Rex's next period and not Mel's, and a rerun of every sweep changes nothing.
+func TestSubjectQuotas(t *testing.T) {
+	t.Parallel()
+	b, clock := setupClock(t, "2026-07-20")
+	club := b.namedPlan("Clube Pet", "10.00")
+	bathPlan := b.namedPlan("Banho Mensal", "79.90")
+	bath := b.benefit("Banho", "25.00", true)
+	b.grant(bathPlan, bath, 2, 0)
+	c := b.contract(club, map[string]any{"adhesion_date": "2026-08-01",
+		"due_date_rule": map[string]any{"kind": "fixed_day", "day": 10}}).id(t)
+	other := b.contract(club, map[string]any{"adhesion_date": "2026-08-01",
+		"due_date_rule": map[string]any{"kind": "fixed_day", "day": 10}}).id(t)
+	path := fmt.Sprintf("/v1/contracts/%d/subjects", c)
+	rex := b.must(http.StatusCreated, "POST", path, map[string]any{"kind": "pet", "name": "Rex", "species": "dog", "plan_id": bathPlan}).id(t)
+	mel := b.must(http.StatusCreated, "POST", path, map[string]any{"kind": "pet", "name": "Mel", "species": "dog", "plan_id": bathPlan}).id(t)
+	stranger := b.must(http.StatusCreated, "POST", fmt.Sprintf("/v1/contracts/%d/subjects", other),
+		map[string]any{"kind": "pet", "name": "Tom", "species": "cat", "plan_id": bathPlan}).id(t)
+	b.generate("2026-08-01")
+	sameRows(t, "August's lines", b.linesOf(c, "recurring", 1), []string{
+		"plan 10.00 × 1 at 10.00: plan, term 1 installment 1: service 2026-08-01 to 2026-08-31",
+		"subject_plan 79.90 × 1 at 79.90: pet Rex (dog): plan Banho Mensal",
+		"subject_plan 79.90 × 1 at 79.90: pet Mel (dog): plan Banho Mensal"})
+	clock.set(t, "2026-08-20")
+	b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/installments/%d/payments", b.installmentID(c, "recurring", 1)),
+		map[string]any{"amount": "169.80", "paid_at": "2026-08-05"})
+	usePath := fmt.Sprintf("/v1/contracts/%d/benefit-usages", c)
+	useBy := func(subject int64, usedAt string, quantity int) response {
+		body := map[string]any{"benefit_id": bath, "used_at": usedAt, "quantity": quantity}
+		if subject != 0 {
+			body["subject_id"] = subject
+		}
+		return b.send("POST", usePath, body)
+	}
+	tests := []struct {
+		name       string
+		subject    int64
+		usedAt     string
+		quantity   int
+		wantStatus int
+		want       string // "used/granted period" or the refused field and words
+	}{
+		{"Rex's two baths", rex, "2026-08-10", 2, 201, "2/2 2026-08-05..2026-09-04"},
+		{"Rex's third bath", rex, "2026-08-12", 1, 409, "quota"},
+		{"Mel's own quota", mel, "2026-08-12", 1, 201, "1/2 2026-08-05..2026-09-04"},
+		{"the contract's own plan has no bath", 0, "2026-08-12", 1, 422, "benefit_id"},
+		{"another contract's cat", stranger, "2026-08-12", 1, 422, "subject_id: contract " + fmt.Sprint(c) + " has no subject"},
+	}
+	for _, tt := range tests {
+		r := useBy(tt.subject, tt.usedAt, tt.quantity)
+		if r.status != tt.wantStatus {
+			t.Errorf("%s: %d %s, want %d", tt.name, r.status, r.raw, tt.wantStatus)
+			continue
+		}
+		var got string
+		if r.status == http.StatusCreated {
+			got = fmt.Sprintf("%v/%v %v..%v", r.body["used"], r.body["granted"], r.body["period_start"], r.body["period_end"])
+			if r.body["subject_id"] != float64(tt.subject) {
+				t.Errorf("%s: subject_id %v, want %d", tt.name, r.body["subject_id"], tt.subject)
+			}
+		} else {
+			e := r.err(t)
+			got = e.Field + ": " + e.Message + " " + e.Error
+		}
+		if !strings.Contains(got, tt.want) {
+			t.Errorf("%s: %q, want it to say %q", tt.name, got, tt.want)
+		}
+	}
+	b.must(http.StatusOK, "DELETE", fmt.Sprintf("%s/%d", path, mel), nil)
+	if r := useBy(mel, "2026-08-20", 1); r.status != 422 || !strings.Contains(string(r.raw),
+		fmt.Sprintf("subject %d is not covered on 2026-08-20 (covered from 2026-07-20 to 2026-08-19)", mel)) {
+		t.Errorf("Mel after leaving: %d %s", r.status, r.raw)
+	}
+	sameRows(t, "September's lines", b.linesOf(c, "recurring", 2), []string{
+		"plan 10.00 × 1 at 10.00: plan, term 1 installment 2: service 2026-09-01 to 2026-09-30",
+		"subject_plan 79.90 × 1 at 79.90: pet Rex (dog): plan Banho Mensal",
+		"proration -30.93 × 12 at <nil>: pet Mel (dog): plan Banho Mensal ended on 2026-08-20: 12 days of 31 at 79.90"})
+	if got := b.installmentTotals(c, 2); got != "amount 89.90 discount 30.93" {
+		t.Errorf("September: %s, want amount 89.90 discount 30.93", got)
+	}
+	b.resetQuotas("2026-09-05")
+	var balances []string
+	rows, err := b.pool.Query(t.Context(), `SELECT coalesce(subject_id, 0), period_start::text, period_end::text, granted, used
+		FROM benefit_balances WHERE contract_id = $1 ORDER BY subject_id, period_start`, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var subject int64
+		var start, end string
+		var granted, used int
+		if err := rows.Scan(&subject, &start, &end, &granted, &used); err != nil {
+			t.Fatal(err)
+		}
+		name := map[int64]string{rex: "Rex", mel: "Mel"}[subject]
+		balances = append(balances, fmt.Sprintf("%s %s..%s %d/%d", name, start, end, used, granted))
+	}
+	sameRows(t, "balances", balances, []string{"Rex 2026-08-05..2026-09-04 2/2", "Rex 2026-09-05..2026-10-04 0/2",
+		"Mel 2026-08-05..2026-09-04 1/2"})
+	b.rerunChangesNothing("2026-09-05")
 }

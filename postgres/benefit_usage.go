@@ -41,6 +41,12 @@ type useContract struct {
 // exhausts a package's cycle opens the next cycle and creates its installment (unless it
 // exists), due by the contract's due-date rule on or after usedAt (benefits.NextCycleDue).
 func (s *Store) RecordUse(ctx context.Context, contractID, benefitID int64, usedAt time.Time, quantity int) (Usage, error) {
+	return s.recordUse(ctx, contractID, 0, benefitID, usedAt, quantity)
+}
+
+// recordUse is RecordUse by one of the contract's subjects (subjectID > 0, RecordSubjectUse)
+// or by the contract (subjectID 0).
+func (s *Store) recordUse(ctx context.Context, contractID, subjectID, benefitID int64, usedAt time.Time, quantity int) (Usage, error) {
 	var out Usage
 	err := RetryTx(ctx, s.Pool, func(tx pgx.Tx) error {
 		var c useContract
@@ -62,9 +68,18 @@ func (s *Store) RecordUse(ctx context.Context, contractID, benefitID int64, used
 		if err != nil {
 			return fmt.Errorf("read benefit %d: %w", benefitID, err)
 		}
-		plan, override, err := grantOf(ctx, tx, contractID, c.planID, benefitID)
+		grantPlan := c.planID
+		if subjectID > 0 {
+			if grantPlan, err = subjectPlanOn(ctx, tx, contractID, subjectID, usedAt); err != nil {
+				return err
+			}
+		}
+		plan, override, err := grantOf(ctx, tx, contractID, grantPlan, benefitID)
 		if err != nil {
 			return err
+		}
+		if subjectID > 0 {
+			override = nil // a contract's override is of its own plan's terms
 		}
 		st := benefits.UseState{BenefitActive: active, Blocked: c.status == billing.StatusBlocked, UsedAt: usedAt}
 		var pausedFrom, pausedUntil pgtype.Date
@@ -86,10 +101,10 @@ func (s *Store) RecordUse(ctx context.Context, contractID, benefitID int64, used
 			return r
 		}
 		var bal Balance
-		if st.Terms.PerCycle() {
+		if st.Terms.PerCycle() && subjectID == 0 {
 			bal, err = lockCycleBalance(ctx, tx, contractID, benefitID, st)
 		} else {
-			bal, err = lockPeriodBalance(ctx, tx, contractID, benefitID, st)
+			bal, err = lockPeriodBalance(ctx, tx, contractID, benefitID, subjectID, st)
 		}
 		if err != nil {
 			return err
@@ -101,9 +116,11 @@ func (s *Store) RecordUse(ctx context.Context, contractID, benefitID int64, used
 			RETURNING used`, bal.ID, quantity).Scan(&bal.Used); err != nil {
 			return fmt.Errorf("count use against balance %d: %w", bal.ID, err)
 		}
-		out = Usage{ContractID: contractID, BenefitID: benefitID, UsedAt: usedAt, Quantity: quantity, UnitCost: unitCost, Balance: bal}
-		if err := tx.QueryRow(ctx, `INSERT INTO benefit_usages (contract_id, benefit_id, balance_id, used_at, quantity, unit_cost)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, contractID, benefitID, bal.ID, usedAt, quantity, unitCost).Scan(&out.ID); err != nil {
+		out = Usage{ContractID: contractID, SubjectID: subjectID, BenefitID: benefitID, UsedAt: usedAt, Quantity: quantity,
+			UnitCost: unitCost, Balance: bal}
+		if err := tx.QueryRow(ctx, `INSERT INTO benefit_usages (contract_id, benefit_id, balance_id, used_at, quantity, unit_cost, subject_id)
+			VALUES ($1, $2, $3, $4, $5, $6, nullif($7, 0)) RETURNING id`, contractID, benefitID, bal.ID, usedAt, quantity, unitCost,
+			subjectID).Scan(&out.ID); err != nil {
 			return fmt.Errorf("record use: %w", err)
 		}
 		if st.Terms.PerCycle() && bal.Used == bal.Granted {
@@ -155,12 +172,14 @@ func settlement(ctx context.Context, tx pgx.Tx, contractID int64, c useContract,
 
 // lockPeriodBalance returns, locked, the balance of the renewal period containing the use
 // date, opening it when neither the reset sweep nor an earlier use has: the period
-// anchored at the settlement day, clipped so that it never overlaps another balance.
-func lockPeriodBalance(ctx context.Context, tx pgx.Tx, contractID, benefitID int64, st benefits.UseState) (Balance, error) {
+// anchored at the settlement day, clipped so that it never overlaps another balance. A
+// subject's balances (subjectID > 0) are its own; the contract's have no subject.
+func lockPeriodBalance(ctx context.Context, tx pgx.Tx, contractID, benefitID, subjectID int64, st benefits.UseState) (Balance, error) {
 	find := func() (Balance, error) {
 		return scanBalance(tx.QueryRow(ctx, "SELECT "+balanceColumns+` FROM benefit_balances
 			WHERE contract_id = $1 AND benefit_id = $2 AND cycle IS NULL AND period_start <= $3 AND period_end >= $3
-			FOR UPDATE`, contractID, benefitID, st.UsedAt))
+				AND coalesce(subject_id, 0) = $4
+			FOR UPDATE`, contractID, benefitID, st.UsedAt, subjectID))
 	}
 	bal, err := find()
 	if !errors.Is(err, pgx.ErrNoRows) {
@@ -169,8 +188,8 @@ func lockPeriodBalance(ctx context.Context, tx pgx.Tx, contractID, benefitID int
 	start, end := benefits.PeriodAt(st.Settled, st.Terms.Period, st.UsedAt)
 	var prevEnd, nextStart pgtype.Date
 	if err := tx.QueryRow(ctx, `SELECT max(period_end) FILTER (WHERE period_end < $3), min(period_start) FILTER (WHERE period_start > $3)
-		FROM benefit_balances WHERE contract_id = $1 AND benefit_id = $2 AND cycle IS NULL`,
-		contractID, benefitID, st.UsedAt).Scan(&prevEnd, &nextStart); err != nil {
+		FROM benefit_balances WHERE contract_id = $1 AND benefit_id = $2 AND cycle IS NULL AND coalesce(subject_id, 0) = $4`,
+		contractID, benefitID, st.UsedAt, subjectID).Scan(&prevEnd, &nextStart); err != nil {
 		return Balance{}, fmt.Errorf("read neighbouring balances: %w", err)
 	}
 	if prevEnd.Valid && !start.After(prevEnd.Time) {
@@ -183,9 +202,10 @@ func lockPeriodBalance(ctx context.Context, tx pgx.Tx, contractID, benefitID int
 			end = nextStart.Time.AddDate(0, 0, -1)
 		}
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO benefit_balances (contract_id, benefit_id, anchor, period_start, period_end, granted, next_reset_on)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (contract_id, benefit_id, period_start) WHERE cycle IS NULL DO NOTHING`,
-		contractID, benefitID, st.Settled, start, end, st.Terms.Quantity, nextReset); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO benefit_balances (contract_id, benefit_id, anchor, period_start, period_end, granted,
+			next_reset_on, subject_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, nullif($8, 0)) ON CONFLICT DO NOTHING`,
+		contractID, benefitID, st.Settled, start, end, st.Terms.Quantity, nextReset, subjectID); err != nil {
 		return Balance{}, fmt.Errorf("open balance: %w", err)
 	}
 	bal, err = find()

@@ -19,8 +19,9 @@ import (
 // index range; a batch clears the markers of its due balances and reads them with their
 // terms in one UPDATE … RETURNING, computes the new periods with the benefit rules and
 // inserts them with one INSERT … SELECT FROM unnest (keyed by contract, benefit and period
-// start, skipping a period a use already opened). Grants withdrawn, package cycles and contracts
-// cancelled or finished are closed without a new period.
+// start, skipping a period a use already opened). Grants withdrawn, package cycles, contracts
+// cancelled or finished and subjects no longer covered are closed without a new period; a
+// subject's balance renews on its own plan's terms.
 type ResetBenefitQuotasSweep struct{}
 
 // Plan implements jobs.Sweep.
@@ -42,30 +43,36 @@ func (ResetBenefitQuotasSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.T
 	rows, err := tx.Query(ctx, `WITH due AS (
 			UPDATE benefit_balances SET next_reset_on = NULL
 			WHERE contract_id BETWEEN $1 AND $2 AND cycle IS NULL AND next_reset_on <= $3
-			RETURNING id, contract_id, benefit_id, anchor, period_end)
-		SELECT b.id, b.contract_id, b.benefit_id, b.anchor, b.period_end, c.status, `+grantSelect+`
+			RETURNING id, contract_id, benefit_id, anchor, period_end, subject_id)
+		SELECT b.id, b.contract_id, b.benefit_id, b.anchor, b.period_end, c.status, coalesce(b.subject_id, 0), s.ended_on,
+			`+grantSelect+`
 		FROM due b
 		JOIN contracts c ON c.id = b.contract_id
-		LEFT JOIN plan_benefits pb ON pb.plan_id = c.plan_id AND pb.benefit_id = b.benefit_id
+		LEFT JOIN contract_subjects s ON s.id = b.subject_id
+		LEFT JOIN plan_benefits pb ON pb.plan_id = coalesce(s.plan_id, c.plan_id) AND pb.benefit_id = b.benefit_id
 		LEFT JOIN contract_benefit_overrides o ON o.contract_id = b.contract_id AND o.benefit_id = b.benefit_id
+			AND b.subject_id IS NULL
 		ORDER BY b.id`, fromID, toID, asOf)
 	if err != nil {
 		return nil, fmt.Errorf("read due balances: %w", err)
 	}
 	var (
 		done                        []int64
-		contract, benefit           []int64
+		contract, benefit, subject  []int64
 		anchor, start, end, nextDue []pgtype.Date
 		granted                     []int32
 	)
 	for rows.Next() {
 		var (
 			id, contractID, benefitID int64
+			subjectID                 int64
 			anc, periodEnd            time.Time
 			status                    string
+			subjectEnded              pgtype.Date
 			grant                     grantColumns
 		)
-		if err := rows.Scan(append([]any{&id, &contractID, &benefitID, &anc, &periodEnd, &status}, grant.dest()...)...); err != nil {
+		if err := rows.Scan(append([]any{&id, &contractID, &benefitID, &anc, &periodEnd, &status, &subjectID, &subjectEnded},
+			grant.dest()...)...); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("scan due balance: %w", err)
 		}
@@ -75,12 +82,16 @@ func (ResetBenefitQuotasSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.T
 			continue
 		}
 		next := periodEnd.AddDate(0, 0, 1)
+		if subjectEnded.Valid && !subjectEnded.Time.After(next) {
+			continue // the subject's cover ended before its next period
+		}
 		s, e := benefits.PeriodAt(anc, terms.Period, asOf)
 		if s.Before(next) {
 			s = next
 		}
 		contract = append(contract, contractID)
 		benefit = append(benefit, benefitID)
+		subject = append(subject, subjectID)
 		anchor = append(anchor, date(anc))
 		start = append(start, date(s))
 		end = append(end, date(e))
@@ -94,14 +105,16 @@ func (ResetBenefitQuotasSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.T
 	if len(done) == 0 {
 		return map[string]int64{"balances_due": 0, "balances_opened": 0}, nil
 	}
-	tag, err := tx.Exec(ctx, `INSERT INTO benefit_balances (contract_id, benefit_id, anchor, period_start, period_end, granted, next_reset_on)
-		SELECT n.contract_id, n.benefit_id, n.anchor, n.period_start, n.period_end, n.granted, n.next_reset_on
-		FROM unnest($1::bigint[], $2::bigint[], $3::date[], $4::date[], $5::date[], $6::int[], $7::date[])
-			AS n(contract_id, benefit_id, anchor, period_start, period_end, granted, next_reset_on)
+	tag, err := tx.Exec(ctx, `INSERT INTO benefit_balances (contract_id, benefit_id, anchor, period_start, period_end, granted,
+			next_reset_on, subject_id)
+		SELECT n.contract_id, n.benefit_id, n.anchor, n.period_start, n.period_end, n.granted, n.next_reset_on, nullif(n.subject_id, 0)
+		FROM unnest($1::bigint[], $2::bigint[], $3::date[], $4::date[], $5::date[], $6::int[], $7::date[], $8::bigint[])
+			AS n(contract_id, benefit_id, anchor, period_start, period_end, granted, next_reset_on, subject_id)
 		WHERE NOT EXISTS (SELECT 1 FROM benefit_balances x WHERE x.contract_id = n.contract_id AND x.benefit_id = n.benefit_id
-			AND x.cycle IS NULL AND x.period_start <= n.period_end AND x.period_end >= n.period_start)
-		ON CONFLICT (contract_id, benefit_id, period_start) WHERE cycle IS NULL DO NOTHING`,
-		contract, benefit, anchor, start, end, granted, nextDue)
+			AND x.cycle IS NULL AND coalesce(x.subject_id, 0) = n.subject_id
+			AND x.period_start <= n.period_end AND x.period_end >= n.period_start)
+		ON CONFLICT DO NOTHING`,
+		contract, benefit, anchor, start, end, granted, nextDue, subject)
 	if err != nil {
 		return nil, fmt.Errorf("open balances: %w", err)
 	}

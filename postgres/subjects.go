@@ -223,3 +223,33 @@ func subjectPlanLine(sub billing.Subject) billing.Line {
 	return billing.Line{Kind: billing.LineSubjectPlan, SourceKey: billing.SubjectSourceKey(sub.ID),
 		Description: sub.LineDescription, Quantity: decimalInt(1), UnitPrice: &price, Amount: sub.Price}
 }
+
+// RecordSubjectUse records quantity uses of a benefit by one of a contract's subjects on
+// usedAt, as RecordUse does for the contract, but on the subject's own quota: the terms of
+// the subject's plan (not the contract's override), counted on the subject's own balances,
+// so two subjects of one contract never share a quota. A subject the contract does not
+// have, or that was not covered on usedAt, is refused naming subject_id.
+func (s *Store) RecordSubjectUse(ctx context.Context, contractID, subjectID, benefitID int64, usedAt time.Time, quantity int) (Usage, error) {
+	return s.recordUse(ctx, contractID, subjectID, benefitID, usedAt, quantity)
+}
+
+// subjectPlanOn returns the plan of a contract's subject covered on day; the caller holds
+// the contract.
+func subjectPlanOn(ctx context.Context, tx pgx.Tx, contractID, subjectID int64, day time.Time) (int64, error) {
+	sub, err := scanSubject(tx.QueryRow(ctx, "SELECT "+subjectColumns+" FROM contract_subjects WHERE id = $1 AND contract_id = $2",
+		subjectID, contractID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, billing.Fieldf("subject_id", "contract %d has no subject %d", contractID, subjectID)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read subject %d: %w", subjectID, err)
+	}
+	if day.Before(sub.StartedOn) || (!sub.EndedOn.IsZero() && !day.Before(sub.EndedOn)) {
+		covered := "from " + billing.FormatDate(sub.StartedOn)
+		if !sub.EndedOn.IsZero() {
+			covered += " to " + billing.FormatDate(sub.EndedOn.AddDate(0, 0, -1))
+		}
+		return 0, billing.Fieldf("subject_id", "subject %d is not covered on %s (covered %s)", subjectID, billing.FormatDate(day), covered)
+	}
+	return sub.PlanID, nil
+}

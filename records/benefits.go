@@ -50,6 +50,9 @@ type UsageFilter struct {
 type Usage struct {
 	ID         int64
 	ContractID int64
+	// SubjectID is the contract's subject that used the benefit, counted on its own quota;
+	// 0 for a use by the contract, counted on the contract's.
+	SubjectID int64
 	BenefitID  int64
 	UsedAt     time.Time
 	Quantity   int
