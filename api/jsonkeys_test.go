@@ -52,6 +52,7 @@ func keyCases(f badInputFixture) []keyCase {
 		{"POST /v1/contracts/{id}/trust-unlock", id("/v1/contracts/%d/trust-unlock", f.active), ``, "days", "Days", `3`},
 		{"POST /v1/contracts/{id}/due-date-rule", id("/v1/contracts/%d/due-date-rule", f.active), `"due_date_rule": {"kind": "anniversary"}`, "effective_on", "Effective_On", `"2026-08-01"`},
 		{"POST /v1/contracts/{id}/plan-change", id("/v1/contracts/%d/plan-change", f.active), ``, "plan_id", "Plan_ID", `1`},
+		{"POST /v1/contracts/{id}/subjects", id("/v1/contracts/%d/subjects", f.active), `"kind": "pet", "name": "Rex", "species": "dog"`, "plan_id", "Plan_ID", `1`},
 		{"POST /v1/contracts/{id}/pause", id("/v1/contracts/%d/pause", f.active), `"from": "2026-08-01"`, "months", "Months", `2`},
 		{"POST /v1/contracts/{id}/resume", id("/v1/contracts/%d/resume", f.active), ``, "on", "ON", `"2026-08-01"`},
 		{"POST /v1/contracts/{id}/changes/{change_id}/cancel", id("/v1/contracts/%d/changes/1/cancel", f.active), ``, "reason", "Reason", `"x"`},

@@ -56,6 +56,8 @@ var enumSources = map[string][]string{
 	"ContractRequest.renewal_price_mode":        billing.RenewalPriceModes,
 	"Contract.status":                           billing.ContractStatuses,
 	"ContractChange.kind":                       billing.ChangeKinds,
+	"SubjectRequest.kind":                       billing.SubjectKinds,
+	"Subject.kind":                              billing.SubjectKinds,
 	"ContractChange.status":                     billing.ChangeStatuses,
 	"Contract.renewal_price_mode":               billing.RenewalPriceModes,
 	"Contract.renewal_state":                    records.ContractRenewalStates,
