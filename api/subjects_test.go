@@ -256,3 +256,77 @@ func TestSubjectQuotas(t *testing.T) {
 		"Mel 2026-08-05..2026-09-04 1/2"})
 	b.rerunChangesNothing("2026-09-05")
 }
+
+// TestSubjectRefusals: a refused subject request answers a 4xx naming the field and writes
+// nothing.
+func TestSubjectRefusals(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	plan := b.namedPlan("Assistência", "49.90")
+	pkg := b.must(http.StatusCreated, "POST", "/v1/plans", map[string]any{"name": "Pacote Banho", "kind": "package",
+		"price": "120.00", "period": "monthly", "installments_per_term": 12, "uses_per_cycle": 4}).id(t)
+	yearly := b.must(http.StatusCreated, "POST", "/v1/plans", map[string]any{"name": "Anual", "price": "499.00",
+		"period": "annual", "installments_per_term": 1}).id(t)
+	rule := map[string]any{"kind": "fixed_day", "day": 10}
+	c := b.contract(plan, map[string]any{"adhesion_date": "2026-07-01", "due_date_rule": rule}).id(t)
+	onPackage := b.contract(pkg, map[string]any{"adhesion_date": "2026-07-01", "due_date_rule": rule}).id(t)
+	cancelled := b.contract(plan, map[string]any{"adhesion_date": "2026-07-01", "due_date_rule": rule}).id(t)
+	b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/contracts/%d/cancel", cancelled), `{"date": "2026-07-20", "reason_code": "moved"}`)
+	path := fmt.Sprintf("/v1/contracts/%d/subjects", c)
+	car := map[string]any{"kind": "vehicle", "plate": "ABC1D23", "model": "Gol", "plan_id": plan}
+	b.must(http.StatusCreated, "POST", path, car)
+	with := func(base map[string]any, k string, v any) map[string]any {
+		out := map[string]any{}
+		for key, val := range base {
+			out[key] = val
+		}
+		if v == nil {
+			delete(out, k)
+		} else {
+			out[k] = v
+		}
+		return out
+	}
+	person := map[string]any{"kind": "person", "name": "Maria", "document": "529.982.247-25", "plan_id": plan}
+	tests := []struct {
+		name, method, path string
+		body               any
+		wantStatus         int
+		wantField, wantIn  string
+	}{
+		{"unknown kind", "POST", path, with(person, "kind", "boat"), 422, "kind", "boat"},
+		{"a CPF's check digit", "POST", path, with(person, "document", "529.982.247-26"), 422, "document", "check digit"},
+		{"no document", "POST", path, with(person, "document", nil), 422, "document", "required for a person"},
+		{"born tomorrow", "POST", path, with(person, "birth_date", "2026-07-21"), 422, "birth_date", "after today"},
+		{"not a date", "POST", path, with(person, "birth_date", "12/05/1980"), 422, "birth_date", ""},
+		{"a person's plate", "POST", path, with(person, "plate", "ABC1234"), 422, "plate", "a person has no plate"},
+		{"a bad plate", "POST", path, with(car, "plate", "12-ABC"), 422, "plate", "Brazilian plate"},
+		{"no plan", "POST", path, with(person, "plan_id", nil), 422, "plan_id", "required"},
+		{"unknown plan", "POST", path, with(person, "plan_id", 999), 422, "plan_id", "no plan with id 999"},
+		{"a package", "POST", path, with(person, "plan_id", pkg), 422, "plan_id", "is a package"},
+		{"another period", "POST", path, with(person, "plan_id", yearly), 422, "plan_id", "annual"},
+		{"unknown field", "POST", path, with(person, "colour", "blue"), 400, "colour", ""},
+		{"a plate covered", "POST", path, with(car, "plate", "abc-1d23"), 409, "id", "already covers the vehicle ABC1D23"},
+		{"a contract on a package", "POST", fmt.Sprintf("/v1/contracts/%d/subjects", onPackage), person, 409, "id", "on a package"},
+		{"a cancelled contract", "POST", fmt.Sprintf("/v1/contracts/%d/subjects", cancelled), person, 409, "id", "cancelled"},
+		{"unknown contract", "POST", "/v1/contracts/999/subjects", person, 404, "id", "contract 999"},
+		{"unknown contract's list", "GET", "/v1/contracts/999/subjects", nil, 404, "id", "contract 999"},
+		{"unknown subject", "DELETE", path + "/999", nil, 404, "subject_id", "subject 999"},
+		{"unknown contract's subject", "DELETE", "/v1/contracts/999/subjects/1", nil, 404, "id", "contract 999"},
+		{"subject zero", "DELETE", path + "/0", nil, 400, "subject_id", "positive"},
+	}
+	for _, tt := range tests {
+		before := b.snapshot()
+		r := b.send(tt.method, tt.path, tt.body)
+		if r.status != tt.wantStatus {
+			t.Errorf("%s: %d %s, want %d", tt.name, r.status, r.raw, tt.wantStatus)
+			continue
+		}
+		if e := r.err(t); e.Field != tt.wantField || !strings.Contains(e.Message, tt.wantIn) {
+			t.Errorf("%s: field %q message %q, want field %q saying %q", tt.name, e.Field, e.Message, tt.wantField, tt.wantIn)
+		}
+		if b.snapshot() != before {
+			t.Errorf("%s: the refused request wrote something", tt.name)
+		}
+	}
+}
