@@ -37,6 +37,7 @@ func TestCheckConstraintsMatchGoLists(t *testing.T) {
 		"contracts.status":                          billing.ContractStatuses,
 		"contract_changes.kind":                     billing.ChangeKinds,
 		"contract_changes.status":                   billing.ChangeStatuses,
+		"contract_subjects.kind":                    billing.SubjectKinds,
 		"email_templates.kind":                      notifications.Kinds,
 		"events.kind":                               records.EventKinds,
 		"email_templates.scope":                     records.TemplateScopes,
