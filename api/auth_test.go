@@ -23,6 +23,9 @@ func concrete(route string) (method, path string) {
 // use needs an active contract (contract 2, its installment 1 paid on 2026-07-20).
 var authPaths = map[string]string{
 	"POST /v1/contracts/{id}/benefit-usages":              "/v1/contracts/2/benefit-usages",
+	"POST /v1/contracts/{id}/subjects":                    "/v1/contracts/2/subjects",
+	"GET /v1/contracts/{id}/subjects":                     "/v1/contracts/2/subjects",
+	"DELETE /v1/contracts/{id}/subjects/{subject_id}":     "/v1/contracts/2/subjects/1",
 	"DELETE /v1/contracts/{id}/benefit-usages/{usage_id}": "/v1/contracts/2/benefit-usages/1",
 	"PUT /v1/contracts/{id}/benefits/{benefit_id}":        "/v1/contracts/2/benefits/1",
 	"GET /v1/contracts/{id}/benefits":                     "/v1/contracts/2/benefits",
@@ -116,14 +119,17 @@ var authRoutes = map[string]struct {
 	"GET /v1/payment-files/{id}":      {"", 404},
 	"GET /v1/payment-exceptions":      {"", 200},
 	// Contract changes: installment 1 is open again after the reversal.
-	"PATCH /v1/installments/{id}":          {`{"due_date": "2026-08-14", "reason": "o cliente pediu"}`, 200},
-	"POST /v1/installments/{id}/cancel":    {`{"reason": "cobrada por engano"}`, 200},
-	"GET /v1/installments/{id}/changes":    {"", 200},
-	"PATCH /v1/customers/{id}":             {`{"phone": "+55 11 91234-5678"}`, 200},
-	"GET /v1/cancellation-reasons":         {"", 200},
-	"POST /v1/cancellation-reasons":        {`{"code": "price", "name": "price too high"}`, 201},
-	"DELETE /v1/cancellation-reasons/{id}": {"", 200},
-	"GET /v1/reports/cancellations":        {"", 200},
+	"PATCH /v1/installments/{id}":                     {`{"due_date": "2026-08-14", "reason": "o cliente pediu"}`, 200},
+	"POST /v1/installments/{id}/cancel":               {`{"reason": "cobrada por engano"}`, 200},
+	"GET /v1/installments/{id}/changes":               {"", 200},
+	"PATCH /v1/customers/{id}":                        {`{"phone": "+55 11 91234-5678"}`, 200},
+	"GET /v1/cancellation-reasons":                    {"", 200},
+	"POST /v1/cancellation-reasons":                   {`{"code": "price", "name": "price too high"}`, 201},
+	"DELETE /v1/cancellation-reasons/{id}":            {"", 200},
+	"GET /v1/reports/cancellations":                   {"", 200},
+	"POST /v1/contracts/{id}/subjects":                {`{"kind": "pet", "name": "Rex", "species": "dog", "plan_id": 1}`, 201},
+	"GET /v1/contracts/{id}/subjects":                 {"", 200},
+	"DELETE /v1/contracts/{id}/subjects/{subject_id}": {"", 200},
 }
 
 // authFixture makes the rows the requests of authRoutes find: plan 1, customer 1, contract 1

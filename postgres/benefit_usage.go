@@ -289,9 +289,11 @@ func (s *Store) ReverseUse(ctx context.Context, contractID, usageID int64, at ti
 			return err
 		}
 		var reversed pgtype.Timestamptz
-		err := tx.QueryRow(ctx, `SELECT u.id, u.contract_id, u.benefit_id, u.used_at, u.quantity, u.unit_cost, u.reversed_at, u.balance_id
+		err := tx.QueryRow(ctx, `SELECT u.id, u.contract_id, u.benefit_id, u.used_at, u.quantity, u.unit_cost, u.reversed_at, u.balance_id,
+				coalesce(u.subject_id, 0)
 			FROM benefit_usages u WHERE u.id = $1 AND u.contract_id = $2 FOR UPDATE`, usageID, contractID).Scan(
-			&out.ID, &out.ContractID, &out.BenefitID, &out.UsedAt, &out.Quantity, &out.UnitCost, &reversed, &out.Balance.ID)
+			&out.ID, &out.ContractID, &out.BenefitID, &out.UsedAt, &out.Quantity, &out.UnitCost, &reversed, &out.Balance.ID,
+			&out.SubjectID)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("%w: contract %d has no benefit use %d", billing.ErrUsageNotFound, contractID, usageID)
 		}
