@@ -58,8 +58,9 @@ func (b *bundle) installmentTotals(contract int64, sequence int) string {
 // 139.60). On 2026-08-16 a third beneficiary, Ana (Essencial), joins and João leaves: August
 // is prorated like a plan change, 16 days of 31 (19.90 × 16 / 31 = 10.27 charged, 29.90 ×
 // 16 / 31 = 15.43 credited), September on has Ana's line and not João's. The same requests
-// again are refused or add nothing, and a rerun of every sweep changes nothing; the ledger
-// invariant (lines = totals) is checked when the test ends.
+// again are refused or add nothing, and a rerun of every sweep changes nothing; the next
+// term, renewed, carries the subjects covered then (129.60). The ledger invariant (lines =
+// totals) is checked when the test ends.
 func TestSubjectsSeed001(t *testing.T) {
 	t.Parallel()
 	b, clock := setupClock(t, "2026-07-20")
@@ -147,6 +148,16 @@ func TestSubjectsSeed001(t *testing.T) {
 	sameRows(t, "subjects", rows, []string{"person 19.90 2026-07-20→<nil>", "person 29.90 2026-07-20→2026-08-16",
 		"vehicle 39.90 2026-07-20→<nil>", "person 19.90 2026-08-16→<nil>"})
 	b.rerunChangesNothing("2026-08-16")
+	// Renewal writes the next term's installments with the subjects covered then.
+	b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/contracts/%d/renew", c), nil)
+	sameRows(t, "the next term's first lines", b.linesOf(c, "recurring", 13), []string{
+		"plan 49.90 × 1 at 49.90: plan, term 2 installment 13: service 2027-08-01 to 2027-08-31",
+		"subject_plan 19.90 × 1 at 19.90: person Maria Souza (CPF 52998224725): plan Beneficiário Essencial",
+		"subject_plan 39.90 × 1 at 39.90: vehicle ABC1D23 (Fiat Uno): plan Auto Guincho 24h",
+		"subject_plan 19.90 × 1 at 19.90: person Ana Souza (CPF 12345678909): plan Beneficiário Essencial"})
+	if got := b.installmentTotals(c, 13); got != "amount 129.60 discount 0.00" {
+		t.Errorf("August 2027: %s, want amount 129.60 discount 0.00", got)
+	}
 }
 
 // TestSubjectQuotas: benefit quotas are per subject where the subject's plan grants them
