@@ -52,7 +52,7 @@ type Usage struct {
 	ContractID int64
 	// SubjectID is the contract's subject that used the benefit, counted on its own quota;
 	// 0 for a use by the contract, counted on the contract's.
-	SubjectID int64
+	SubjectID  int64
 	BenefitID  int64
 	UsedAt     time.Time
 	Quantity   int
