@@ -41,8 +41,11 @@
 //     contracts in id order, then their undelivered notices;
 //   - manual renewal (RenewContract): contract (lockRenewalCandidates), then installments,
 //     renewals, notices;
-//   - benefit use (RecordUse), its reversal (ReverseUse), a contract's override
-//     (SetContractBenefit): contract, then balances, uses, installments;
+//   - benefit use (RecordUse, RecordSubjectUse), its reversal (ReverseUse), a contract's
+//     override (SetContractBenefit): contract, then balances, uses, installments;
+//   - a contract's subjects (AddSubject, EndSubject): the contract, then the subject's row,
+//     then the contract's recurring installments (FOR UPDATE, in sequence order), their
+//     lines through changeLines and their instruments;
 //   - unblock job (UnblockAfterPayment) and block-delinquent batches (loadLadder):
 //     contracts in ascending id order, including those whose inactivity discount is
 //     attached, then episodes, segments, discount lines, installments (cancelled by a
