@@ -189,6 +189,10 @@ func TestSubjectQuotas(t *testing.T) {
 		"plan 10.00 × 1 at 10.00: plan, term 1 installment 1: service 2026-08-01 to 2026-08-31",
 		"subject_plan 79.90 × 1 at 79.90: pet Rex (dog): plan Banho Mensal",
 		"subject_plan 79.90 × 1 at 79.90: pet Mel (dog): plan Banho Mensal"})
+	// The other contract, generated in the same batch, has its own cat's line only.
+	sameRows(t, "the other contract's August", b.linesOf(other, "recurring", 1), []string{
+		"plan 10.00 × 1 at 10.00: plan, term 1 installment 1: service 2026-08-01 to 2026-08-31",
+		"subject_plan 79.90 × 1 at 79.90: pet Tom (cat): plan Banho Mensal"})
 	clock.set(t, "2026-08-20")
 	b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/installments/%d/payments", b.installmentID(c, "recurring", 1)),
 		map[string]any{"amount": "169.80", "paid_at": "2026-08-05"})
