@@ -148,8 +148,23 @@ func TestSubjectsSeed001(t *testing.T) {
 	sameRows(t, "subjects", rows, []string{"person 19.90 2026-07-20→<nil>", "person 29.90 2026-07-20→2026-08-16",
 		"vehicle 39.90 2026-07-20→<nil>", "person 19.90 2026-08-16→<nil>"})
 	b.rerunChangesNothing("2026-08-16")
-	// Renewal writes the next term's installments with the subjects covered then.
+	// The forecast, then renewal, write the next term's installments with the subjects
+	// covered then: the same lines.
+	var forecast13 string
+	for _, it := range b.forecast(c, "2027-08-31").Installments {
+		if it["sequence"] == 13.0 {
+			_, forecast13, _ = strings.Cut(installmentKey(it), " | ")
+			if it["amount"] != "129.60" {
+				t.Errorf("forecast of August 2027: amount %v, want 129.60", it["amount"])
+			}
+		}
+	}
 	b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/contracts/%d/renew", c), nil)
+	for _, it := range b.must(http.StatusOK, "GET", fmt.Sprintf("/v1/contracts/%d/installments?limit=500", c), nil).items(t) {
+		if _, lines, _ := strings.Cut(installmentKey(it), " | "); it["sequence"] == 13.0 && lines != forecast13 {
+			t.Errorf("August 2027's lines\n%s\nthe forecast's\n%s", lines, forecast13)
+		}
+	}
 	sameRows(t, "the next term's first lines", b.linesOf(c, "recurring", 13), []string{
 		"plan 49.90 × 1 at 49.90: plan, term 2 installment 13: service 2027-08-01 to 2027-08-31",
 		"subject_plan 19.90 × 1 at 19.90: person Maria Souza (CPF 52998224725): plan Beneficiário Essencial",

@@ -169,3 +169,23 @@ func SubjectProrationLine(s Subject, starting bool, day, start, end time.Time) (
 		Description: fmt.Sprintf("%s %s on %s: %d days of %d at %s", s.LineDescription, what, FormatDate(day), p.Days,
 			p.PeriodDays, FormatMoney(s.Price))}, true
 }
+
+// SubjectLines returns the subject_plan lines the store writes on a scheduled installment
+// (generation, renewal): one for each subject covering its first day of service
+// (SubjectCovers), in the order given, at the subject's price; none for an adhesion
+// installment or a package cycle (no end of service).
+func SubjectLines(subjects []Subject, it ScheduledInstallment) []Line {
+	if it.Kind != Recurring || it.ServiceEnd.IsZero() {
+		return nil
+	}
+	var out []Line
+	for _, s := range subjects {
+		if !SubjectCovers(s, it.ServiceStart) {
+			continue
+		}
+		price := s.Price
+		out = append(out, Line{Kind: LineSubjectPlan, SourceKey: SubjectSourceKey(s.ID), Description: s.LineDescription,
+			Quantity: decimal.NewFromInt(1), UnitPrice: &price, Amount: s.Price})
+	}
+	return out
+}

@@ -188,3 +188,48 @@ func TestSubjectProrationLine(t *testing.T) {
 		})
 	}
 }
+
+// TestSubjectLines: a scheduled recurring installment gets one subject_plan line per subject
+// covering its first day, in the order given; an adhesion installment or a package cycle
+// none.
+func TestSubjectLines(t *testing.T) {
+	t.Parallel()
+	subjects := []billing.Subject{
+		{ID: 1, Price: money("19.90"), LineDescription: "person Maria", StartedOn: day("2026-07-20")},
+		{ID: 2, Price: money("29.90"), LineDescription: "person João", StartedOn: day("2026-07-20"), EndedOn: day("2026-08-16")},
+		{ID: 3, Price: money("39.90"), LineDescription: "vehicle ABC1D23", StartedOn: day("2026-08-16")},
+	}
+	recurring := func(start, end string) billing.ScheduledInstallment {
+		it := billing.ScheduledInstallment{Kind: billing.Recurring, ServiceStart: day(start)}
+		if end != "" {
+			it.ServiceEnd = day(end)
+		}
+		return it
+	}
+	tests := []struct {
+		name string
+		it   billing.ScheduledInstallment
+		want []string
+	}{
+		{"August: Maria and João", recurring("2026-08-01", "2026-08-31"),
+			[]string{"subject:1 19.90 at 19.90: person Maria", "subject:2 29.90 at 29.90: person João"}},
+		{"September: Maria and the vehicle", recurring("2026-09-01", "2026-09-30"),
+			[]string{"subject:1 19.90 at 19.90: person Maria", "subject:3 39.90 at 39.90: vehicle ABC1D23"}},
+		{"July: none yet", recurring("2026-07-01", "2026-07-31"), nil},
+		{"a package cycle", recurring("2026-09-01", ""), nil},
+		{"an adhesion installment", billing.ScheduledInstallment{Kind: billing.Adhesion, ServiceStart: day("2026-09-01"),
+			ServiceEnd: day("2026-09-30")}, nil},
+	}
+	for _, tt := range tests {
+		var got []string
+		for _, l := range billing.SubjectLines(subjects, tt.it) {
+			if l.Kind != billing.LineSubjectPlan || !l.Quantity.Equal(money("1")) {
+				t.Errorf("%s: line %+v, want a subject_plan of quantity 1", tt.name, l)
+			}
+			got = append(got, l.SourceKey+" "+billing.FormatMoney(l.Amount)+" at "+billing.FormatMoney(*l.UnitPrice)+": "+l.Description)
+		}
+		if strings.Join(got, "|") != strings.Join(tt.want, "|") {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

@@ -61,6 +61,10 @@ type Basis struct {
 	Settled time.Time
 	// Grants are the benefits the contract may use, with their resolved terms.
 	Grants []Grant
+	// Subjects are the contract's subjects (issue 19 item 1): each scheduled recurring
+	// installment carries their subject_plan lines (billing.SubjectLines), as the store
+	// writes them.
+	Subjects []billing.Subject
 }
 
 // Grant is one benefit a contract may use, under its resolved terms.
@@ -159,7 +163,7 @@ func Compute(b Basis, from, until time.Time, global renewal.Thresholds, cal *bil
 		if it.Kind == billing.Adhesion {
 			otd = decimal.Zero
 		}
-		all = append(all, scheduled(it, SourceGeneration, otd, b.Generation.AdhesionInstallments))
+		all = append(all, scheduled(it, SourceGeneration, otd, b.Generation.AdhesionInstallments, b.Subjects))
 	}
 	state := b.Renewal
 	state.GeneratedTerm = max(state.GeneratedTerm, g.GeneratedTerm)
@@ -185,9 +189,13 @@ func Compute(b Basis, from, until time.Time, global renewal.Thresholds, cal *bil
 }
 
 // scheduled turns a computed installment into a forecast one, with the lines the store
-// would write for it (billing.ScheduledLines) and its totals from them.
-func scheduled(it billing.ScheduledInstallment, source string, onTime decimal.Decimal, adhesionInstallments int) Installment {
+// would write for it (billing.ScheduledLines, then billing.SubjectLines of subjects) and its
+// totals from them.
+func scheduled(it billing.ScheduledInstallment, source string, onTime decimal.Decimal, adhesionInstallments int,
+	subjects []billing.Subject) Installment {
 	lines := billing.ScheduledLines(it, adhesionInstallments)
+	// The subjects' lines follow the plan's, before the discount, as the store orders them.
+	lines = slices.Concat(lines[:1], billing.SubjectLines(subjects, it), lines[1:])
 	amount, discount := billing.LineTotals(lines)
 	return Installment{Source: source, Kind: it.Kind, Term: it.Term, Sequence: it.Sequence,
 		ServiceStart: it.ServiceStart, ServiceEnd: it.ServiceEnd, NominalDue: it.NominalDue, DueDate: it.EffectiveDue,
@@ -247,7 +255,7 @@ func renewTerms(b Basis, state renewal.Contract, all []Installment, from, until 
 			NewTerm: term + 1, Price: price, TermEnd: end}}
 		dues = dues[:0]
 		for _, it := range items {
-			r.installments = append(r.installments, scheduled(it, SourceRenewal, b.OnTimeDiscount, 0))
+			r.installments = append(r.installments, scheduled(it, SourceRenewal, b.OnTimeDiscount, 0, b.Subjects))
 			dues = append(dues, it.EffectiveDue)
 		}
 		out = append(out, r)

@@ -115,7 +115,7 @@ func TestComputeExistingOpen(t *testing.T) {
 	for seq := 10; seq <= 12; seq++ { // nine paid, three open; the 10th overdue on 2026-11-20
 		it := billing.RecurringTerm(billing.RecurringSpec{Rule: b.Generation.Rule, Period: billing.Monthly,
 			Start: b.Generation.ActivationDate, PerTerm: 12, Price: money("100.00"), Discount: money("10.00")}, 1, nil)[seq-1]
-		inst := scheduled(it, "", money("5.00"), 0)
+		inst := scheduled(it, "", money("5.00"), 0, nil)
 		inst.ID = int64(seq)
 		b.Open = append(b.Open, inst)
 	}

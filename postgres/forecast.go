@@ -63,6 +63,13 @@ func (s *Store) ForecastBasis(ctx context.Context, id int64) (forecast.Basis, *b
 		if b.Grants, err = forecastGrants(ctx, tx, id, planID); err != nil {
 			return err
 		}
+		rows, err := tx.Query(ctx, "SELECT "+subjectColumns+" FROM contract_subjects WHERE contract_id = $1 ORDER BY id", id)
+		if err != nil {
+			return fmt.Errorf("read subjects of contract %d: %w", id, err)
+		}
+		if b.Subjects, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (billing.Subject, error) { return scanSubject(r) }); err != nil {
+			return fmt.Errorf("read subjects of contract %d: %w", id, err)
+		}
 		cal, err = LoadCalendar(ctx, tx)
 		return err
 	})
