@@ -176,10 +176,10 @@ func TestSubjectsSeed001(t *testing.T) {
 }
 
 // TestSubjectQuotas: benefit quotas are per subject where the subject's plan grants them
-// (seed 003's pet shop): a contract on the club plan (10.00, no bath) covers two dogs on the
-// bath plan (79.90, 2 baths a month). The first charge (169.80) settled on 2026-08-05 opens
-// the periods from that day: Rex's two baths use up Rex's quota and not Mel's; a use by the
-// contract itself is not granted; a subject of another contract, or Mel after she left on
+// (seed 003's pet shop): a contract on the club plan (10.00, one bath a month of its own)
+// covers two dogs on the bath plan (79.90, 2 baths a month). The first charge (169.80)
+// settled on 2026-08-05 opens the periods from that day: Rex's two baths use up Rex's quota
+// and not Mel's, nor the contract's own one; a subject of another contract, or Mel after she left on
 // 2026-08-20, is refused naming subject_id. Mel's leaving credits 12 days of 31 (79.90 × 12 /
 // 31 = 30.93) on September, the first open installment. The reset on 2026-09-05 opens
 // Rex's next period and not Mel's, and a rerun of every sweep changes nothing.
@@ -190,6 +190,7 @@ func TestSubjectQuotas(t *testing.T) {
 	bathPlan := b.namedPlan("Banho Mensal", "79.90")
 	bath := b.benefit("Banho", "25.00", true)
 	b.grant(bathPlan, bath, 2, 0)
+	b.grant(club, bath, 1, 0)
 	c := b.contract(club, map[string]any{"adhesion_date": "2026-08-01",
 		"due_date_rule": map[string]any{"kind": "fixed_day", "day": 10}}).id(t)
 	other := b.contract(club, map[string]any{"adhesion_date": "2026-08-01",
@@ -230,7 +231,8 @@ func TestSubjectQuotas(t *testing.T) {
 		{"Rex's two baths", rex, "2026-08-10", 2, 201, "2/2 2026-08-05..2026-09-04"},
 		{"Rex's third bath", rex, "2026-08-12", 1, 409, "quota"},
 		{"Mel's own quota", mel, "2026-08-12", 1, 201, "1/2 2026-08-05..2026-09-04"},
-		{"the contract's own plan has no bath", 0, "2026-08-12", 1, 422, "benefit_id"},
+		{"the contract's own bath, on its own quota", 0, "2026-08-12", 1, 201, "1/1 2026-08-05..2026-09-04"},
+		{"the contract's second bath", 0, "2026-08-13", 1, 409, "quota"},
 		{"another contract's cat", stranger, "2026-08-12", 1, 422, "subject_id: contract " + fmt.Sprint(c) + " has no subject"},
 	}
 	for _, tt := range tests {
@@ -242,7 +244,7 @@ func TestSubjectQuotas(t *testing.T) {
 		var got string
 		if r.status == http.StatusCreated {
 			got = fmt.Sprintf("%v/%v %v..%v", r.body["used"], r.body["granted"], r.body["period_start"], r.body["period_end"])
-			if r.body["subject_id"] != float64(tt.subject) {
+			if want := any(float64(tt.subject)); (tt.subject == 0 && r.body["subject_id"] != nil) || (tt.subject != 0 && r.body["subject_id"] != want) {
 				t.Errorf("%s: subject_id %v, want %d", tt.name, r.body["subject_id"], tt.subject)
 			}
 		} else {
@@ -252,6 +254,11 @@ func TestSubjectQuotas(t *testing.T) {
 		if !strings.Contains(got, tt.want) {
 			t.Errorf("%s: %q, want it to say %q", tt.name, got, tt.want)
 		}
+	}
+	// The contract's own benefits show its own bath balance, whatever its dogs used.
+	items := b.must(http.StatusOK, "GET", fmt.Sprintf("/v1/contracts/%d/benefits?on=2026-08-12", c), nil).items(t)
+	if len(items) != 1 || fmt.Sprint(items[0]["balance"].(map[string]any)["used"], "/", items[0]["balance"].(map[string]any)["granted"]) != "1/1" {
+		t.Errorf("the contract's own benefits: %v, want its bath 1/1", items)
 	}
 	b.must(http.StatusOK, "DELETE", fmt.Sprintf("%s/%d", path, mel), nil)
 	if r := useBy(mel, "2026-08-20", 1); r.status != 422 || !strings.Contains(string(r.raw),
@@ -272,6 +279,7 @@ func TestSubjectQuotas(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer rows.Close()
 	for rows.Next() {
 		var subject int64
 		var start, end string
@@ -279,11 +287,11 @@ func TestSubjectQuotas(t *testing.T) {
 		if err := rows.Scan(&subject, &start, &end, &granted, &used); err != nil {
 			t.Fatal(err)
 		}
-		name := map[int64]string{rex: "Rex", mel: "Mel"}[subject]
+		name := map[int64]string{0: "contract", rex: "Rex", mel: "Mel"}[subject]
 		balances = append(balances, fmt.Sprintf("%s %s..%s %d/%d", name, start, end, used, granted))
 	}
 	sameRows(t, "balances", balances, []string{"Rex 2026-08-05..2026-09-04 2/2", "Rex 2026-09-05..2026-10-04 0/2",
-		"Mel 2026-08-05..2026-09-04 1/2"})
+		"Mel 2026-08-05..2026-09-04 1/2", "contract 2026-08-05..2026-09-04 1/1", "contract 2026-09-05..2026-10-04 0/1"})
 	b.rerunChangesNothing("2026-09-05")
 }
 

@@ -115,10 +115,12 @@ func attachBalances(ctx context.Context, tx pgx.Tx, contractID int64, on time.Ti
 	for i, g := range gs {
 		ids[i] = g.BenefitID
 	}
-	// One row per benefit and kind of balance: the period holding on, the latest cycle by on.
+	// One row per benefit and kind of balance: the period holding on, the latest cycle by on;
+	// the contract's own balances (a subject's are the subject's).
 	rows, err := tx.Query(ctx, `SELECT DISTINCT ON (benefit_id, cycle IS NULL) benefit_id, cycle IS NOT NULL, `+balanceColumns+`
 		FROM benefit_balances
 		WHERE contract_id = $1 AND benefit_id = ANY($2) AND period_start <= $3 AND (cycle IS NOT NULL OR period_end >= $3)
+			AND subject_id IS NULL
 		ORDER BY benefit_id, cycle IS NULL, cycle DESC`, contractID, ids, on)
 	if err != nil {
 		return fmt.Errorf("read balances of contract %d: %w", contractID, err)
