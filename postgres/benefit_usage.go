@@ -178,7 +178,7 @@ func lockPeriodBalance(ctx context.Context, tx pgx.Tx, contractID, benefitID, su
 	find := func() (Balance, error) {
 		return scanBalance(tx.QueryRow(ctx, "SELECT "+balanceColumns+` FROM benefit_balances
 			WHERE contract_id = $1 AND benefit_id = $2 AND cycle IS NULL AND period_start <= $3 AND period_end >= $3
-				AND coalesce(subject_id, 0) = $4
+				AND `+subjectBalance(subjectID)+`
 			FOR UPDATE`, contractID, benefitID, st.UsedAt, subjectID))
 	}
 	bal, err := find()
@@ -188,7 +188,7 @@ func lockPeriodBalance(ctx context.Context, tx pgx.Tx, contractID, benefitID, su
 	start, end := benefits.PeriodAt(st.Settled, st.Terms.Period, st.UsedAt)
 	var prevEnd, nextStart pgtype.Date
 	if err := tx.QueryRow(ctx, `SELECT max(period_end) FILTER (WHERE period_end < $3), min(period_start) FILTER (WHERE period_start > $3)
-		FROM benefit_balances WHERE contract_id = $1 AND benefit_id = $2 AND cycle IS NULL AND coalesce(subject_id, 0) = $4`,
+		FROM benefit_balances WHERE contract_id = $1 AND benefit_id = $2 AND cycle IS NULL AND `+subjectBalance(subjectID),
 		contractID, benefitID, st.UsedAt, subjectID).Scan(&prevEnd, &nextStart); err != nil {
 		return Balance{}, fmt.Errorf("read neighbouring balances: %w", err)
 	}
@@ -210,6 +210,16 @@ func lockPeriodBalance(ctx context.Context, tx pgx.Tx, contractID, benefitID, su
 	}
 	bal, err = find()
 	return bal, wrap(err, "read opened balance")
+}
+
+// subjectBalance is the condition on benefit_balances.subject_id of a subject's balances
+// ($4 is subjectID), or of the contract's own (subjectID 0), written so that each reads its
+// own partial period index (migrations/025_contract_subjects.sql).
+func subjectBalance(subjectID int64) string {
+	if subjectID == 0 {
+		return "subject_id IS NULL AND $4::bigint = 0"
+	}
+	return "subject_id = $4"
 }
 
 // lockCycleBalance returns, locked, the balance of a package's current (latest) cycle,

@@ -19,7 +19,8 @@ import (
 // index range; a batch clears the markers of its due balances and reads them with their
 // terms in one UPDATE … RETURNING, computes the new periods with the benefit rules and
 // inserts them with one INSERT … SELECT FROM unnest (keyed by contract, benefit and period
-// start, skipping a period a use already opened). Grants withdrawn, package cycles, contracts
+// start, or subject, benefit and period start for a subject's, skipping a period a use
+// already opened, each through its own partial index). Grants withdrawn, package cycles, contracts
 // cancelled or finished and subjects no longer covered are closed without a new period; a
 // subject's balance renews on its own plan's terms.
 type ResetBenefitQuotasSweep struct{}
@@ -110,9 +111,11 @@ func (ResetBenefitQuotasSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.T
 		SELECT n.contract_id, n.benefit_id, n.anchor, n.period_start, n.period_end, n.granted, n.next_reset_on, nullif(n.subject_id, 0)
 		FROM unnest($1::bigint[], $2::bigint[], $3::date[], $4::date[], $5::date[], $6::int[], $7::date[], $8::bigint[])
 			AS n(contract_id, benefit_id, anchor, period_start, period_end, granted, next_reset_on, subject_id)
-		WHERE NOT EXISTS (SELECT 1 FROM benefit_balances x WHERE x.contract_id = n.contract_id AND x.benefit_id = n.benefit_id
-			AND x.cycle IS NULL AND coalesce(x.subject_id, 0) = n.subject_id
-			AND x.period_start <= n.period_end AND x.period_end >= n.period_start)
+		WHERE NOT EXISTS (SELECT 1 FROM benefit_balances x WHERE n.subject_id = 0 AND x.contract_id = n.contract_id
+				AND x.benefit_id = n.benefit_id AND x.cycle IS NULL AND x.subject_id IS NULL
+				AND x.period_start <= n.period_end AND x.period_end >= n.period_start)
+			AND NOT EXISTS (SELECT 1 FROM benefit_balances x WHERE x.subject_id = n.subject_id AND x.benefit_id = n.benefit_id
+				AND x.cycle IS NULL AND x.period_start <= n.period_end AND x.period_end >= n.period_start)
 		ON CONFLICT DO NOTHING`,
 		contract, benefit, anchor, start, end, granted, nextDue, subject)
 	if err != nil {
