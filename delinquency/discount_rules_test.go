@@ -77,6 +77,8 @@ func TestInactivityDiscountProratesEachMonth(t *testing.T) {
 		{"across the turn of the year", "31.00", []delinquency.Segment{seg("2026-12-31", "2027-01-02")}, "2.00"},
 		{"a segment without days", "99.90", []delinquency.Segment{seg("2026-03-10", "2026-03-10")}, "0.00"},
 		{"no segments", "99.90", nil, "0.00"},
+		// At price 0 the discount is 0 whether InactivityDiscount returns early (Sign() <= 0)
+		// or prorates 0 (the mutant Sign() < 0): that mutant is equivalent.
 		{"price 0", "0", []delinquency.Segment{seg("2026-03-10", "2026-03-20")}, "0.00"},
 		{"negative price counts as 0", "-99.90", []delinquency.Segment{seg("2026-03-10", "2026-03-20")}, "0.00"},
 	}

@@ -6,6 +6,15 @@ import (
 	"github.com/billingd/billingd/delinquency"
 )
 
+// Three mutants of health.go cannot change what it returns, and live on purpose:
+//   - newDefaultDays' "n < 0" read as "n <= 0": n = 0 is set to 0 either way;
+//   - count's upper clamp "len(d.prefix)-1" read with + or without the minus: count is
+//     only asked about days up to the last one it holds, so the clamp never bites;
+//   - HealthGateOn's "NoticeDay > 50" read as ">= 50": a notice on the 50th day waits
+//     for the 61st day of default, which comes 11 days later at the earliest (a day of
+//     default a day), the same date the 11 days after a late notice give
+//     (TestHealthGate, "sent on day 50: the 61st day still").
+
 // TestBenefitGate checks from when a health plan's benefit uses are refused as delinquent:
 // the health rule's gate from the day after its earliest open installment's due date.
 // Open since 10 Jan: the 50th day of default is 1 Mar, the 61st 12 Mar; on 20 Mar it is 69

@@ -39,10 +39,14 @@ func TestLadderShapeBounds(t *testing.T) {
 		{"a notice before the due date", func(l *delinquency.Ladder) { l.NoticeDays = -1 }, delinquency.FieldNoticeDays},
 		{"a notice 364 days after and the suspension a day later", func(l *delinquency.Ladder) { l.NoticeDays, l.SuspensionDays = 364, 1 }, ""},
 		{"a notice 366 days after", func(l *delinquency.Ladder) { l.NoticeDays, l.SuspensionDays = 366, 1 }, delinquency.FieldNoticeDays},
+		// A notice 365 days after is within its bound; the suspension after it is not.
+		{"a notice 365 days after", func(l *delinquency.Ladder) { l.NoticeDays, l.SuspensionDays = 365, 1 }, delinquency.FieldSuspensionDays},
 		{"a suspension 1 day after the notice", func(l *delinquency.Ladder) { l.SuspensionDays = 1 }, ""},
 		{"a suspension on the notice's day", func(l *delinquency.Ladder) { l.SuspensionDays = 0 }, delinquency.FieldSuspensionDays},
 		{"a suspension 365 days after the due date", func(l *delinquency.Ladder) { l.SuspensionDays = 358 }, ""},
 		{"a suspension 366 days after the due date", func(l *delinquency.Ladder) { l.SuspensionDays = 359 }, delinquency.FieldSuspensionDays},
+		// Partial suspension 0 passes whether the check reads "P > 0 && P >= S" or "P >= 0 &&
+		// P >= S": S is at least 1 by then, so that mutant is equivalent.
 		{"no partial suspension", func(l *delinquency.Ladder) { l.SuspensionDays, l.PartialSuspensionDays = 10, 0 }, ""},
 		{"a negative partial suspension", func(l *delinquency.Ladder) { l.SuspensionDays, l.PartialSuspensionDays = 10, -1 }, delinquency.FieldPartialDays},
 		{"a partial suspension the day before the suspension", func(l *delinquency.Ladder) { l.SuspensionDays, l.PartialSuspensionDays = 10, 9 }, ""},

@@ -56,6 +56,13 @@ func TestTelecomPrepaidStepsKeepTheirDistance(t *testing.T) {
 		{"the suspension when the service runs out", at("partial_suspension", "2026-08-14", true), "2026-08-15", "suspension", "2026-08-15",
 			"termination", "2026-10-18", delinquency.MoveSuspend, true, ""},
 	})
+	// Before any suspension began, the dates come from the notice alone.
+	p := delinquency.PositionAt(delinquency.LadderState{Ladder: l, Prepaid: true, Open: []delinquency.Installment{rec(2, 2, "2026-07-15", "2026-08-15")},
+		NoticeSentOn: d("2026-07-20")}, d("2026-08-01"))
+	got := strings.Join([]string{fmtDate(p.NoticeOn), fmtDate(p.PartialSuspensionOn), fmtDate(p.SuspensionOn), fmtDate(p.TerminationOn)}, " ")
+	if want := "2026-07-30 2026-08-14 2026-08-15 2026-10-18"; got != want {
+		t.Errorf("notice, partial suspension, suspension, termination on %s; want %s", got, want)
+	}
 }
 
 // TestLadderWithoutTermination checks that a suspended contract under a ladder without a
@@ -73,6 +80,10 @@ func TestLadderWithoutTermination(t *testing.T) {
 			p.Step, fmtDate(p.TerminationOn), p.Next, got.Move, p.Reason, want)
 	}
 }
+
+// next's "l.NoticeDays > 0" read as ">= 0" lives: it matters only with no notice and a
+// notice date, and a ladder without a notice is generic (the other profiles require one),
+// whose notice date is then zero. The mutant is equivalent for every valid ladder.
 
 // TestRemindersComeNextOnlyBelowTheNotice checks that a later installment's reminder is the
 // next step of a contract overdue on an earlier one when it comes before the debt notice,
