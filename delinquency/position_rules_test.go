@@ -185,6 +185,11 @@ func TestTriggerOrdinals(t *testing.T) {
 	}
 }
 
+// DecideLadder's "p.Step.rank() < StepDebtNotice.rank()" read as "<=" lives: by then the
+// stored step is above the position, neither suspending nor terminated, so
+// at most debt_notice, and the position below that is at most overdue: the mutant is
+// equivalent.
+
 // TestDecideLadderMovesDown checks the moves down the ladder on the RGC 632 commercial
 // ladder (telecom N5 P15 S45 T75; due 10 Mar, notice sent 15 Mar: partial suspension 30
 // Mar, suspension 29 Apr): a contract stored suspended whose position is the partial

@@ -103,6 +103,14 @@ func TestBlockOfReasons(t *testing.T) {
 	}
 }
 
+// Two mutants of BlockOf live because they cannot change a block:
+//   - "in.Sequence < firstRecurring.Sequence" read as "<=": it differs only for two
+//     recurring installments of one contract with the same sequence, which installments'
+//     UNIQUE (contract_id, kind, sequence) forbids (migration 002);
+//   - "r.WarningDays > 0" read as ">= 0": with 0 warning days the warning date would be
+//     the block date itself, which the next check clears ("no warning" in TestBlockOf,
+//     and the rows without a warning below).
+
 // TestBlockOfOrdersEqualDueDatesByID checks that installments due the same day count
 // oldest first by ID, whatever order they are read in, and that a prepaid contract's
 // service runs out on its lowest recurring sequence among those due the same day.
