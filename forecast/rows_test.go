@@ -92,7 +92,9 @@ func TestComputeNotAutomatic(t *testing.T) {
 		change  func(*Basis)
 		stopped string
 	}{
-		{"cancelled", func(b *Basis) { b.Generation.Status, b.Renewal.Status = billing.StatusCancelled, billing.StatusCancelled }, "it is cancelled"},
+		{"cancelled", func(b *Basis) {
+			b.Generation.Status, b.Renewal.Status = billing.StatusCancelled, billing.StatusCancelled
+		}, "it is cancelled"},
 		{"finished", func(b *Basis) { b.Generation.Status, b.Renewal.Status = billing.StatusFinished, billing.StatusFinished }, "it is finished"},
 		{"ignore_auto_renewal", func(b *Basis) { b.Renewal.IgnoreAutoRenewal = true }, "ignore_auto_renewal is set: only an operator renews it"},
 		{"term not generated: activated after until", func(b *Basis) { b.Generation.ActivationDate = day("2027-06-10") },
@@ -154,4 +156,3 @@ func TestQuotasAnchors(t *testing.T) {
 		})
 	}
 }
-
