@@ -122,3 +122,19 @@ func TestValidateKeyDomain(t *testing.T) {
 		t.Errorf("ValidateKey(pix@bcb-gov.br) = %s, %v; want an e-mail key", typ, err)
 	}
 }
+
+// TestValidateKeyRandomDigits: a random key's hex digits run from 0 to 9 and a to f; the
+// characters next to those ranges are refused.
+func TestValidateKeyRandomDigits(t *testing.T) {
+	t.Parallel()
+	for _, key := range []string{"0a9f4567-e12b-12d1-a456-42665544ffff", "99999999-0000-aaaa-ffff-000000000000"} {
+		if typ, err := pix.ValidateKey(key); err != nil || typ != pix.KeyEVP {
+			t.Errorf("ValidateKey(%s) = %s, %v; want a random key", key, typ, err)
+		}
+	}
+	for _, key := range []string{"/a9f4567-e12b-12d1-a456-42665544ffff", ":a9f4567-e12b-12d1-a456-42665544ffff",
+		"`a9f4567-e12b-12d1-a456-42665544ffff", "ga9f4567-e12b-12d1-a456-42665544ffff"} {
+		_, err := pix.ValidateKey(key)
+		fieldError(t, err, `pix.key: random key "`+key+`": want a lower-case UUID (123e4567-e12b-12d1-a456-426655440000)`)
+	}
+}
