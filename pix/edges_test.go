@@ -138,3 +138,42 @@ func TestValidateKeyRandomDigits(t *testing.T) {
 		fieldError(t, err, `pix.key: random key "`+key+`": want a lower-case UUID (123e4567-e12b-12d1-a456-426655440000)`)
 	}
 }
+
+// TestValidateKeyDomainCharacters: an e-mail key's domain takes lower-case letters a to z,
+// digits 0 to 9, dots and hyphens; the characters next to those ranges are refused.
+func TestValidateKeyDomainCharacters(t *testing.T) {
+	t.Parallel()
+	if typ, err := pix.ValidateKey("a@az09.za90"); err != nil || typ != pix.KeyEmail {
+		t.Errorf("ValidateKey(a@az09.za90) = %s, %v; want an e-mail key", typ, err)
+	}
+	for _, c := range []string{"`", "{", "/", ":"} {
+		key := "a@b" + c + ".com"
+		_, err := pix.ValidateKey(key)
+		fieldError(t, err, `pix.key: e-mail key "`+key+`": character `+c+` is not allowed in the domain`)
+	}
+}
+
+// TestNormalizeTextCharacters: letters A to Z (lower case raised), digits 0 to 9 and
+// " . , - / & '" pass; the characters next to those ranges are refused with their place.
+func TestNormalizeTextCharacters(t *testing.T) {
+	t.Parallel()
+	got, err := pix.NormalizeText("pix.city", "  az AZ  09 .,-/&'  ", 25)
+	if err != nil || got != "AZ AZ 09 .,-/&'" {
+		t.Errorf("NormalizeText = %q, %v; want %q", got, err, "AZ AZ 09 .,-/&'")
+	}
+	for _, tc := range []struct{ in, err string }{
+		{"A@", `pix.city: character '@' at 2 is not allowed (letters, digits, space and . , - / & ' after removing accents)`},
+		{"Z[", `pix.city: character '[' at 2 is not allowed (letters, digits, space and . , - / & ' after removing accents)`},
+		{"9:", `pix.city: character ':' at 2 is not allowed (letters, digits, space and . , - / & ' after removing accents)`},
+		{"`", "pix.city: character '`' at 1 is not allowed (letters, digits, space and . , - / & ' after removing accents)"},
+		{"{", `pix.city: character '{' at 1 is not allowed (letters, digits, space and . , - / & ' after removing accents)`},
+		{"   ", "pix.city: required"},
+		{"ABCDEFGHIJKLMNOP", `pix.city: "ABCDEFGHIJKLMNOP" is 16 characters, want at most 15: choose a shorter form`},
+	} {
+		_, err := pix.NormalizeText("pix.city", tc.in, 15)
+		fieldError(t, err, tc.err)
+	}
+	if got, err := pix.NormalizeText("pix.city", "ABCDEFGHIJKLMNO", 15); err != nil || got != "ABCDEFGHIJKLMNO" {
+		t.Errorf("NormalizeText of 15 characters = %q, %v", got, err)
+	}
+}
