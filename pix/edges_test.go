@@ -177,3 +177,17 @@ func TestNormalizeTextCharacters(t *testing.T) {
 		t.Errorf("NormalizeText of 15 characters = %q, %v", got, err)
 	}
 }
+
+// TestTxIDPrefixLetters: a txid prefix is letters A to Z; '@' and '[' next to them are not.
+func TestTxIDPrefixLetters(t *testing.T) {
+	t.Parallel()
+	if err := pix.ValidateTxIDPrefix("AZ"); err != nil {
+		t.Errorf("ValidateTxIDPrefix(AZ) = %v, want nil", err)
+	}
+	for _, p := range []string{"A@", "Z[", "a"} {
+		fieldError(t, pix.ValidateTxIDPrefix(p), `pix.txid_prefix: want 1 to 6 upper-case letters A-Z, got "`+p+`"`)
+	}
+	if _, err := pix.TxID("BLD", 0); err == nil || err.Error() != "installment_id: must be at least 1, got 0" {
+		t.Errorf("TxID(BLD, 0) = %v, want installment_id: must be at least 1, got 0", err)
+	}
+}
