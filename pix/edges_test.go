@@ -191,3 +191,29 @@ func TestTxIDPrefixLetters(t *testing.T) {
 		t.Errorf("TxID(BLD, 0) = %v, want installment_id: must be at least 1, got 0", err)
 	}
 }
+
+// TestEncodeAccountExtra: an extra merchant account sub-field is written inside field 26
+// after the key (CRC worked out apart); the IDs the named sub-fields use, and an ID that is
+// not two digits, are refused.
+func TestEncodeAccountExtra(t *testing.T) {
+	t.Parallel()
+	base := pix.Payload{Key: "pix@bcb.gov.br", Name: "FULANO", City: "BRASILIA"}
+	p := base
+	p.AccountExtra = []pix.Field{{ID: "03", Value: "extra"}}
+	got, err := pix.Encode(p)
+	if want := "000201" + "26450014br.gov.bcb.pix0114pix@bcb.gov.br0305extra" + "52040000" + "5303986" + "5802BR5906FULANO6008BRASILIA" + "630495DB"; err != nil || got != want {
+		t.Errorf("Encode = %q, %v; want %q", got, err, want)
+	}
+	for _, id := range []string{"00", "01", "02", "25", "3"} {
+		p := base
+		p.AccountExtra = []pix.Field{{ID: id, Value: "x"}}
+		_, err := pix.Encode(p)
+		fieldError(t, err, `brcode: extra merchant account field "`+id+`": want a two-digit ID other than 00, 01, 02 and 25`)
+	}
+	for _, id := range []string{"05", "5"} {
+		p := base
+		p.AdditionalExtra = []pix.Field{{ID: id, Value: "x"}}
+		_, err := pix.Encode(p)
+		fieldError(t, err, `brcode: extra additional data field "`+id+`": want a two-digit ID other than 05`)
+	}
+}
