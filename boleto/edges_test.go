@@ -76,3 +76,36 @@ func TestParseBarcodeQuotesClipped(t *testing.T) {
 		t.Errorf("61 digits: %v", err)
 	}
 }
+
+// TestReturnKeySpan: Bradesco's key is positions 9–19 of the field (offset 8, 11 digits): a
+// field that ends right after it still gives it, one a character short gives none;
+// Itaú's is positions 4–11; a layout without a length takes the whole field trimmed.
+func TestReturnKeySpan(t *testing.T) {
+	t.Parallel()
+	bradesco, itau := boleto.Layouts()["237"], boleto.Layouts()["341"]
+	template, err := boleto.NewTemplateLayout("1NNNNNNNNNNNNNNNAAAAKKKKK")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		layout boleto.Layout
+		field  string
+		key    string
+		ok     bool
+	}{
+		{"bradesco, exactly long enough", bradesco, "09000000" + "00000000525", "00000000525", true},
+		{"bradesco, with its check digit", bradesco, "09000000" + "00000000525" + "P", "00000000525", true},
+		{"bradesco, one short", bradesco, "09000000" + "0000000052", "", false},
+		{"bradesco, not digits", bradesco, "09000000" + "0000000052X" + "P", "0000000052X", false},
+		{"itau", itau, "109" + "12345678" + "6" + "        ", "12345678", true},
+		{"itau, one short", itau, "109" + "1234567", "", false},
+		{"template: the whole field trimmed", template, "  000000000000042     ", "000000000000042", true},
+		{"template: blank", template, "                    ", "", false},
+	} {
+		key, ok := tc.layout.ReturnKey(tc.field)
+		if key != tc.key || ok != tc.ok {
+			t.Errorf("%s: ReturnKey(%q) = %q, %v; want %q, %v", tc.name, tc.field, key, ok, tc.key, tc.ok)
+		}
+	}
+}
