@@ -73,3 +73,52 @@ func TestParseSizesSettlementsOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteSplitsBatches: a batch holds as many T/U pairs as its sequence field numbers —
+// with a one-digit sequence (position 13), (10 − 1) / 2 = 4. Four settlements fill exactly
+// one batch (no empty batch after it); a fifth opens batch 0002, whose sequence starts again
+// at 1. The layout reads both back.
+func TestWriteSplitsBatches(t *testing.T) {
+	t.Parallel()
+	narrow := cnab240.FEBRABAN240
+	narrow.Sequence = cnab240.Field{Name: "sequence", From: 13, To: 13}
+	fifth := goldenSettlements[0]
+	fifth.NossoNumero = "14741660000000330"
+	for _, tc := range []struct {
+		name        string
+		settlements []cnab240.Settlement
+		lines       []string // record type, lote and sequence of each line: positions 4–13
+	}{
+		{"four: one full batch", goldenSettlements, []string{
+			"0000000000", "0001100000",
+			"0001300001", "0001300002", "0001300003", "0001300004", "0001300005", "0001300006", "0001300007", "0001300008",
+			"0001500000", "9999900000"}},
+		{"five: a second batch", append(append([]cnab240.Settlement(nil), goldenSettlements...), fifth), []string{
+			"0000000000", "0001100000",
+			"0001300001", "0001300002", "0001300003", "0001300004", "0001300005", "0001300006", "0001300007", "0001300008",
+			"0001500000", "0002100000", "0002300001", "0002300002", "0002500000", "9999900000"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var buf bytes.Buffer
+			if err := narrow.Write(&buf, &cnab240.File{BankCode: "001", GeneratedOn: day(2026, 3, 5), Sequence: 123, Settlements: tc.settlements}); err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSuffix(buf.String(), "\r\n"), "\r\n")
+			var got []string
+			for _, l := range lines {
+				got = append(got, l[3:8]+strings.ReplaceAll(l[8:13], " ", "0"))
+			}
+			if strings.Join(got, " ") != strings.Join(tc.lines, " ") {
+				t.Errorf("lines\n%s\nwant\n%s", strings.Join(got, " "), strings.Join(tc.lines, " "))
+			}
+			f, err := narrow.Parse(&buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(f.Settlements) != len(tc.settlements) || f.Settlements[len(f.Settlements)-1].NossoNumero != tc.settlements[len(tc.settlements)-1].NossoNumero {
+				t.Errorf("read back %+v", f.Settlements)
+			}
+		})
+	}
+}
