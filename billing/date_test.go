@@ -163,3 +163,37 @@ func FuzzParseDate(f *testing.F) {
 		}
 	})
 }
+
+// TestAddMonthsClampedBeforeYearOne: months counted back past year 1 land in the right
+// month of the years before (0 and -1 in Go's proleptic calendar).
+func TestAddMonthsClampedBeforeYearOne(t *testing.T) {
+	t.Parallel()
+	from := time.Date(1, time.January, 10, 0, 0, 0, 0, time.UTC)
+	for months, want := range map[int]time.Time{
+		-1:  time.Date(0, time.December, 10, 0, 0, 0, 0, time.UTC),
+		-12: time.Date(0, time.January, 10, 0, 0, 0, 0, time.UTC),
+		-13: time.Date(-1, time.December, 10, 0, 0, 0, 0, time.UTC),
+		-25: time.Date(-2, time.December, 10, 0, 0, 0, 0, time.UTC),
+	} {
+		if got := billing.AddMonthsClamped(from, months, 10); !got.Equal(want) {
+			t.Errorf("0001-01-10 %+d months: %s, want %s", months, got, want)
+		}
+	}
+}
+
+// TestErrorsClipTheInput: an input of up to 40 characters is quoted whole in an error, a
+// longer one cut at 40 with "...".
+func TestErrorsClipTheInput(t *testing.T) {
+	t.Parallel()
+	forty := strings.Repeat("x", 40)
+	for in, quoted := range map[string]string{
+		forty:        forty,
+		forty + "y":  forty + "...",
+		"2026-13-01": "2026-13-01",
+	} {
+		_, err := billing.ParseDate(in)
+		if want := `invalid date "` + quoted + `": want a real calendar day as YYYY-MM-DD`; err == nil || err.Error() != want {
+			t.Errorf("ParseDate(%q): %v, want %s", in, err, want)
+		}
+	}
+}
