@@ -273,8 +273,12 @@ func TestPaymentArrival(t *testing.T) {
 			t.Errorf("paid_at %s: %q, want %q", tt.paidAt, got, tt.want)
 		}
 	}
+	// Equivalent mutant (gremlins, payment.go DiscountRoom `room.Sign() < 0` to `<= 0`): a
+	// room of exactly zero is then returned as decimal.Zero instead of itself, the same value;
+	// the 10.00 - 5.00 - 5.00 case pins that it is 0.00 either way.
 	for _, tt := range []struct{ amount, discount, onTime, want string }{
 		{"99.90", "10.00", "5.00", "84.90"}, {"10.00", "6.00", "5.00", "0.00"}, {"10.00", "0.00", "0.00", "10.00"},
+		{"10.00", "5.00", "5.00", "0.00"},
 	} {
 		c := billing.Charge{Amount: money(tt.amount), Discount: money(tt.discount), OnTimeDiscount: money(tt.onTime)}
 		if got := billing.FormatMoney(c.DiscountRoom()); got != tt.want {
