@@ -164,6 +164,13 @@ func FuzzParseDate(f *testing.F) {
 	})
 }
 
+// Two mutants of date.go live through every test because no caller can tell them apart
+// (equivalent mutants, gremlins v0.6.0):
+//   - addMonths' `mm < 0` to `mm <= 0`: January then comes out as month 13 of the year
+//     before, which daysIn counts as 31 days and time.Date normalises to the same January;
+//   - digits' `len(s) > 0` to `>= 0`: ParseDate, its only caller, hands it the fixed
+//     non-empty slices of a ten-character string, never "".
+
 // TestAddMonthsClampedBeforeYearOne: months counted back past year 1 land in the right
 // month of the years before (0 and -1 in Go's proleptic calendar).
 func TestAddMonthsClampedBeforeYearOne(t *testing.T) {
