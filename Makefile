@@ -54,7 +54,7 @@ fuzz-targets:
 	  done; \
 	done
 
-mutation: ## mutation testing (gremlins) of every pure domain package: each at >= 90% efficacy, >= 80% coverage (~N min)
+mutation: ## mutation testing (gremlins) of every pure domain package: each >= 90% test efficacy, >= 80% mutator coverage
 	@scripts/mutation.sh
 
 test-faults: ## fault tests on the real binary: SIGKILL, PostgreSQL restart, replicas, SIGTERM under load (~1 min)
