@@ -13,7 +13,7 @@ BUILD_TIME ?= $(shell git log -1 --format=%cI 2>/dev/null)
 LDFLAGS := $(if $(VERSION),-X main.version=$(VERSION)) $(if $(REVISION),-X main.revision=$(REVISION)) $(if $(BUILD_TIME),-X main.buildTime=$(BUILD_TIME))
 
 .DEFAULT_GOAL := help
-.PHONY: help build run test test-go fuzz fuzz-targets bench test-faults db-stop clean
+.PHONY: help build run test test-go fuzz fuzz-targets mutation bench test-faults db-stop clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -53,6 +53,9 @@ fuzz-targets:
 	    echo "fuzz $$pkg $$f"; out=$$($(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg 2>&1) || { echo "$$out"; exit 1; }; \
 	  done; \
 	done
+
+mutation: ## mutation testing (gremlins) of every pure domain package: each >= 90% test efficacy, >= 80% mutator coverage
+	@scripts/mutation.sh
 
 test-faults: ## fault tests on the real binary: SIGKILL, PostgreSQL restart, replicas, SIGTERM under load (~1 min)
 	$(GO) vet -tags faults ./faults/
