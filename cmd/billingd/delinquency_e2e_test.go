@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 	"syscall"
@@ -19,9 +18,8 @@ import (
 // block-delinquent --as-of` with the daemon running: activated 20 days ago (A), due on A,
 // under a rule of 10 days with a warning 3 days before (a generic ladder), they are warned as of A+7 and
 // blocked as of A+10; each payment recorded today unblocks its contract within seconds
-// (p50/p99 logged, p99 under 5 s), and every contract's 10 blocked days are discounted to
-// the cent from its next installment, as worked out by hand (blockedDaysDiscount93: 31.00
-// for 10 days of November).
+// (p50/p99 logged, p99 under 5 s), and the 10 blocked days are discounted to the cent
+// from the next installment.
 func TestDelinquencyEndToEnd(t *testing.T) {
 	t.Parallel()
 	url, pool := migratedDB(t)
@@ -124,10 +122,14 @@ func TestDelinquencyEndToEnd(t *testing.T) {
 	}
 
 	// Every contract was blocked from A+10 and unblocked today (A+20): 10 blocked days, A+10
-	// to A+19, discounted from its next installment (sequence 2, due A + 1 month).
+	// to A+19, discounted from its next installment (sequence 2, due A + 1 month), as worked
+	// out by hand for the month or months they fall in (blockedDaysDiscount93): 30.00 for 10
+	// days of July, 31.00 for 10 of November.
 	wantDiscount := blockedDaysDiscount93(t, a.AddDate(0, 0, 10), 10)
-	wantReason := regexp.MustCompile(`^inactivity discount: 10 days blocked in block episode \d+ at 93\.00 a month .* = ` +
-		regexp.QuoteMeta(wantDiscount) + `$`)
+	wantReason := func(description string) bool {
+		return strings.HasPrefix(description, "inactivity discount: 10 days blocked in block episode ") &&
+			strings.Contains(description, " at 93.00 a month ") && strings.HasSuffix(description, " = "+wantDiscount)
+	}
 	for _, id := range contracts {
 		var c struct {
 			Status   string `json:"status"`
@@ -165,7 +167,7 @@ func TestDelinquencyEndToEnd(t *testing.T) {
 			lines = append(lines, l.Kind+" "+l.Amount+" "+l.Description)
 			if l.Kind == "inactivity_discount" {
 				inactivity++
-				if l.Amount == "-"+wantDiscount && wantReason.MatchString(l.Description) {
+				if l.Amount == "-"+wantDiscount && wantReason(l.Description) {
 					right++
 				}
 			}
