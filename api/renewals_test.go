@@ -65,8 +65,9 @@ func (b *bundle) pay(contract int64, from, to int, amount string) {
 
 // settle pays installment id in full on paidAt: what it asks that day (amount_due's
 // balance, with the interest of a late payment), checking that its amount is amount, and
-// that the payment settled it.
-func (b *bundle) settle(id int64, amount, paidAt string) {
+// that the payment settled it. It returns what was paid, for the caller to check against
+// its own arithmetic.
+func (b *bundle) settle(id int64, amount, paidAt string) string {
 	b.t.Helper()
 	due := b.must(http.StatusOK, "GET", fmt.Sprintf("/v1/installments/%d?on=%s", id, paidAt), nil).body["amount_due"].(map[string]any)
 	if due["amount"] != amount {
@@ -77,6 +78,7 @@ func (b *bundle) settle(id int64, amount, paidAt string) {
 	if paid.body["state"] != "paid" || paid.body["balance"] != "0.00" {
 		b.t.Fatalf("installment %d paid %v on %s: %s", id, due["balance"], paidAt, paid.raw)
 	}
+	return fmt.Sprint(due["balance"])
 }
 
 // renewalCounts builds the counts of a renew-contracts batch.

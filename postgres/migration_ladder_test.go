@@ -322,8 +322,10 @@ func (o *observations) copyAs(to, from string) {
 	}
 }
 
-// checkMigratedRules checks that every rule migrated to the generic ladder
-// delinquency.LadderFromRule gives it, and reads back the same dates.
+// checkMigratedRules checks that every rule migrated to the generic ladder worked out by
+// hand (the warning as the debt notice block_after_days − warning_days after the due date,
+// the suspension warning_days after it; without a warning, no notice and the suspension
+// block_after_days after the due date), and reads back the same dates.
 func checkMigratedRules(t *testing.T, pool *pgxpool.Pool) {
 	t.Helper()
 	store := &postgres.Store{Pool: pool}
@@ -334,9 +336,23 @@ func checkMigratedRules(t *testing.T, pool *pgxpool.Pool) {
 	if len(rules) != 5 {
 		t.Fatalf("%d rules, want 5", len(rules))
 	}
+	generic := func(minOverdue, notice, suspension int) delinquency.Ladder {
+		return delinquency.Ladder{Profile: delinquency.Generic, MinOverdue: minOverdue, ReminderDays: []int{},
+			NoticeDays: notice, SuspensionDays: suspension}
+	}
+	ladders := map[string]delinquency.Ladder{
+		"Default: blocked 10 days after the due date, warned 3 days before": generic(1, 10-3, 3),
+		"no warning":           generic(1, 0, 20),
+		"two late":             generic(2, 15-5, 5),
+		"short":                generic(1, 5-1, 1),
+		"warned the day after": generic(1, 3-2, 2),
+	}
 	for _, r := range rules {
-		want := delinquency.LadderFromRule(r)
-		want.ReminderDays = []int{}
+		want, ok := ladders[r.Name]
+		if !ok {
+			t.Errorf("rule %q is not one of the scenario's", r.Name)
+			continue
+		}
 		if !ladderEqual(r.Ladder, want) {
 			t.Errorf("rule %q (%d days, warned %d before): ladder %+v, want %+v", r.Name, r.BlockAfterDays, r.WarningDays, r.Ladder, want)
 		}
