@@ -41,7 +41,7 @@ func seedContracts(t *testing.T, ctx context.Context, pool *pgxpool.Pool, n int,
 		t.Fatal(err)
 	}
 	if _, err := pool.Exec(ctx, `INSERT INTO holidays (day, name)
-		SELECT date_trunc('month', $1::date)::date + make_interval(months => k) + 9, 'Feriado de teste ' || k
+		SELECT (date_trunc('month', $1::date) + make_interval(months => k, days => 9))::date, 'Feriado de teste ' || k
 		FROM unnest(ARRAY[1, 3, 5]) k ON CONFLICT (day) DO NOTHING`, adhesion); err != nil {
 		t.Fatal(err)
 	}
