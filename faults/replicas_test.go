@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/billingd/billingd/billing"
-	"github.com/billingd/billingd/internal/dbtest"
 )
 
 // TestReplicasRunEachSlotOnce runs three daemons at once over a stretch of ten daily slots:
@@ -49,9 +48,7 @@ func TestReplicasRunEachSlotOnce(t *testing.T) {
 	url, pool := migratedDB(t)
 	ctx := context.Background()
 	first := today.AddDate(0, 0, -days+1)
-	if _, err := dbtest.SeedContracts(ctx, pool, contracts, first); err != nil {
-		t.Fatal(err)
-	}
+	seedContracts(t, ctx, pool, contracts, first)
 	// Spread the adhesions over the ten days, so that every date has work.
 	if _, err := pool.Exec(ctx, `UPDATE contracts SET adhesion_date = $1::date + (id % $2)::int,
 		activation_date = $1::date + (id % $2)::int, generation_due_on = $1::date + (id % $2)::int`, first, days); err != nil {

@@ -11,8 +11,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/billingd/billingd/internal/dbtest"
 )
 
 // TestSIGTERMUnderLoad stops a daemon with SIGTERM while it works a large generate run and
@@ -30,9 +28,7 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 	)
 	url, pool := migratedDB(t)
 	ctx := context.Background()
-	if _, err := dbtest.SeedContracts(ctx, pool, contracts, time.Date(2026, 5, 4, 0, 0, 0, 0, time.UTC)); err != nil {
-		t.Fatal(err)
-	}
+	seedContracts(t, ctx, pool, contracts, time.Date(2026, 5, 4, 0, 0, 0, 0, time.UTC))
 	env := baseEnv(url, "BILLINGD_GENERATE_INSTALLMENTS_ENABLED=false", "BILLINGD_BATCH_SIZE=200",
 		"BILLINGD_SWEEP_WORKERS=4", fmt.Sprintf("BILLINGD_SHUTDOWN_TIMEOUT=%s", timeout))
 	d := startDaemon(t, "loaded", env)
