@@ -90,19 +90,15 @@ func Env(databaseURL, token string, extra ...string) []string {
 }
 
 // ClockEnv is the environment variable a binary built by Build reads its clock from: a
-// file holding the time now (cmd/billingd/clock_testclock.go).
+// file holding the time now, running on or frozen (cmd/billingd/clock_testclock.go; see
+// NewClock and SetClock).
 const ClockEnv = "BILLINGD_TEST_NOW_FILE"
 
 // SetClock writes t to the clock file path (see ClockEnv): the daemons and commands whose
 // environment names it read the time now as t, running on from this moment.
 func SetClock(t testing.TB, path string, now time.Time) {
 	t.Helper()
-	if err := os.WriteFile(path+".tmp", []byte(now.Format(time.RFC3339)+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(path+".tmp", path); err != nil {
-		t.Fatal(err)
-	}
+	writeClock(t, path, now, false)
 }
 
 // CLI runs binary with args in env to completion, within three minutes, and returns its exit
