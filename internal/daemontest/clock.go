@@ -23,8 +23,9 @@ const ClockStartEnv = "BILLINGD_TEST_CLOCK_START"
 // schedules, so that the tests' business date and hour are the same at any host time.
 var DefaultStart = time.Date(2026, 7, 20, 15, 0, 0, 0, time.UTC)
 
-// processStart is the real time at which the test process started; the injected clocks run
-// on from their start instant by the real time elapsed since then.
+// processStart is the real time at which the tests started (when the package was
+// initialised, or when Main had built the binary); the injected clocks run on from their
+// start instant by the real time elapsed since then.
 var processStart = time.Now()
 
 // clockStart parses ClockStartEnv once.
