@@ -66,18 +66,18 @@ test-faults: ## fault tests on the real binary: SIGKILL, PostgreSQL restart, rep
 # injected clock of internal/daemontest (daemontest.NewClock, daemontest.Now), which starts at
 # BILLINGD_TEST_CLOCK_START and runs on with the test process. Every name must match a test:
 # a renamed or deleted one fails the target instead of silently running fewer.
-MIDNIGHT_TESTS := TestDelinquencyEndToEnd|TestForcedFutureRunIsUndoneByTodaysRun|TestRunRefusesAsOfOutsideTheWindow|TestCLIRunAudited|TestReturnFileThroughDropDirEndToEnd|TestRenewContractsSwitchedOff|TestReplicasRunEachSlotOnce
+MIDNIGHT_TESTS := TestRiverUIRefusesCrossSiteChanges|TestDelinquencyEndToEnd|TestForcedFutureRunIsUndoneByTodaysRun|TestRunRefusesAsOfOutsideTheWindow|TestCLIRunAudited|TestReturnFileThroughDropDirEndToEnd|TestRenewContractsSwitchedOff|TestReplicasRunEachSlotOnce
 MIDNIGHT_PKGS := ./cmd/billingd/ ./faults/
 MIDNIGHT_DATE ?= 2026-07-20
 
-test-midnight: ## the date-sensitive tests with the injected clock at 23:59 (crossing midnight) and at 00:01 in São Paulo
+test-midnight: ## the date-sensitive tests with the injected clock at 23:59:40 (crossing midnight) and at 00:01 in São Paulo
 	@re='^($(MIDNIGHT_TESTS))$$'; \
 	listed="$$($(GO) test -tags faults -list "$$re" $(MIDNIGHT_PKGS))"; \
 	for name in $$(tr '|' ' ' <<< '$(MIDNIGHT_TESTS)'); do \
 	  grep -qx "$$name" <<< "$$listed" || { echo "test-midnight: $$name matches no test in $(MIDNIGHT_PKGS)"; exit 1; }; \
 	done; \
 	echo "test-midnight: $$(grep -c '^Test' <<< "$$listed") tests: $$(grep '^Test' <<< "$$listed" | tr '\n' ' ')"; \
-	for at in $(MIDNIGHT_DATE)T23:59:00-03:00 $(MIDNIGHT_DATE)T00:01:00-03:00; do \
+	for at in $(MIDNIGHT_DATE)T23:59:40-03:00 $(MIDNIGHT_DATE)T00:01:00-03:00; do \
 	  echo "test-midnight: BILLINGD_TEST_CLOCK_START=$$at"; \
 	  BILLINGD_TEST_CLOCK_START=$$at scripts/with-pg.sh $(GO) test -tags faults -count=1 -timeout 20m -v -run "$$re" $(MIDNIGHT_PKGS); \
 	done

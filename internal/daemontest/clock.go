@@ -12,9 +12,9 @@ import (
 )
 
 // ClockStartEnv names the environment variable that sets where the tests' injected clocks
-// start (see Now and NewClock): an RFC 3339 instant, such as 2026-07-20T23:59:00-03:00.
-// The clocks run on from there with the test process, so a run started at 23:59 in São Paulo
-// crosses midnight a minute in. `make test-midnight` sets it; unset, the clocks start at
+// start (see Now and NewClock): an RFC 3339 instant, such as 2026-07-20T23:59:40-03:00.
+// The clocks run on from there with the test process, so a run started at 23:59:40 in São
+// Paulo crosses midnight twenty seconds in. `make test-midnight` sets it; unset, the clocks start at
 // DefaultStart.
 const ClockStartEnv = "BILLINGD_TEST_CLOCK_START"
 
@@ -71,6 +71,11 @@ func NewClock(t testing.TB, frozen bool) *Clock {
 	t.Helper()
 	c := &Clock{path: filepath.Join(t.TempDir(), "now"), frozen: frozen}
 	c.Set(t, Now(t))
+	how := "running on"
+	if frozen {
+		how = "frozen"
+	}
+	t.Logf("injected clock at %s, %s", c.at.Format(time.RFC3339Nano), how)
 	return c
 }
 
