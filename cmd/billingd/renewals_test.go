@@ -81,6 +81,7 @@ func TestRenewContractsSwitchedOff(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := daemontest.Now(t)
+	t.Logf("the runner's clock stands at %s", now.Format(time.RFC3339Nano))
 	away := fmt.Sprintf("0 %d * * *", (time.Now().In(saoPauloLoc(t)).Hour()+12)%24)
 	cfg, err := loadConfig(lookupOf(map[string]string{"DATABASE_URL": url, "BILLINGD_RENEW_CONTRACTS_ENABLED": "false",
 		"BILLINGD_GENERATE_INSTALLMENTS_SCHEDULE": away}))
