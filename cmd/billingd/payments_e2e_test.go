@@ -12,6 +12,7 @@ import (
 
 	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/cnab240"
+	"github.com/billingd/billingd/internal/daemontest"
 )
 
 // TestReturnFileThroughDropDirEndToEnd drives the real daemon: three contracts of a
@@ -27,17 +28,19 @@ func TestReturnFileThroughDropDirEndToEnd(t *testing.T) {
 	t.Parallel()
 	url, pool := migratedDB(t)
 	drop := t.TempDir()
+	clock := daemontest.NewClock(t, true) // one business date from the first run to the import, at any host time
 	env := baseEnv(url, "BILLINGD_GENERATE_INSTALLMENTS_ENABLED=false", "BILLINGD_BLOCK_DELINQUENT_ENABLED=false",
 		"BILLINGD_IMPORT_PAYMENTS_ENABLED=false", "BILLINGD_PAYMENT_DROP_DIR="+drop,
 		"BILLINGD_BANK_CODE=001", "BILLINGD_BANK_AGENCY=1234", "BILLINGD_BANK_ACCOUNT=123456", "BILLINGD_BANK_WALLET=17",
-		"BILLINGD_BANK_CONVENIO=1234567", "BILLINGD_BANK_NOSSO_NUMERO_FIRST=1", "BILLINGD_BANK_NOSSO_NUMERO_LAST=9999999999")
+		"BILLINGD_BANK_CONVENIO=1234567", "BILLINGD_BANK_NOSSO_NUMERO_FIRST=1", "BILLINGD_BANK_NOSSO_NUMERO_LAST=9999999999",
+		clock.Env())
 	d := startDaemon(t, env)
 
 	sp, err := time.LoadLocation("America/Sao_Paulo")
 	if err != nil {
 		t.Fatal(err)
 	}
-	today := billing.DateOf(time.Now(), sp)
+	today := clock.Today(sp)
 	a := today.AddDate(0, 0, -20)
 	day := func(offset int) string { return billing.FormatDate(a.AddDate(0, 0, offset)) }
 	var created struct {
