@@ -408,6 +408,12 @@ func loadConfig(lookup func(string) (string, bool)) (*Config, error) {
 			return nil, &configError{setting: s.Name, err: err}
 		}
 	}
+	// import-payments has scheduled work only with a drop directory to read: an uploaded file
+	// enqueues its own run (postgres.Store.StorePaymentFile), so without one it is not
+	// scheduled (nor caught up), and records no run every five minutes.
+	if c.PaymentDropDir == "" {
+		c.schedule(jobs.ImportPayments).Enabled = false
+	}
 	return c, nil
 }
 
