@@ -163,17 +163,17 @@ func TestCollectionsCSV(t *testing.T) {
 		if len(rows) != 3 || !slices.Equal(rows[0], header) {
 			t.Fatalf("%s: %q", path, rows)
 		}
-		for i, it := range items {
-			l := it["ladder"].(map[string]any)
-			str := func(v any) string {
-				if v == nil {
-					return ""
-				}
-				return fmt.Sprint(v)
-			}
-			want := []string{str(it["contract_id"]), str(it["customer_id"]), str(it["status"]), "debt_notice", "2026-03-15",
-				"telecom_rgc765", str(l["next_step"]), str(l["next_step_on"]), str(l["days_in_default"]),
-				str(l["trigger_installment_id"]), str(l["notice_sent_on"]), str(l["trust_unlock_until"])}
+		// Both due 2026-03-10 and at the debt notice since 03-15, the profile's fifth day. c1's
+		// notice sent on 03-16 put its suspension on 03-31 and its termination 75 days after the
+		// notice, on 05-30: today, 2026-07-20, both are past, so no step follows. c2's notice,
+		// unsent, leaves its suspension waiting, undated. days_in_default is health_9656's
+		// alone: empty.
+		for i, c := range []struct {
+			id         int64
+			next, sent string
+		}{{c1, "", "2026-03-16"}, {c2, "suspension", ""}} {
+			want := []string{fmt.Sprint(c.id), fmt.Sprint(items[i]["customer_id"]), "active", "debt_notice", "2026-03-15",
+				"telecom_rgc765", c.next, "", "", fmt.Sprint(b.installmentID(c.id, "recurring", 1)), c.sent, ""}
 			if !slices.Equal(rows[i+1], want) {
 				t.Errorf("%s row %d: %q, want %q", path, i+1, rows[i+1], want)
 			}
