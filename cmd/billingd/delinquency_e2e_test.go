@@ -308,3 +308,26 @@ func blockedDaysDiscount93(t *testing.T, from time.Time, days int) string {
 	}
 	return total.StringFixed(2)
 }
+
+// TestBlockedDaysDiscount93 pins the hand-worked discounts TestDelinquencyEndToEnd expects
+// on the dates it runs at: 10 days blocked from the given day at 93.00 a month.
+func TestBlockedDaysDiscount93(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		from, want string
+	}{
+		{"2026-07-10", "30.00"}, // 10 of July's 31 (the tests' injected date, 2026-07-20)
+		{"2026-11-20", "31.00"}, // 10 of November's 30
+		{"2026-06-25", "30.60"}, // 6 of June's 30 (18.60) and 4 of July's 31 (12.00)
+		{"2026-02-22", "32.25"}, // 7 of February's 28 (23.25) and 3 of March's 31 (9.00)
+		{"2028-02-24", "31.24"}, // 6 of February's 29 (19.24) and 4 of March's 31 (12.00)
+	} {
+		from, err := billing.ParseDate(tt.from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := blockedDaysDiscount93(t, from, 10); got != tt.want {
+			t.Errorf("10 days from %s: %s, want %s", tt.from, got, tt.want)
+		}
+	}
+}
