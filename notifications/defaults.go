@@ -95,32 +95,26 @@ Equipe de atendimento
 `
 
 // defaults are the shipped templates, one per kind, in Portuguese.
-var defaults = shippedTemplates()
-
-// shippedTemplates builds the shipped templates. They are built in a function rather than
-// written as the variable's literal because Go's coverage does not instrument package-level
-// initialisers: written here, the mutation gate (scripts/mutation.sh) sees the tests reach them.
-func shippedTemplates() map[string]Template {
-	return map[string]Template{
-		KindWelcome: {
-			Subject: `Bem-vindo(a) ao {{.Plan.Name}}, {{.Customer.Name}}!`,
-			HTML: htmlPage(`<p>Seu contrato nº {{.Contract.ID}} do plano <strong>{{.Plan.Name}}</strong> foi criado em {{.Contract.AdhesionDate}}.</p>
+var defaults = map[string]Template{
+	KindWelcome: {
+		Subject: `Bem-vindo(a) ao {{.Plan.Name}}, {{.Customer.Name}}!`,
+		HTML: htmlPage(`<p>Seu contrato nº {{.Contract.ID}} do plano <strong>{{.Plan.Name}}</strong> foi criado em {{.Contract.AdhesionDate}}.</p>
 <p>Valor: {{.Contract.Price}} ({{.Contract.PaymentMethod}}){{if .Contract.DueDay}}, com vencimento todo dia {{.Contract.DueDay}}{{end}}.</p>
 <p>Obrigado pela confiança. Qualquer dúvida, responda este e-mail.</p>`),
-			Text: `Olá, {{.Customer.Name}}!
+		Text: `Olá, {{.Customer.Name}}!
 
 Seu contrato nº {{.Contract.ID}} do plano {{.Plan.Name}} foi criado em {{.Contract.AdhesionDate}}.
 Valor: {{.Contract.Price}} ({{.Contract.PaymentMethod}}){{if .Contract.DueDay}}, com vencimento todo dia {{.Contract.DueDay}}{{end}}.
 
 Obrigado pela confiança. Qualquer dúvida, responda este e-mail.
 ` + signatureText,
-		},
-		KindComingDue: {
-			Subject: `Sua parcela de {{.Installment.AmountDue}} vence em {{.Installment.DueDate}}`,
-			HTML: htmlPage(`<p>Lembramos que a parcela do seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) vence em breve:</p>
+	},
+	KindComingDue: {
+		Subject: `Sua parcela de {{.Installment.AmountDue}} vence em {{.Installment.DueDate}}`,
+		HTML: htmlPage(`<p>Lembramos que a parcela do seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) vence em breve:</p>
 ` + installmentHTML + `
 <p>Se já pagou, desconsidere esta mensagem.</p>`),
-			Text: `Olá, {{.Customer.Name}}!
+		Text: `Olá, {{.Customer.Name}}!
 
 Lembramos que a parcela do seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) vence em breve:
 
@@ -128,13 +122,13 @@ Lembramos que a parcela do seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) ve
 
 Se já pagou, desconsidere esta mensagem.
 ` + signatureText,
-		},
-		KindOverdue: {
-			Subject: `Parcela vencida em {{.Installment.DueDate}}: {{.Installment.AmountDue}}`,
-			HTML: htmlPage(`<p>Não identificamos o pagamento desta parcela do seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}):</p>
+	},
+	KindOverdue: {
+		Subject: `Parcela vencida em {{.Installment.DueDate}}: {{.Installment.AmountDue}}`,
+		HTML: htmlPage(`<p>Não identificamos o pagamento desta parcela do seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}):</p>
 ` + installmentHTML + `
 <p>Regularize o pagamento para evitar o bloqueio do serviço. Se já pagou, desconsidere esta mensagem.</p>`),
-			Text: `Olá, {{.Customer.Name}}!
+		Text: `Olá, {{.Customer.Name}}!
 
 Não identificamos o pagamento desta parcela do seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}):
 
@@ -142,14 +136,14 @@ Não identificamos o pagamento desta parcela do seu contrato nº {{.Contract.ID}
 
 Regularize o pagamento para evitar o bloqueio do serviço. Se já pagou, desconsidere esta mensagem.
 ` + signatureText,
-		},
-		KindReminder: {
-			Subject: `Lembrete: sua parcela de {{.Installment.AmountDue}} vence em {{.Installment.DueDate}}`,
-			HTML: htmlPage(`<p>Lembramos que a parcela do seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) vence em breve:</p>
+	},
+	KindReminder: {
+		Subject: `Lembrete: sua parcela de {{.Installment.AmountDue}} vence em {{.Installment.DueDate}}`,
+		HTML: htmlPage(`<p>Lembramos que a parcela do seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) vence em breve:</p>
 ` + installmentHTML + `
 ` + owedHTML + payHTML + `
 <p>Se já pagou, desconsidere esta mensagem.</p>`),
-			Text: `Olá, {{.Customer.Name}}!
+		Text: `Olá, {{.Customer.Name}}!
 
 Lembramos que a parcela do seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) vence em breve:
 
@@ -157,81 +151,80 @@ Lembramos que a parcela do seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) ve
 ` + owedText + payText + `
 Se já pagou, desconsidere esta mensagem.
 ` + signatureText,
-		},
-		KindBlockWarning: {
-			Subject: `Aviso de débito: contrato nº {{.Contract.ID}}, {{.Collection.Total}} em aberto`,
-			HTML: htmlPage(`<p>Não identificamos o pagamento das parcelas abaixo do seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}).
+	},
+	KindBlockWarning: {
+		Subject: `Aviso de débito: contrato nº {{.Contract.ID}}, {{.Collection.Total}} em aberto`,
+		HTML: htmlPage(`<p>Não identificamos o pagamento das parcelas abaixo do seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}).
 Este é o aviso de débito (notificação de débito) por falta de pagamento.</p>
 ` + owedHTML + datesHTML("partial") + payHTML + `
 <p>Se já pagou, desconsidere esta mensagem.</p>`),
-			Text: `Olá, {{.Customer.Name}}!
+		Text: `Olá, {{.Customer.Name}}!
 
 Não identificamos o pagamento das parcelas abaixo do seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}).
 Este é o aviso de débito (notificação de débito) por falta de pagamento.
 ` + owedText + datesText("partial") + payText + `
 Se já pagou, desconsidere esta mensagem.
 ` + signatureText,
-		},
-		KindPartialSuspension: {
-			Subject: `Serviço reduzido: contrato nº {{.Contract.ID}}, {{.Collection.Total}} em aberto`,
-			HTML: htmlPage(`<p>O serviço do seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) foi reduzido por falta de pagamento{{if .Collection.PartialSuspensionDate}} em {{.Collection.PartialSuspensionDate}}{{end}}.</p>
+	},
+	KindPartialSuspension: {
+		Subject: `Serviço reduzido: contrato nº {{.Contract.ID}}, {{.Collection.Total}} em aberto`,
+		HTML: htmlPage(`<p>O serviço do seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) foi reduzido por falta de pagamento{{if .Collection.PartialSuspensionDate}} em {{.Collection.PartialSuspensionDate}}{{end}}.</p>
 ` + owedHTML + datesHTML("suspension") + payHTML),
-			Text: `Olá, {{.Customer.Name}}!
+		Text: `Olá, {{.Customer.Name}}!
 
 O serviço do seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) foi reduzido por falta de pagamento{{if .Collection.PartialSuspensionDate}} em {{.Collection.PartialSuspensionDate}}{{end}}.
 ` + owedText + datesText("suspension") + payText + signatureText,
-		},
-		KindBlocked: {
-			Subject: `Serviço suspenso: contrato nº {{.Contract.ID}}, {{.Collection.Total}} em aberto`,
-			HTML: htmlPage(`<p>O serviço do seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) foi suspenso por falta de pagamento{{if .Collection.SuspensionDate}} em {{.Collection.SuspensionDate}}{{end}}.</p>
+	},
+	KindBlocked: {
+		Subject: `Serviço suspenso: contrato nº {{.Contract.ID}}, {{.Collection.Total}} em aberto`,
+		HTML: htmlPage(`<p>O serviço do seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) foi suspenso por falta de pagamento{{if .Collection.SuspensionDate}} em {{.Collection.SuspensionDate}}{{end}}.</p>
 ` + owedHTML + datesHTML("termination") + payHTML),
-			Text: `Olá, {{.Customer.Name}}!
+		Text: `Olá, {{.Customer.Name}}!
 
 O serviço do seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) foi suspenso por falta de pagamento{{if .Collection.SuspensionDate}} em {{.Collection.SuspensionDate}}{{end}}.
 ` + owedText + datesText("termination") + payText + signatureText,
-		},
-		KindTermination: {
-			Subject: `Contrato nº {{.Contract.ID}} rescindido por falta de pagamento`,
-			HTML: htmlPage(`<p>Seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) foi rescindido por falta de pagamento{{if .Collection.TerminationDate}} em {{.Collection.TerminationDate}}{{end}}.
+	},
+	KindTermination: {
+		Subject: `Contrato nº {{.Contract.ID}} rescindido por falta de pagamento`,
+		HTML: htmlPage(`<p>Seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) foi rescindido por falta de pagamento{{if .Collection.TerminationDate}} em {{.Collection.TerminationDate}}{{end}}.
 Os valores abaixo continuam devidos e o débito poderá ser registrado em cadastros de proteção ao crédito.</p>
 ` + owedHTML + payHTML),
-			Text: `Olá, {{.Customer.Name}}!
+		Text: `Olá, {{.Customer.Name}}!
 
 Seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) foi rescindido por falta de pagamento{{if .Collection.TerminationDate}} em {{.Collection.TerminationDate}}{{end}}.
 Os valores abaixo continuam devidos e o débito poderá ser registrado em cadastros de proteção ao crédito.
 ` + owedText + payText + signatureText,
-		},
-		KindUnblocked: {
-			Subject: `Seu contrato nº {{.Contract.ID}} foi desbloqueado`,
-			HTML:    htmlPage(`<p>Seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) foi desbloqueado. Obrigado!</p>`),
-			Text: `Olá, {{.Customer.Name}}!
+	},
+	KindUnblocked: {
+		Subject: `Seu contrato nº {{.Contract.ID}} foi desbloqueado`,
+		HTML:    htmlPage(`<p>Seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) foi desbloqueado. Obrigado!</p>`),
+		Text: `Olá, {{.Customer.Name}}!
 
 Seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) foi desbloqueado. Obrigado!
 ` + signatureText,
-		},
-		KindActivationExpired: {
-			Subject: `Contrato nº {{.Contract.ID}} cancelado: primeiro pagamento não recebido`,
-			HTML: htmlPage(`<p>Seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) aguardava o pagamento da primeira parcela para ser ativado.
+	},
+	KindActivationExpired: {
+		Subject: `Contrato nº {{.Contract.ID}} cancelado: primeiro pagamento não recebido`,
+		HTML: htmlPage(`<p>Seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) aguardava o pagamento da primeira parcela para ser ativado.
 Como o pagamento não foi identificado no prazo, o contrato foi cancelado.</p>
 <p>Se quiser contratar novamente, fale com a nossa central de atendimento.</p>`),
-			Text: `Olá, {{.Customer.Name}}!
+		Text: `Olá, {{.Customer.Name}}!
 
 Seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) aguardava o pagamento da primeira parcela para ser ativado.
 Como o pagamento não foi identificado no prazo, o contrato foi cancelado.
 Se quiser contratar novamente, fale com a nossa central de atendimento.
 ` + signatureText,
-		},
-		KindRenewed: {
-			Subject: `Seu contrato nº {{.Contract.ID}} foi renovado`,
-			HTML: htmlPage(`<p>Seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) foi renovado{{if .Contract.TermEnd}} até {{.Contract.TermEnd}}{{end}}.</p>
+	},
+	KindRenewed: {
+		Subject: `Seu contrato nº {{.Contract.ID}} foi renovado`,
+		HTML: htmlPage(`<p>Seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) foi renovado{{if .Contract.TermEnd}} até {{.Contract.TermEnd}}{{end}}.</p>
 <p>Valor: {{.Contract.Price}}.</p>`),
-			Text: `Olá, {{.Customer.Name}}!
+		Text: `Olá, {{.Customer.Name}}!
 
 Seu contrato nº {{.Contract.ID}} ({{.Plan.Name}}) foi renovado{{if .Contract.TermEnd}} até {{.Contract.TermEnd}}{{end}}.
 Valor: {{.Contract.Price}}.
 ` + signatureText,
-		},
-	}
+	},
 }
 
 // compiledDefaults are the shipped templates, compiled once; a shipped template that does
