@@ -72,26 +72,35 @@ if ! [ -x "$gremlins" ] || [ "$(installed_version)" != "$GREMLINS_VERSION" ]; th
   GOBIN="$tools_bin" GOFLAGS= $GO install "github.com/go-gremlins/gremlins/cmd/gremlins@$GREMLINS_VERSION"
 fi
 
+src=$(mktemp -d)
 out=${MUTATION_OUT:-}
 if [ -z "$out" ]; then
   out=$(mktemp -d)
-  trap 'rm -rf "$out"' EXIT
+  trap 'rm -rf "$src" "$out"' EXIT
+else
+  trap 'rm -rf "$src"' EXIT
 fi
 mkdir -p "$out"
+
+# gremlins copies the whole module root once per worker for every package: run it on a copy of
+# the module's source alone, not on the checkout, whose .data (the PostgreSQL cluster `make test`
+# leaves there, hundreds of MB, its files changing while a cluster runs), .tools, .git and bin
+# would be copied with it each time.
+tar -C "$repo_root" --exclude=./.data --exclude=./.tools --exclude=./.git --exclude=./bin -cf - . | tar -C "$src" -xf -
 
 echo "mutation: ${packages[*]} (efficacy >= $min_efficacy%, coverage >= $min_coverage%, $workers workers, timeout x$coefficient)"
 rows=()
 failures=()
 start_all=$SECONDS
 for pkg in "${packages[@]}"; do
-  [ -d "$repo_root/$pkg" ] || { failures+=("mutation: FAIL $pkg: no such package directory"); continue; }
+  [ -d "$src/$pkg" ] || { failures+=("mutation: FAIL $pkg: no such package directory"); continue; }
   log="$out/${pkg//\//_}.log"
   start=$SECONDS
   status=0
   # -count=1: gremlins times each mutant's run against the clean run it measures first, which
   # must not come from the test cache. -vet=off: a mutant is killed by a test, never by vet
   # (and each of the hundreds of runs is faster without it; make test runs go vet).
-  (cd "$repo_root/$pkg" && GOFLAGS="${GOFLAGS:-} -count=1 -vet=off" nice "$gremlins" unleash --workers "$workers" \
+  (cd "$src/$pkg" && GOFLAGS="${GOFLAGS:-} -count=1 -vet=off" nice "$gremlins" unleash --workers "$workers" \
     --timeout-coefficient "$coefficient" -S lt -o "$out/${pkg//\//_}.json") >"$log" 2>&1 || status=$?
   seconds=$((SECONDS - start))
   # gremlins' closing lines: "Killed: K, Lived: L, Not covered: N", "Timed out: T, ...",
