@@ -115,3 +115,42 @@ func TestOverageRefusals(t *testing.T) {
 		t.Error("a refused plan benefit wrote something")
 	}
 }
+
+// TestOverageWaitsForAnInstallment: with no open installment falling due after the use
+// (a one-installment term, paid), the overage of 20 km is recorded unbilled; once the
+// renewed term's installment exists (due 2026-08-10), the contract's next use bills it with
+// its own overage, each on its own line, once: a rerun of renewal changes nothing.
+func TestOverageWaitsForAnInstallment(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	plan := b.must(http.StatusCreated, "POST", "/v1/plans", map[string]any{"name": "Assistência 24h", "price": "49.90",
+		"period": "monthly", "installments_per_term": 1}).id(t)
+	tow := b.benefit("Reboque (km)", "2.00", true)
+	b.must(http.StatusCreated, "POST", fmt.Sprintf("/v1/plans/%d/benefits", plan), map[string]any{"benefit_id": tow,
+		"quantity": 100, "renewal_period": "monthly", "grace_days": 0, "overage_unit_price": "3.50"})
+	c := b.paidContract(plan, "2026-07-01", "2026-07-05", 1)
+	first := b.use(c, tow, "2026-07-15", 120)
+	if first.status != http.StatusCreated || first.body["overage"] != float64(20) || first.body["overage_installment_id"] != nil {
+		t.Fatalf("use of 120 km with no installment ahead: %d %s, want 20 km unbilled", first.status, first.raw)
+	}
+	b.renew("2026-07-20")
+	second := b.use(c, tow, "2026-07-16", 2)
+	if second.status != http.StatusCreated || second.body["overage_amount"] != "7.00" {
+		t.Fatalf("use of 2 km more: %d %s", second.status, second.raw)
+	}
+	want := []string{"plan 49.90 × 1 at 49.90: plan, term 2 installment 2: service 2026-08-01 to 2026-08-31",
+		"overage 70.00 × 20 at 3.50: overage: Reboque (km), 20 beyond the quota, used on 2026-07-15",
+		"overage 7.00 × 2 at 3.50: overage: Reboque (km), 2 beyond the quota, used on 2026-07-16"}
+	if got := b.linesOf(c, "recurring", 2); !reflect.DeepEqual(got, want) {
+		t.Errorf("installment 2 lines\n%q\nwant\n%q", got, want)
+	}
+	if got := b.installments(c)[1]; got != "recurring 2 2026-08-10 126.90 open" {
+		t.Errorf("installment 2: %q, want recurring 2 2026-08-10 126.90 open", got)
+	}
+	before := b.snapshot()
+	b.renew("2026-07-20")
+	b.generate("2026-07-20")
+	if b.snapshot() != before {
+		t.Error("a rerun of renewal and generation changed the installments or their lines")
+	}
+}
