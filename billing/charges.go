@@ -32,14 +32,17 @@ func (c OneOffCharge) Validate() error {
 	if err := validateDescription(c.Description); err != nil {
 		return err
 	}
-	switch {
-	case !c.Amount.IsPositive():
+	// Plain ifs rather than a switch: the mutation gate's coverage sees their conditions.
+	if !c.Amount.IsPositive() {
 		return Fieldf("amount", "must be more than zero, got %s", c.Amount.String())
-	case !hasAtMostCents(c.Amount):
+	}
+	if !hasAtMostCents(c.Amount) {
 		return Fieldf("amount", "must be in cents, got %s", c.Amount.String())
-	case c.Installments < 1 || c.Installments > MaxChargeInstallments:
+	}
+	if c.Installments < 1 || c.Installments > MaxChargeInstallments {
 		return Fieldf("installments", "must be between 1 and %d, got %d", MaxChargeInstallments, c.Installments)
-	case c.Amount.Shift(2).IntPart() < int64(c.Installments):
+	}
+	if c.Amount.Shift(2).IntPart() < int64(c.Installments) {
 		return Fieldf("installments", "%s cannot be split in %d parts of at least 0.01", FormatMoney(c.Amount), c.Installments)
 	}
 	return nil
@@ -47,12 +50,13 @@ func (c OneOffCharge) Validate() error {
 
 // validateDescription checks a charge's or an add-on's description.
 func validateDescription(d string) error {
-	switch {
-	case strings.TrimSpace(d) == "":
+	if strings.TrimSpace(d) == "" {
 		return Fieldf("description", "required: what is charged, in words")
-	case strings.ContainsRune(d, 0):
+	}
+	if strings.ContainsRune(d, 0) {
 		return Fieldf("description", "must not contain NUL characters")
-	case utf8.RuneCountInString(d) > MaxChargeDescription:
+	}
+	if utf8.RuneCountInString(d) > MaxChargeDescription {
 		return Fieldf("description", "at most %d characters", MaxChargeDescription)
 	}
 	return nil
@@ -96,14 +100,16 @@ func (a Addon) Validate() error {
 	if err := validateDescription(a.Description); err != nil {
 		return err
 	}
-	switch {
-	case !a.Price.IsPositive():
+	if !a.Price.IsPositive() {
 		return Fieldf("price", "must be more than zero, got %s", a.Price.String())
-	case !hasAtMostCents(a.Price):
+	}
+	if !hasAtMostCents(a.Price) {
 		return Fieldf("price", "must be in cents, got %s", a.Price.String())
-	case a.From.IsZero():
+	}
+	if a.From.IsZero() {
 		return Fieldf("from", "required: the first day the add-on is active")
-	case !a.Until.IsZero() && a.Until.Before(a.From):
+	}
+	if !a.Until.IsZero() && a.Until.Before(a.From) {
 		return Fieldf("until", "must not be before from (%s), got %s", FormatDate(a.From), FormatDate(a.Until))
 	}
 	return nil
