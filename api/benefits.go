@@ -113,6 +113,8 @@ type planBenefitRequest struct {
 	Quantity      *int    `json:"quantity"`
 	RenewalPeriod *string `json:"renewal_period"`
 	GraceDays     *int    `json:"grace_days"`
+	// OverageUnitPrice, when given, lets uses go beyond the quota at this price each.
+	OverageUnitPrice *string `json:"overage_unit_price"`
 }
 
 type planBenefitResponse struct {
@@ -122,11 +124,13 @@ type planBenefitResponse struct {
 	Quantity      int     `json:"quantity"`
 	RenewalPeriod *string `json:"renewal_period"`
 	GraceDays     int     `json:"grace_days"`
+	// OverageUnitPrice is the price of a use beyond the quota; null refuses such uses.
+	OverageUnitPrice *string `json:"overage_unit_price"`
 }
 
 func toPlanBenefit(p records.PlanBenefit) planBenefitResponse {
 	return planBenefitResponse{PlanID: p.PlanID, BenefitID: p.BenefitID, BenefitName: p.BenefitName,
-		Quantity: p.Quantity, RenewalPeriod: optPeriod(p.Period), GraceDays: p.GraceDays}
+		Quantity: p.Quantity, RenewalPeriod: optPeriod(p.Period), GraceDays: p.GraceDays, OverageUnitPrice: optMoney(p.OverageUnitPrice)}
 }
 
 func optPeriod(p billing.Period) *string {
@@ -150,7 +154,16 @@ func (s *Server) setPlanBenefit(w http.ResponseWriter, r *http.Request) error {
 		return billing.Fieldf("benefit_id", "required: the id of a benefit")
 	}
 	out, err := s.store.SetPlanBenefit(r.Context(), id, req.BenefitID, func(p billing.Plan) (benefits.Terms, error) {
-		return benefits.NewPlanTerms(p, req.Quantity, req.RenewalPeriod, req.GraceDays)
+		t, err := benefits.NewPlanTerms(p, req.Quantity, req.RenewalPeriod, req.GraceDays)
+		if err != nil || req.OverageUnitPrice == nil {
+			return t, err
+		}
+		price, err := parseMoneyField("overage_unit_price", *req.OverageUnitPrice)
+		if err != nil {
+			return t, err
+		}
+		t.OverageUnitPrice = &price
+		return t, benefits.ValidateOveragePrice(t.PerCycle(), t.OverageUnitPrice)
 	})
 	if err != nil {
 		return err

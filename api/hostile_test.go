@@ -39,6 +39,7 @@ func hostileCases(f badInputFixture) []hostileCase {
 	benefitPath, templatePath := id("/v1/benefits/%d", f.benefit), id("/v1/email-templates/%d", f.template)
 	grant := id("/v1/contracts/%d/benefits/%d", f.active, f.benefit)
 	usages := id("/v1/contracts/%d/benefit-usages", f.active)
+	charges, addons := id("/v1/contracts/%d/charges", f.active), id("/v1/contracts/%d/addons", f.active)
 	template := func(field string, value any) map[string]any {
 		body := map[string]any{"kind": "welcome", "subject": "Olá", "html_body": "<p>Olá</p>", "text_body": "Olá"}
 		body[field] = value
@@ -142,6 +143,16 @@ func hostileCases(f badInputFixture) []hostileCase {
 		{"GET /v1/contracts/{id}/benefit-usages", "wrong type", "GET", usages + "?reversed=1", nil, 400, "reversed"},
 		{"DELETE /v1/contracts/{id}/benefit-usages/{usage_id}", "injection", "DELETE", usages + "/" + inj, nil, 400, "usage_id"},
 		{"DELETE /v1/contracts/{id}/benefit-usages/{usage_id}", "wrong type", "DELETE", usages + "/1.0", nil, 400, "usage_id"},
+		{"POST /v1/contracts/{id}/charges", "injection", "POST", charges, map[string]any{"description": "Visita", "amount": "10.00'; DELETE FROM installment_lines; --"}, 422, "amount"},
+		{"POST /v1/contracts/{id}/charges", "wrong type", "POST", charges, `{"description": "Visita", "amount": "10.00", "installments": "3"}`, 400, "installments"},
+		{"GET /v1/contracts/{id}/charges", "injection", "GET", charges + q("after", sqlInjection), nil, 400, "after"},
+		{"GET /v1/contracts/{id}/charges", "wrong type", "GET", charges + "?limit=1.5", nil, 400, "limit"},
+		{"POST /v1/contracts/{id}/addons", "injection", "POST", addons, map[string]any{"description": "IP", "price": "30.00", "from": "2026-07-20'); DROP TABLE contract_addons; --"}, 422, "from"},
+		{"POST /v1/contracts/{id}/addons", "wrong type", "POST", addons, `{"description": "IP", "price": 30}`, 400, "price"},
+		{"GET /v1/contracts/{id}/addons", "injection", "GET", addons + q("after", sqlInjection), nil, 400, "after"},
+		{"GET /v1/contracts/{id}/addons", "wrong type", "GET", addons + "?after=1e3", nil, 400, "after"},
+		{"DELETE /v1/contracts/{id}/addons/{addon_id}", "injection", "DELETE", addons + "/" + inj, nil, 400, "addon_id"},
+		{"DELETE /v1/contracts/{id}/addons/{addon_id}", "wrong type", "DELETE", addons + "/1" + q("until", "2026-07-20' OR '1'='1"), nil, 400, "until"},
 		{"GET /v1/reports/benefit-usage", "injection", "GET", "/v1/reports/benefit-usage" + q("group_by", "customer' OR '1'='1"), nil, 400, "group_by"},
 		{"GET /v1/reports/benefit-usage", "injection in a date", "GET", "/v1/reports/benefit-usage" + q("from", "2026-07-01' OR '1'='1"), nil, 400, "from"},
 		{"GET /v1/reports/benefit-usage", "wrong type", "GET", "/v1/reports/benefit-usage?benefit_id=1.5", nil, 400, "benefit_id"},

@@ -60,6 +60,8 @@ func keyCases(f badInputFixture) []keyCase {
 		{"POST /v1/plans/{id}/benefits", id("/v1/plans/%d/benefits", f.plan), `"benefit_id": 1`, "quantity", "Quantity", `4`},
 		{"PUT /v1/contracts/{id}/benefits/{benefit_id}", id("/v1/contracts/%d/benefits/%d", f.active, f.benefit), ``, "quantity", "QUANTITY", `2`},
 		{"POST /v1/contracts/{id}/benefit-usages", id("/v1/contracts/%d/benefit-usages", f.active), `"benefit_id": 1`, "quantity", "quantitY", `1`},
+		{"POST /v1/contracts/{id}/charges", id("/v1/contracts/%d/charges", f.active), `"description": "Visita"`, "amount", "Amount", `"10.00"`},
+		{"POST /v1/contracts/{id}/addons", id("/v1/contracts/%d/addons", f.active), `"description": "IP fixo"`, "price", "PRICE", `"30.00"`},
 		{"POST /v1/email-templates", "/v1/email-templates", `"kind": "renewed", "html_body": "<p>x</p>", "text_body": "x"`, "subject", "Subject", `"Olá"`},
 		{"PUT /v1/email-templates/{id}", id("/v1/email-templates/%d", f.template), `"kind": "renewed", "html_body": "<p>x</p>", "text_body": "x"`, "subject", "SUBJECT", `"Olá"`},
 		{"POST /v1/tokens", "/v1/tokens", ``, "name", "Name", `"ops-ana"`},

@@ -141,6 +141,11 @@ var wire = map[string]struct {
 	"GET /v1/contracts/{id}/benefit-usages":               {nil, "200", list[usageResponse]{}},
 	"DELETE /v1/contracts/{id}/benefit-usages/{usage_id}": {nil, "200", usageResponse{}},
 	"GET /v1/reports/benefit-usage":                       {nil, "200", usageReportResponse{}},
+	"POST /v1/contracts/{id}/charges":                     {chargeRequest{}, "201", chargeResponse{}},
+	"GET /v1/contracts/{id}/charges":                      {nil, "200", list[chargeResponse]{}},
+	"POST /v1/contracts/{id}/addons":                      {addonRequest{}, "201", addonResponse{}},
+	"GET /v1/contracts/{id}/addons":                       {nil, "200", list[addonResponse]{}},
+	"DELETE /v1/contracts/{id}/addons/{addon_id}":         {nil, "200", addonResponse{}},
 	"POST /v1/email-templates":                            {templateRequest{}, "201", templateResponse{}},
 	"GET /v1/email-templates":                             {nil, "200", list[templateResponse]{}},
 	"GET /v1/email-templates/{id}":                        {nil, "200", templateResponse{}},
@@ -169,8 +174,9 @@ var wire = map[string]struct {
 // alsoAnswers gives the routes that have a second success answer its status and body type:
 // a dry run is answered at once (200), a run is only enqueued (202).
 var alsoAnswers = map[string]map[string]any{
-	"POST /v1/runs":          {"200": DryRunReport{}},
-	"POST /v1/payment-files": {"200": paymentFileResponse{}},
+	"POST /v1/contracts/{id}/charges": {"200": chargeResponse{}},
+	"POST /v1/runs":                   {"200": DryRunReport{}},
+	"POST /v1/payment-files":          {"200": paymentFileResponse{}},
 }
 
 func loadOpenAPI(t *testing.T) (oasDoc, map[string]oasOperation) {

@@ -20,6 +20,14 @@ import (
 type Store interface {
 	ChangeStore
 
+	// CreateCharge bills a one-off charge on the contract's next open installments due from
+	// today; created is false when the idempotency key made it before.
+	CreateCharge(ctx context.Context, contractID int64, c billing.OneOffCharge, key string, today time.Time) (records.Charge, bool, error)
+	Charges(ctx context.Context, contractID int64, page records.Page) ([]records.Charge, error)
+	CreateAddon(ctx context.Context, contractID int64, a billing.Addon) (records.Addon, error)
+	EndAddon(ctx context.Context, contractID, addonID int64, until time.Time) (records.Addon, error)
+	Addons(ctx context.Context, contractID int64, page records.Page) ([]records.Addon, error)
+
 	CreatePlan(ctx context.Context, p billing.Plan) (billing.Plan, error)
 	Plan(ctx context.Context, id int64) (billing.Plan, error)
 	Plans(ctx context.Context, page records.Page) ([]billing.Plan, error)

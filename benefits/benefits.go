@@ -60,6 +60,9 @@ type Terms struct {
 	Quantity  int
 	Period    billing.Period // empty for a package
 	GraceDays int
+	// OverageUnitPrice is the price of one use beyond the period's quota; nil refuses such
+	// uses (see ValidateOveragePrice and SplitUse).
+	OverageUnitPrice *decimal.Decimal
 }
 
 // PerCycle reports whether the quota renews per package cycle rather than per period.

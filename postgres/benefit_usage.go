@@ -94,17 +94,34 @@ func (s *Store) RecordUse(ctx context.Context, contractID, benefitID int64, used
 		if err != nil {
 			return err
 		}
-		if r := benefits.CheckQuota(bal.Granted, bal.Used, quantity, bal.PeriodEnd); r != nil {
+		overagePrice := st.Terms.OverageUnitPrice
+		if st.Terms.PerCycle() {
+			overagePrice = nil // a package opens its next cycle instead
+		}
+		inQuota, overage, r := benefits.SplitUse(bal.Granted, bal.Used, quantity, overagePrice, bal.PeriodEnd)
+		if r != nil {
 			return r
 		}
 		if err := tx.QueryRow(ctx, `UPDATE benefit_balances SET used = used + $2 WHERE id = $1 AND used + $2 <= granted
-			RETURNING used`, bal.ID, quantity).Scan(&bal.Used); err != nil {
+			RETURNING used`, bal.ID, inQuota).Scan(&bal.Used); err != nil {
 			return fmt.Errorf("count use against balance %d: %w", bal.ID, err)
 		}
 		out = Usage{ContractID: contractID, BenefitID: benefitID, UsedAt: usedAt, Quantity: quantity, UnitCost: unitCost, Balance: bal}
-		if err := tx.QueryRow(ctx, `INSERT INTO benefit_usages (contract_id, benefit_id, balance_id, used_at, quantity, unit_cost)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, contractID, benefitID, bal.ID, usedAt, quantity, unitCost).Scan(&out.ID); err != nil {
+		var overageUnit *decimal.Decimal
+		if overage > 0 {
+			overageUnit = overagePrice
+			out.Overage, out.OverageUnitPrice = overage, *overagePrice
+		}
+		if err := tx.QueryRow(ctx, `INSERT INTO benefit_usages (contract_id, benefit_id, balance_id, used_at, quantity, unit_cost,
+				overage, overage_unit_price)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, contractID, benefitID, bal.ID, usedAt, quantity, unitCost,
+			overage, overageUnit).Scan(&out.ID); err != nil {
 			return fmt.Errorf("record use: %w", err)
+		}
+		if overage > 0 {
+			if out.OverageInstallmentID, err = billPendingOverage(ctx, tx, contractID, out.ID); err != nil {
+				return err
+			}
 		}
 		if st.Terms.PerCycle() && bal.Used == bal.Granted {
 			out.NextInstallment, err = openNextCycle(ctx, tx, contractID, benefitID, c, st, bal)
@@ -269,9 +286,14 @@ func (s *Store) ReverseUse(ctx context.Context, contractID, usageID int64, at ti
 			return err
 		}
 		var reversed pgtype.Timestamptz
-		err := tx.QueryRow(ctx, `SELECT u.id, u.contract_id, u.benefit_id, u.used_at, u.quantity, u.unit_cost, u.reversed_at, u.balance_id
+		var overagePrice decimal.NullDecimal
+		var overageInst pgtype.Int8
+		err := tx.QueryRow(ctx, `SELECT u.id, u.contract_id, u.benefit_id, u.used_at, u.quantity, u.unit_cost, u.reversed_at, u.balance_id,
+				u.overage, u.overage_unit_price, u.overage_installment_id
 			FROM benefit_usages u WHERE u.id = $1 AND u.contract_id = $2 FOR UPDATE`, usageID, contractID).Scan(
-			&out.ID, &out.ContractID, &out.BenefitID, &out.UsedAt, &out.Quantity, &out.UnitCost, &reversed, &out.Balance.ID)
+			&out.ID, &out.ContractID, &out.BenefitID, &out.UsedAt, &out.Quantity, &out.UnitCost, &reversed, &out.Balance.ID,
+			&out.Overage, &overagePrice, &overageInst)
+		out.OverageUnitPrice, out.OverageInstallmentID = overagePrice.Decimal, overageInst.Int64
 		if errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("%w: contract %d has no benefit use %d", billing.ErrUsageNotFound, contractID, usageID)
 		}
@@ -295,8 +317,11 @@ func (s *Store) ReverseUse(ctx context.Context, contractID, usageID int64, at ti
 				return fmt.Errorf("%w: benefit use %d belongs to package cycle %d, which is closed and billed", billing.ErrConflict, usageID, bal.Cycle)
 			}
 		}
+		if err := unbillOverage(ctx, tx, usageID); err != nil {
+			return err
+		}
 		if err := tx.QueryRow(ctx, "UPDATE benefit_balances SET used = used - $2 WHERE id = $1 RETURNING used",
-			bal.ID, out.Quantity).Scan(&bal.Used); err != nil {
+			bal.ID, out.Quantity-out.Overage).Scan(&bal.Used); err != nil {
 			return fmt.Errorf("restore balance %d: %w", bal.ID, err)
 		}
 		out.Balance = bal

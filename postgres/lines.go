@@ -200,7 +200,8 @@ func (c *installmentBatch) add(contract int64, it billing.ScheduledInstallment, 
 	}
 }
 
-// insert writes the batch's installments, their lines and their installment.issued events
+// insert writes the batch's installments, their lines (with their contracts' add-ons,
+// addAddonLines) and their installment.issued events
 // (subject installment:<id>, occurred on issuedOn, the as-of date of the run that issues
 // them) in one statement, skipping the installments that already exist (by contract, kind
 // and sequence) with their lines and events, then the created installments' payment
@@ -209,6 +210,9 @@ func (c *installmentBatch) add(contract int64, it billing.ScheduledInstallment, 
 func (c *installmentBatch) insert(ctx context.Context, tx pgx.Tx, issuedOn time.Time) (int64, error) {
 	if len(c.contract) == 0 {
 		return 0, nil
+	}
+	if err := c.addAddonLines(ctx, tx); err != nil { // one query per batch (addons.go)
+		return 0, err
 	}
 	var ids []int64
 	err := tx.QueryRow(ctx, `WITH u AS (

@@ -135,10 +135,13 @@ func seedBeforeLadder(t *testing.T, pool *pgxpool.Pool) {
 			CASE WHEN g % 3 = 0 THEN 'next' ELSE 'none' END, 'active', a,
 			(ARRAY[NULL, 2, 3, 4, 5])[g % 5 + 1]
 		FROM generate_series(1, 60) g, LATERAL (SELECT date '2026-01-01' + (g % 12) AS a) d`)
-	// Today's generation also reads what a later migration added (021: the service anchor
-	// and the scheduled contract changes): empty stand-ins for this one run, dropped after it.
+	// Today's generation also reads what later migrations added (021: the service anchor
+	// and the scheduled contract changes; 024: the add-ons): empty stand-ins for this one
+	// run, dropped after it.
 	exec(`ALTER TABLE contracts ADD COLUMN service_anchor date`)
 	exec(`CREATE TABLE contract_changes (id bigint, contract_id bigint, kind text, status text, effective_on date, to_value jsonb)`)
+	exec(`CREATE TABLE contract_addons (id bigint, contract_id bigint, description text, price numeric, active_from date,
+		active_until date, created_at timestamptz)`)
 	// The generation alone: the schema of before has no activation deadline to expire.
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		_, err := postgres.GenerateBatch(ctx, tx, date("2026-01-12"), 1, math.MaxInt64)
@@ -148,6 +151,7 @@ func seedBeforeLadder(t *testing.T, pool *pgxpool.Pool) {
 		t.Fatal(err)
 	}
 	exec(`DROP TABLE contract_changes`)
+	exec(`DROP TABLE contract_addons`)
 	exec(`ALTER TABLE contracts DROP COLUMN service_anchor`)
 	// Prepaid contracts pay their first installment; every fourth contract pays its
 	// second on time, so that its delinquency starts later.
