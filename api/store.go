@@ -19,6 +19,7 @@ import (
 // billing.ErrNotFound and contradicting changes billing.ErrConflict (wrapped).
 type Store interface {
 	ChangeStore
+	GroupedChargeStore
 
 	CreatePlan(ctx context.Context, p billing.Plan) (billing.Plan, error)
 	Plan(ctx context.Context, id int64) (billing.Plan, error)

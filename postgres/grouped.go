@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -15,6 +14,7 @@ import (
 	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/boleto"
 	"github.com/billingd/billingd/pix"
+	"github.com/billingd/billingd/records"
 )
 
 // Grouped billing (migrations/027_grouped_charges.sql): the installments of a customer's
@@ -25,29 +25,11 @@ import (
 // a bank return settling its nosso número, a PIX notification with its txid — is recorded
 // as one payment per installment, each of its own amount (chargePayments).
 
-// GroupedCharge is one grouped charge: a customer's installments falling due on one day,
-// collected with one boleto and PIX payload.
-type GroupedCharge struct {
-	ID         int64
-	CustomerID int64
-	DueDate    time.Time
-	// Amount is what the charge asks by its due date: the sum of what its open installments ask.
-	Amount decimal.Decimal
-	// State is open while an installment of the charge is open, then paid.
-	State        string
-	Installments []GroupedChargeInstallment
-	// Instruments are the charge's boleto and PIX, nil when it has none (no settings).
-	Instruments *Instruments
-}
+// GroupedCharge is one grouped charge (package records).
+type GroupedCharge = records.GroupedCharge
 
-// GroupedChargeInstallment is one installment of a grouped charge.
-type GroupedChargeInstallment struct {
-	InstallmentID int64
-	ContractID    int64
-	State         string
-	// Asks is what the installment asks by its due date (amount − discount − on-time discount).
-	Asks decimal.Decimal
-}
+// GroupedChargeInstallment is one installment of a grouped charge (package records).
+type GroupedChargeInstallment = records.GroupedChargeInstallment
 
 // chargeTxIDMark follows the business's txid prefix in a charge's txid ("BLDG42"), which
 // pix.ParseTxID never reads as an installment's.
