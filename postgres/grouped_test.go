@@ -248,3 +248,37 @@ func TestGroupedChargeSettledByBankAndPix(t *testing.T) {
 		t.Errorf("exceptions %+v, %v; want one %s", exc, err, billing.RefusedChargeAmount)
 	}
 }
+
+// TestGroupedChargeFollowsRedating: a holiday on Wednesday 2026-06-10 moves both grouped
+// installments due that day to 2026-06-11, and with them the charge: the 11th's charge asks
+// 149.85 with its own boleto, the 10th's keeps no installment, and the per-installment
+// contract's instrument is re-dated as before.
+func TestGroupedChargeFollowsRedating(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.seedGrouped(t)
+	if _, err := b.store.AddHoliday(b.ctx, billing.Holiday{Date: date("2026-06-10"), Name: "Feriado municipal"}); err != nil {
+		t.Fatal(err)
+	}
+	moved := b.chargeOn(t, 1, "2026-06-11")
+	if moved.members != 2 || moved.amount != "149.85" || !moved.due.Equal(date("2026-06-11")) || moved.barcode[9:19] != "0000014985" {
+		t.Errorf("the 11th's charge %+v, want both installments, 149.85", moved)
+	}
+	if got := b.count(t, `SELECT count(*) FROM grouped_charge_installments m JOIN grouped_charges g ON g.id = m.charge_id
+		WHERE g.customer_id = 1 AND g.due_date = '2026-06-10'`); got != 0 {
+		t.Errorf("the 10th's charge keeps %d installments, want 0", got)
+	}
+	if got := b.count(t, `SELECT count(*) FROM payment_instruments p JOIN installments i ON i.id = p.installment_id
+		WHERE i.contract_id = 3 AND p.due_date = '2026-06-11' AND i.due_date = '2026-06-11'`); got != 1 {
+		t.Errorf("contract 3's re-dated instruments: %d, want 1", got)
+	}
+	list, err := b.store.GroupedCharges(b.ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range list {
+		if g.DueDate.Equal(date("2026-06-10")) {
+			t.Errorf("the emptied charge of 2026-06-10 is listed: %+v", g)
+		}
+	}
+}
