@@ -282,3 +282,41 @@ func TestGroupedChargeFollowsRedating(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupedRerunOfEverySweep: on the grouped fixture, every sweep run as of 2026-03-20
+// (the March charge unpaid and ten days late: contracts blocked, notices written) and then
+// again changes nothing the second time: grouped charges, their installments and
+// instruments, installments and their lines.
+func TestGroupedRerunOfEverySweep(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.seedGrouped(t)
+	sweeps := []sweeper{postgres.GenerateSweep{}, postgres.RenewSweep{Thresholds: defaultThresholds}, postgres.BlockSweep{},
+		postgres.NoticeSweep{DaysBeforeDue: 5}, postgres.ResetBenefitQuotasSweep{}}
+	state := func() string {
+		var s string
+		if err := b.pool.QueryRow(b.ctx, `SELECT
+				(SELECT coalesce(string_agg(g::text, '|' ORDER BY id), '') FROM grouped_charges g) || '#' ||
+				(SELECT coalesce(string_agg(m::text, '|' ORDER BY installment_id), '') FROM grouped_charge_installments m) || '#' ||
+				(SELECT coalesce(string_agg(p::text, '|' ORDER BY charge_id), '') FROM grouped_charge_instruments p) || '#' ||
+				(SELECT coalesce(string_agg(i::text, '|' ORDER BY id), '') FROM installments i) || '#' ||
+				(SELECT coalesce(string_agg(l::text, '|' ORDER BY id), '') FROM installment_lines l) || '#' ||
+				(SELECT coalesce(string_agg(p::text, '|' ORDER BY installment_id), '') FROM payment_instruments p)`).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	for _, s := range sweeps {
+		b.runSweep(t, s, date("2026-03-20"), 1)
+	}
+	first := state()
+	for _, s := range sweeps {
+		b.runSweep(t, s, date("2026-03-20"), 1)
+	}
+	if again := state(); again != first {
+		t.Errorf("a rerun of every sweep changed the grouped charges or installments")
+	}
+	if c := b.chargeOn(t, 1, "2026-03-10"); c.amount != "149.85" || c.members != 2 {
+		t.Errorf("the March charge after the sweeps: %+v", c)
+	}
+}
