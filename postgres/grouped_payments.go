@@ -9,6 +9,8 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/billingd/billingd/billing"
+	"github.com/billingd/billingd/boleto"
+	"github.com/billingd/billingd/notifications"
 )
 
 // PayGroupedCharge records a payment of grouped charge id (its amount, date, source and
@@ -136,4 +138,43 @@ func chargesByNossoNumero(ctx context.Context, q Queryer, bank string, keys []st
 		return nil, fmt.Errorf("match grouped charges' nosso números: %w", err)
 	}
 	return out, nil
+}
+
+// chargeNoticeData is the grouped charge that collects installment id as a notice states it
+// (its open installments and instruments), zero when the installment is in none; on a schema
+// before migration 027 it is zero too.
+func chargeNoticeData(ctx context.Context, tx pgx.Tx, installment int64) (notifications.ChargeData, error) {
+	var table bool
+	if err := tx.QueryRow(ctx, "SELECT to_regclass('grouped_charges') IS NOT NULL").Scan(&table); err != nil || !table {
+		return notifications.ChargeData{}, err
+	}
+	rows, err := tx.Query(ctx, `SELECT g.id, g.due_date, i.contract_id, i.amount - i.discount - i.on_time_discount,
+			coalesce(p.linha_digitavel, ''), coalesce(p.pix_payload, '')
+		FROM grouped_charge_installments me JOIN grouped_charges g ON g.id = me.charge_id
+		JOIN grouped_charge_installments m ON m.charge_id = g.id JOIN installments i ON i.id = m.installment_id AND i.state = 'open'
+		LEFT JOIN grouped_charge_instruments p ON p.charge_id = g.id
+		WHERE me.installment_id = $1 ORDER BY i.id`, installment)
+	if err != nil {
+		return notifications.ChargeData{}, fmt.Errorf("read the grouped charge of installment %d: %w", installment, err)
+	}
+	var c notifications.Charge
+	_, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct{}, error) {
+		var in notifications.ChargeInstallment
+		var linha string
+		if err := r.Scan(&c.ID, &c.DueDate, &in.ContractID, &in.Asks, &linha, &c.PixCopyPaste); err != nil {
+			return struct{}{}, err
+		}
+		if linha != "" {
+			c.DigitableLine = boleto.FormatLinhaDigitavel(linha)
+		}
+		c.Installments = append(c.Installments, in)
+		return struct{}{}, nil
+	})
+	if err != nil {
+		return notifications.ChargeData{}, fmt.Errorf("read the grouped charge of installment %d: %w", installment, err)
+	}
+	if c.ID == 0 {
+		return notifications.ChargeData{}, nil
+	}
+	return notifications.NewChargeData(c), nil
 }

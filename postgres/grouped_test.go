@@ -9,9 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
 	"github.com/billingd/billingd/billing"
+	"github.com/billingd/billingd/boleto"
 	"github.com/billingd/billingd/internal/dbtest"
 	"github.com/billingd/billingd/postgres"
 )
@@ -318,5 +320,69 @@ func TestGroupedRerunOfEverySweep(t *testing.T) {
 	}
 	if c := b.chargeOn(t, 1, "2026-03-10"); c.amount != "149.85" || c.members != 2 {
 		t.Errorf("the March charge after the sweeps: %+v", c)
+	}
+}
+
+// TestGroupedChargeOneNotice: send-notices as of 2026-03-05 announces the 2026-03-10 charge of
+// the grouped customer with one coming_due notice (on contract 1's installment, its first),
+// which states the charge — R$ 149,85, each contract's amount, its boleto and PIX — while the
+// per-installment contract 3 gets its own notice; a rerun writes no other notice.
+func TestGroupedChargeOneNotice(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.seedGrouped(t)
+	sweep := postgres.NoticeSweep{DaysBeforeDue: 5}
+	b.runSweep(t, sweep, date("2026-03-05"), 1)
+	b.runSweep(t, sweep, date("2026-03-05"), 1000)
+	var got []string
+	rows, err := b.pool.Query(b.ctx, "SELECT contract_id || ' ' || kind FROM notices ORDER BY contract_id, id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, s)
+	}
+	if want := []string{"1 coming_due", "3 coming_due"}; strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("notices %v, want %v", got, want)
+	}
+	if got := b.count(t, "SELECT count(*) FROM installments WHERE due_date = '2026-03-10' AND notice_stage = 1"); got != 3 {
+		t.Errorf("%d installments marked announced, want 3", got)
+	}
+	c := b.chargeOn(t, 1, "2026-03-10")
+	var linha string
+	if err := b.pool.QueryRow(b.ctx, "SELECT linha_digitavel FROM grouped_charge_instruments WHERE charge_id = $1", c.id).Scan(&linha); err != nil {
+		t.Fatal(err)
+	}
+	render := func(contract int64) string {
+		var text string
+		if err := pgx.BeginFunc(b.ctx, b.pool, func(tx pgx.Tx) error {
+			var id int64
+			if err := tx.QueryRow(b.ctx, "SELECT id FROM notices WHERE contract_id = $1", contract).Scan(&id); err != nil {
+				return err
+			}
+			n, err := postgres.LockNotice(b.ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			n, err = postgres.RenderNotice(b.ctx, tx, n, paymentsNow, saoPaulo)
+			text = n.Text
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return text
+	}
+	want := fmt.Sprintf("Esta parcela é cobrada na cobrança agrupada nº %d, com vencimento em 10/03/2026, no valor total de R$ 149,85:\n"+
+		"- contrato nº 1: R$ 99,90\n- contrato nº 2: R$ 49,95\nBoleto (linha digitável): %s\nPIX copia e cola: %s",
+		c.id, boleto.FormatLinhaDigitavel(linha), c.pixPayload)
+	if text := render(1); !strings.Contains(text, want) {
+		t.Errorf("the charge's notice lacks the charge:\n%s\nwant it to contain:\n%s", text, want)
+	}
+	if text := render(3); strings.Contains(text, "agrupada") {
+		t.Errorf("the per-installment notice mentions a grouped charge:\n%s", text)
 	}
 }
