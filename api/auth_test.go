@@ -116,17 +116,18 @@ var authRoutes = map[string]struct {
 	"GET /v1/payment-files/{id}":      {"", 404},
 	"GET /v1/payment-exceptions":      {"", 200},
 	// Contract changes: installment 1 is open again after the reversal.
-	"PATCH /v1/installments/{id}":            {`{"due_date": "2026-08-14", "reason": "o cliente pediu"}`, 200},
-	"POST /v1/installments/{id}/cancel":      {`{"reason": "cobrada por engano"}`, 200},
-	"GET /v1/installments/{id}/changes":      {"", 200},
-	"GET /v1/grouped-charges/{id}":           {"", 404}, // the fixture bills nobody grouped
+	"PATCH /v1/installments/{id}":          {`{"due_date": "2026-08-14", "reason": "o cliente pediu"}`, 200},
+	"POST /v1/installments/{id}/cancel":    {`{"reason": "cobrada por engano"}`, 200},
+	"GET /v1/installments/{id}/changes":    {"", 200},
+	"PATCH /v1/customers/{id}":             {`{"phone": "+55 11 91234-5678"}`, 200},
+	"GET /v1/cancellation-reasons":         {"", 200},
+	"POST /v1/cancellation-reasons":        {`{"code": "price", "name": "price too high"}`, 201},
+	"DELETE /v1/cancellation-reasons/{id}": {"", 200},
+	"GET /v1/reports/cancellations":        {"", 200},
+	// Grouped billing: the fixture bills nobody grouped.
+	"GET /v1/grouped-charges/{id}":           {"", 404},
 	"POST /v1/grouped-charges/{id}/payments": {`{"amount": "1.00", "paid_at": "2026-07-20"}`, 404},
 	"GET /v1/customers/{id}/grouped-charges": {"", 200},
-	"PATCH /v1/customers/{id}":               {`{"phone": "+55 11 91234-5678"}`, 200},
-	"GET /v1/cancellation-reasons":           {"", 200},
-	"POST /v1/cancellation-reasons":          {`{"code": "price", "name": "price too high"}`, 201},
-	"DELETE /v1/cancellation-reasons/{id}":   {"", 200},
-	"GET /v1/reports/cancellations":          {"", 200},
 }
 
 // authFixture makes the rows the requests of authRoutes find: plan 1, customer 1, contract 1

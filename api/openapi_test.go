@@ -150,17 +150,18 @@ var wire = map[string]struct {
 	"DELETE /v1/webhooks/{id}":                            {nil, "200", webhookResponse{}},
 	"GET /v1/audit":                                       {nil, "200", list[auditResponse]{}},
 	// Contract changes: one installment, customers, cancellation reasons.
-	"PATCH /v1/installments/{id}":            {installmentPatchRequest{}, "200", installmentResponse{}},
-	"POST /v1/installments/{id}/cancel":      {installmentCancelRequest{}, "200", installmentResponse{}},
-	"GET /v1/installments/{id}/changes":      {nil, "200", list[installmentChangeResponse]{}},
+	"PATCH /v1/installments/{id}":          {installmentPatchRequest{}, "200", installmentResponse{}},
+	"POST /v1/installments/{id}/cancel":    {installmentCancelRequest{}, "200", installmentResponse{}},
+	"GET /v1/installments/{id}/changes":    {nil, "200", list[installmentChangeResponse]{}},
+	"PATCH /v1/customers/{id}":             {customerPatchRequest{}, "200", customerResponse{}},
+	"GET /v1/cancellation-reasons":         {nil, "200", list[cancellationReasonResponse]{}},
+	"POST /v1/cancellation-reasons":        {cancellationReasonRequest{}, "201", cancellationReasonResponse{}},
+	"DELETE /v1/cancellation-reasons/{id}": {nil, "200", cancellationReasonResponse{}},
+	"GET /v1/reports/cancellations":        {nil, "200", cancellationReportResponse{}},
+	// Grouped billing.
 	"GET /v1/grouped-charges/{id}":           {nil, "200", groupedChargeResponse{}},
 	"POST /v1/grouped-charges/{id}/payments": {paymentRequest{}, "200", paidGroupedChargeResponse{}},
 	"GET /v1/customers/{id}/grouped-charges": {nil, "200", list[groupedChargeResponse]{}},
-	"PATCH /v1/customers/{id}":               {customerPatchRequest{}, "200", customerResponse{}},
-	"GET /v1/cancellation-reasons":           {nil, "200", list[cancellationReasonResponse]{}},
-	"POST /v1/cancellation-reasons":          {cancellationReasonRequest{}, "201", cancellationReasonResponse{}},
-	"DELETE /v1/cancellation-reasons/{id}":   {nil, "200", cancellationReasonResponse{}},
-	"GET /v1/reports/cancellations":          {nil, "200", cancellationReportResponse{}},
 }
 
 // alsoAnswers gives the routes that have a second success answer its status and body type:
