@@ -134,6 +134,10 @@ var authRoutes = map[string]struct {
 	"POST /v1/cancellation-reasons":        {`{"code": "price", "name": "price too high"}`, 201},
 	"DELETE /v1/cancellation-reasons/{id}": {"", 200},
 	"GET /v1/reports/cancellations":        {"", 200},
+	// Grouped billing: the fixture bills nobody grouped.
+	"GET /v1/grouped-charges/{id}":           {"", 404},
+	"POST /v1/grouped-charges/{id}/payments": {`{"amount": "1.00", "paid_at": "2026-07-20"}`, 404},
+	"GET /v1/customers/{id}/grouped-charges": {"", 200},
 }
 
 // authFixture makes the rows the requests of authRoutes find: plan 1, customer 1, contract 1

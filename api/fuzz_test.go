@@ -218,7 +218,7 @@ var bodyRoutes = []string{
 	"/v1/contracts/2/resume", "/v1/contracts/2/changes/1/cancel", "/v1/benefits", "/v1/plans/1/benefits", "/v1/contracts/2/benefit-usages",
 	"/v1/contracts/2/charges", "/v1/contracts/2/addons",
 	"/v1/email-templates", "/v1/tokens", "/v1/payments/1/reverse", "/v1/simulations?until=2027-07-20", "/v1/webhooks",
-	"/v1/installments/1/cancel", "/v1/cancellation-reasons",
+	"/v1/installments/1/cancel", "/v1/grouped-charges/1/payments", "/v1/cancellation-reasons",
 }
 
 // FuzzRequestBodies sends arbitrary bytes as the body of every other route that reads one.

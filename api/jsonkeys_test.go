@@ -43,6 +43,7 @@ func keyCases(f badInputFixture) []keyCase {
 		{"POST /v1/contracts/{id}/activate", id("/v1/contracts/%d/activate", f.pending), ``, "date", "Date", `"2026-07-20"`},
 		{"POST /v1/contracts/{id}/cancel", id("/v1/contracts/%d/cancel", f.active), ``, "date", "DATE", `"2026-07-20"`},
 		{"POST /v1/installments/{id}/payments", pay, `"paid_at": "2026-07-20"`, "amount", "AMOUNT", `"99.90"`},
+		{"POST /v1/grouped-charges/{id}/payments", "/v1/grouped-charges/1/payments", `"paid_at": "2026-07-20"`, "amount", "AMOUNT", `"149.85"`},
 		{"POST /v1/holidays", "/v1/holidays", `"name": "Feriado"`, "date", "dATE", `"2026-12-01"`},
 		{"POST /v1/runs", "/v1/runs", `"as_of": "2026-07-20"`, "job", "Job", `"generate-installments"`},
 		{"PATCH /v1/plans/{id}", id("/v1/plans/%d", f.plan), ``, "name", "NAME", `"Plano B"`},

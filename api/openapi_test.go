@@ -169,6 +169,10 @@ var wire = map[string]struct {
 	"POST /v1/cancellation-reasons":        {cancellationReasonRequest{}, "201", cancellationReasonResponse{}},
 	"DELETE /v1/cancellation-reasons/{id}": {nil, "200", cancellationReasonResponse{}},
 	"GET /v1/reports/cancellations":        {nil, "200", cancellationReportResponse{}},
+	// Grouped billing.
+	"GET /v1/grouped-charges/{id}":           {nil, "200", groupedChargeResponse{}},
+	"POST /v1/grouped-charges/{id}/payments": {paymentRequest{}, "200", paidGroupedChargeResponse{}},
+	"GET /v1/customers/{id}/grouped-charges": {nil, "200", list[groupedChargeResponse]{}},
 }
 
 // alsoAnswers gives the routes that have a second success answer its status and body type:

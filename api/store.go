@@ -19,6 +19,7 @@ import (
 // billing.ErrNotFound and contradicting changes billing.ErrConflict (wrapped).
 type Store interface {
 	ChangeStore
+	GroupedChargeStore
 
 	// CreateCharge bills a one-off charge on the contract's next open installments due from
 	// today; created is false when the idempotency key made it before.

@@ -349,6 +349,10 @@ func (s ImportPaymentsSweep) recordSettlements(ctx context.Context, tx pgx.Tx, i
 	}); err != nil {
 		return 0, 0, 0, fmt.Errorf("match nosso números: %w", err)
 	}
+	chargeByKey, err := chargesByNossoNumero(ctx, tx, parsed.BankCode, keys)
+	if err != nil {
+		return nil, err
+	}
 	var (
 		in      []PaymentIn
 		matched []int // index in settlements of each in
@@ -356,6 +360,25 @@ func (s ImportPaymentsSweep) recordSettlements(ctx context.Context, tx pgx.Tx, i
 	)
 	for i, st := range settlements {
 		inst, ok := byKey[keys[i]]
+		if charge, isCharge := chargeByKey[keys[i]]; !ok && isCharge {
+			// A grouped charge's boleto: one payment per installment of the charge (grouped.go).
+			members, refusal, err := chargePayments(ctx, tx, charge, PaymentIn{Amount: st.AmountPaid, PaidOn: st.DatePaid,
+				Source: billing.SourceBankFile, Reference: fmt.Sprintf("cnab:%s:%s:%s:%s", parsed.BankCode, keys[i], st.Movement,
+					billing.FormatDate(st.DatePaid))})
+			if err != nil {
+				return nil, err
+			}
+			if refusal != nil {
+				exc.add(PaymentException{Source: billing.SourceBankFile, FileID: id, Line: st.Line, Reference: keys[i],
+					Amount: st.AmountPaid, PaidOn: st.DatePaid, Reason: refusal.Code,
+					Detail: fmt.Sprintf("grouped charge %d: %s", charge, refusal.Error())})
+				continue
+			}
+			for _, m := range members {
+				in, matched = append(in, m), append(matched, i)
+			}
+			continue
+		}
 		if !ok {
 			exc.add(PaymentException{Source: billing.SourceBankFile, FileID: id, Line: st.Line, Reference: keys[i],
 				Amount: st.AmountPaid, PaidOn: st.DatePaid, Reason: records.ExceptionUnknownReference,
