@@ -63,6 +63,9 @@ type PlanBenefit struct {
 	PlanID    int64
 	BenefitID int64
 	Terms
+	// UnitPrice is a package's price per use of the service (nil: none listed), the
+	// weight by which SplitPackagePrice itemises the package's price.
+	UnitPrice *decimal.Decimal
 }
 
 // NewPlanTerms validates the terms a plan grants for a benefit. A plan (kind plan) needs a

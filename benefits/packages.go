@@ -16,15 +16,17 @@ import (
 // cycle, whose installment charges the package's price itemised, one line per service.
 
 // PackageService is one service a package lists, as a contract resolves it: its benefit,
-// its name, the quantity one cycle holds, its price per use in the package (nil: none
-// listed), whether it is active in the catalogue and how many of the current cycle's uses
-// are used.
+// its name, the quantity one cycle holds (0: withdrawn from the contract), its price per
+// use in the package (nil: none listed), whether it is active in the catalogue, and the
+// current cycle's balance: Granted (0 while the service's balance is not open: then
+// Quantity) and Used.
 type PackageService struct {
 	BenefitID int64
 	Name      string
 	Quantity  int
 	UnitPrice *decimal.Decimal
 	Active    bool
+	Granted   int
 	Used      int
 }
 
@@ -45,15 +47,20 @@ func PackageUnitPrice(plan billing.Plan, raw *string) (*decimal.Decimal, error) 
 }
 
 // CycleUsedUp reports whether a package cycle's services are used up: every active service
-// with a quantity has used all of it. A package with no such service is never used up (an
-// inactive service is refused, so it could never be used up either).
+// with a quantity has used all its balance grants (its quantity while its balance is not
+// open). A package with no such service is never used up (an inactive service is refused,
+// so it could never be used up either).
 func CycleUsedUp(services []PackageService) bool {
 	counted := 0
 	for _, s := range services {
 		if !s.Active || s.Quantity < 1 {
 			continue
 		}
-		if s.Used < s.Quantity {
+		granted := s.Quantity
+		if s.Granted > 0 {
+			granted = s.Granted
+		}
+		if s.Used < granted {
 			return false
 		}
 		counted++

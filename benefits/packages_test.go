@@ -73,6 +73,8 @@ func TestCycleUsedUp(t *testing.T) {
 		{"a withdrawn service is not waited for", []PackageService{{Quantity: 4, Used: 4, Active: true}, {Quantity: 0, Active: true}}, true},
 		{"only inactive services: never used up", []PackageService{{Quantity: 2, Used: 2}}, false},
 		{"no service: never used up", nil, false},
+		{"an open balance's grant counts, not the quantity", []PackageService{{Quantity: 4, Granted: 2, Used: 2, Active: true}}, true},
+		{"an open balance's grant not used up", []PackageService{{Quantity: 1, Granted: 2, Used: 1, Active: true}}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
