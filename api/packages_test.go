@@ -56,6 +56,15 @@ func TestMultiServicePackage(t *testing.T) {
 	}
 
 	contract := b.paidContract(pkg, "2026-03-02", "2026-03-05", 1)
+	// Cycle 1's installment, made by the generation at activation, is itemised too.
+	wantLines := []string{
+		"plan 140.00 × 4 at 35.00: Banho ×4, package cycle 1: uses from 2026-03-02",
+		"plan 30.00 × 2 at 15.00: Corte de Unhas ×2, package cycle 1: uses from 2026-03-02",
+		"plan 20.00 × 2 at 10.00: Limpeza de Ouvido ×2, package cycle 1: uses from 2026-03-02",
+	}
+	if got := b.linesOf(contract, "recurring", 1); !reflect.DeepEqual(got, wantLines) {
+		t.Errorf("lines of cycle 1's installment %q, want %q", got, wantLines)
+	}
 	uses := []struct {
 		benefit   int64
 		usedAt    string
@@ -94,7 +103,7 @@ func TestMultiServicePackage(t *testing.T) {
 	if got := b.installments(contract); !reflect.DeepEqual(got, want) {
 		t.Errorf("installments %q, want %q", got, want)
 	}
-	wantLines := []string{
+	wantLines = []string{
 		"plan 140.00 × 4 at 35.00: Banho ×4, package cycle 2: uses from 2026-04-02",
 		"plan 30.00 × 2 at 15.00: Corte de Unhas ×2, package cycle 2: uses from 2026-04-02",
 		"plan 20.00 × 2 at 10.00: Limpeza de Ouvido ×2, package cycle 2: uses from 2026-04-02",

@@ -136,12 +136,7 @@ func PackageServiceSourceKey(benefitID int64) string {
 // discount line for discount when it is positive. LineTotals of the result is (price,
 // discount). With fewer than two services it is billing.ScheduledLines' single plan line.
 func PackageCycleLines(sequence int, from time.Time, price, discount decimal.Decimal, services []PackageService) []billing.Line {
-	var listed []PackageService
-	for _, s := range services {
-		if s.Quantity > 0 {
-			listed = append(listed, s)
-		}
-	}
+	listed := withQuantity(services)
 	if len(listed) < 2 {
 		return billing.ScheduledLines(billing.ScheduledInstallment{Kind: billing.Recurring, Sequence: sequence,
 			ServiceStart: from, Amount: price, Discount: discount}, 0)
@@ -163,6 +158,21 @@ func PackageCycleLines(sequence int, from time.Time, price, discount decimal.Dec
 			Description: billing.FixedDiscountDescription, Quantity: decimal.NewFromInt(1), Amount: discount.Neg()})
 	}
 	return lines
+}
+
+// Itemised reports whether a package's cycles are itemised: it lists two or more services
+// with a quantity (a one-service package's cycle is its single plan line).
+func Itemised(services []PackageService) bool { return len(withQuantity(services)) >= 2 }
+
+// withQuantity returns the services with a quantity (not withdrawn), in order.
+func withQuantity(services []PackageService) []PackageService {
+	var out []PackageService
+	for _, s := range services {
+		if s.Quantity > 0 {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // PackageServiceDescription describes a package cycle's line for a service: "Banho ×4,

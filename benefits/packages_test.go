@@ -144,6 +144,28 @@ func TestPackageCycleLines(t *testing.T) {
 	}
 }
 
+func TestItemised(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		services []PackageService
+		want     bool
+	}{
+		{"two services", []PackageService{{Quantity: 1}, {Quantity: 2}}, true},
+		{"one service", []PackageService{{Quantity: 4}}, false},
+		{"two, one withdrawn", []PackageService{{Quantity: 4}, {Quantity: 0}}, false},
+		{"none", nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := Itemised(tt.services); got != tt.want {
+				t.Fatalf("Itemised = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestPackageUnitPriceAndTerms(t *testing.T) {
 	t.Parallel()
 	four := 4

@@ -36,3 +36,31 @@ func packageServices(ctx context.Context, tx pgx.Tx, contractID, planID int64, c
 	}
 	return out, wrap(rows.Err(), "read the package services")
 }
+
+// contractPackageServices reads, in one query, the services the packages of contracts list
+// as each contract resolves them (as packageServices, without balances), by contract.
+func contractPackageServices(ctx context.Context, tx pgx.Tx, contracts []int64) (map[int64][]benefits.PackageService, error) {
+	if len(contracts) == 0 {
+		return nil, nil
+	}
+	rows, err := tx.Query(ctx, `SELECT c.id, pb.benefit_id, b.name, coalesce(o.quantity, pb.quantity), pb.unit_price, b.active
+		FROM contracts c
+		JOIN plan_benefits pb ON pb.plan_id = c.plan_id
+		JOIN benefits b ON b.id = pb.benefit_id
+		LEFT JOIN contract_benefit_overrides o ON o.contract_id = c.id AND o.benefit_id = pb.benefit_id
+		WHERE c.id = ANY($1) ORDER BY c.id, pb.benefit_id`, contracts)
+	if err != nil {
+		return nil, fmt.Errorf("read the package services of %d contracts: %w", len(contracts), err)
+	}
+	defer rows.Close()
+	out := make(map[int64][]benefits.PackageService, len(contracts))
+	for rows.Next() {
+		var contract int64
+		var s benefits.PackageService
+		if err := rows.Scan(&contract, &s.BenefitID, &s.Name, &s.Quantity, &s.UnitPrice, &s.Active); err != nil {
+			return nil, fmt.Errorf("read a package service: %w", err)
+		}
+		out[contract] = append(out[contract], s)
+	}
+	return out, wrap(rows.Err(), "read the package services")
+}
