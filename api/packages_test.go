@@ -125,9 +125,42 @@ func TestMultiServicePackage(t *testing.T) {
 		}
 	}
 	b.must(http.StatusConflict, "DELETE", fmt.Sprintf("/v1/contracts/%d/benefit-usages/%d", contract, first), nil)
+	var balances []string
+	for _, g := range b.must(http.StatusOK, "GET", fmt.Sprintf("/v1/contracts/%d/benefits?on=2026-04-03", contract), nil).items(t) {
+		bal := g["balance"].(map[string]any)
+		balances = append(balances, fmt.Sprintf("%s cycle %v from %v: %v of %v used", g["benefit_name"], bal["cycle"], bal["period_start"], bal["used"], bal["granted"]))
+	}
+	wantBalances := []string{"Banho cycle 2 from 2026-04-02: 1 of 4 used", "Corte de Unhas cycle 2 from 2026-04-02: 1 of 2 used",
+		"Limpeza de Ouvido cycle 2 from 2026-04-02: 1 of 2 used"}
+	if !reflect.DeepEqual(balances, wantBalances) {
+		t.Errorf("balances on 2026-04-03 %q, want %q", balances, wantBalances)
+	}
+
+	// A second pet's contract without ear cleaning (withdrawn by its override): bath and nail
+	// trim used up end the cycle, and its next charge splits the 190.00 between the two by
+	// their listed prices (140 : 30): 156.47 and 33.53.
+	other := b.paidContract(pkg, "2026-03-02", "2026-03-05", 1)
+	b.must(http.StatusOK, "PUT", fmt.Sprintf("/v1/contracts/%d/benefits/%d", other, ears), map[string]any{"quantity": 0})
+	if got := refusal(t, b.use(other, ears, "2026-03-05", 1)); got != (benefitErr{status: 422, code: "not_granted", field: "benefit_id"}) {
+		t.Errorf("a withdrawn service: %+v", got)
+	}
+	b.must(http.StatusCreated, "POST", fmt.Sprintf("/v1/contracts/%d/benefit-usages", other), map[string]any{"benefit_id": bath, "used_at": "2026-03-05", "quantity": 4})
+	r := b.must(http.StatusCreated, "POST", fmt.Sprintf("/v1/contracts/%d/benefit-usages", other), map[string]any{"benefit_id": nails, "used_at": "2026-03-06", "quantity": 2})
+	if r.body["next_installment_due"] != "2026-04-10" {
+		t.Errorf("the use that used up the other contract's cycle: %s", r.raw)
+	}
+	wantLines = []string{
+		"plan 156.47 × 4 at <nil>: Banho ×4, package cycle 2: uses from 2026-03-06",
+		"plan 33.53 × 2 at <nil>: Corte de Unhas ×2, package cycle 2: uses from 2026-03-06",
+	}
+	if got := b.linesOf(other, "recurring", 2); !reflect.DeepEqual(got, wantLines) {
+		t.Errorf("lines of the other contract's cycle 2 %q, want %q", got, wantLines)
+	}
+
 	b.rerunChangesNothing("2026-04-03")
 	b.rerunChangesNothing("2026-04-11")
 	b.linesSumToTotals(contract, "190.00")
+	b.linesSumToTotals(other, "190.00")
 }
 
 // linesSumToTotals fails unless each of a contract's installments has the amount want and
