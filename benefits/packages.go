@@ -79,8 +79,8 @@ func SplitPackagePrice(price decimal.Decimal, services []PackageService) []decim
 	weights := make([]decimal.Decimal, len(services))
 	total := decimal.Zero
 	for i, s := range services {
-		if s.Quantity > 0 && s.UnitPrice != nil {
-			weights[i] = s.UnitPrice.Mul(decimal.NewFromInt(int64(s.Quantity)))
+		if s.UnitPrice != nil {
+			weights[i] = s.UnitPrice.Mul(decimal.NewFromInt(int64(max(s.Quantity, 0))))
 			total = total.Add(weights[i])
 		}
 	}
@@ -142,7 +142,7 @@ func PackageCycleLines(sequence int, from time.Time, price, discount decimal.Dec
 			ServiceStart: from, Amount: price, Discount: discount}, 0)
 	}
 	shares := SplitPackagePrice(price, listed)
-	lines := make([]billing.Line, 0, len(listed)+1)
+	var lines []billing.Line
 	for i, s := range listed {
 		q := decimal.NewFromInt(int64(s.Quantity))
 		l := billing.Line{Kind: billing.LinePlan, SourceKey: PackageServiceSourceKey(s.BenefitID), Quantity: q,
