@@ -111,9 +111,11 @@ func (s *Store) RecordUse(ctx context.Context, contractID, benefitID int64, used
 			if err != nil || !benefits.CycleUsedUp(services) {
 				return err
 			}
-			out.NextInstallment, err = openNextCycle(ctx, tx, contractID, c, st, bal, services)
+			next, err := openNextCycle(ctx, tx, contractID, c, st, bal, services)
+			out.NextInstallment = next
+			return err
 		}
-		return err
+		return nil
 	})
 	return out, err
 }
