@@ -157,10 +157,24 @@ func TestMultiServicePackage(t *testing.T) {
 		t.Errorf("lines of the other contract's cycle 2 %q, want %q", got, wantLines)
 	}
 
+	// A contract activated on its first payment gets its first cycle's installment at once,
+	// itemised like the generation's.
+	waiting := b.contract(pkg, map[string]any{"adhesion_date": "2026-04-01", "activate_on_first_payment": true,
+		"due_date_rule": map[string]any{"kind": "fixed_day", "day": 10}}).id(t)
+	wantLines = []string{
+		"plan 140.00 × 4 at 35.00: Banho ×4, package cycle 1: uses from 2026-04-01",
+		"plan 30.00 × 2 at 15.00: Corte de Unhas ×2, package cycle 1: uses from 2026-04-01",
+		"plan 20.00 × 2 at 10.00: Limpeza de Ouvido ×2, package cycle 1: uses from 2026-04-01",
+	}
+	if got := b.linesOf(waiting, "recurring", 1); !reflect.DeepEqual(got, wantLines) {
+		t.Errorf("lines of the first installment at creation %q, want %q", got, wantLines)
+	}
+
 	b.rerunChangesNothing("2026-04-03")
 	b.rerunChangesNothing("2026-04-11")
-	b.linesSumToTotals(contract, "190.00")
-	b.linesSumToTotals(other, "190.00")
+	for _, c := range []int64{contract, other, waiting} {
+		b.linesSumToTotals(c, "190.00")
+	}
 }
 
 // linesSumToTotals fails unless each of a contract's installments has the amount want and
