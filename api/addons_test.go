@@ -79,7 +79,7 @@ func TestAddonGeneratedAndRenewed(t *testing.T) {
 	if got := b.linesOf(c, "recurring", 1); len(got) != 2 || got[1] != "addon 19.90 × 1 at 19.90: add-on: App Clube, service 2026-01-15 to 2026-02-14" {
 		t.Errorf("installment 1 lines %q", got)
 	}
-	b.pay(c, 1, 10, "119.80")
+	b.pay(c, 1, 10, "119.80", paidAddonFixedDay10From0115)
 	if got := b.renew("2026-07-20"); !reflect.DeepEqual(got, renewalCounts(1, 1, 1, 12)) {
 		t.Fatalf("renewal: %v, want one contract queued and renewed with 12 installments", got)
 	}
@@ -130,3 +130,10 @@ func TestAddonRefusals(t *testing.T) {
 		t.Error("a refused add-on request wrote something")
 	}
 }
+
+// paidAddonFixedDay10From0115 is what each of the first 10 installments of 119.80 (99.90 +
+// the 19.90 add-on) of a contract from 2026-01-15, fixed day 10, asks on 2026-07-20: 1% a
+// month of interest, 119.80 × 1% ÷ 30 a day, for the days since its effective due date
+// (paidFixedDay10From0115's): 160 days 6.3893 → 6.39; 132, 5.2712 → 5.27; 101, 4.0333 →
+// 4.03; 70, 2.7953 → 2.80; 40, 1.5973 → 1.60; 10, 0.3993 → 0.40; from 08-10 on, none.
+var paidAddonFixedDay10From0115 = []string{"126.19", "125.07", "123.83", "122.60", "121.40", "120.20", "119.80", "119.80", "119.80", "119.80"}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/billingd/billingd/benefits"
 	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/delinquency"
@@ -84,7 +86,7 @@ type Store interface {
 	Benefit(ctx context.Context, id int64) (benefits.Benefit, error)
 	Benefits(ctx context.Context, page records.Page) ([]benefits.Benefit, error)
 	UpdateBenefit(ctx context.Context, b benefits.Benefit) (benefits.Benefit, error)
-	SetPlanBenefit(ctx context.Context, planID, benefitID int64, build func(billing.Plan) (benefits.Terms, error)) (records.PlanBenefit, error)
+	SetPlanBenefit(ctx context.Context, planID, benefitID int64, build func(billing.Plan) (benefits.Terms, *decimal.Decimal, error)) (records.PlanBenefit, error)
 	PlanBenefits(ctx context.Context, planID int64, page records.Page) ([]records.PlanBenefit, error)
 	SetContractBenefit(ctx context.Context, contractID, benefitID int64, o benefits.Override) (records.ContractBenefit, error)
 	ContractBenefits(ctx context.Context, contractID int64, on time.Time, page records.Page) ([]records.GrantedBenefit, error)

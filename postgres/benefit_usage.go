@@ -124,9 +124,15 @@ func (s *Store) RecordUse(ctx context.Context, contractID, benefitID int64, used
 			}
 		}
 		if st.Terms.PerCycle() && bal.Used == bal.Granted {
-			out.NextInstallment, err = openNextCycle(ctx, tx, contractID, benefitID, c, st, bal)
+			services, err := packageServices(ctx, tx, contractID, c.planID, bal.Cycle)
+			if err != nil || !benefits.CycleUsedUp(services) {
+				return err
+			}
+			next, err := openNextCycle(ctx, tx, contractID, c, st, bal, services)
+			out.NextInstallment = next
+			return err
 		}
-		return err
+		return nil
 	})
 	return out, err
 }
@@ -209,33 +215,53 @@ func lockPeriodBalance(ctx context.Context, tx pgx.Tx, contractID, benefitID int
 	return bal, wrap(err, "read opened balance")
 }
 
-// lockCycleBalance returns, locked, the balance of a package's current (latest) cycle,
-// opening cycle 1 on the first use.
+// lockCycleBalance returns, locked, a package service's balance of the contract's current
+// package cycle (the latest any of its services has opened; 1 before the first use),
+// opening it on the service's first use in the cycle.
 func lockCycleBalance(ctx context.Context, tx pgx.Tx, contractID, benefitID int64, st benefits.UseState) (Balance, error) {
+	var cycle int
+	if err := tx.QueryRow(ctx, `SELECT coalesce(max(cycle), 1) FROM benefit_balances
+		WHERE contract_id = $1 AND cycle IS NOT NULL`, contractID).Scan(&cycle); err != nil {
+		return Balance{}, fmt.Errorf("read the current package cycle: %w", err)
+	}
 	find := func() (Balance, error) {
 		return scanBalance(tx.QueryRow(ctx, "SELECT "+balanceColumns+` FROM benefit_balances
-			WHERE contract_id = $1 AND benefit_id = $2 AND cycle IS NOT NULL ORDER BY cycle DESC LIMIT 1 FOR UPDATE`,
-			contractID, benefitID))
+			WHERE contract_id = $1 AND benefit_id = $2 AND cycle = $3 FOR UPDATE`, contractID, benefitID, cycle))
 	}
 	bal, err := find()
 	if !errors.Is(err, pgx.ErrNoRows) {
 		return bal, wrap(err, "read cycle balance")
 	}
+	// A later cycle's balance opens on the cycle's first day (the use that opened it).
 	if _, err := tx.Exec(ctx, `INSERT INTO benefit_balances (contract_id, benefit_id, anchor, period_start, cycle, granted)
-		VALUES ($1, $2, $3, $3, 1, $4) ON CONFLICT (contract_id, benefit_id, cycle) WHERE cycle IS NOT NULL DO NOTHING`,
-		contractID, benefitID, st.Settled, st.Terms.Quantity); err != nil {
-		return Balance{}, fmt.Errorf("open package cycle: %w", err)
+		VALUES ($1, $2, $3, coalesce((SELECT min(period_start) FROM benefit_balances
+			WHERE contract_id = $1 AND cycle = $5), $3), $5, $4)
+		ON CONFLICT (contract_id, benefit_id, cycle) WHERE cycle IS NOT NULL DO NOTHING`,
+		contractID, benefitID, st.Settled, st.Terms.Quantity, cycle); err != nil {
+		return Balance{}, fmt.Errorf("open package cycle %d: %w", cycle, err)
 	}
 	bal, err = find()
 	return bal, wrap(err, "read opened cycle balance")
 }
 
-// openNextCycle opens the package cycle after bal and, for a billed contract, creates the
-// recurring installment of sequence cycle+1 that pays for it, unless it exists.
-func openNextCycle(ctx context.Context, tx pgx.Tx, contractID, benefitID int64, c useContract, st benefits.UseState, bal Balance) (*Installment, error) {
+// openNextCycle opens the package cycle after bal — a balance for each of its services
+// with a quantity, in one statement — and, for a billed contract, creates the recurring
+// installment of sequence cycle+1 that pays for it, itemised per service
+// (benefits.PackageCycleLines), unless it exists.
+func openNextCycle(ctx context.Context, tx pgx.Tx, contractID int64, c useContract, st benefits.UseState, bal Balance,
+	services []benefits.PackageService,
+) (*Installment, error) {
+	var ids []int64
+	var granted []int32
+	for _, s := range services {
+		if s.Quantity > 0 {
+			ids, granted = append(ids, s.BenefitID), append(granted, int32(s.Quantity))
+		}
+	}
 	if _, err := tx.Exec(ctx, `INSERT INTO benefit_balances (contract_id, benefit_id, anchor, period_start, cycle, granted)
-		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (contract_id, benefit_id, cycle) WHERE cycle IS NOT NULL DO NOTHING`,
-		contractID, benefitID, st.Settled, st.UsedAt, bal.Cycle+1, st.Terms.Quantity); err != nil {
+		SELECT $1, s.benefit_id, $2, $3, $4, s.granted FROM unnest($5::bigint[], $6::int[]) AS s(benefit_id, granted)
+		ON CONFLICT (contract_id, benefit_id, cycle) WHERE cycle IS NOT NULL DO NOTHING`,
+		contractID, st.Settled, st.UsedAt, bal.Cycle+1, ids, granted); err != nil {
 		return nil, fmt.Errorf("open package cycle %d: %w", bal.Cycle+1, err)
 	}
 	if c.billingMethod == billing.BillNone {
@@ -255,9 +281,10 @@ func openNextCycle(ctx context.Context, tx pgx.Tx, contractID, benefitID int64, 
 	perTerm := max(c.perTerm, 1)
 	// The installment and its lines in one statement, as generation writes them.
 	var ins installmentBatch
-	ins.add(contractID, billing.ScheduledInstallment{Kind: billing.Recurring, Term: (seq-1)/perTerm + 1, Sequence: seq,
+	ins.addLines(contractID, billing.ScheduledInstallment{Kind: billing.Recurring, Term: (seq-1)/perTerm + 1, Sequence: seq,
 		ServiceStart: st.UsedAt, NominalDue: nominal, EffectiveDue: cal.Adjust(nominal, c.rule.EffectiveShift()),
-		Amount: c.price, Discount: c.discount}, c.onTimeDiscount, 0)
+		Amount: c.price, Discount: c.discount}, c.onTimeDiscount,
+		benefits.PackageCycleLines(seq, st.UsedAt, c.price, c.discount, services))
 	created, err := ins.insert(ctx, tx, st.UsedAt)
 	if err != nil {
 		return nil, fmt.Errorf("create installment of package cycle %d: %w", seq, err)
@@ -309,8 +336,8 @@ func (s *Store) ReverseUse(ctx context.Context, contractID, usageID int64, at ti
 		}
 		if bal.Cycle > 0 {
 			var closed bool
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM benefit_balances WHERE contract_id = $1 AND benefit_id = $2
-				AND cycle > $3)`, out.ContractID, out.BenefitID, bal.Cycle).Scan(&closed); err != nil {
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM benefit_balances WHERE contract_id = $1
+				AND cycle > $2)`, out.ContractID, bal.Cycle).Scan(&closed); err != nil {
 				return fmt.Errorf("read package cycles: %w", err)
 			}
 			if closed {

@@ -349,9 +349,9 @@ func (s ImportPaymentsSweep) recordSettlements(ctx context.Context, tx pgx.Tx, i
 	}); err != nil {
 		return 0, 0, 0, fmt.Errorf("match nosso números: %w", err)
 	}
-	chargeByKey, err := chargesByNossoNumero(ctx, tx, parsed.BankCode, keys)
+	chargeByKey, err := chargesByNossoNumero(ctx, tx, bank, keys)
 	if err != nil {
-		return nil, err
+		return 0, 0, 0, err
 	}
 	var (
 		in      []PaymentIn
@@ -363,10 +363,10 @@ func (s ImportPaymentsSweep) recordSettlements(ctx context.Context, tx pgx.Tx, i
 		if charge, isCharge := chargeByKey[keys[i]]; !ok && isCharge {
 			// A grouped charge's boleto: one payment per installment of the charge (grouped.go).
 			members, refusal, err := chargePayments(ctx, tx, charge, PaymentIn{Amount: st.AmountPaid, PaidOn: st.DatePaid,
-				Source: billing.SourceBankFile, Reference: fmt.Sprintf("cnab:%s:%s:%s:%s", parsed.BankCode, keys[i], st.Movement,
+				Source: billing.SourceBankFile, Reference: fmt.Sprintf("cnab:%s:%s:%s:%s", bank, keys[i], st.Movement,
 					billing.FormatDate(st.DatePaid))})
 			if err != nil {
-				return nil, err
+				return 0, 0, 0, err
 			}
 			if refusal != nil {
 				exc.add(PaymentException{Source: billing.SourceBankFile, FileID: id, Line: st.Line, Reference: keys[i],

@@ -182,7 +182,13 @@ type installmentBatch struct {
 // adhesionInstallments is the contract's count of adhesion installments), its totals being
 // the sums of its lines.
 func (c *installmentBatch) add(contract int64, it billing.ScheduledInstallment, onTimeDiscount decimal.Decimal, adhesionInstallments int) {
-	lines := billing.ScheduledLines(it, adhesionInstallments)
+	c.addLines(contract, it, onTimeDiscount, billing.ScheduledLines(it, adhesionInstallments))
+}
+
+// addLines appends a scheduled installment of contract with the given lines (a package
+// cycle's itemised lines, benefits.PackageCycleLines), its totals being the sums of its
+// lines rather than it.Amount and it.Discount.
+func (c *installmentBatch) addLines(contract int64, it billing.ScheduledInstallment, onTimeDiscount decimal.Decimal, lines []billing.Line) {
 	amount, discount := billing.LineTotals(lines)
 	c.contract = append(c.contract, contract)
 	c.kind = append(c.kind, string(it.Kind))
