@@ -42,8 +42,8 @@ func TestNewPlanTermsBounds(t *testing.T) {
 	}
 }
 
-// TestNewPlanTermsPackage checks a package's terms: its uses per cycle, no period, the
-// quantity given only when it repeats them; a package without uses_per_cycle holds 0.
+// TestNewPlanTermsPackage checks a package's terms: no period, a service's quantity from 1
+// to the uses per cycle (omitted: all of them); a package without uses_per_cycle holds 0.
 func TestNewPlanTermsPackage(t *testing.T) {
 	t.Parallel()
 	pkg := billing.Plan{Kind: billing.KindPackage, UsesPerCycle: ptr(4)}
@@ -57,7 +57,9 @@ func TestNewPlanTermsPackage(t *testing.T) {
 		{"quantity omitted", pkg, nil, Terms{Quantity: 4, GraceDays: 2}, ""},
 		{"quantity repeated", pkg, ptr(4), Terms{Quantity: 4, GraceDays: 2}, ""},
 		{"quantity one more", pkg, ptr(5), Terms{}, "quantity"},
-		{"quantity one less", pkg, ptr(3), Terms{}, "quantity"},
+		{"quantity one less", pkg, ptr(3), Terms{Quantity: 3, GraceDays: 2}, ""},
+		{"quantity 1", pkg, ptr(1), Terms{Quantity: 1, GraceDays: 2}, ""},
+		{"quantity 0", pkg, ptr(0), Terms{}, "quantity"},
 		{"no uses_per_cycle", billing.Plan{Kind: billing.KindPackage}, nil, Terms{GraceDays: 2}, ""},
 	}
 	for _, tt := range tests {
