@@ -13,7 +13,7 @@ BUILD_TIME ?= $(shell git log -1 --format=%cI 2>/dev/null)
 LDFLAGS := $(if $(VERSION),-X main.version=$(VERSION)) $(if $(REVISION),-X main.revision=$(REVISION)) $(if $(BUILD_TIME),-X main.buildTime=$(BUILD_TIME))
 
 .DEFAULT_GOAL := help
-.PHONY: help build run test test-go fuzz fuzz-targets bench test-faults db-stop clean
+.PHONY: help build run test test-go fuzz fuzz-targets mutation bench test-faults test-midnight db-stop clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -47,12 +47,19 @@ test-go:
 fuzz: ## run each fuzz target for FUZZTIME (seed corpora live in testdata/fuzz; the API's use PostgreSQL)
 	@scripts/with-pg.sh $(MAKE) --no-print-directory fuzz-targets
 
+# A package that fails to list its fuzz targets (it does not build, its TestMain fails) fails
+# the target with go's output; a package with no fuzz target lists none and is passed over.
 fuzz-targets:
-	@for pkg in $$($(GO) list ./...); do \
-	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	@pkgs=$$($(GO) list ./...); \
+	for pkg in $$pkgs; do \
+	  listed=$$($(GO) test -list '^Fuzz' $$pkg 2>&1) || { echo "fuzz-targets: listing the fuzz targets of $$pkg failed:" >&2; echo "$$listed" >&2; exit 1; }; \
+	  for f in $$(printf '%s\n' "$$listed" | sed -n 's/^\(Fuzz[A-Za-z0-9_]*\)$$/\1/p'); do \
 	    echo "fuzz $$pkg $$f"; out=$$($(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg 2>&1) || { echo "$$out"; exit 1; }; \
 	  done; \
 	done
+
+mutation: ## mutation testing (gremlins) of every pure domain package: each >= 90% test efficacy, >= 80% mutator coverage
+	@scripts/mutation.sh
 
 test-faults: ## fault tests on the real binary: SIGKILL, PostgreSQL restart, replicas, SIGTERM under load (~1 min)
 	$(GO) vet -tags faults ./faults/
@@ -61,6 +68,26 @@ test-faults: ## fault tests on the real binary: SIGKILL, PostgreSQL restart, rep
 	echo; echo "Invariants checked (make test-faults):"; \
 	sed -nE 's/^ +[a-z_]+_test\.go:[0-9]+: (INVARIANT .*)/  \1/p' "$$log" | sort -s -t']' -k1,1; \
 	rm -f "$$log"; exit $$status
+
+# The tests whose outcome depends on the business date or hour. Each reads "today" from the
+# injected clock of internal/daemontest (daemontest.NewClock, daemontest.Now), which starts at
+# BILLINGD_TEST_CLOCK_START and runs on with the test process. Every name must match a test:
+# a renamed or deleted one fails the target instead of silently running fewer.
+MIDNIGHT_TESTS := TestRiverUIRefusesCrossSiteChanges|TestDelinquencyEndToEnd|TestForcedFutureRunIsUndoneByTodaysRun|TestRunRefusesAsOfOutsideTheWindow|TestCLIRunAudited|TestReturnFileThroughDropDirEndToEnd|TestRenewContractsSwitchedOff|TestReplicasRunEachSlotOnce
+MIDNIGHT_PKGS := ./cmd/billingd/ ./faults/
+MIDNIGHT_DATE ?= 2026-07-20
+
+test-midnight: ## the date-sensitive tests with the injected clock at 23:59:40 (crossing midnight) and at 00:01 in São Paulo
+	@re='^($(MIDNIGHT_TESTS))$$'; \
+	listed="$$($(GO) test -tags faults -list "$$re" $(MIDNIGHT_PKGS))"; \
+	for name in $$(tr '|' ' ' <<< '$(MIDNIGHT_TESTS)'); do \
+	  grep -qx "$$name" <<< "$$listed" || { echo "test-midnight: $$name matches no test in $(MIDNIGHT_PKGS)"; exit 1; }; \
+	done; \
+	echo "test-midnight: $$(grep -c '^Test' <<< "$$listed") tests: $$(grep '^Test' <<< "$$listed" | tr '\n' ' ')"; \
+	for at in $(MIDNIGHT_DATE)T23:59:40-03:00 $(MIDNIGHT_DATE)T00:01:00-03:00; do \
+	  echo "test-midnight: BILLINGD_TEST_CLOCK_START=$$at"; \
+	  BILLINGD_TEST_CLOCK_START=$$at scripts/with-pg.sh $(GO) test -tags faults -count=1 -timeout 20m -v -run "$$re" $(MIDNIGHT_PKGS); \
+	done
 
 bench: ## time each sweep at BENCH_CONTRACTS contracts against its set-based floor
 	@BENCH_CONTRACTS=$(BENCH_CONTRACTS) scripts/with-pg.sh \

@@ -22,7 +22,9 @@ func concrete(route string) (method, path string) {
 // authPaths gives the concrete path of the routes whose fixture row is not id 1: a benefit
 // use needs an active contract (contract 2, its installment 1 paid on 2026-07-20).
 var authPaths = map[string]string{
-	"POST /v1/contracts/{id}/benefit-usages":              "/v1/contracts/2/benefit-usages",
+	"POST /v1/contracts/{id}/benefit-usages": "/v1/contracts/2/benefit-usages",
+
+	// Subjects: the fixture's contract 1 gets a pet on plan 1.
 	"POST /v1/contracts/{id}/subjects":                    "/v1/contracts/2/subjects",
 	"GET /v1/contracts/{id}/subjects":                     "/v1/contracts/2/subjects",
 	"DELETE /v1/contracts/{id}/subjects/{subject_id}":     "/v1/contracts/2/subjects/1",
@@ -30,6 +32,11 @@ var authPaths = map[string]string{
 	"PUT /v1/contracts/{id}/benefits/{benefit_id}":        "/v1/contracts/2/benefits/1",
 	"GET /v1/contracts/{id}/benefits":                     "/v1/contracts/2/benefits",
 	"GET /v1/contracts/{id}/benefit-usages":               "/v1/contracts/2/benefit-usages",
+	"POST /v1/contracts/{id}/charges":                     "/v1/contracts/2/charges",
+	"GET /v1/contracts/{id}/charges":                      "/v1/contracts/2/charges",
+	"POST /v1/contracts/{id}/addons":                      "/v1/contracts/2/addons",
+	"GET /v1/contracts/{id}/addons":                       "/v1/contracts/2/addons",
+	"DELETE /v1/contracts/{id}/addons/{addon_id}":         "/v1/contracts/2/addons/1?until=2027-01-31",
 	"DELETE /v1/contracts/{id}/changes/{change_id}":       "/v1/contracts/1/changes/1",
 	"POST /v1/contracts/{id}/changes/{change_id}/cancel":  "/v1/contracts/1/changes/1/cancel",
 }
@@ -92,6 +99,11 @@ var authRoutes = map[string]struct {
 	"GET /v1/contracts/{id}/benefit-usages":               {"", 200},
 	"DELETE /v1/contracts/{id}/benefit-usages/{usage_id}": {"", 200},
 	"GET /v1/reports/benefit-usage":                       {"", 200},
+	"POST /v1/contracts/{id}/charges":                     {`{"description": "Visita", "amount": "10.00"}`, 201},
+	"GET /v1/contracts/{id}/charges":                      {"", 200},
+	"POST /v1/contracts/{id}/addons":                      {`{"description": "IP fixo", "price": "30.00", "from": "2027-01-01"}`, 201},
+	"GET /v1/contracts/{id}/addons":                       {"", 200},
+	"DELETE /v1/contracts/{id}/addons/{addon_id}":         {"", 200},
 	"POST /v1/email-templates":                            {`{"kind": "welcome", "subject": "Olá {{.Customer.Name}}", "html_body": "<p>Olá</p>", "text_body": "Olá"}`, 201},
 	"GET /v1/email-templates":                             {"", 200},
 	"GET /v1/email-templates/{id}":                        {"", 200},
@@ -119,14 +131,18 @@ var authRoutes = map[string]struct {
 	"GET /v1/payment-files/{id}":      {"", 404},
 	"GET /v1/payment-exceptions":      {"", 200},
 	// Contract changes: installment 1 is open again after the reversal.
-	"PATCH /v1/installments/{id}":                     {`{"due_date": "2026-08-14", "reason": "o cliente pediu"}`, 200},
-	"POST /v1/installments/{id}/cancel":               {`{"reason": "cobrada por engano"}`, 200},
-	"GET /v1/installments/{id}/changes":               {"", 200},
-	"PATCH /v1/customers/{id}":                        {`{"phone": "+55 11 91234-5678"}`, 200},
-	"GET /v1/cancellation-reasons":                    {"", 200},
-	"POST /v1/cancellation-reasons":                   {`{"code": "price", "name": "price too high"}`, 201},
-	"DELETE /v1/cancellation-reasons/{id}":            {"", 200},
-	"GET /v1/reports/cancellations":                   {"", 200},
+	"PATCH /v1/installments/{id}":          {`{"due_date": "2026-08-14", "reason": "o cliente pediu"}`, 200},
+	"POST /v1/installments/{id}/cancel":    {`{"reason": "cobrada por engano"}`, 200},
+	"GET /v1/installments/{id}/changes":    {"", 200},
+	"PATCH /v1/customers/{id}":             {`{"phone": "+55 11 91234-5678"}`, 200},
+	"GET /v1/cancellation-reasons":         {"", 200},
+	"POST /v1/cancellation-reasons":        {`{"code": "price", "name": "price too high"}`, 201},
+	"DELETE /v1/cancellation-reasons/{id}": {"", 200},
+	"GET /v1/reports/cancellations":        {"", 200},
+	// Grouped billing: the fixture bills nobody grouped.
+	"GET /v1/grouped-charges/{id}":                    {"", 404},
+	"POST /v1/grouped-charges/{id}/payments":          {`{"amount": "1.00", "paid_at": "2026-07-20"}`, 404},
+	"GET /v1/customers/{id}/grouped-charges":          {"", 200},
 	"POST /v1/contracts/{id}/subjects":                {`{"kind": "pet", "name": "Rex", "species": "dog", "plan_id": 1}`, 201},
 	"GET /v1/contracts/{id}/subjects":                 {"", 200},
 	"DELETE /v1/contracts/{id}/subjects/{subject_id}": {"", 200},

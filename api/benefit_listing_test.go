@@ -113,13 +113,15 @@ func TestContractBenefitUsages(t *testing.T) {
 		return map[string]any{"id": float64(id), "contract_id": float64(f.contract), "subject_id": nil, "benefit_id": float64(f.bath),
 			"used_at": usedAt, "quantity": 1.0, "unit_cost": "30.00", "total_cost": "30.00", "reversed_at": reversedAt,
 			"balance_id": f.bathBal, "period_start": "2026-07-10", "period_end": "2026-08-09", "cycle": nil,
-			"granted": 4.0, "used": 2.0, "remaining": 2.0, "next_installment_id": nil, "next_installment_due": nil}
+			"granted": 4.0, "used": 2.0, "remaining": 2.0, "next_installment_id": nil, "next_installment_due": nil,
+			"overage": 0.0, "overage_unit_price": nil, "overage_amount": "0.00", "overage_installment_id": nil}
 	}
 	u1, u2, u3 := bathUse(f.u1, "2026-07-11", nil), bathUse(f.u2, "2026-07-15", "2026-07-20T15:00:00Z"), bathUse(f.u3, "2026-07-20", nil)
 	u4 := map[string]any{"id": float64(f.u4), "contract_id": float64(f.contract), "subject_id": nil, "benefit_id": float64(f.consult),
 		"used_at": "2026-06-20", "quantity": 1.0, "unit_cost": "120.50", "total_cost": "120.50", "reversed_at": nil,
 		"balance_id": f.consultBal, "period_start": "2026-06-10", "period_end": "2026-09-09", "cycle": nil,
-		"granted": 2.0, "used": 1.0, "remaining": 1.0, "next_installment_id": nil, "next_installment_due": nil}
+		"granted": 2.0, "used": 1.0, "remaining": 1.0, "next_installment_id": nil, "next_installment_due": nil,
+		"overage": 0.0, "overage_unit_price": nil, "overage_amount": "0.00", "overage_installment_id": nil}
 	// The reversed use reads as its reversal answered.
 	if !reflect.DeepEqual(f.reversal.body, u2) {
 		t.Errorf("reversal answered %s, want %v", f.reversal.raw, u2)

@@ -41,6 +41,13 @@ type usageResponse struct {
 	Remaining          int     `json:"remaining"`
 	NextInstallmentID  *int64  `json:"next_installment_id"`
 	NextInstallmentDue *string `json:"next_installment_due"`
+	// Overage is how many of the units went beyond the quota, billed at OverageUnitPrice
+	// (OverageAmount in all) on installment OverageInstallmentID (null while none is open
+	// after the use).
+	Overage              int     `json:"overage"`
+	OverageUnitPrice     *string `json:"overage_unit_price"`
+	OverageAmount        string  `json:"overage_amount"`
+	OverageInstallmentID *int64  `json:"overage_installment_id"`
 }
 
 func toUsage(u records.Usage) usageResponse {
@@ -52,6 +59,13 @@ func toUsage(u records.Usage) usageResponse {
 	}
 	if u.SubjectID > 0 {
 		out.SubjectID = &u.SubjectID
+	}
+	out.Overage, out.OverageAmount = u.Overage, money(u.OverageUnitPrice.Mul(decimal.NewFromInt(int64(u.Overage))))
+	if u.Overage > 0 {
+		out.OverageUnitPrice = optMoney(&u.OverageUnitPrice)
+	}
+	if u.OverageInstallmentID > 0 {
+		out.OverageInstallmentID = &u.OverageInstallmentID
 	}
 	if u.ReversedAt != nil {
 		at := u.ReversedAt.UTC().Format(time.RFC3339)
@@ -153,6 +167,9 @@ type usageReportLine struct {
 	Uses         int64   `json:"uses"`
 	UnitCost     string  `json:"unit_cost"`
 	TotalCost    string  `json:"total_cost"`
+	// Overage is the units beyond the quota among the uses; OverageAmount what they bill.
+	Overage       int64  `json:"overage"`
+	OverageAmount string `json:"overage_amount"`
 }
 
 type usageReportResponse struct {
@@ -188,7 +205,7 @@ func (s *Server) usageReport(w http.ResponseWriter, r *http.Request) error {
 	total := decimal.Zero
 	for i, l := range lines {
 		out.Items[i] = usageReportLine{BenefitID: l.BenefitID, BenefitName: l.BenefitName, Uses: l.Uses,
-			UnitCost: money(l.UnitCost), TotalCost: money(l.TotalCost)}
+			UnitCost: money(l.UnitCost), TotalCost: money(l.TotalCost), Overage: l.Overage, OverageAmount: money(l.OverageAmount)}
 		if f.ByCustomer {
 			out.Items[i].CustomerID, out.Items[i].CustomerName = &l.CustomerID, &l.CustomerName
 		}
@@ -210,14 +227,14 @@ func writeUsageCSV(w http.ResponseWriter, rep usageReportResponse) {
 	w.Header().Set("Content-Disposition", `attachment; filename="benefit-usage.csv"`)
 	w.WriteHeader(http.StatusOK)
 	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"benefit_id", "benefit_name", "customer_id", "customer_name", "uses", "unit_cost", "total_cost"})
+	_ = cw.Write([]string{"benefit_id", "benefit_name", "customer_id", "customer_name", "uses", "unit_cost", "total_cost", "overage", "overage_amount"})
 	for _, l := range rep.Items {
 		var customer, name string
 		if l.CustomerID != nil {
 			customer, name = strconv.FormatInt(*l.CustomerID, 10), *l.CustomerName
 		}
 		_ = cw.Write([]string{strconv.FormatInt(l.BenefitID, 10), cell(l.BenefitName), customer, cell(name),
-			strconv.FormatInt(l.Uses, 10), l.UnitCost, l.TotalCost})
+			strconv.FormatInt(l.Uses, 10), l.UnitCost, l.TotalCost, strconv.FormatInt(l.Overage, 10), l.OverageAmount})
 	}
 	cw.Flush()
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/billingd/billingd/benefits"
 	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/records"
@@ -113,6 +115,10 @@ type planBenefitRequest struct {
 	Quantity      *int    `json:"quantity"`
 	RenewalPeriod *string `json:"renewal_period"`
 	GraceDays     *int    `json:"grace_days"`
+	// OverageUnitPrice, when given, lets uses go beyond the quota at this price each.
+	OverageUnitPrice *string `json:"overage_unit_price"`
+	// UnitPrice is a package service's price per use, itemising the package's cycle charge.
+	UnitPrice *string `json:"unit_price"`
 }
 
 type planBenefitResponse struct {
@@ -122,11 +128,20 @@ type planBenefitResponse struct {
 	Quantity      int     `json:"quantity"`
 	RenewalPeriod *string `json:"renewal_period"`
 	GraceDays     int     `json:"grace_days"`
+	// OverageUnitPrice is the price of a use beyond the quota; null refuses such uses.
+	OverageUnitPrice *string `json:"overage_unit_price"`
+	// UnitPrice is a package service's price per use (null: none listed).
+	UnitPrice *string `json:"unit_price"`
 }
 
 func toPlanBenefit(p records.PlanBenefit) planBenefitResponse {
-	return planBenefitResponse{PlanID: p.PlanID, BenefitID: p.BenefitID, BenefitName: p.BenefitName,
-		Quantity: p.Quantity, RenewalPeriod: optPeriod(p.Period), GraceDays: p.GraceDays}
+	out := planBenefitResponse{PlanID: p.PlanID, BenefitID: p.BenefitID, BenefitName: p.BenefitName,
+		Quantity: p.Quantity, RenewalPeriod: optPeriod(p.Period), GraceDays: p.GraceDays, OverageUnitPrice: optMoney(p.OverageUnitPrice)}
+	if p.UnitPrice != nil {
+		price := money(*p.UnitPrice)
+		out.UnitPrice = &price
+	}
+	return out
 }
 
 func optPeriod(p billing.Period) *string {
@@ -149,8 +164,23 @@ func (s *Server) setPlanBenefit(w http.ResponseWriter, r *http.Request) error {
 	if req.BenefitID < 1 {
 		return billing.Fieldf("benefit_id", "required: the id of a benefit")
 	}
-	out, err := s.store.SetPlanBenefit(r.Context(), id, req.BenefitID, func(p billing.Plan) (benefits.Terms, error) {
-		return benefits.NewPlanTerms(p, req.Quantity, req.RenewalPeriod, req.GraceDays)
+	out, err := s.store.SetPlanBenefit(r.Context(), id, req.BenefitID, func(p billing.Plan) (benefits.Terms, *decimal.Decimal, error) {
+		terms, err := benefits.NewPlanTerms(p, req.Quantity, req.RenewalPeriod, req.GraceDays)
+		if err != nil {
+			return benefits.Terms{}, nil, err
+		}
+		if req.OverageUnitPrice != nil {
+			price, err := parseMoneyField("overage_unit_price", *req.OverageUnitPrice)
+			if err != nil {
+				return benefits.Terms{}, nil, err
+			}
+			terms.OverageUnitPrice = &price
+			if err := benefits.ValidateOveragePrice(terms.PerCycle(), terms.OverageUnitPrice); err != nil {
+				return benefits.Terms{}, nil, err
+			}
+		}
+		price, err := benefits.PackageUnitPrice(p, req.UnitPrice)
+		return terms, price, err
 	})
 	if err != nil {
 		return err

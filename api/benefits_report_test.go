@@ -124,7 +124,8 @@ func TestBenefitUsageReport(t *testing.T) {
 
 	line := func(benefit int64, name string, customer any, customerName any, uses float64, unit, total string) map[string]any {
 		return map[string]any{"benefit_id": float64(benefit), "benefit_name": name, "customer_id": customer,
-			"customer_name": customerName, "uses": uses, "unit_cost": unit, "total_cost": total}
+			"customer_name": customerName, "uses": uses, "unit_cost": unit, "total_cost": total,
+			"overage": 0.0, "overage_amount": "0.00"}
 	}
 	tests := []struct {
 		name, query string
@@ -178,11 +179,11 @@ func TestBenefitUsageReport(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	wantCSV := "benefit_id,benefit_name,customer_id,customer_name,uses,unit_cost,total_cost\n" +
-		fmt.Sprintf("%d,Banho,%d,Ana Souza,3,33.33,99.99\n", bath, cx) +
-		fmt.Sprintf("%d,Banho,%d,Bruno Lima,1,33.33,33.33\n", bath, cy) +
-		fmt.Sprintf("%d,Banho,%d,Bruno Lima,1,40.00,40.00\n", bath, cy) +
-		fmt.Sprintf("%d,Exame,%d,Ana Souza,1,150.00,150.00\n", exam, cx)
+	wantCSV := "benefit_id,benefit_name,customer_id,customer_name,uses,unit_cost,total_cost,overage,overage_amount\n" +
+		fmt.Sprintf("%d,Banho,%d,Ana Souza,3,33.33,99.99,0,0.00\n", bath, cx) +
+		fmt.Sprintf("%d,Banho,%d,Bruno Lima,1,33.33,33.33,0,0.00\n", bath, cy) +
+		fmt.Sprintf("%d,Banho,%d,Bruno Lima,1,40.00,40.00,0,0.00\n", bath, cy) +
+		fmt.Sprintf("%d,Exame,%d,Ana Souza,1,150.00,150.00,0,0.00\n", exam, cx)
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/csv; charset=utf-8" || string(raw) != wantCSV {
 		t.Errorf("CSV: status %d, %s\n%s\nwant\n%s", resp.StatusCode, resp.Header.Get("Content-Type"), raw, wantCSV)
 	}

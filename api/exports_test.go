@@ -118,7 +118,8 @@ func TestOverdueInstallmentsCSV(t *testing.T) {
 }
 
 // TestOverdueInstallmentsCSVStreamsEveryPage: 60 seeded contracts with twelve installments
-// each overdue: the CSV holds all 720 over several pages of the store, each once.
+// each overdue: the CSV holds all 720 over several pages of the store, each once, each
+// contract's twelve on their hand-worked dates and days overdue.
 func TestOverdueInstallmentsCSVStreamsEveryPage(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -130,15 +131,35 @@ func TestOverdueInstallmentsCSVStreamsEveryPage(t *testing.T) {
 	if len(rows) != 1+720 {
 		t.Fatalf("%d rows, want the header and 720", len(rows))
 	}
+	// Each contract's twelve, by sequence, worked out by hand: nominally due on the 10th from
+	// February 2025, on the next business day (2025-05-10 and 2026-01-10 Saturdays, 2025-08-10
+	// a Sunday), and the days from that day to 2026-07-20 (2026-01-12: 31+28+31+30+31+30+8 = 189).
+	dues := map[string]string{
+		"1": "2025-02-10 2025-02-10 525", "2": "2025-03-10 2025-03-10 497", "3": "2025-04-10 2025-04-10 466",
+		"4": "2025-05-10 2025-05-12 434", "5": "2025-06-10 2025-06-10 405", "6": "2025-07-10 2025-07-10 375",
+		"7": "2025-08-10 2025-08-11 343", "8": "2025-09-10 2025-09-10 313", "9": "2025-10-10 2025-10-10 283",
+		"10": "2025-11-10 2025-11-10 252", "11": "2025-12-10 2025-12-10 222", "12": "2026-01-10 2026-01-12 189",
+	}
 	seen := map[string]bool{}
+	perContract := map[string]int{}
 	for _, r := range rows[1:] {
 		if seen[r[0]] {
 			t.Errorf("installment %s listed twice", r[0])
 		}
 		seen[r[0]] = true
-		if r[8] != "99.90" || r[11] != "99.90" {
-			t.Errorf("row %q: want amount and open amount 99.90", r)
+		perContract[r[1]]++
+		if r[2] != "recurring" || r[3] != "1" || strings.Join(r[5:8], " ") != dues[r[4]] || r[8] != "99.90" || r[9] != "0.00" ||
+			r[10] != "0.00" || r[11] != "99.90" {
+			t.Errorf("row %q: want recurring 1 %s with 99.90 open (nominal, due, days overdue %s)", r, r[4], dues[r[4]])
 		}
+	}
+	for contract, n := range perContract {
+		if n != 12 {
+			t.Errorf("contract %s has %d rows, want 12", contract, n)
+		}
+	}
+	if len(perContract) != 60 {
+		t.Errorf("%d contracts listed, want 60", len(perContract))
 	}
 }
 
@@ -163,17 +184,17 @@ func TestCollectionsCSV(t *testing.T) {
 		if len(rows) != 3 || !slices.Equal(rows[0], header) {
 			t.Fatalf("%s: %q", path, rows)
 		}
-		for i, it := range items {
-			l := it["ladder"].(map[string]any)
-			str := func(v any) string {
-				if v == nil {
-					return ""
-				}
-				return fmt.Sprint(v)
-			}
-			want := []string{str(it["contract_id"]), str(it["customer_id"]), str(it["status"]), "debt_notice", "2026-03-15",
-				"telecom_rgc765", str(l["next_step"]), str(l["next_step_on"]), str(l["days_in_default"]),
-				str(l["trigger_installment_id"]), str(l["notice_sent_on"]), str(l["trust_unlock_until"])}
+		// Both due 2026-03-10 and at the debt notice since 03-15, the profile's fifth day. c1's
+		// notice sent on 03-16 put its suspension on 03-31 and its termination 75 days after the
+		// notice, on 05-30: today, 2026-07-20, both are past, so no step follows. c2's notice,
+		// unsent, leaves its suspension waiting, undated. days_in_default is health_9656's
+		// alone: empty.
+		for i, c := range []struct {
+			id         int64
+			next, sent string
+		}{{c1, "", "2026-03-16"}, {c2, "suspension", ""}} {
+			want := []string{fmt.Sprint(c.id), fmt.Sprint(items[i]["customer_id"]), "active", "debt_notice", "2026-03-15",
+				"telecom_rgc765", c.next, "", "", fmt.Sprint(b.installmentID(c.id, "recurring", 1)), c.sent, ""}
 			if !slices.Equal(rows[i+1], want) {
 				t.Errorf("%s row %d: %q, want %q", path, i+1, rows[i+1], want)
 			}

@@ -95,6 +95,25 @@ func (b *bundle) playForecast(contract int64, f forecastBody) ([]string, []strin
 	return got, renewals
 }
 
+// forecastDates returns each forecast installment as "term/sequence service_start..service_end
+// nominal_due due_date amount", preceded by its kind unless recurring and followed by its
+// discount and on-time discount unless both are zero.
+func forecastDates(f forecastBody) []string {
+	var out []string
+	for _, it := range f.Installments {
+		k := fmt.Sprintf("%v/%v %v..%v %v %v %v", it["term"], it["sequence"], it["service_start"], it["service_end"],
+			it["nominal_due"], it["due_date"], it["amount"])
+		if it["discount"] != "0.00" || it["on_time_discount"] != "0.00" {
+			k += fmt.Sprintf(" -%v -%v", it["discount"], it["on_time_discount"])
+		}
+		if it["kind"] != "recurring" {
+			k = fmt.Sprintf("%v ", it["kind"]) + k
+		}
+		out = append(out, k)
+	}
+	return out
+}
+
 // forecastKeys returns the forecast's installments and renewals in playForecast's terms.
 func forecastKeys(f forecastBody) ([]string, []string) {
 	var ins, ren []string
@@ -151,6 +170,25 @@ func TestForecastPrepaidDay15EqualsGeneration(t *testing.T) {
 			t.Errorf("installment %d:\n got %s\nwant %s", i, ins[i], want)
 		}
 	}
+	// Every one, worked out by hand: the first bills June and July 2026 on activation; each
+	// next one a month of service, nominally due on the 15th of the month before, on the next
+	// business day (2026-08-15, 2027-05-15 Saturdays; 2026-11-15, 2027-08-15 Sundays;
+	// 2027-11-15 a holiday); term 2, from July 2027, at the plan's 150.00.
+	wantAll := []string{
+		"1/1 2026-06-01..2026-07-31 2026-06-01 2026-06-01 140.00", "1/2 2026-08-01..2026-08-31 2026-07-15 2026-07-15 140.00",
+		"1/3 2026-09-01..2026-09-30 2026-08-15 2026-08-17 140.00", "1/4 2026-10-01..2026-10-31 2026-09-15 2026-09-15 140.00",
+		"1/5 2026-11-01..2026-11-30 2026-10-15 2026-10-15 140.00", "1/6 2026-12-01..2026-12-31 2026-11-15 2026-11-16 140.00",
+		"1/7 2027-01-01..2027-01-31 2026-12-15 2026-12-15 140.00", "1/8 2027-02-01..2027-02-28 2027-01-15 2027-01-15 140.00",
+		"1/9 2027-03-01..2027-03-31 2027-02-15 2027-02-15 140.00", "1/10 2027-04-01..2027-04-30 2027-03-15 2027-03-15 140.00",
+		"1/11 2027-05-01..2027-05-31 2027-04-15 2027-04-15 140.00", "1/12 2027-06-01..2027-06-30 2027-05-15 2027-05-17 140.00",
+		"2/13 2027-07-01..2027-07-31 2027-06-15 2027-06-15 150.00", "2/14 2027-08-01..2027-08-31 2027-07-15 2027-07-15 150.00",
+		"2/15 2027-09-01..2027-09-30 2027-08-15 2027-08-16 150.00", "2/16 2027-10-01..2027-10-31 2027-09-15 2027-09-15 150.00",
+		"2/17 2027-11-01..2027-11-30 2027-10-15 2027-10-15 150.00", "2/18 2027-12-01..2027-12-31 2027-11-15 2027-11-16 150.00",
+		"2/19 2028-01-01..2028-01-31 2027-12-15 2027-12-15 150.00",
+	}
+	if got := forecastDates(f); !slices.Equal(got, wantAll) {
+		t.Errorf("forecast installments (term/sequence service nominal due amount)\n got %q\nwant %q", got, wantAll)
+	}
 	if f.Installments[0]["source"] != "existing" || f.Installments[12]["source"] != "renewal" {
 		t.Errorf("sources %v and %v, want existing and renewal", f.Installments[0]["source"], f.Installments[12]["source"])
 	}
@@ -195,6 +233,37 @@ func TestForecastFixedDay31LeapFebruaryEqualsGeneration(t *testing.T) {
 	si, sr := forecastKeys(simulated)
 	if !slices.Equal(fi, si) || !slices.Equal(fr, sr) {
 		t.Errorf("simulation differs from the contract's forecast:\n%q\n%q", si, fi)
+	}
+	// Every one, worked out by hand: the adhesion fee in two, the odd cent on the first
+	// (50.01, 50.00), due with the first two; the 31st or the month's last day, on the next
+	// business day (2027-01-31, 2027-02-28, 2027-10-31 Sundays; 2027-07-31 a Saturday;
+	// 2028-02-29 Carnival and the operator's holiday; 2028-04-30 a Sunday and 05-01 a
+	// holiday), each serving to the day before the next; 120.00 less 10.00 and 5.00 on time,
+	// term 2 at the plan's 150.00.
+	wantAll := []string{
+		"adhesion 1/1 <nil>..<nil> 2027-01-31 2027-02-01 50.01",
+		"1/1 2027-01-31..2027-02-27 2027-01-31 2027-02-01 120.00 -10.00 -5.00",
+		"adhesion 1/2 <nil>..<nil> 2027-02-28 2027-03-01 50.00",
+		"1/2 2027-02-28..2027-03-30 2027-02-28 2027-03-01 120.00 -10.00 -5.00",
+		"1/3 2027-03-31..2027-04-29 2027-03-31 2027-03-31 120.00 -10.00 -5.00",
+		"1/4 2027-04-30..2027-05-30 2027-04-30 2027-04-30 120.00 -10.00 -5.00",
+		"1/5 2027-05-31..2027-06-29 2027-05-31 2027-05-31 120.00 -10.00 -5.00",
+		"1/6 2027-06-30..2027-07-30 2027-06-30 2027-06-30 120.00 -10.00 -5.00",
+		"1/7 2027-07-31..2027-08-30 2027-07-31 2027-08-02 120.00 -10.00 -5.00",
+		"1/8 2027-08-31..2027-09-29 2027-08-31 2027-08-31 120.00 -10.00 -5.00",
+		"1/9 2027-09-30..2027-10-30 2027-09-30 2027-09-30 120.00 -10.00 -5.00",
+		"1/10 2027-10-31..2027-11-29 2027-10-31 2027-11-01 120.00 -10.00 -5.00",
+		"1/11 2027-11-30..2027-12-30 2027-11-30 2027-11-30 120.00 -10.00 -5.00",
+		"1/12 2027-12-31..2028-01-30 2027-12-31 2027-12-31 120.00 -10.00 -5.00",
+		"2/13 2028-01-31..2028-02-28 2028-01-31 2028-01-31 150.00 -10.00 -5.00",
+		"2/14 2028-02-29..2028-03-30 2028-02-29 2028-03-01 150.00 -10.00 -5.00",
+		"2/15 2028-03-31..2028-04-29 2028-03-31 2028-03-31 150.00 -10.00 -5.00",
+		"2/16 2028-04-30..2028-05-30 2028-04-30 2028-05-02 150.00 -10.00 -5.00",
+		"2/17 2028-05-31..2028-06-29 2028-05-31 2028-05-31 150.00 -10.00 -5.00",
+		"2/18 2028-06-30..2028-07-30 2028-06-30 2028-06-30 150.00 -10.00 -5.00",
+	}
+	if got := forecastDates(f); !slices.Equal(got, wantAll) {
+		t.Errorf("forecast installments (term/sequence service nominal due amount discounts)\n got %q\nwant %q", got, wantAll)
 	}
 	var feb string
 	for _, k := range fi {

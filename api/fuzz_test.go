@@ -216,8 +216,9 @@ var bodyRoutes = []string{
 	"/v1/installments/1/payments", "/v1/holidays", "/v1/runs", "/v1/contracts/2/renew", "/v1/blocking-rules",
 	"/v1/contracts/2/trust-unlock", "/v1/contracts/2/due-date-rule", "/v1/contracts/2/plan-change", "/v1/contracts/2/pause",
 	"/v1/contracts/2/resume", "/v1/contracts/2/changes/1/cancel", "/v1/benefits", "/v1/plans/1/benefits", "/v1/contracts/2/benefit-usages",
+	"/v1/contracts/2/charges", "/v1/contracts/2/addons",
 	"/v1/email-templates", "/v1/tokens", "/v1/payments/1/reverse", "/v1/simulations?until=2027-07-20", "/v1/webhooks",
-	"/v1/installments/1/cancel", "/v1/cancellation-reasons", "/v1/contracts/2/subjects",
+	"/v1/installments/1/cancel", "/v1/grouped-charges/1/payments", "/v1/cancellation-reasons", "/v1/contracts/2/subjects",
 }
 
 // FuzzRequestBodies sends arbitrary bytes as the body of every other route that reads one.

@@ -39,6 +39,7 @@ func hostileCases(f badInputFixture) []hostileCase {
 	benefitPath, templatePath := id("/v1/benefits/%d", f.benefit), id("/v1/email-templates/%d", f.template)
 	grant := id("/v1/contracts/%d/benefits/%d", f.active, f.benefit)
 	usages := id("/v1/contracts/%d/benefit-usages", f.active)
+	charges, addons := id("/v1/contracts/%d/charges", f.active), id("/v1/contracts/%d/addons", f.active)
 	template := func(field string, value any) map[string]any {
 		body := map[string]any{"kind": "welcome", "subject": "Olá", "html_body": "<p>Olá</p>", "text_body": "Olá"}
 		body[field] = value
@@ -142,6 +143,16 @@ func hostileCases(f badInputFixture) []hostileCase {
 		{"GET /v1/contracts/{id}/benefit-usages", "wrong type", "GET", usages + "?reversed=1", nil, 400, "reversed"},
 		{"DELETE /v1/contracts/{id}/benefit-usages/{usage_id}", "injection", "DELETE", usages + "/" + inj, nil, 400, "usage_id"},
 		{"DELETE /v1/contracts/{id}/benefit-usages/{usage_id}", "wrong type", "DELETE", usages + "/1.0", nil, 400, "usage_id"},
+		{"POST /v1/contracts/{id}/charges", "injection", "POST", charges, map[string]any{"description": "Visita", "amount": "10.00'; DELETE FROM installment_lines; --"}, 422, "amount"},
+		{"POST /v1/contracts/{id}/charges", "wrong type", "POST", charges, `{"description": "Visita", "amount": "10.00", "installments": "3"}`, 400, "installments"},
+		{"GET /v1/contracts/{id}/charges", "injection", "GET", charges + q("after", sqlInjection), nil, 400, "after"},
+		{"GET /v1/contracts/{id}/charges", "wrong type", "GET", charges + "?limit=1.5", nil, 400, "limit"},
+		{"POST /v1/contracts/{id}/addons", "injection", "POST", addons, map[string]any{"description": "IP", "price": "30.00", "from": "2026-07-20'); DROP TABLE contract_addons; --"}, 422, "from"},
+		{"POST /v1/contracts/{id}/addons", "wrong type", "POST", addons, `{"description": "IP", "price": 30}`, 400, "price"},
+		{"GET /v1/contracts/{id}/addons", "injection", "GET", addons + q("after", sqlInjection), nil, 400, "after"},
+		{"GET /v1/contracts/{id}/addons", "wrong type", "GET", addons + "?after=1e3", nil, 400, "after"},
+		{"DELETE /v1/contracts/{id}/addons/{addon_id}", "injection", "DELETE", addons + "/" + inj, nil, 400, "addon_id"},
+		{"DELETE /v1/contracts/{id}/addons/{addon_id}", "wrong type", "DELETE", addons + "/1" + q("until", "2026-07-20' OR '1'='1"), nil, 400, "until"},
 		{"GET /v1/reports/benefit-usage", "injection", "GET", "/v1/reports/benefit-usage" + q("group_by", "customer' OR '1'='1"), nil, 400, "group_by"},
 		{"GET /v1/reports/benefit-usage", "injection in a date", "GET", "/v1/reports/benefit-usage" + q("from", "2026-07-01' OR '1'='1"), nil, 400, "from"},
 		{"GET /v1/reports/benefit-usage", "wrong type", "GET", "/v1/reports/benefit-usage?benefit_id=1.5", nil, 400, "benefit_id"},
@@ -225,6 +236,12 @@ func hostileCases(f badInputFixture) []hostileCase {
 		{"POST /v1/installments/{id}/cancel", "wrong type", "POST", id("/v1/installments/%d/cancel", f.openInst), `{"reason": ["x"]}`, 400, "reason"},
 		{"GET /v1/installments/{id}/changes", "injection", "GET", "/v1/installments/" + inj + "/changes", nil, 400, "id"},
 		{"GET /v1/installments/{id}/changes", "wrong type", "GET", "/v1/installments/1.5/changes", nil, 400, "id"},
+		{"GET /v1/grouped-charges/{id}", "injection", "GET", "/v1/grouped-charges/" + inj, nil, 400, "id"},
+		{"GET /v1/grouped-charges/{id}", "wrong type", "GET", "/v1/grouped-charges/1.5", nil, 400, "id"},
+		{"POST /v1/grouped-charges/{id}/payments", "injection", "POST", "/v1/grouped-charges/1/payments", map[string]any{"amount": "149.85; UPDATE installments SET state = 'paid'", "paid_at": "2026-07-20"}, 422, "amount"},
+		{"POST /v1/grouped-charges/{id}/payments", "wrong type", "POST", "/v1/grouped-charges/1/payments", `{"amount": "149.85", "paid_at": 20260720}`, 400, "paid_at"},
+		{"GET /v1/customers/{id}/grouped-charges", "injection", "GET", "/v1/customers/" + inj + "/grouped-charges", nil, 400, "id"},
+		{"GET /v1/customers/{id}/grouped-charges", "wrong type", "GET", "/v1/customers/true/grouped-charges", nil, 400, "id"},
 		{"PATCH /v1/customers/{id}", "injection", "PATCH", id("/v1/customers/%d", f.customer), map[string]any{"document": sqlInjection}, 422, "document"},
 		{"PATCH /v1/customers/{id}", "wrong type", "PATCH", id("/v1/customers/%d", f.customer), `{"phone": 11912345678}`, 400, "phone"},
 		{"GET /v1/cancellation-reasons", "injection", "GET", "/v1/cancellation-reasons" + q("all", sqlInjection), nil, 400, "all"},

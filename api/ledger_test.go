@@ -287,7 +287,15 @@ func TestReversalStandsRenewal(t *testing.T) {
 		"due_date_rule": map[string]any{"kind": "fixed_day", "day": 10}}).id(t)
 	b.generate("2026-07-20")
 	for seq := 1; seq <= 10; seq++ {
-		b.settle(b.installmentID(c, "recurring", seq), "99.90", "2026-07-20")
+		// The first, due 2026-07-10, is paid 10 days late: 99.90 and 99.90 × 1% ÷ 30 × 10 =
+		// 0.333 → 0.33 of interest; the others, not yet due, 99.90.
+		want := "99.90"
+		if seq == 1 {
+			want = "100.23"
+		}
+		if got := b.settle(b.installmentID(c, "recurring", seq), "99.90", "2026-07-20"); got != want {
+			t.Errorf("installment %d paid %s on 2026-07-20, want %s", seq, got, want)
+		}
 	}
 	if got := b.renew("2026-07-20"); !reflect.DeepEqual(got, renewalCounts(1, 1, 1, 12)) {
 		t.Fatalf("renewal: %v", got)
@@ -334,8 +342,10 @@ func TestReversalMovesGraceAnchor(t *testing.T) {
 	if got := refusal(t, b.use(c, bath, "2026-07-16", 1)); got.code != "delinquent" {
 		t.Errorf("a use after the reversal: %+v, want delinquent", got)
 	}
-	// 36 days late: 99.90 and 1.20 of interest.
-	b.settle(first, "99.90", "2026-07-16")
+	// 36 days late: 99.90 and 1.20 of interest (99.90 × 1% ÷ 30 × 36 = 1.1988 → 1.20).
+	if got := b.settle(first, "99.90", "2026-07-16"); got != "101.10" {
+		t.Errorf("the first installment paid again %s on 2026-07-16, want 101.10", got)
+	}
 	if got := refusal(t, b.use(c, bath, "2026-07-20", 1)); got != (benefitErr{status: 409, code: "in_grace", grace: "2026-08-08"}) {
 		t.Errorf("a use on 07-20: %+v, want in grace until 2026-08-08", got)
 	}

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"maps"
+	"net/http"
 	"os"
 	"reflect"
 	"regexp"
@@ -25,6 +26,8 @@ type (
 			SecuritySchemes map[string]struct {
 				Type   string `json:"type"`
 				Scheme string `json:"scheme"`
+				In     string `json:"in"`
+				Name   string `json:"name"`
 			} `json:"securitySchemes"`
 			Parameters map[string]oasParameter `json:"parameters"`
 			Responses  map[string]oasResponse  `json:"responses"`
@@ -34,6 +37,8 @@ type (
 	oasOperation struct {
 		OperationID string         `json:"operationId"`
 		Parameters  []oasParameter `json:"parameters"`
+		// Security is the operation's own requirement; nil when it has the document's.
+		Security    *[]map[string][]string `json:"security"`
 		RequestBody *struct {
 			Content map[string]oasMedia `json:"content"`
 		} `json:"requestBody"`
@@ -95,6 +100,7 @@ var wire = map[string]struct {
 	"POST /v1/payment-files":                             {nil, "201", paymentFileResponse{}},
 	"GET /v1/payment-files/{id}":                         {nil, "200", paymentFileResponse{}},
 	"GET /v1/payment-exceptions":                         {nil, "200", list[paymentExceptionResponse]{}},
+	"POST /v1/pix/webhook":                               {pixWebhookRequest{}, "200", pixWebhookResponse{}},
 	"GET /v1/payments/{id}":                              {nil, "200", paymentResponse{}},
 	"POST /v1/payments/{id}/reverse":                     {reversalRequest{}, "200", reversalResponse{}},
 	"POST /v1/holidays":                                  {holidayRequest{}, "201", holidayResponse{}},
@@ -138,6 +144,11 @@ var wire = map[string]struct {
 	"GET /v1/contracts/{id}/benefit-usages":               {nil, "200", list[usageResponse]{}},
 	"DELETE /v1/contracts/{id}/benefit-usages/{usage_id}": {nil, "200", usageResponse{}},
 	"GET /v1/reports/benefit-usage":                       {nil, "200", usageReportResponse{}},
+	"POST /v1/contracts/{id}/charges":                     {chargeRequest{}, "201", chargeResponse{}},
+	"GET /v1/contracts/{id}/charges":                      {nil, "200", list[chargeResponse]{}},
+	"POST /v1/contracts/{id}/addons":                      {addonRequest{}, "201", addonResponse{}},
+	"GET /v1/contracts/{id}/addons":                       {nil, "200", list[addonResponse]{}},
+	"DELETE /v1/contracts/{id}/addons/{addon_id}":         {nil, "200", addonResponse{}},
 	"POST /v1/email-templates":                            {templateRequest{}, "201", templateResponse{}},
 	"GET /v1/email-templates":                             {nil, "200", list[templateResponse]{}},
 	"GET /v1/email-templates/{id}":                        {nil, "200", templateResponse{}},
@@ -161,13 +172,18 @@ var wire = map[string]struct {
 	"POST /v1/cancellation-reasons":        {cancellationReasonRequest{}, "201", cancellationReasonResponse{}},
 	"DELETE /v1/cancellation-reasons/{id}": {nil, "200", cancellationReasonResponse{}},
 	"GET /v1/reports/cancellations":        {nil, "200", cancellationReportResponse{}},
+	// Grouped billing.
+	"GET /v1/grouped-charges/{id}":           {nil, "200", groupedChargeResponse{}},
+	"POST /v1/grouped-charges/{id}/payments": {paymentRequest{}, "200", paidGroupedChargeResponse{}},
+	"GET /v1/customers/{id}/grouped-charges": {nil, "200", list[groupedChargeResponse]{}},
 }
 
 // alsoAnswers gives the routes that have a second success answer its status and body type:
 // a dry run is answered at once (200), a run is only enqueued (202).
 var alsoAnswers = map[string]map[string]any{
-	"POST /v1/runs":          {"200": DryRunReport{}},
-	"POST /v1/payment-files": {"200": paymentFileResponse{}},
+	"POST /v1/contracts/{id}/charges": {"200": chargeResponse{}},
+	"POST /v1/runs":                   {"200": DryRunReport{}},
+	"POST /v1/payment-files":          {"200": paymentFileResponse{}},
 }
 
 func loadOpenAPI(t *testing.T) (oasDoc, map[string]oasOperation) {
@@ -292,9 +308,10 @@ func (d oasDoc) checkSchema(t *testing.T, where string, s *oasSchema, typ reflec
 	s = d.schema(t, s)
 	switch {
 	case typ == reflect.TypeFor[json.RawMessage]():
-		// Raw JSON (an event's payload): an object whose keys the document describes in prose.
-		if s.Type != "object" {
-			t.Errorf("%s: want an object schema for raw JSON", where)
+		// Raw JSON (an event's payload, what a PSP sends and billingd does not read): an object
+		// or an array whose contents the document describes in prose.
+		if s.Type != "object" && s.Type != "array" {
+			t.Errorf("%s: want an object or array schema for raw JSON", where)
 		}
 	case typ.Kind() == reflect.Slice:
 		if s.Type != "array" || s.Items == nil {
@@ -329,6 +346,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	for _, r := range (&Server{}).Routes() {
 		routes[r] = true
 	}
+	routes[http.MethodPost+" "+PixWebhookPath] = true // served before the routes, under its own secret
 	for what, keys := range map[string]map[string]bool{"openapi.json": keySet(ops), "the test's wire table": keySet(wire)} {
 		for r := range routes {
 			if !keys[r] {
@@ -363,7 +381,27 @@ func TestOpenAPISecurity(t *testing.T) {
 	if !reflect.DeepEqual(doc.Security, []map[string][]string{{"bearerAuth": {}}}) {
 		t.Errorf("security %v, want bearerAuth on every operation", doc.Security)
 	}
+	// The one exception: the PSP calls the PIX webhook with the webhook's own secret in a
+	// header (servePixWebhook), never with the bearer token.
+	if s := doc.Components.SecuritySchemes["pixWebhookSecret"]; s.Type != "apiKey" || s.In != "header" || s.Name != PixWebhookSecretHeader {
+		t.Errorf("pixWebhookSecret %+v, want an apiKey in the header %s", s, PixWebhookSecretHeader)
+	}
+	if len(doc.Components.SecuritySchemes) != 2 {
+		t.Errorf("security schemes %v, want bearerAuth and pixWebhookSecret", doc.Components.SecuritySchemes)
+	}
+	pixWebhook := http.MethodPost + " " + PixWebhookPath
+	if _, ok := ops[pixWebhook]; !ok {
+		t.Errorf("no %s", pixWebhook)
+	}
 	for route, op := range ops {
+		switch {
+		case route == pixWebhook:
+			if op.Security == nil || !reflect.DeepEqual(*op.Security, []map[string][]string{{"pixWebhookSecret": {}}}) {
+				t.Errorf("%s: security %v, want exactly pixWebhookSecret", route, op.Security)
+			}
+		case op.Security != nil:
+			t.Errorf("%s: security %v of its own, want the document's bearerAuth", route, *op.Security)
+		}
 		for _, code := range []string{"401", "500", "503"} {
 			if _, ok := op.Responses[code]; !ok {
 				t.Errorf("%s: no %s response", route, code)

@@ -55,18 +55,36 @@ func (b *bundle) renew(asOf string) map[string]int64 {
 	return total
 }
 
-// pay pays a contract's recurring installments of sequences from..to on 2026-07-20 at amount.
-func (b *bundle) pay(contract int64, from, to int, amount string) {
+// pay pays a contract's recurring installments of sequences from..to on 2026-07-20 at amount,
+// each for what paid, worked out by hand, lists for its sequence (paid[seq-1]).
+func (b *bundle) pay(contract int64, from, to int, amount string, paid []string) {
 	b.t.Helper()
 	for seq := from; seq <= to; seq++ {
-		b.settle(b.installmentID(contract, "recurring", seq), amount, "2026-07-20")
+		if got := b.settle(b.installmentID(contract, "recurring", seq), amount, "2026-07-20"); got != paid[seq-1] {
+			b.t.Errorf("contract %d installment %d paid %s on 2026-07-20, want %s", contract, seq, got, paid[seq-1])
+		}
 	}
 }
 
+// paidFixedDay10From0115 is what each of the first 10 installments of 99.90 of a contract
+// from 2026-01-15, fixed day 10, asks on 2026-07-20: 99.90 and 1% a month of interest,
+// 99.90 × 1% ÷ 30 = 0.0333 a day, for the days since its effective due date: 2026-02-10,
+// 160 days (5.328 → 5.33); 03-10, 132 (4.3956 → 4.40); 04-10, 101 (3.3633 → 3.36); 05-11
+// (the 10th a Sunday), 70 (2.331 → 2.33); 06-10, 40 (1.332 → 1.33); 07-10, 10 (0.333 →
+// 0.33); those due from 08-10 on, 99.90.
+var paidFixedDay10From0115 = []string{"105.23", "104.30", "103.26", "102.23", "101.23", "100.23", "99.90", "99.90", "99.90", "99.90"}
+
+// paidQuarterlyFrom0115 is what each installment of 300.00 of a quarterly contract from
+// 2026-01-15, due on the anniversary, asks on 2026-07-20: 300.00 × 1% ÷ 30 = 0.10 a day of
+// interest since 01-15, 186 days (18.60); since 04-15, 96 (9.60); since 07-15, 5 (0.50);
+// due 10-15, none.
+var paidQuarterlyFrom0115 = []string{"318.60", "309.60", "300.50", "300.00"}
+
 // settle pays installment id in full on paidAt: what it asks that day (amount_due's
 // balance, with the interest of a late payment), checking that its amount is amount, and
-// that the payment settled it.
-func (b *bundle) settle(id int64, amount, paidAt string) {
+// that the payment settled it. It returns what was paid, for the caller to check against
+// its own arithmetic.
+func (b *bundle) settle(id int64, amount, paidAt string) string {
 	b.t.Helper()
 	due := b.must(http.StatusOK, "GET", fmt.Sprintf("/v1/installments/%d?on=%s", id, paidAt), nil).body["amount_due"].(map[string]any)
 	if due["amount"] != amount {
@@ -77,6 +95,7 @@ func (b *bundle) settle(id int64, amount, paidAt string) {
 	if paid.body["state"] != "paid" || paid.body["balance"] != "0.00" {
 		b.t.Fatalf("installment %d paid %v on %s: %s", id, due["balance"], paidAt, paid.raw)
 	}
+	return fmt.Sprint(due["balance"])
 }
 
 // renewalCounts builds the counts of a renew-contracts batch.
@@ -112,11 +131,11 @@ func TestRenewalMustShow(t *testing.T) {
 			b.generate("2026-07-20")
 			path := fmt.Sprintf("/v1/contracts/%d", c)
 
-			b.pay(c, 1, 8, "99.90")
+			b.pay(c, 1, 8, "99.90", paidFixedDay10From0115)
 			if got := b.renew("2026-07-20"); !reflect.DeepEqual(got, renewalCounts(1, 0, 0, 0)) {
 				t.Errorf("after 8 payments: %v", got)
 			}
-			b.pay(c, 9, 9, "99.90")
+			b.pay(c, 9, 9, "99.90", paidFixedDay10From0115)
 			if got := b.renew("2026-07-20"); !reflect.DeepEqual(got, renewalCounts(1, 1, 0, 0)) {
 				t.Errorf("after 9 payments: %v, want one contract queued", got)
 			}
@@ -139,7 +158,7 @@ func TestRenewalMustShow(t *testing.T) {
 				t.Errorf("PATCH plan: %s", r.raw)
 			}
 			tt.setup(b, c)
-			b.pay(c, 10, 10, "99.90")
+			b.pay(c, 10, 10, "99.90", paidFixedDay10From0115)
 			if got := b.renew("2026-07-20"); !reflect.DeepEqual(got, renewalCounts(1, 0, 1, 12)) {
 				t.Errorf("after 10 payments: %v, want one contract renewed with 12 installments", got)
 			}
@@ -236,7 +255,7 @@ func TestRenewalSwitches(t *testing.T) {
 			if tt.patch != "" {
 				b.must(http.StatusOK, "PATCH", fmt.Sprintf("/v1/contracts/%d", c), tt.patch)
 			}
-			b.pay(c, 1, 10, "99.90")
+			b.pay(c, 1, 10, "99.90", paidFixedDay10From0115)
 			if got := b.renew("2026-07-20"); !reflect.DeepEqual(got, renewalCounts(1, 0, 0, 0)) {
 				t.Errorf("sweep: %v, want nothing queued or renewed", got)
 			}
@@ -396,15 +415,15 @@ func TestPlanThresholdsOverrideDefaults(t *testing.T) {
 		"installments_per_term": 4, "renewal_queue_threshold": 1, "renewal_threshold": 0}`).id(t)
 	c := b.contract(plan, map[string]any{"adhesion_date": "2026-01-15", "due_date_rule": map[string]any{"kind": "anniversary"}}).id(t)
 	b.generate("2026-07-20")
-	b.pay(c, 1, 2, "300.00")
+	b.pay(c, 1, 2, "300.00", paidQuarterlyFrom0115)
 	if got := b.renew("2026-07-20"); !reflect.DeepEqual(got, renewalCounts(1, 0, 0, 0)) {
 		t.Errorf("2 open: %v", got)
 	}
-	b.pay(c, 3, 3, "300.00")
+	b.pay(c, 3, 3, "300.00", paidQuarterlyFrom0115)
 	if got := b.renew("2026-07-20"); !reflect.DeepEqual(got, renewalCounts(1, 1, 0, 0)) {
 		t.Errorf("1 open: %v", got)
 	}
-	b.pay(c, 4, 4, "300.00")
+	b.pay(c, 4, 4, "300.00", paidQuarterlyFrom0115)
 	if got := b.renew("2026-07-20"); !reflect.DeepEqual(got, renewalCounts(1, 0, 1, 4)) {
 		t.Errorf("0 open: %v", got)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/billingd/billingd/benefits"
 	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/delinquency"
@@ -20,6 +22,15 @@ import (
 type Store interface {
 	ChangeStore
 	SubjectStore
+	GroupedChargeStore
+
+	// CreateCharge bills a one-off charge on the contract's next open installments due from
+	// today; created is false when the idempotency key made it before.
+	CreateCharge(ctx context.Context, contractID int64, c billing.OneOffCharge, key string, today time.Time) (records.Charge, bool, error)
+	Charges(ctx context.Context, contractID int64, page records.Page) ([]records.Charge, error)
+	CreateAddon(ctx context.Context, contractID int64, a billing.Addon) (records.Addon, error)
+	EndAddon(ctx context.Context, contractID, addonID int64, until time.Time) (records.Addon, error)
+	Addons(ctx context.Context, contractID int64, page records.Page) ([]records.Addon, error)
 
 	CreatePlan(ctx context.Context, p billing.Plan) (billing.Plan, error)
 	Plan(ctx context.Context, id int64) (billing.Plan, error)
@@ -76,7 +87,7 @@ type Store interface {
 	Benefit(ctx context.Context, id int64) (benefits.Benefit, error)
 	Benefits(ctx context.Context, page records.Page) ([]benefits.Benefit, error)
 	UpdateBenefit(ctx context.Context, b benefits.Benefit) (benefits.Benefit, error)
-	SetPlanBenefit(ctx context.Context, planID, benefitID int64, build func(billing.Plan) (benefits.Terms, error)) (records.PlanBenefit, error)
+	SetPlanBenefit(ctx context.Context, planID, benefitID int64, build func(billing.Plan) (benefits.Terms, *decimal.Decimal, error)) (records.PlanBenefit, error)
 	PlanBenefits(ctx context.Context, planID int64, page records.Page) ([]records.PlanBenefit, error)
 	SetContractBenefit(ctx context.Context, contractID, benefitID int64, o benefits.Override) (records.ContractBenefit, error)
 	ContractBenefits(ctx context.Context, contractID int64, on time.Time, page records.Page) ([]records.GrantedBenefit, error)

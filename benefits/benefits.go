@@ -3,6 +3,11 @@
 // settlement of the first charge, renewal periods anchored at that settlement, the reasons
 // a use is refused, and when a package's next billing cycle falls due. It is plain Go: no
 // I/O and no clock.
+//
+// Rules with comparisons are if chains rather than tagless switches on purpose: Go's
+// coverage profile gives a switch's case conditions no counter, so gremlins (make
+// mutation) reports every mutant in them NOT COVERED and never tests it
+// (go-gremlins/gremlins#298).
 package benefits
 
 import (
@@ -33,14 +38,16 @@ type Benefit struct {
 
 // Validate checks a benefit's own rules.
 func (b Benefit) Validate() error {
-	switch {
-	case strings.TrimSpace(b.Name) == "":
+	if strings.TrimSpace(b.Name) == "" {
 		return billing.Fieldf("name", "required")
-	case strings.ContainsRune(b.Name, 0):
+	}
+	if strings.ContainsRune(b.Name, 0) {
 		return billing.Fieldf("name", "must not contain NUL characters")
-	case strings.ContainsRune(b.Description, 0):
+	}
+	if strings.ContainsRune(b.Description, 0) {
 		return billing.Fieldf("description", "must not contain NUL characters")
-	case b.UnitCost.IsNegative():
+	}
+	if b.UnitCost.IsNegative() {
 		return billing.Fieldf("unit_cost", "must not be negative, got %s", billing.FormatMoney(b.UnitCost))
 	}
 	return nil
@@ -53,6 +60,9 @@ type Terms struct {
 	Quantity  int
 	Period    billing.Period // empty for a package
 	GraceDays int
+	// OverageUnitPrice is the price of one use beyond the period's quota; nil refuses such
+	// uses (see ValidateOveragePrice and SplitUse).
+	OverageUnitPrice *decimal.Decimal
 }
 
 // PerCycle reports whether the quota renews per package cycle rather than per period.
@@ -63,11 +73,14 @@ type PlanBenefit struct {
 	PlanID    int64
 	BenefitID int64
 	Terms
+	// UnitPrice is a package's price per use of the service (nil: none listed), the
+	// weight by which SplitPackagePrice itemises the package's price.
+	UnitPrice *decimal.Decimal
 }
 
 // NewPlanTerms validates the terms a plan grants for a benefit. A plan (kind plan) needs a
-// quantity and a renewal period; a package's quantity is its uses per cycle (given or
-// omitted) and it has no renewal period. Problems are field errors naming the JSON field.
+// quantity and a renewal period; a package's service holds 1 to uses_per_cycle uses per
+// cycle (omitted: uses_per_cycle) and it has no renewal period. Problems are field errors naming the JSON field.
 func NewPlanTerms(plan billing.Plan, quantity *int, period *string, graceDays *int) (Terms, error) {
 	var t Terms
 	if graceDays != nil {
@@ -81,13 +94,16 @@ func NewPlanTerms(plan billing.Plan, quantity *int, period *string, graceDays *i
 		if plan.UsesPerCycle != nil {
 			per = *plan.UsesPerCycle
 		}
-		if quantity != nil && *quantity != per {
-			return Terms{}, billing.Fieldf("quantity", "a package holds its uses_per_cycle (%d) uses per cycle; omit quantity or give %d", per, per)
+		if quantity != nil && (*quantity < 1 || *quantity > per) {
+			return Terms{}, billing.Fieldf("quantity", "a package's service holds between 1 and its uses_per_cycle (%d) uses per cycle; omit quantity for %d, got %d", per, per, *quantity)
 		}
 		if period != nil {
 			return Terms{}, billing.Fieldf("renewal_period", "a package renews with each billing cycle; omit renewal_period")
 		}
 		t.Quantity = per
+		if quantity != nil {
+			t.Quantity = *quantity
+		}
 		return t, nil
 	}
 	if quantity == nil {
@@ -137,7 +153,7 @@ func ValidateOverride(planKind string, plan *Terms, o Override) error {
 			return billing.Fieldf("renewal_period", "a package renews with each billing cycle; omit renewal_period")
 		}
 		if o.Quantity != nil && *o.Quantity != 0 && *o.Quantity != plan.Quantity {
-			return billing.Fieldf("quantity", "a package holds its uses_per_cycle (%d) uses per cycle; give 0 to withdraw it or omit quantity", plan.Quantity)
+			return billing.Fieldf("quantity", "the package holds %d uses of this service per cycle; give 0 to withdraw it or omit quantity", plan.Quantity)
 		}
 		return nil
 	}

@@ -17,30 +17,26 @@ func AvailableFrom(settled time.Time, graceDays int) time.Time {
 // PeriodAt returns the renewal period of length p that contains d, for periods anchored at
 // anchor: period k runs from anchor plus k·p months (on anchor's day, clamped to shorter
 // months) to the day before period k+1. Anchored on 31 Jan, monthly: 31 Jan–27 Feb,
-// 28 Feb–30 Mar, 31 Mar–29 Apr. p must be a known period.
+// 28 Feb–30 Mar, 31 Mar–29 Apr. p must be a known period; anchor and d are civil dates.
+//
+// Period k = ⌊months from anchor's month to d's ÷ p's months⌋ starts in d's month or
+// before it, and the next one after d's month; only when it starts in d's month on a day
+// after d's (the anchor's day clamped, or later in the month) does d fall in period k−1.
 func PeriodAt(anchor time.Time, p billing.Period, d time.Time) (start, end time.Time) {
 	m := p.Months()
-	diff := (d.Year()-anchor.Year())*12 + int(d.Month()) - int(anchor.Month())
-	k := floorDiv(diff, m)
-	bounds := func(k int) (time.Time, time.Time) {
-		return billing.AddMonthsClamped(anchor, k*m, anchor.Day()),
-			billing.AddMonthsClamped(anchor, (k+1)*m, anchor.Day()).AddDate(0, 0, -1)
-	}
-	start, end = bounds(k)
-	for d.Before(start) {
+	months := (d.Year()-anchor.Year())*12 + int(d.Month()) - int(anchor.Month())
+	k := floorDiv(months, m)
+	startOf := func(k int) time.Time { return billing.AddMonthsClamped(anchor, k*m, anchor.Day()) }
+	if d.Before(startOf(k)) {
 		k--
-		start, end = bounds(k)
 	}
-	for d.After(end) {
-		k++
-		start, end = bounds(k)
-	}
-	return start, end
+	return startOf(k), startOf(k+1).AddDate(0, 0, -1)
 }
 
+// floorDiv returns ⌊a ÷ b⌋ for a positive b (Go's / truncates towards zero).
 func floorDiv(a, b int) int {
 	q := a / b
-	if (a%b != 0) && ((a < 0) != (b < 0)) {
+	if a%b < 0 {
 		q--
 	}
 	return q
@@ -136,9 +132,10 @@ func NextCycleDue(rule billing.DueDateRule, activation, usedOn, previousDue time
 	if !previousDue.IsZero() && !from.After(previousDue) {
 		from = previousDue.AddDate(0, 0, 1)
 	}
+	// This month's day if it has not passed, else next month's, which always comes after.
 	due := billing.AddMonthsClamped(from, 0, day)
-	for i := 1; due.Before(from); i++ {
-		due = billing.AddMonthsClamped(from, i, day)
+	if due.Before(from) {
+		due = billing.AddMonthsClamped(from, 1, day)
 	}
 	return due
 }

@@ -151,10 +151,10 @@ func TestResolve(t *testing.T) {
 		granted bool
 	}{
 		{"plan only", plan, nil, *plan, true},
-		{"override grace", plan, &Override{GraceDays: ptr(0)}, Terms{10, billing.Monthly, 0}, true},
-		{"override all", plan, &Override{Quantity: ptr(2), Period: ptr(billing.Annual), GraceDays: ptr(90)}, Terms{2, billing.Annual, 90}, true},
-		{"withdrawn", plan, &Override{Quantity: ptr(0)}, Terms{0, billing.Monthly, 30}, false},
-		{"contract only", nil, &Override{Quantity: ptr(3), Period: ptr(billing.Quarterly)}, Terms{3, billing.Quarterly, 0}, true},
+		{"override grace", plan, &Override{GraceDays: ptr(0)}, Terms{10, billing.Monthly, 0, nil}, true},
+		{"override all", plan, &Override{Quantity: ptr(2), Period: ptr(billing.Annual), GraceDays: ptr(90)}, Terms{2, billing.Annual, 90, nil}, true},
+		{"withdrawn", plan, &Override{Quantity: ptr(0)}, Terms{0, billing.Monthly, 30, nil}, false},
+		{"contract only", nil, &Override{Quantity: ptr(3), Period: ptr(billing.Quarterly)}, Terms{3, billing.Quarterly, 0, nil}, true},
 		{"incomplete contract only", nil, &Override{GraceDays: ptr(3)}, Terms{}, false},
 		{"nothing", nil, nil, Terms{}, false},
 	}

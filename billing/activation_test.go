@@ -30,6 +30,9 @@ func TestFirstInstallment(t *testing.T) {
 			s.Rule, s.AdhesionFee, s.AdhesionInstallments = DueDateRule{Kind: Anniversary}, decimal.RequireFromString("60.00"), 2
 		}, false, "", "", "", ""},
 		{"no billing", func(s *GenerationState) { s.Rule, s.BillingMethod = DueDateRule{Kind: Anniversary}, BillNone }, false, "", "", "", ""},
+		{"an adhesion fee in no installment: the first recurring one", func(s *GenerationState) {
+			s.Rule, s.AdhesionFee = DueDateRule{Kind: FixedDay, Day: 10, Shift: ShiftNext}, decimal.RequireFromString("60.00")
+		}, true, "2026-07-10", "2026-07-01", "2026-07-31", "99.90"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package billing_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/billingd/billingd/billing"
@@ -97,6 +98,87 @@ func TestChangeAnchors(t *testing.T) {
 	for _, m := range []int{0, 5} {
 		if billing.CheckPauseMonths(m) == nil {
 			t.Errorf("a pause of %d months accepted", m)
+		}
+	}
+}
+
+// TestProrateDays: price × days / period days, half-up to the cent; nothing for no day or a
+// period of no day; a one-day period prorates the whole price per day.
+func TestProrateDays(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		price            string
+		days, periodDays int
+		want             string
+	}{
+		{"99.90", 1, 1, "99.90"},
+		{"99.90", 2, 1, "199.80"},
+		{"99.90", -1, 1, "-99.90"},
+		{"99.90", 10, 30, "33.30"},
+		{"99.90", 0, 30, "0"},
+		{"99.90", 5, 0, "0"},
+		{"99.90", 5, -30, "0"},
+	} {
+		if got := billing.ProrateDays(money(tt.price), tt.days, tt.periodDays); !got.Equal(money(tt.want)) {
+			t.Errorf("ProrateDays(%s, %d, %d) = %s, want %s", tt.price, tt.days, tt.periodDays, got, tt.want)
+		}
+	}
+}
+
+// TestRecurringAt: the first and the last installment of a term, the first of the next, and
+// none below sequence 1, for a term of no installment or for a spec RecurringTerm refuses.
+func TestRecurringAt(t *testing.T) {
+	t.Parallel()
+	spec := billing.RecurringSpec{Rule: billing.DueDateRule{Kind: billing.FixedDay, Day: 25}, Period: billing.Monthly,
+		Start: day("2026-01-25"), PerTerm: 12, Price: money("99.90")}
+	for _, tt := range []struct {
+		sequence, term int
+		start, end     string
+	}{
+		{1, 1, "2026-01-25", "2026-02-24"},
+		{12, 1, "2026-12-25", "2027-01-24"},
+		{13, 2, "2027-01-25", "2027-02-24"},
+		{24, 2, "2027-12-25", "2028-01-24"},
+	} {
+		it, ok := billing.RecurringAt(spec, tt.sequence, nil)
+		if got := fmtDates(it.ServiceStart, it.ServiceEnd); !ok || it.Sequence != tt.sequence || it.Term != tt.term || got[0] != tt.start || got[1] != tt.end {
+			t.Errorf("sequence %d: %t term %d sequence %d %v, want term %d %s to %s", tt.sequence, ok, it.Term, it.Sequence, got, tt.term, tt.start, tt.end)
+		}
+	}
+	one := spec
+	one.PerTerm = 1
+	if it, ok := billing.RecurringAt(one, 1, nil); !ok || it.Term != 1 || billing.FormatDate(it.ServiceStart) != "2026-01-25" {
+		t.Errorf("one installment a term, sequence 1: %t %+v", ok, it)
+	}
+	if it, ok := billing.RecurringAt(one, 2, nil); !ok || it.Term != 2 || billing.FormatDate(it.ServiceStart) != "2026-02-25" {
+		t.Errorf("one installment a term, sequence 2: %t %+v", ok, it)
+	}
+	weekly := spec
+	weekly.Period = "weekly"
+	none := spec
+	none.PerTerm = 0
+	for name, c := range map[string]struct {
+		spec     billing.RecurringSpec
+		sequence int
+	}{"sequence 0": {spec, 0}, "sequence -1": {spec, -1}, "no installment a term": {none, 1}, "a refused spec": {weekly, 1}} {
+		if it, ok := billing.RecurringAt(c.spec, c.sequence, nil); ok {
+			t.Errorf("%s: %+v", name, it)
+		}
+	}
+}
+
+// TestCheckPauseMonths: 1 to 4 months.
+func TestCheckPauseMonths(t *testing.T) {
+	t.Parallel()
+	for m := 1; m <= 4; m++ {
+		if err := billing.CheckPauseMonths(m); err != nil {
+			t.Errorf("%d months: %v", m, err)
+		}
+	}
+	for _, m := range []int{-1, 0, 5} {
+		want := fmt.Sprintf("months: must be between 1 and 4, got %d", m)
+		if err := billing.CheckPauseMonths(m); err == nil || err.Error() != want {
+			t.Errorf("%d months: %v, want %s", m, err, want)
 		}
 	}
 }

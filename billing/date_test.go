@@ -163,3 +163,44 @@ func FuzzParseDate(f *testing.F) {
 		}
 	})
 }
+
+// Two mutants of date.go live through every test because no caller can tell them apart
+// (equivalent mutants, gremlins v0.6.0):
+//   - addMonths' `mm < 0` to `mm <= 0`: January then comes out as month 13 of the year
+//     before, which daysIn counts as 31 days and time.Date normalises to the same January;
+//   - digits' `len(s) > 0` to `>= 0`: ParseDate, its only caller, hands it the fixed
+//     non-empty slices of a ten-character string, never "".
+
+// TestAddMonthsClampedBeforeYearOne: months counted back past year 1 land in the right
+// month of the years before (0 and -1 in Go's proleptic calendar).
+func TestAddMonthsClampedBeforeYearOne(t *testing.T) {
+	t.Parallel()
+	from := time.Date(1, time.January, 10, 0, 0, 0, 0, time.UTC)
+	for months, want := range map[int]time.Time{
+		-1:  time.Date(0, time.December, 10, 0, 0, 0, 0, time.UTC),
+		-12: time.Date(0, time.January, 10, 0, 0, 0, 0, time.UTC),
+		-13: time.Date(-1, time.December, 10, 0, 0, 0, 0, time.UTC),
+		-25: time.Date(-2, time.December, 10, 0, 0, 0, 0, time.UTC),
+	} {
+		if got := billing.AddMonthsClamped(from, months, 10); !got.Equal(want) {
+			t.Errorf("0001-01-10 %+d months: %s, want %s", months, got, want)
+		}
+	}
+}
+
+// TestErrorsClipTheInput: an input of up to 40 characters is quoted whole in an error, a
+// longer one cut at 40 with "...".
+func TestErrorsClipTheInput(t *testing.T) {
+	t.Parallel()
+	forty := strings.Repeat("x", 40)
+	for in, quoted := range map[string]string{
+		forty:        forty,
+		forty + "y":  forty + "...",
+		"2026-13-01": "2026-13-01",
+	} {
+		_, err := billing.ParseDate(in)
+		if want := `invalid date "` + quoted + `": want a real calendar day as YYYY-MM-DD`; err == nil || err.Error() != want {
+			t.Errorf("ParseDate(%q): %v, want %s", in, err, want)
+		}
+	}
+}

@@ -61,6 +61,21 @@ func TestGenerate(t *testing.T) {
 		{name: "renewed: only term 2", asOf: "2027-01-02", state: func(s *billing.GenerationState) {
 			s.AdhesionGenerated, s.GeneratedTerm, s.TermNumber = true, 1, 2
 		}, wantRecurring: 12, wantFirstDue: "2027-03-10", wantTermEnd: "2028-03-01"},
+		{name: "partially suspended: still billed", asOf: "2026-03-02", state: func(s *billing.GenerationState) {
+			s.Status, s.AdhesionGenerated = billing.StatusSuspendedPartial, true
+		}, wantRecurring: 12, wantFirstDue: "2026-03-10", wantTermEnd: "2027-03-01"},
+		{name: "blocked: still billed", asOf: "2026-03-02", state: func(s *billing.GenerationState) {
+			s.Status, s.AdhesionGenerated = billing.StatusBlocked, true
+		}, wantRecurring: 12, wantFirstDue: "2026-03-10", wantTermEnd: "2027-03-01"},
+		{name: "pending activation with an activation date: not active, nothing", asOf: "2026-03-02", state: func(s *billing.GenerationState) {
+			s.Status, s.AdhesionGenerated = billing.StatusPendingActivation, true
+		}},
+		{name: "an adhesion fee in no installment: no adhesion installment", asOf: "2026-03-02", state: func(s *billing.GenerationState) {
+			s.AdhesionInstallments = 0
+		}, wantRecurring: 12, wantFirstDue: "2026-03-10", wantTermEnd: "2027-03-01"},
+		{name: "term generated, activation still ahead: no next due", asOf: "2026-03-05", state: func(s *billing.GenerationState) {
+			s.ActivationDate, s.AdhesionGenerated, s.GeneratedTerm = d("2026-03-20"), true, 1
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -106,6 +121,17 @@ func TestGenerate(t *testing.T) {
 				t.Fatalf("term end %q, want %q", got, tt.wantTermEnd)
 			}
 		})
+	}
+	// The progress markers: an adhesion fee in no installment never marks the adhesion as
+	// generated; a term already generated stays the term generated.
+	s := baseState()
+	s.AdhesionInstallments = 0
+	if g, err := billing.Generate(s, d("2026-03-02"), cal); err != nil || g.AdhesionGenerated || g.GeneratedTerm != 1 {
+		t.Errorf("an adhesion fee in no installment: adhesion generated %t, term %d (%v); want false, 1", g.AdhesionGenerated, g.GeneratedTerm, err)
+	}
+	s = baseState()
+	if g, err := billing.Generate(s, d("2026-03-02"), cal); err != nil || !g.AdhesionGenerated || g.GeneratedTerm != 1 {
+		t.Errorf("active: adhesion generated %t, term %d (%v); want true, 1", g.AdhesionGenerated, g.GeneratedTerm, err)
 	}
 }
 

@@ -21,6 +21,12 @@ func pay(on, amount string) billing.PaymentOn {
 	return billing.PaymentOn{On: day(on), Amount: money(amount)}
 }
 
+// Two mutants of AmountDueOn's code live through every test because no behaviour can tell
+// them apart (equivalent mutants, gremlins v0.6.0):
+//   - latecharges.go `out.Balance.Sign() < 0` to `<= 0` (the clamp of a balance below zero,
+//     unreachable itself): a zero balance is set to zero;
+//   - accrue's `days > 0` to `>= 0`: on the day interest was last charged through, zero
+//     interest is added and the day charged through stays the same.
 func TestAmountDueOn(t *testing.T) {
 	t.Parallel()
 	full := lateRule("2.00", "1.00")

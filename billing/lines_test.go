@@ -132,3 +132,21 @@ func TestScheduledLines(t *testing.T) {
 		})
 	}
 }
+
+// TestLineDescriptions pins the words of the plan, package-cycle and adhesion lines; an
+// adhesion line says "of N" only when the count is known (at least 1).
+func TestLineDescriptions(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ got, want string }{
+		{billing.PlanLineDescription(2, 14, day("2027-02-10"), day("2027-03-09")), "plan, term 2 installment 14: service 2027-02-10 to 2027-03-09"},
+		{billing.CycleLineDescription(3, day("2026-07-05")), "plan, package cycle 3: uses from 2026-07-05"},
+		{billing.AdhesionLineDescription(1, 3), "adhesion fee, installment 1 of 3"},
+		{billing.AdhesionLineDescription(1, 1), "adhesion fee, installment 1 of 1"},
+		{billing.AdhesionLineDescription(2, 0), "adhesion fee, installment 2"},
+		{billing.AdhesionLineDescription(1, -1), "adhesion fee, installment 1"},
+	} {
+		if tt.got != tt.want {
+			t.Errorf("%q, want %q", tt.got, tt.want)
+		}
+	}
+}

@@ -92,7 +92,7 @@ func (r *PaymentRefusal) Error() string {
 	switch r.Code {
 	case RefusedUnknownInstallment:
 		return ErrNotFound.Error() + ": " + r.Reason
-	case RefusedInstallmentPaid, RefusedInstallmentCancelled, RefusedReferenceReused:
+	case RefusedInstallmentPaid, RefusedInstallmentCancelled, RefusedReferenceReused, RefusedChargeSettled:
 		return ErrConflict.Error() + ": " + r.Reason
 	}
 	return r.Field + ": " + r.Reason
@@ -103,7 +103,7 @@ func (r *PaymentRefusal) Unwrap() error {
 	switch r.Code {
 	case RefusedUnknownInstallment:
 		return ErrNotFound
-	case RefusedInstallmentPaid, RefusedInstallmentCancelled, RefusedReferenceReused:
+	case RefusedInstallmentPaid, RefusedInstallmentCancelled, RefusedReferenceReused, RefusedChargeSettled:
 		return ErrConflict
 	}
 	return &FieldError{Field: r.Field, Reason: r.Reason}

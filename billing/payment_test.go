@@ -180,6 +180,10 @@ func TestLedgerRestate(t *testing.T) {
 			"92.48", "1.80", "0.78", ""},
 		{"a payment with credit still covers it", ledger(billing.DefaultLateRule(), pay("2026-07-10", "100.00")), "2026-08-05",
 			billing.InstallmentPaid, "0.00", "0.00", "0.00", "2026-07-10"},
+		{"restated before its latest payment's date: as of that date, 07-30, both stand", ledger(fine2, pay("2026-07-20", "50.00"),
+			pay("2026-07-30", "42.14")), "2026-07-25", billing.InstallmentPaid, "0.00", "1.80", "0.44", "2026-07-30"},
+		{"restated before its one payment's date: as of 07-30, 50.16 left after 1.80 + 0.60 and 39.74 of principal",
+			ledger(fine2, pay("2026-07-30", "42.14")), "2026-07-21", billing.InstallmentOpen, "50.16", "1.80", "0.60", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -269,8 +273,12 @@ func TestPaymentArrival(t *testing.T) {
 			t.Errorf("paid_at %s: %q, want %q", tt.paidAt, got, tt.want)
 		}
 	}
+	// Equivalent mutant (gremlins, payment.go DiscountRoom `room.Sign() < 0` to `<= 0`): a
+	// room of exactly zero is then returned as decimal.Zero instead of itself, the same value;
+	// the 10.00 - 5.00 - 5.00 case pins that it is 0.00 either way.
 	for _, tt := range []struct{ amount, discount, onTime, want string }{
 		{"99.90", "10.00", "5.00", "84.90"}, {"10.00", "6.00", "5.00", "0.00"}, {"10.00", "0.00", "0.00", "10.00"},
+		{"10.00", "5.00", "5.00", "0.00"},
 	} {
 		c := billing.Charge{Amount: money(tt.amount), Discount: money(tt.discount), OnTimeDiscount: money(tt.onTime)}
 		if got := billing.FormatMoney(c.DiscountRoom()); got != tt.want {

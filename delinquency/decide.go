@@ -67,24 +67,31 @@ func Decide(s State, asOf, today time.Time) Decision {
 	b, ok := BlockOf(s.Rule, s.Prepaid, s.Open)
 	holds := ok && !b.On.After(asOf)
 	e := s.Episode
-	switch {
-	case e == nil && holds:
+	if e == nil && holds {
 		return Decision{Action: BlockNow, Block: b}
-	case e == nil && ok && !b.WarnOn.IsZero() && !b.WarnOn.After(asOf):
+	}
+	if e == nil && ok && !b.WarnOn.IsZero() && !b.WarnOn.After(asOf) {
 		return Decision{Action: Warn, Block: b}
-	case e == nil:
+	}
+	if e == nil {
 		return Decision{}
-	case e.StartedOn.After(asOf) && e.StartedOn.After(today) && !holds:
+	}
+	if e.StartedOn.After(asOf) && e.StartedOn.After(today) && !holds {
 		return Decision{Action: Unblock}
-	case e.StartedOn.After(asOf) && e.StartedOn.After(today) && e.Blocked:
+	}
+	if e.StartedOn.After(asOf) && e.StartedOn.After(today) && e.Blocked {
 		return Decision{Action: Restart, Block: b}
-	case e.StartedOn.After(asOf):
+	}
+	if e.StartedOn.After(asOf) {
 		return Decision{}
-	case e.Blocked && !holds:
+	}
+	if e.Blocked && !holds {
 		return Decision{Action: Unblock}
-	case !e.Blocked && asOf.After(e.TrustUntil) && holds:
+	}
+	if !e.Blocked && asOf.After(e.TrustUntil) && holds {
 		return Decision{Action: Reblock, Block: b}
-	case !e.Blocked && asOf.After(e.TrustUntil):
+	}
+	if !e.Blocked && asOf.After(e.TrustUntil) {
 		return Decision{Action: Unblock}
 	}
 	return Decision{}

@@ -30,4 +30,11 @@
 // proves it against Decide). A rule without a warning becomes a ladder without a notice
 // whose suspension counts from the due date. An operator who wants the lawful order of
 // notice-then-suspension picks a profile that requires it.
+//
+// # If chains, not tagless switches
+//
+// Rules whose conditions compare are written as if chains rather than tagless switches on
+// purpose: Go's coverage profile gives a switch's case conditions no counter, so gremlins
+// (make mutation) reports every mutant in them NOT COVERED and never tests it
+// (go-gremlins/gremlins#298).
 package delinquency

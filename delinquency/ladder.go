@@ -197,30 +197,32 @@ func (l Ladder) Validate() error {
 
 // checkShape checks the bounds every profile shares.
 func (l Ladder) checkShape() error {
-	switch {
-	case l.MinOverdue < 1 || l.MinOverdue > maxMinOverdue:
+	if l.MinOverdue < 1 || l.MinOverdue > maxMinOverdue {
 		return fieldf(FieldMinOverdue, "must be between 1 and %d, got %d", maxMinOverdue, l.MinOverdue)
-	case len(l.ReminderDays) > maxReminders:
+	}
+	if len(l.ReminderDays) > maxReminders {
 		return fieldf(FieldReminderDays, "at most %d reminders, got %d", maxReminders, len(l.ReminderDays))
 	}
 	for i, d := range l.ReminderDays {
-		switch {
-		case d < 1 || d > maxReminderDays:
+		if d < 1 || d > maxReminderDays {
 			return fieldf(FieldReminderDays, "each reminder is 1 to %d days before the due date, got %d", maxReminderDays, d)
-		case i > 0 && d >= l.ReminderDays[i-1]:
+		}
+		if i > 0 && d >= l.ReminderDays[i-1] {
 			return fieldf(FieldReminderDays, "largest first, each once (5, 1 for D−5 and D−1), got %v", l.ReminderDays)
 		}
 	}
-	switch {
-	case l.NoticeDays < 0 || l.NoticeDays > maxLadderDays:
+	if l.NoticeDays < 0 || l.NoticeDays > maxLadderDays {
 		return fieldf(FieldNoticeDays, "must be from 0 (no debt notice) to %d days after the due date, got %d", maxLadderDays, l.NoticeDays)
-	case l.SuspensionDays < 1 || l.NoticeDays+l.SuspensionDays > maxLadderDays:
+	}
+	if l.SuspensionDays < 1 || l.NoticeDays+l.SuspensionDays > maxLadderDays {
 		return fieldf(FieldSuspensionDays, "must be at least 1, and the suspension at most %d days after the due date (notice_after_days + suspension_after_days), got %d",
 			maxLadderDays, l.SuspensionDays)
-	case l.PartialSuspensionDays < 0 || (l.PartialSuspensionDays > 0 && l.PartialSuspensionDays >= l.SuspensionDays):
+	}
+	if l.PartialSuspensionDays < 0 || (l.PartialSuspensionDays > 0 && l.PartialSuspensionDays >= l.SuspensionDays) {
 		return fieldf(FieldPartialDays, "must be 0 (none) or from 1 to suspension_after_days - 1 (%d): the partial suspension comes before the total one, got %d",
 			l.SuspensionDays-1, l.PartialSuspensionDays)
-	case l.TerminationDays < 0 || (l.TerminationDays > 0 && l.TerminationDays <= l.SuspensionDays) || l.NoticeDays+l.TerminationDays > maxTerminateDays:
+	}
+	if l.TerminationDays < 0 || (l.TerminationDays > 0 && l.TerminationDays <= l.SuspensionDays) || l.NoticeDays+l.TerminationDays > maxTerminateDays {
 		return fieldf(FieldTerminationDays, "must be 0 (none) or after the suspension (more than %d) and at most %d days after the due date, got %d",
 			l.SuspensionDays, maxTerminateDays, l.TerminationDays)
 	}

@@ -293,14 +293,13 @@ func (p Position) explain(l Ladder, prof Profile, on time.Time, trust bool) stri
 			fmt.Fprintf(&b, "; the %dth day of default, by which the notice must be sent, is %s", HealthNoticeByDay, fd(p.NoticeDeadline))
 		}
 	}
-	switch {
-	case p.Next == "":
+	if p.Next == "" {
 		if p.Step != StepTermination {
 			b.WriteString("; no further step")
 		}
-	case !p.NextOn.IsZero():
+	} else if !p.NextOn.IsZero() {
 		fmt.Fprintf(&b, "; next: %s on %s", p.Next, fd(p.NextOn))
-	default:
+	} else {
 		fmt.Fprintf(&b, "; next: %s, waiting for %s", p.Next, p.Waiting)
 	}
 	return b.String()
@@ -325,14 +324,13 @@ func noneReason(l Ladder, open []Installment, on time.Time) string {
 			overdue++
 		}
 	}
-	switch {
-	case len(open) == 0:
+	if len(open) == 0 {
 		return "not on the ladder: no open installment"
-	case overdue == 0:
-		return "not on the ladder: no installment overdue"
-	default:
-		return fmt.Sprintf("not on the ladder: %d installment(s) overdue, the ladder starts at %d (min_overdue_installments)", overdue, l.MinOverdue)
 	}
+	if overdue == 0 {
+		return "not on the ladder: no installment overdue"
+	}
+	return fmt.Sprintf("not on the ladder: %d installment(s) overdue, the ladder starts at %d (min_overdue_installments)", overdue, l.MinOverdue)
 }
 
 // nextReminder returns the first reminder after on of the open installments not due by
@@ -421,21 +419,20 @@ type LadderDecision struct {
 func DecideLadder(s LadderState, on time.Time) LadderDecision {
 	p := PositionAt(s, on)
 	d := LadderDecision{Position: p}
-	switch {
-	case s.Step == StepTermination:
-	case !s.StepSince.IsZero() && s.StepSince.After(on):
-	case p.Step.rank() > s.Step.rank():
+	if s.Step == StepTermination || (!s.StepSince.IsZero() && s.StepSince.After(on)) {
+		return d
+	}
+	if p.Step.rank() > s.Step.rank() {
 		d.Move = moveTo(p.Step)
-	case p.Step.rank() < s.Step.rank():
-		switch {
-		case p.Step == StepPartialSuspension:
+	} else if p.Step.rank() < s.Step.rank() {
+		if p.Step == StepPartialSuspension {
 			d.Move = MovePartialSuspend
-		case s.Suspended || s.Step.Suspends():
+		} else if s.Suspended || s.Step.Suspends() {
 			d.Move = MoveRestore
-		case p.Step.rank() < StepDebtNotice.rank():
+		} else if p.Step.rank() < StepDebtNotice.rank() {
 			d.Move = MoveReset
 		}
-	case p.Suspended && !s.Suspended:
+	} else if p.Suspended && !s.Suspended {
 		d.Move = moveTo(p.Step)
 	}
 	return d
@@ -475,14 +472,14 @@ func plural(n int, noun string) string {
 // ordinal writes 2 as "2nd", 3 as "3rd".
 func ordinal(n int) string {
 	suffix := "th"
-	switch {
-	case n%100 >= 11 && n%100 <= 13:
-	case n%10 == 1:
-		suffix = "st"
-	case n%10 == 2:
-		suffix = "nd"
-	case n%10 == 3:
-		suffix = "rd"
+	if teens := n % 100; teens < 11 || teens > 13 {
+		if n%10 == 1 {
+			suffix = "st"
+		} else if n%10 == 2 {
+			suffix = "nd"
+		} else if n%10 == 3 {
+			suffix = "rd"
+		}
 	}
 	return fmt.Sprintf("%d%s", n, suffix)
 }

@@ -173,16 +173,18 @@ func (p Profile) Check(l Ladder) error {
 func checkTelecom(l Ladder) error {
 	const src = "telecom_rgc765 (Anatel RGC, Resolução 765/2023"
 	first := l.firstSuspensionDays()
-	switch {
-	case l.NoticeDays < 1:
+	if l.NoticeDays < 1 {
 		return fieldf(FieldNoticeDays, "%s art. 70): a debt notice must precede any suspension; want 1 or more days after the due date, got %d", src, l.NoticeDays)
-	case l.PartialSuspensionDays > 0 && l.PartialSuspensionDays < RGCSuspensionAfterNoticeDays:
+	}
+	if l.PartialSuspensionDays > 0 && l.PartialSuspensionDays < RGCSuspensionAfterNoticeDays {
 		return fieldf(FieldPartialDays, "%s art. 70): a partial suspension is a suspension, at least %d days after the debt notice; got %d",
 			src, RGCSuspensionAfterNoticeDays, l.PartialSuspensionDays)
-	case l.SuspensionDays < RGCSuspensionAfterNoticeDays:
+	}
+	if l.SuspensionDays < RGCSuspensionAfterNoticeDays {
 		return fieldf(FieldSuspensionDays, "%s art. 70): suspension at least %d days after the debt notice is sent; got %d",
 			src, RGCSuspensionAfterNoticeDays, l.SuspensionDays)
-	case l.TerminationDays > 0 && l.TerminationDays < first+RGCTerminationAfterSuspensionDays:
+	}
+	if l.TerminationDays > 0 && l.TerminationDays < first+RGCTerminationAfterSuspensionDays {
 		return fieldf(FieldTerminationDays, "%s arts. 73 and 75): termination only after %d days suspended, so at least %d days after the debt notice (the first suspension on day %d); got %d",
 			src, RGCTerminationAfterSuspensionDays, first+RGCTerminationAfterSuspensionDays, first, l.TerminationDays)
 	}
@@ -194,11 +196,11 @@ func checkTelecom(l Ladder) error {
 // termination only).
 func checkHealth(l Ladder) error {
 	const src = "health_9656 (Lei 9.656/98, art. 13, parágrafo único, II"
-	switch {
-	case l.NoticeDays < 1 || l.NoticeDays > HealthNoticeByDay:
+	if l.NoticeDays < 1 || l.NoticeDays > HealthNoticeByDay {
 		return fieldf(FieldNoticeDays, "%s): the consumer must be notified by the %dth day of default; want 1 to %d days after the due date, got %d",
 			src, HealthNoticeByDay, HealthNoticeByDay, l.NoticeDays)
-	case l.PartialSuspensionDays != 0:
+	}
+	if l.PartialSuspensionDays != 0 {
 		return fieldf(FieldPartialDays, "%s): a plan is suspended or terminated, never partially; want 0, got %d", src, l.PartialSuspensionDays)
 	}
 	return nil
@@ -291,14 +293,13 @@ func NewLadder(s LadderSettings) (Ladder, error) {
 func (l Ladder) String() string {
 	s := fmt.Sprintf("%s ladder from %d overdue installment(s):", profileOf(l.Profile).Name, l.MinOverdue)
 	for _, st := range l.Steps() {
-		switch {
-		case st.Kind == StepReminder:
+		if st.Kind == StepReminder {
 			s += fmt.Sprintf(" reminder D−%d;", st.Days)
-		case st.From == FromDueDate:
+		} else if st.From == FromDueDate {
 			s += fmt.Sprintf(" %s %d days after the due date;", st.Kind, st.Days)
-		case st.From == FromNoticeSent:
+		} else if st.From == FromNoticeSent {
 			s += fmt.Sprintf(" %s %d days after the debt notice is sent;", st.Kind, st.Days)
-		default:
+		} else {
 			s += fmt.Sprintf(" %s %d days after the debt notice is due;", st.Kind, st.Days)
 		}
 	}

@@ -31,14 +31,16 @@ type Rule struct {
 
 // Validate checks a rule's own bounds, naming the field at fault.
 func (r Rule) Validate() error {
-	switch {
-	case r.Name == "":
+	if r.Name == "" {
 		return billing.Fieldf("name", "required")
-	case r.BlockAfterDays < 1 || r.BlockAfterDays > 365:
+	}
+	if r.BlockAfterDays < 1 || r.BlockAfterDays > 365 {
 		return billing.Fieldf("block_after_days", "must be between 1 and 365, got %d", r.BlockAfterDays)
-	case r.MinOverdue < 1 || r.MinOverdue > 120:
+	}
+	if r.MinOverdue < 1 || r.MinOverdue > 120 {
 		return billing.Fieldf("min_overdue_installments", "must be between 1 and 120, got %d", r.MinOverdue)
-	case r.WarningDays < 0 || r.WarningDays >= r.BlockAfterDays:
+	}
+	if r.WarningDays < 0 || r.WarningDays >= r.BlockAfterDays {
 		return billing.Fieldf("warning_days", "must be from 0 to block_after_days - 1 (%d), got %d: the warning goes out after the due date and before the block",
 			r.BlockAfterDays-1, r.WarningDays)
 	}
@@ -106,11 +108,10 @@ func BlockOf(r Rule, prepaid bool, open []Installment) (Block, bool) {
 	} else {
 		var firstRecurring *Installment
 		for i, in := range byDue {
-			switch {
-			case in.Kind != billing.Recurring:
+			if in.Kind != billing.Recurring {
 				consider(Block{On: in.Due.AddDate(0, 0, r.BlockAfterDays), Trigger: in,
 					Reason: fmt.Sprintf("adhesion installment %d due %s unpaid %d days after its due date", in.ID, billing.FormatDate(in.Due), r.BlockAfterDays)})
-			case firstRecurring == nil || in.Sequence < firstRecurring.Sequence:
+			} else if firstRecurring == nil || in.Sequence < firstRecurring.Sequence {
 				firstRecurring = &byDue[i]
 			}
 		}

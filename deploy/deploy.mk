@@ -4,8 +4,9 @@
 # root, with `make -C`, or when included by absolute path.
 #
 # Needs: systemd-analyze (systemd 252+), go, jq; promtool is found or fetched
-# by scripts/ensure-promtool.sh when a target runs (never at include time);
-# kubectl is optional (kustomize render check).
+# by scripts/ensure-promtool.sh and kustomize installed (a Go module) by
+# scripts/ensure-kustomize.sh when a target runs (never at include time);
+# kube-score is optional.
 
 DEPLOY_ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
 DEPLOY_DIR := $(DEPLOY_ROOT)/deploy
@@ -15,6 +16,7 @@ DEPLOY_UNITS := billingd.service billingd-migrate.service
 # Resolved inside recipes so that including this file costs nothing; set
 # PROMTOOL=/path/to/promtool to override.
 DEPLOY_ENSURE_PROMTOOL := $(DEPLOY_ROOT)/scripts/ensure-promtool.sh
+DEPLOY_ENSURE_KUSTOMIZE := $(DEPLOY_ROOT)/scripts/ensure-kustomize.sh
 
 .PHONY: check-deploy check-deploy-systemd check-deploy-rules check-deploy-grafana check-deploy-manifests check-deploy-kustomize check-deploy-kubescore check-deploy-settings
 
@@ -56,24 +58,25 @@ check-deploy-grafana:
 	@set -eu; promtool=$$("$(DEPLOY_ENSURE_PROMTOOL)"); \
 	"$(DEPLOY_DIR)/grafana/check-promql.sh" "$$promtool" "$(DEPLOY_DIR)/grafana/billingd.json"
 
-# Nested module: the top-level `go test ./...` does not enter deploy/.
-# strict k8s decoding + project rules (cd deploy && go test ./...)
+# Nested module: the top-level `go vet ./...` and `go test ./...` do not enter deploy/.
+# go vet, then strict k8s decoding + project rules under the race detector
 check-deploy-manifests:
-	cd "$(DEPLOY_DIR)" && go test ./...
+	cd "$(DEPLOY_DIR)" && go vet ./... && go test -race -count=1 ./...
 
-# kubectl kustomize renders deploy/kubernetes (skipped without kubectl)
+# kustomize build renders deploy/kubernetes (kustomize installed as a Go module when missing)
 check-deploy-kustomize:
-	@if command -v kubectl >/dev/null 2>&1; then \
-	  kubectl kustomize "$(DEPLOY_DIR)/kubernetes" >/dev/null && echo "check-deploy-kustomize: kustomization renders"; \
-	else echo "check-deploy-kustomize: kubectl not found, skipped"; fi
+	@set -eu; kustomize=$$("$(DEPLOY_ENSURE_KUSTOMIZE)"); \
+	"$$kustomize" build "$(DEPLOY_DIR)/kubernetes" >/dev/null; \
+	echo "check-deploy-kustomize: kustomization renders ($$("$$kustomize" version))"
 
-# kube-score on the rendered kustomization: no CRITICAL finding (skipped without kube-score
-# or kubectl; the deploy module's tests pin the same findings without them)
+# kube-score on the rendered kustomization: no CRITICAL finding (skipped without kube-score;
+# the deploy module's tests pin the same findings without it)
 check-deploy-kubescore:
-	@if command -v kube-score >/dev/null 2>&1 && command -v kubectl >/dev/null 2>&1; then \
-	  kubectl kustomize "$(DEPLOY_DIR)/kubernetes" | kube-score score --output-format ci - | grep -v '^\[OK\]\|^\[SKIPPED\]' || true; \
-	  kubectl kustomize "$(DEPLOY_DIR)/kubernetes" | kube-score score --output-format ci - >/dev/null && echo "check-deploy-kubescore: no critical finding"; \
-	else echo "check-deploy-kubescore: kube-score or kubectl not found, skipped"; fi
+	@if command -v kube-score >/dev/null 2>&1; then \
+	  kustomize=$$("$(DEPLOY_ENSURE_KUSTOMIZE)"); \
+	  "$$kustomize" build "$(DEPLOY_DIR)/kubernetes" | kube-score score --output-format ci - | grep -v '^\[OK\]\|^\[SKIPPED\]' || true; \
+	  "$$kustomize" build "$(DEPLOY_DIR)/kubernetes" | kube-score score --output-format ci - >/dev/null && echo "check-deploy-kubescore: no critical finding"; \
+	else echo "check-deploy-kubescore: kube-score not found, skipped"; fi
 
 # Settings() (cmd/billingd/config.go) is the truth for setting names: the main
 # module's TestSettingsDocumented checks billingd.env.example, the README's

@@ -20,10 +20,12 @@ import (
 )
 
 // TestSIGKILLDuringImportOfALargeReturnFile kills the daemon with SIGKILL while it imports a
-// return file of 20,000 settlements dropped in BILLINGD_PAYMENT_DROP_DIR (one batch, one
-// transaction), restarts it, and checks that once the file is imported every settlement was
-// recorded exactly once: 20,000 bank_file payments, one per installment, every installment
-// paid on the file's date, no exception, the ledger invariant.
+// return file of 20,000 settlements dropped in BILLINGD_PAYMENT_DROP_DIR (in chunks of 5,000,
+// each its own River job and transaction), once its first chunk has committed, restarts it, and checks that once the file is
+// imported every settlement was recorded exactly once: 20,000 bank_file payments, one per
+// installment, every installment paid on the file's date, no exception, the ledger
+// invariant; and that the restarted import resumed after the chunks committed before the
+// kill (the file counts no duplicate: no committed settlement was taken again).
 func TestSIGKILLDuringImportOfALargeReturnFile(t *testing.T) {
 	t.Parallel()
 	const contracts = 20000
@@ -75,18 +77,19 @@ func TestSIGKILLDuringImportOfALargeReturnFile(t *testing.T) {
 	if code, out := cli(t, env, "run", "import-payments"); code != 0 {
 		t.Fatalf("enqueue the import: exit %d: %s", code, out)
 	}
-	// Kill while the import's batch runs: its transaction has started recording.
-	waitFor(t, 2*time.Minute, "the import's batch to run", func() bool {
-		return count(t, pool, `SELECT count(*) FROM river.river_job WHERE kind = 'sweep_batch' AND state = 'running'
-			AND args->>'job' = 'import-payments'`) == 1
+	// Kill while the import's second chunk (or a later one) runs: the first has committed, so
+	// the restarted import has committed chunks to resume after.
+	waitFor(t, 2*time.Minute, "the import's first chunk to commit", func() bool {
+		return count(t, pool, "SELECT coalesce(max(imported_through_line), 0) FROM payment_files") > 0
 	})
-	time.Sleep(time.Duration(200+rng.IntN(1500)) * time.Millisecond)
+	time.Sleep(time.Duration(rng.IntN(400)) * time.Millisecond)
 	first.Kill()
 	imported := count(t, pool, "SELECT count(*) FROM payment_files WHERE status = 'imported'")
-	t.Logf("SIGKILL during the import: file imported %d, %d bank_file payments committed", imported,
-		count(t, pool, "SELECT count(*) FROM payments WHERE source = 'bank_file'"))
+	t.Logf("SIGKILL during the import: file imported %d, %d bank_file payments committed, imported through line %d", imported,
+		count(t, pool, "SELECT count(*) FROM payments WHERE source = 'bank_file'"),
+		count(t, pool, "SELECT imported_through_line FROM payment_files"))
 	if imported != 0 {
-		t.Fatalf("the import finished before the kill: make the file larger")
+		t.Fatalf("the import finished before the kill: make the file larger or its chunks smaller")
 	}
 	last := startDaemon(t, "final", env)
 	waitFor(t, 4*time.Minute, "the file to be imported after the kill", func() bool {
@@ -99,6 +102,7 @@ func TestSIGKILLDuringImportOfALargeReturnFile(t *testing.T) {
 		"SELECT count(*) FROM installments WHERE state <> 'paid' OR paid_at <> '2026-03-09'")
 	invariant(t, pool, "no exception", "SELECT count(*) FROM payment_exceptions")
 	expectEqual(t, pool, "the file's counts", contracts, "SELECT recorded FROM payment_files")
+	invariant(t, pool, "the import resumed after its committed chunks", "SELECT duplicates FROM payment_files")
 	checkLedger(t, pool)
 	if code, took := last.Stop(syscall.SIGTERM, 30*time.Second); code != 0 {
 		t.Fatalf("final daemon: exit %d after %s", code, took)

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/billingd/billingd/internal/dbtest"
 	"github.com/billingd/billingd/internal/pgcluster"
 )
 
@@ -32,9 +31,7 @@ func TestPostgresRestartDuringRun(t *testing.T) {
 	}
 	pool := openPool(t, pg.URL())
 	ctx := context.Background()
-	if _, err := dbtest.SeedContracts(ctx, pool, contracts, time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)); err != nil {
-		t.Fatal(err)
-	}
+	seedContracts(t, ctx, pool, contracts, time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC))
 	d := startDaemon(t, "daemon", env)
 	readyz := func() int { code, _ := d.Request(http.MethodGet, "/readyz", testToken, nil); return code }
 	if code := readyz(); code != http.StatusOK {

@@ -200,6 +200,11 @@ func TestReplicasRenewEachContractOnce(t *testing.T) {
 		 AND NOT (state = 'completed' AND errors::text LIKE '%Stuck job rescued%')`, left)
 	expectEqual(t, pool, "the missed slot was caught up once (one catch-up run as of "+asOf+")", 1,
 		`SELECT count(*) FROM job_runs WHERE trigger = 'catch-up' AND slot = $1 AND as_of = $2`, slot.UTC(), asOf)
+	// job_runs' unique (job, slot) index would hide a second enqueue of the slot (by a new
+	// leader after the SIGKILL): River's own jobs show it.
+	expectEqual(t, pool, "the missed slot was enqueued once in River, whichever daemon led (one sweep job for it)", 1,
+		`SELECT count(*) FROM river.river_job WHERE kind = 'sweep' AND args->>'job' = $1 AND (args->>'slot')::timestamptz = $2`,
+		job, slot.UTC())
 	expectEqual(t, pool, "each manual run sent through the three APIs was recorded once", manual,
 		`SELECT count(*) FROM job_runs WHERE trigger = 'manual' AND id = ANY($1)`, ids[1:])
 	invariant(t, pool, "no batch (run, id range) was enqueued more than once",

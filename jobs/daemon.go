@@ -71,6 +71,14 @@ func (r *Runner) NewDaemonClient(opts DaemonOptions) (*river.Client[pgx.Tx], err
 		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(w.PublishInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return PublishArgs{}, nil },
 			&river.PeriodicJobOpts{ID: PublishArgs{}.Kind(), RunOnStart: true}))
+		if w.DeliveryRetention > 0 {
+			if err := river.AddWorkerSafely(workers, &pruneDeliveriesWorker{w: w}); err != nil {
+				return nil, fmt.Errorf("register webhook pruning worker: %w", err)
+			}
+			periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(PruneDeliveriesInterval),
+				func() (river.JobArgs, *river.InsertOpts) { return PruneDeliveriesArgs{}, nil },
+				&river.PeriodicJobOpts{ID: PruneDeliveriesArgs{}.Kind(), RunOnStart: true}))
+		}
 	}
 	for _, s := range opts.Schedules {
 		if !s.Enabled {

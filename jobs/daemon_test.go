@@ -3,8 +3,11 @@ package jobs_test
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/billingd/billingd/internal/dbtest"
 	"github.com/billingd/billingd/jobs"
@@ -90,7 +93,12 @@ func TestParseScheduleRejects(t *testing.T) {
 }
 
 // TestCatchUpRunsMissedDaysOnceInOrder stops "the daemon" for three days: a new leader
-// enqueues each missed date once, oldest first, and job_runs shows them as catch-up.
+// enqueues each missed date once, oldest first, and job_runs shows them as catch-up. What
+// was enqueued is read from River's jobs, not from job_runs, whose unique (job, slot) index
+// would hide a slot enqueued twice: exactly one sweep job per missed slot, none for the
+// slot already run before the stop; and a second leader start (a restart), once River has
+// cleaned the completed jobs away (as it does after a day, so that its uniqueness by args
+// cannot hide a duplicate either), enqueues nothing, the last slot included.
 func TestCatchUpRunsMissedDaysOnceInOrder(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -117,7 +125,34 @@ func TestCatchUpRunsMissedDaysOnceInOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = client.Stop(context.Background()) })
+	// sweepJobs lists River's sweep jobs, in the order they were enqueued, as
+	// "as_of slot trigger state".
+	sweepJobs := func() []string {
+		t.Helper()
+		rows, err := pool.Query(ctx, `SELECT concat_ws(' ', args->>'as_of', args->>'slot', args->>'trigger', state)
+			FROM river.river_job WHERE kind = 'sweep' ORDER BY id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	// São Paulo is UTC−3: the 02:00 slots are at 05:00 UTC.
+	want := []string{
+		"2026-03-08 2026-03-08T05:00:00Z catch-up completed",
+		"2026-03-09 2026-03-09T05:00:00Z catch-up completed",
+		"2026-03-10 2026-03-10T05:00:00Z catch-up completed",
+	}
 	deadline := time.Now().Add(60 * time.Second)
+	for got := sweepJobs(); !slices.Equal(got, want); got = sweepJobs() {
+		if time.Now().After(deadline) || len(got) > len(want) {
+			t.Fatalf("River's sweep jobs %q, want each missed slot once, oldest first: %q", got, want)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	for {
 		var n int
 		if err := pool.QueryRow(ctx, `SELECT count(*) FROM job_runs WHERE trigger = 'catch-up' AND state = 'succeeded'`).Scan(&n); err != nil {
@@ -131,9 +166,16 @@ func TestCatchUpRunsMissedDaysOnceInOrder(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	// A second leader start (a restart) enqueues nothing new.
+	// A second leader start (a restart) a day later, when River has deleted the completed
+	// jobs, enqueues nothing new.
+	if _, err := pool.Exec(ctx, `DELETE FROM river.river_job WHERE kind = 'sweep' AND state = 'completed'`); err != nil {
+		t.Fatal(err)
+	}
 	if err := runner.CatchUp(ctx, client, []jobs.Schedule{sched}, 31); err != nil {
 		t.Fatal(err)
+	}
+	if got := sweepJobs(); len(got) != 0 {
+		t.Fatalf("the restart enqueued %q, want nothing: every slot up to 2026-03-10 02:00 has run", got)
 	}
 	rows, err := pool.Query(ctx, `SELECT to_char(as_of, 'YYYY-MM-DD'), trigger FROM job_runs WHERE trigger = 'catch-up' ORDER BY started_at, id`)
 	if err != nil {
@@ -148,14 +190,9 @@ func TestCatchUpRunsMissedDaysOnceInOrder(t *testing.T) {
 		}
 		got = append(got, asOf)
 	}
-	want := []string{"2026-03-08", "2026-03-09", "2026-03-10"}
-	if len(got) != len(want) {
-		t.Fatalf("catch-up runs %v, want %v", got, want)
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("catch-up runs %v, want %v in that order", got, want)
-		}
+	wantRuns := []string{"2026-03-08", "2026-03-09", "2026-03-10"}
+	if !slices.Equal(got, wantRuns) {
+		t.Fatalf("catch-up runs %v, want %v in that order", got, wantRuns)
 	}
 	var installments int
 	if err := pool.QueryRow(ctx, "SELECT count(*) FROM installments").Scan(&installments); err != nil {

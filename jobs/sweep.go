@@ -31,6 +31,20 @@ type Sweep interface {
 	Batch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromID, toID int64) (map[string]int64, error)
 }
 
+// ChunkedSweep is a Sweep whose one batch may be too much work for one transaction (a bank
+// return file of 100,000 settlements). The batch worker calls BatchChunk, which does at most
+// one chunk of the range's work and reports whether more remains; when it does, the worker
+// enqueues the range's next part in the same transaction and counts the batch done only
+// with its last part. So each chunk commits on its own, and a batch whose process died
+// resumes after its last committed chunk. Batch still does the whole range in one
+// transaction (a dry run).
+type ChunkedSweep interface {
+	Sweep
+	// BatchChunk does, inside tx, the next chunk of the work due as of asOf for the ids in
+	// [fromID, toID], returns what it did as named counts and reports whether work remains.
+	BatchChunk(ctx context.Context, tx pgx.Tx, asOf time.Time, fromID, toID int64) (map[string]int64, bool, error)
+}
+
 // Queue names.
 const (
 	// QueueSweeps holds the sweeps and their batches.
@@ -65,6 +79,8 @@ type BatchArgs struct {
 	RunID  int64  `json:"run_id"`
 	FromID int64  `json:"from_id"`
 	ToID   int64  `json:"to_id"`
+	// Part numbers the chunks of a ChunkedSweep's batch: 0 for the first, then 1, 2, …
+	Part int `json:"part,omitempty"`
 }
 
 // Kind implements river.JobArgs.
@@ -306,15 +322,29 @@ func (w *batchWorker) Work(ctx context.Context, job *river.Job[BatchArgs]) error
 	var counts map[string]int64
 	err = postgres.RetryTx(ctx, r.Pool, func(tx pgx.Tx) error {
 		var err error
-		counts, err = sweep.Batch(ctx, tx, asOf, a.FromID, a.ToID)
+		more := false
+		if chunked, ok := sweep.(ChunkedSweep); ok {
+			counts, more, err = chunked.BatchChunk(ctx, tx, asOf, a.FromID, a.ToID)
+		} else {
+			counts, err = sweep.Batch(ctx, tx, asOf, a.FromID, a.ToID)
+		}
 		if err != nil {
 			return fmt.Errorf("batch %d-%d of %s as of %s: %w", a.FromID, a.ToID, a.Job, a.AsOf, err)
 		}
-		run, err = postgres.ScanRun(tx.QueryRow(ctx, `UPDATE job_runs SET batches_done = batches_done + 1,
+		done := 1
+		if more {
+			next := a
+			next.Part++
+			if _, err := river.ClientFromContext[pgx.Tx](ctx).InsertTx(ctx, tx, next, nil); err != nil {
+				return fmt.Errorf("enqueue part %d of batch %d-%d of run %d: %w", next.Part, a.FromID, a.ToID, a.RunID, err)
+			}
+			done = 0
+		}
+		run, err = postgres.ScanRun(tx.QueryRow(ctx, `UPDATE job_runs SET batches_done = batches_done + $3,
 				counts = jsonb_add_counts(counts, $2),
-				state = CASE WHEN batches_done + 1 >= batches_total AND state = 'running' THEN 'succeeded' ELSE state END,
-				finished_at = CASE WHEN batches_done + 1 >= batches_total AND state = 'running' THEN now() ELSE finished_at END
-			WHERE id = $1 RETURNING `+postgres.RunColumns, a.RunID, counts))
+				state = CASE WHEN batches_done + $3 >= batches_total AND state = 'running' THEN 'succeeded' ELSE state END,
+				finished_at = CASE WHEN batches_done + $3 >= batches_total AND state = 'running' THEN now() ELSE finished_at END
+			WHERE id = $1 RETURNING `+postgres.RunColumns, a.RunID, counts, done))
 		if err != nil {
 			return fmt.Errorf("record batch of run %d: %w", a.RunID, err)
 		}

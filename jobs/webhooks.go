@@ -60,6 +60,10 @@ type Webhooks struct {
 	PublishInterval time.Duration
 	// Metrics counts deliveries; nil counts nothing.
 	Metrics *WebhookMetrics
+	// DeliveryRetention is how long a delivered delivery is kept before the hourly
+	// prune_webhook_deliveries job deletes it (BILLINGD_WEBHOOK_RETENTION_DAYS); zero keeps
+	// them all and schedules no pruning.
+	DeliveryRetention time.Duration
 }
 
 const (

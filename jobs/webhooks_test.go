@@ -328,4 +328,25 @@ func TestEventsOfEveryChange(t *testing.T) {
 		first, first); issued != want {
 		t.Errorf("first installment.issued %q, want %q", issued, want)
 	}
+	// Every one of the 24, worked out by hand: issued on the generation (2026-07-01) or the
+	// renewal (2026-07-20), 99.90 each, due on the 10th or the next business day (2026-10-10 a
+	// Saturday and the 12th a holiday; 2027-01-10, 2027-10-10 Sundays; 2027-04-10, 2027-07-10,
+	// 2028-06-10 Saturdays).
+	const wantIssued = "1/1 2026-07-01 2026-07-10 99.90; 1/2 2026-07-01 2026-08-10 99.90; 1/3 2026-07-01 2026-09-10 99.90; " +
+		"1/4 2026-07-01 2026-10-13 99.90; 1/5 2026-07-01 2026-11-10 99.90; 1/6 2026-07-01 2026-12-10 99.90; " +
+		"1/7 2026-07-01 2027-01-11 99.90; 1/8 2026-07-01 2027-02-10 99.90; 1/9 2026-07-01 2027-03-10 99.90; " +
+		"1/10 2026-07-01 2027-04-12 99.90; 1/11 2026-07-01 2027-05-10 99.90; 1/12 2026-07-01 2027-06-10 99.90; " +
+		"2/13 2026-07-20 2027-07-12 99.90; 2/14 2026-07-20 2027-08-10 99.90; 2/15 2026-07-20 2027-09-10 99.90; " +
+		"2/16 2026-07-20 2027-10-11 99.90; 2/17 2026-07-20 2027-11-10 99.90; 2/18 2026-07-20 2027-12-10 99.90; " +
+		"2/19 2026-07-20 2028-01-10 99.90; 2/20 2026-07-20 2028-02-10 99.90; 2/21 2026-07-20 2028-03-10 99.90; " +
+		"2/22 2026-07-20 2028-04-10 99.90; 2/23 2026-07-20 2028-05-10 99.90; 2/24 2026-07-20 2028-06-12 99.90"
+	var allIssued string
+	if err := b.pool.QueryRow(b.ctx, `SELECT string_agg(format('%s/%s %s %s %s', payload->>'term', payload->>'sequence', occurred_on,
+			payload->>'due_date', payload->>'amount'), '; ' ORDER BY (payload->>'sequence')::int)
+		FROM events WHERE contract_id = $1 AND kind = 'installment.issued'`, id).Scan(&allIssued); err != nil {
+		t.Fatal(err)
+	}
+	if allIssued != wantIssued {
+		t.Errorf("installment.issued events\n%s\nwant\n%s", allIssued, wantIssued)
+	}
 }

@@ -217,39 +217,3 @@ func TestLoadCAFile(t *testing.T) {
 		t.Errorf("not PEM: %v", err)
 	}
 }
-
-// TestParseURL reads the documented URL forms and refuses bad parameters naming them.
-func TestParseURL(t *testing.T) {
-	t.Parallel()
-	for _, tt := range []struct {
-		url  string
-		want mail.Config
-		err  string
-	}{
-		{url: "smtp://u:p@relay.example:587", want: mail.Config{Host: "relay.example", Port: 587, Username: "u", Password: "p",
-			TLS: "required", Timeout: 30 * time.Second, DataTimeout: 10 * time.Minute}},
-		{url: "smtps://relay.example?timeout=5s&data_timeout=2m&auth=plain&helo=billingd.example", want: mail.Config{
-			Host: "relay.example", Port: 465, TLS: "implicit", Auth: "plain", HELO: "billingd.example", Timeout: 5 * time.Second, DataTimeout: 2 * time.Minute}},
-		{url: "smtp://relay.example:25?starttls=opportunistic", want: mail.Config{Host: "relay.example", Port: 25,
-			TLS: "opportunistic", Timeout: 30 * time.Second, DataTimeout: 10 * time.Minute}},
-		{url: "smtp://relay.example?data_timeout=0s", err: `data_timeout="0s": want a positive duration`},
-		{url: "smtp://relay.example?data_timeout=soon", err: `data_timeout="soon"`},
-		{url: "smtp://relay.example?datatimeout=1m", err: `unknown parameter "datatimeout"`},
-		{url: "smtps://relay.example?starttls=required", err: "smtps already uses implicit TLS"},
-		{url: "http://relay.example", err: `scheme "http"`},
-	} {
-		got, err := mail.ParseURL(tt.url)
-		if tt.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tt.err) {
-				t.Errorf("%s: %v, want an error with %q", tt.url, err, tt.err)
-			}
-			continue
-		}
-		if err != nil || got != tt.want {
-			t.Errorf("%s: %+v %v, want %+v", tt.url, got, err, tt.want)
-		}
-	}
-	if got := (mail.Config{Timeout: 30 * time.Second, DataTimeout: 10 * time.Minute}).Longest(); got != 14*time.Minute {
-		t.Errorf("Longest %s, want 14m", got)
-	}
-}

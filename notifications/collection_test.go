@@ -95,9 +95,35 @@ func TestBRPercentAndDays(t *testing.T) {
 			t.Errorf("%s: %s, want %s", in, got, want)
 		}
 	}
-	if BRDays(1) != "1 dia" || BRDays(15) != "15 dias" || BRDays(0) != "0 dias" {
-		t.Errorf("%s %s %s", BRDays(1), BRDays(15), BRDays(0))
+	for n, want := range map[int]string{1: "1 dia", -1: "-1 dia", 0: "0 dias", 2: "2 dias", 15: "15 dias", -2: "-2 dias"} {
+		if got := BRDays(n); got != want {
+			t.Errorf("BRDays(%d) = %q, want %q", n, got, want)
+		}
 	}
 }
 
 func itoa(n int64) string { return decimal.NewFromInt(n).String() }
+
+// TestNewCollectionDataWithoutTermOrRestoreDeadline: an installment whose plan has no
+// count of installments per term is numbered by its sequence alone, and no restore
+// deadline is stated when the operator set none (0 days).
+func TestNewCollectionDataWithoutTermOrRestoreDeadline(t *testing.T) {
+	t.Parallel()
+	m := decimal.RequireFromString
+	due := time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)
+	got := NewCollectionData(Collection{On: time.Date(2026, 3, 20, 0, 0, 0, 0, time.UTC), RestoreWithinDays: 0,
+		Late: billing.LateRule{FinePercent: m("2"), MonthlyInterestPercent: m("0.5")},
+		Installments: []OwedInstallment{{ID: 21, Sequence: 3, InstallmentsPerTerm: 0, DueDate: due,
+			Due: billing.AmountDue{Amount: m("80.00"), Fine: m("1.60"), Interest: m("0.13"), Balance: m("81.73")}}}})
+	if len(got.Installments) != 1 || got.Installments[0].Number != "3" || got.Installments[0].AmountDue != "R$ 81,73" {
+		t.Errorf("installments %+v, want one numbered 3 owing R$ 81,73", got.Installments)
+	}
+	if got.RestoreDeadline != "" || got.RestoreWithinDays != 0 || got.Total != "R$ 81,73" || got.MonthlyInterestPercent != "0,50%" {
+		t.Errorf("%+v", got)
+	}
+	got = NewCollectionData(Collection{RestoreWithinDays: 15})
+	if got.RestoreDeadline != "em até 15 dias após a confirmação do pagamento" || got.Total != "R$ 0,00" || got.Installments != nil ||
+		got.OnDate != "" {
+		t.Errorf("nothing owed, 15 days to restore: %+v", got)
+	}
+}

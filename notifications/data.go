@@ -76,6 +76,9 @@ type Data struct {
 	// Collection is what a collection notice states (the debt, the ladder's dates, how
 	// to pay); zero for the other kinds (test it with {{if .Collection.Installments}}).
 	Collection CollectionData
+	// Charge is the grouped charge that collects the installment (coming_due, overdue,
+	// reminder), zero when its contract is not billed grouped.
+	Charge ChargeData
 }
 
 // CustomerData are the customer's fields.

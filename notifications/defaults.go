@@ -18,11 +18,20 @@ const installmentHTML = `<table cellpadding="4">
 <tr><td>Parcela</td><td>{{.Installment.Sequence}}/{{.Plan.InstallmentsPerTerm}}</td></tr>
 <tr><td>Vencimento</td><td>{{.Installment.DueDate}}</td></tr>
 <tr><td>Valor</td><td>{{.Installment.AmountDue}}</td></tr>
-</table>`
+</table>{{if .Charge.ID}}
+<p>Esta parcela é cobrada na cobrança agrupada nº {{.Charge.ID}}, com vencimento em {{.Charge.DueDate}}, no valor total de <strong>{{.Charge.Amount}}</strong>:</p>
+<ul>{{range .Charge.Installments}}<li>contrato nº {{.ContractID}}: {{.Amount}}</li>{{end}}</ul>{{if .Charge.DigitableLine}}
+<p>Boleto (linha digitável): {{.Charge.DigitableLine}}</p>{{end}}{{if .Charge.PixCopyPaste}}
+<p>PIX copia e cola: {{.Charge.PixCopyPaste}}</p>{{end}}{{end}}`
 
 const installmentText = `Parcela: {{.Installment.Sequence}}/{{.Plan.InstallmentsPerTerm}}
 Vencimento: {{.Installment.DueDate}}
-Valor: {{.Installment.AmountDue}}`
+Valor: {{.Installment.AmountDue}}{{if .Charge.ID}}
+
+Esta parcela é cobrada na cobrança agrupada nº {{.Charge.ID}}, com vencimento em {{.Charge.DueDate}}, no valor total de {{.Charge.Amount}}:{{range .Charge.Installments}}
+- contrato nº {{.ContractID}}: {{.Amount}}{{end}}{{if .Charge.DigitableLine}}
+Boleto (linha digitável): {{.Charge.DigitableLine}}{{end}}{{if .Charge.PixCopyPaste}}
+PIX copia e cola: {{.Charge.PixCopyPaste}}{{end}}{{end}}`
 
 // owedHTML lists the installments a collection notice states, with what each asks on the
 // notice's date (amount_due: amount, fine and interest) and the total.

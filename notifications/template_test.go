@@ -141,3 +141,41 @@ func TestShippedCollectionTemplatesStateTheDebt(t *testing.T) {
 		}
 	}
 }
+
+// TestCompileErrorsInFull pins the whole reason of an error Compile returns: the field list
+// is there only when the type has fields, and a range over something that is not a list is
+// refused when the template is executed at save time (the checker does not look inside it).
+func TestCompileErrorsInFull(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, text, reason string
+	}{
+		{"a field of a string: no field list", "{{.Customer.Name.First}}",
+			"text_body:1:11: unknown field First in string"},
+		{"a field of a line, through $ in a range", "{{range $.Installment.Lines}}{{.Valor}}{{end}}",
+			"text_body:1:31: unknown field Valor in LineData (fields: Kind, Description, Quantity, UnitPrice, Amount)"},
+		{"a range over a struct", "{{range .Customer}}{{.Name}}{{end}}",
+			`template: text_body:1:8: executing "text_body" at <.Customer>: range can't iterate over {1 Ana Souza ana@example.com 123.456.789-09}`},
+		{"a variable declared by with is checked when executed", "{{with $x := .Plan}}{{$x.Nome}}{{end}}",
+			`template: text_body:1:24: executing "text_body" at <$x.Nome>: can't evaluate field Nome in type notifications.PlanData`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Compile(Template{Subject: "Olá", HTML: "<p>Olá</p>", Text: tt.text})
+			var fe *billing.FieldError
+			if !errors.As(err, &fe) || fe.Field != "text_body" || fe.Reason != tt.reason {
+				t.Errorf("Compile: %v\nwant text_body: %s", err, tt.reason)
+			}
+		})
+	}
+	// A range over an int counts to it (Go 1.22 templates); the checker leaves dot unknown.
+	c, err := Compile(Template{Subject: "Olá", HTML: "<p>Olá</p>", Text: "{{range .Contract.DueDay}}{{.}},{{end}}"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := c.Render(Data{Customer: CustomerData{Name: "Ana"}, Contract: ContractData{DueDay: 3}})
+	if err != nil || m.Text != "0,1,2," {
+		t.Errorf("range over an int: %q, %v", m.Text, err)
+	}
+}

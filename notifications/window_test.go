@@ -104,6 +104,27 @@ func TestDunningWindowValidate(t *testing.T) {
 	}
 }
 
+// TestDunningWindowValidateSaysTheBounds pins the whole reason of each refusal: the bounds
+// it states are the ones it enforces.
+func TestDunningWindowValidateSaysTheBounds(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		start, end    int
+		field, reason string
+	}{
+		{5, 20, SettingDunningStartHour, "must be from 6 to 21: collection e-mails are not sent at night (CDC art. 42), got 5"},
+		{22, 23, SettingDunningStartHour, "must be from 6 to 21: collection e-mails are not sent at night (CDC art. 42), got 22"},
+		{8, 23, SettingDunningEndHour, "must be after BILLINGD_DUNNING_START_HOUR (8) and at most 22: collection e-mails are not sent at night (CDC art. 42), got 23"},
+		{9, 9, SettingDunningEndHour, "must be after BILLINGD_DUNNING_START_HOUR (9) and at most 22: collection e-mails are not sent at night (CDC art. 42), got 9"},
+	} {
+		err := DunningWindow{StartHour: tt.start, EndHour: tt.end}.Validate()
+		var fe *billing.FieldError
+		if !errors.As(err, &fe) || fe.Field != tt.field || fe.Reason != tt.reason {
+			t.Errorf("%d–%d: %v, want %s: %s", tt.start, tt.end, err, tt.field, tt.reason)
+		}
+	}
+}
+
 func TestIsDunning(t *testing.T) {
 	t.Parallel()
 	for kind, want := range map[string]bool{KindComingDue: true, KindOverdue: true, KindReminder: true, KindBlockWarning: true,

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
+	"github.com/billingd/billingd/benefits"
 	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/records"
 )
@@ -45,8 +46,19 @@ func issueFirstInstallment(ctx context.Context, tx pgx.Tx, c billing.Contract, p
 	if !ok {
 		return nil
 	}
+	lines := billing.ScheduledLines(it, c.AdhesionInstallments)
+	if plan.Kind == billing.KindPackage {
+		// A multi-service package's first cycle is itemised, as the generation itemises it.
+		services, err := contractPackageServices(ctx, tx, []int64{c.ID})
+		if err != nil {
+			return err
+		}
+		if svc := services[c.ID]; benefits.Itemised(svc) {
+			lines = benefits.PackageCycleLines(it.Sequence, it.ServiceStart, it.Amount, it.Discount, svc)
+		}
+	}
 	var ins installmentBatch
-	ins.add(c.ID, it, c.OnTimeDiscount, c.AdhesionInstallments)
+	ins.addLines(c.ID, it, c.OnTimeDiscount, lines)
 	// Issued on the contract's adhesion date, the business day it is created.
 	if _, err := ins.insert(ctx, tx, c.AdhesionDate); err != nil {
 		return fmt.Errorf("issue the first installment of contract %d: %w", c.ID, err)

@@ -164,7 +164,8 @@ func (s *Store) Usages(ctx context.Context, contractID int64, f UsageFilter, pag
 			return err
 		}
 		rows, err := tx.Query(ctx, `SELECT u.id, u.contract_id, coalesce(u.subject_id, 0), u.benefit_id, u.used_at, u.quantity,
-				u.unit_cost, u.reversed_at, x.id, x.period_start, x.period_end, coalesce(x.cycle, 0), x.granted, x.used
+				u.unit_cost, u.reversed_at, u.overage, coalesce(u.overage_unit_price, 0), coalesce(u.overage_installment_id, 0),
+				x.id, x.period_start, x.period_end, coalesce(x.cycle, 0), x.granted, x.used
 			FROM benefit_usages u JOIN benefit_balances x ON x.id = u.balance_id
 			WHERE u.contract_id = $1 AND u.id > $2 AND ($3::bigint = 0 OR u.benefit_id = $3)
 			  AND ($4::date IS NULL OR u.used_at >= $4) AND ($5::date IS NULL OR u.used_at <= $5)
@@ -180,6 +181,7 @@ func (s *Store) Usages(ctx context.Context, contractID int64, f UsageFilter, pag
 				end      pgtype.Date
 			)
 			err := r.Scan(&u.ID, &u.ContractID, &u.SubjectID, &u.BenefitID, &u.UsedAt, &u.Quantity, &u.UnitCost, &reversed,
+				&u.Overage, &u.OverageUnitPrice, &u.OverageInstallmentID,
 				&u.Balance.ID, &u.Balance.PeriodStart, &end, &u.Balance.Cycle, &u.Balance.Granted, &u.Balance.Used)
 			if reversed.Valid {
 				u.ReversedAt = &reversed.Time

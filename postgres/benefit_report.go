@@ -14,7 +14,8 @@ import (
 func (s *Store) UsageReport(ctx context.Context, f UsageReportFilter) ([]UsageReportLine, error) {
 	rows, err := s.Pool.Query(ctx, `SELECT u.benefit_id, b.name,
 			CASE WHEN $5 THEN c.customer_id ELSE 0 END, CASE WHEN $5 THEN cu.name ELSE '' END,
-			sum(u.quantity), u.unit_cost, sum(u.quantity * u.unit_cost)
+			sum(u.quantity), u.unit_cost, sum(u.quantity * u.unit_cost),
+			sum(u.overage), coalesce(sum(u.overage * u.overage_unit_price), 0)
 		FROM benefit_usages u
 		JOIN benefits b ON b.id = u.benefit_id
 		JOIN contracts c ON c.id = u.contract_id
@@ -28,7 +29,7 @@ func (s *Store) UsageReport(ctx context.Context, f UsageReportFilter) ([]UsageRe
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (UsageReportLine, error) {
 		var l UsageReportLine
-		err := r.Scan(&l.BenefitID, &l.BenefitName, &l.CustomerID, &l.CustomerName, &l.Uses, &l.UnitCost, &l.TotalCost)
+		err := r.Scan(&l.BenefitID, &l.BenefitName, &l.CustomerID, &l.CustomerName, &l.Uses, &l.UnitCost, &l.TotalCost, &l.Overage, &l.OverageAmount)
 		return l, err
 	})
 }

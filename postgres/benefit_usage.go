@@ -100,8 +100,10 @@ func (s *Store) recordUse(ctx context.Context, contractID, subjectID, benefitID 
 		if r := benefits.Check(st); r != nil {
 			return r
 		}
+		// A package's cycles are the contract's: a subject's uses count on its own periods.
+		perCycle := st.Terms.PerCycle() && subjectID == 0
 		var bal Balance
-		if st.Terms.PerCycle() && subjectID == 0 {
+		if perCycle {
 			bal, err = lockCycleBalance(ctx, tx, contractID, benefitID, st)
 		} else {
 			bal, err = lockPeriodBalance(ctx, tx, contractID, benefitID, subjectID, st)
@@ -109,24 +111,46 @@ func (s *Store) recordUse(ctx context.Context, contractID, subjectID, benefitID 
 		if err != nil {
 			return err
 		}
-		if r := benefits.CheckQuota(bal.Granted, bal.Used, quantity, bal.PeriodEnd); r != nil {
+		overagePrice := st.Terms.OverageUnitPrice
+		if perCycle {
+			overagePrice = nil // a package opens its next cycle instead
+		}
+		inQuota, overage, r := benefits.SplitUse(bal.Granted, bal.Used, quantity, overagePrice, bal.PeriodEnd)
+		if r != nil {
 			return r
 		}
 		if err := tx.QueryRow(ctx, `UPDATE benefit_balances SET used = used + $2 WHERE id = $1 AND used + $2 <= granted
-			RETURNING used`, bal.ID, quantity).Scan(&bal.Used); err != nil {
+			RETURNING used`, bal.ID, inQuota).Scan(&bal.Used); err != nil {
 			return fmt.Errorf("count use against balance %d: %w", bal.ID, err)
 		}
 		out = Usage{ContractID: contractID, SubjectID: subjectID, BenefitID: benefitID, UsedAt: usedAt, Quantity: quantity,
 			UnitCost: unitCost, Balance: bal}
-		if err := tx.QueryRow(ctx, `INSERT INTO benefit_usages (contract_id, benefit_id, balance_id, used_at, quantity, unit_cost, subject_id)
-			VALUES ($1, $2, $3, $4, $5, $6, nullif($7, 0)) RETURNING id`, contractID, benefitID, bal.ID, usedAt, quantity, unitCost,
-			subjectID).Scan(&out.ID); err != nil {
+		var overageUnit *decimal.Decimal
+		if overage > 0 {
+			overageUnit = overagePrice
+			out.Overage, out.OverageUnitPrice = overage, *overagePrice
+		}
+		if err := tx.QueryRow(ctx, `INSERT INTO benefit_usages (contract_id, benefit_id, balance_id, used_at, quantity, unit_cost,
+				overage, overage_unit_price, subject_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, nullif($9, 0)) RETURNING id`, contractID, benefitID, bal.ID, usedAt, quantity,
+			unitCost, overage, overageUnit, subjectID).Scan(&out.ID); err != nil {
 			return fmt.Errorf("record use: %w", err)
 		}
-		if st.Terms.PerCycle() && bal.Used == bal.Granted {
-			out.NextInstallment, err = openNextCycle(ctx, tx, contractID, benefitID, c, st, bal)
+		if overage > 0 {
+			if out.OverageInstallmentID, err = billPendingOverage(ctx, tx, contractID, out.ID); err != nil {
+				return err
+			}
 		}
-		return err
+		if perCycle && bal.Used == bal.Granted {
+			services, err := packageServices(ctx, tx, contractID, c.planID, bal.Cycle)
+			if err != nil || !benefits.CycleUsedUp(services) {
+				return err
+			}
+			next, err := openNextCycle(ctx, tx, contractID, c, st, bal, services)
+			out.NextInstallment = next
+			return err
+		}
+		return nil
 	})
 	return out, err
 }
@@ -222,33 +246,53 @@ func subjectBalance(subjectID int64) string {
 	return "subject_id = $4"
 }
 
-// lockCycleBalance returns, locked, the balance of a package's current (latest) cycle,
-// opening cycle 1 on the first use.
+// lockCycleBalance returns, locked, a package service's balance of the contract's current
+// package cycle (the latest any of its services has opened; 1 before the first use),
+// opening it on the service's first use in the cycle.
 func lockCycleBalance(ctx context.Context, tx pgx.Tx, contractID, benefitID int64, st benefits.UseState) (Balance, error) {
+	var cycle int
+	if err := tx.QueryRow(ctx, `SELECT coalesce(max(cycle), 1) FROM benefit_balances
+		WHERE contract_id = $1 AND cycle IS NOT NULL`, contractID).Scan(&cycle); err != nil {
+		return Balance{}, fmt.Errorf("read the current package cycle: %w", err)
+	}
 	find := func() (Balance, error) {
 		return scanBalance(tx.QueryRow(ctx, "SELECT "+balanceColumns+` FROM benefit_balances
-			WHERE contract_id = $1 AND benefit_id = $2 AND cycle IS NOT NULL ORDER BY cycle DESC LIMIT 1 FOR UPDATE`,
-			contractID, benefitID))
+			WHERE contract_id = $1 AND benefit_id = $2 AND cycle = $3 FOR UPDATE`, contractID, benefitID, cycle))
 	}
 	bal, err := find()
 	if !errors.Is(err, pgx.ErrNoRows) {
 		return bal, wrap(err, "read cycle balance")
 	}
+	// A later cycle's balance opens on the cycle's first day (the use that opened it).
 	if _, err := tx.Exec(ctx, `INSERT INTO benefit_balances (contract_id, benefit_id, anchor, period_start, cycle, granted)
-		VALUES ($1, $2, $3, $3, 1, $4) ON CONFLICT (contract_id, benefit_id, cycle) WHERE cycle IS NOT NULL DO NOTHING`,
-		contractID, benefitID, st.Settled, st.Terms.Quantity); err != nil {
-		return Balance{}, fmt.Errorf("open package cycle: %w", err)
+		VALUES ($1, $2, $3, coalesce((SELECT min(period_start) FROM benefit_balances
+			WHERE contract_id = $1 AND cycle = $5), $3), $5, $4)
+		ON CONFLICT (contract_id, benefit_id, cycle) WHERE cycle IS NOT NULL DO NOTHING`,
+		contractID, benefitID, st.Settled, st.Terms.Quantity, cycle); err != nil {
+		return Balance{}, fmt.Errorf("open package cycle %d: %w", cycle, err)
 	}
 	bal, err = find()
 	return bal, wrap(err, "read opened cycle balance")
 }
 
-// openNextCycle opens the package cycle after bal and, for a billed contract, creates the
-// recurring installment of sequence cycle+1 that pays for it, unless it exists.
-func openNextCycle(ctx context.Context, tx pgx.Tx, contractID, benefitID int64, c useContract, st benefits.UseState, bal Balance) (*Installment, error) {
+// openNextCycle opens the package cycle after bal — a balance for each of its services
+// with a quantity, in one statement — and, for a billed contract, creates the recurring
+// installment of sequence cycle+1 that pays for it, itemised per service
+// (benefits.PackageCycleLines), unless it exists.
+func openNextCycle(ctx context.Context, tx pgx.Tx, contractID int64, c useContract, st benefits.UseState, bal Balance,
+	services []benefits.PackageService,
+) (*Installment, error) {
+	var ids []int64
+	var granted []int32
+	for _, s := range services {
+		if s.Quantity > 0 {
+			ids, granted = append(ids, s.BenefitID), append(granted, int32(s.Quantity))
+		}
+	}
 	if _, err := tx.Exec(ctx, `INSERT INTO benefit_balances (contract_id, benefit_id, anchor, period_start, cycle, granted)
-		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (contract_id, benefit_id, cycle) WHERE cycle IS NOT NULL DO NOTHING`,
-		contractID, benefitID, st.Settled, st.UsedAt, bal.Cycle+1, st.Terms.Quantity); err != nil {
+		SELECT $1, s.benefit_id, $2, $3, $4, s.granted FROM unnest($5::bigint[], $6::int[]) AS s(benefit_id, granted)
+		ON CONFLICT (contract_id, benefit_id, cycle) WHERE cycle IS NOT NULL DO NOTHING`,
+		contractID, st.Settled, st.UsedAt, bal.Cycle+1, ids, granted); err != nil {
 		return nil, fmt.Errorf("open package cycle %d: %w", bal.Cycle+1, err)
 	}
 	if c.billingMethod == billing.BillNone {
@@ -268,9 +312,10 @@ func openNextCycle(ctx context.Context, tx pgx.Tx, contractID, benefitID int64, 
 	perTerm := max(c.perTerm, 1)
 	// The installment and its lines in one statement, as generation writes them.
 	var ins installmentBatch
-	ins.add(contractID, billing.ScheduledInstallment{Kind: billing.Recurring, Term: (seq-1)/perTerm + 1, Sequence: seq,
+	ins.addLines(contractID, billing.ScheduledInstallment{Kind: billing.Recurring, Term: (seq-1)/perTerm + 1, Sequence: seq,
 		ServiceStart: st.UsedAt, NominalDue: nominal, EffectiveDue: cal.Adjust(nominal, c.rule.EffectiveShift()),
-		Amount: c.price, Discount: c.discount}, c.onTimeDiscount, 0)
+		Amount: c.price, Discount: c.discount}, c.onTimeDiscount,
+		benefits.PackageCycleLines(seq, st.UsedAt, c.price, c.discount, services))
 	created, err := ins.insert(ctx, tx, st.UsedAt)
 	if err != nil {
 		return nil, fmt.Errorf("create installment of package cycle %d: %w", seq, err)
@@ -299,11 +344,14 @@ func (s *Store) ReverseUse(ctx context.Context, contractID, usageID int64, at ti
 			return err
 		}
 		var reversed pgtype.Timestamptz
+		var overagePrice decimal.NullDecimal
+		var overageInst pgtype.Int8
 		err := tx.QueryRow(ctx, `SELECT u.id, u.contract_id, u.benefit_id, u.used_at, u.quantity, u.unit_cost, u.reversed_at, u.balance_id,
-				coalesce(u.subject_id, 0)
+				u.overage, u.overage_unit_price, u.overage_installment_id, coalesce(u.subject_id, 0)
 			FROM benefit_usages u WHERE u.id = $1 AND u.contract_id = $2 FOR UPDATE`, usageID, contractID).Scan(
 			&out.ID, &out.ContractID, &out.BenefitID, &out.UsedAt, &out.Quantity, &out.UnitCost, &reversed, &out.Balance.ID,
-			&out.SubjectID)
+			&out.Overage, &overagePrice, &overageInst, &out.SubjectID)
+		out.OverageUnitPrice, out.OverageInstallmentID = overagePrice.Decimal, overageInst.Int64
 		if errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("%w: contract %d has no benefit use %d", billing.ErrUsageNotFound, contractID, usageID)
 		}
@@ -319,16 +367,19 @@ func (s *Store) ReverseUse(ctx context.Context, contractID, usageID int64, at ti
 		}
 		if bal.Cycle > 0 {
 			var closed bool
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM benefit_balances WHERE contract_id = $1 AND benefit_id = $2
-				AND cycle > $3)`, out.ContractID, out.BenefitID, bal.Cycle).Scan(&closed); err != nil {
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM benefit_balances WHERE contract_id = $1
+				AND cycle > $2)`, out.ContractID, bal.Cycle).Scan(&closed); err != nil {
 				return fmt.Errorf("read package cycles: %w", err)
 			}
 			if closed {
 				return fmt.Errorf("%w: benefit use %d belongs to package cycle %d, which is closed and billed", billing.ErrConflict, usageID, bal.Cycle)
 			}
 		}
+		if err := unbillOverage(ctx, tx, usageID); err != nil {
+			return err
+		}
 		if err := tx.QueryRow(ctx, "UPDATE benefit_balances SET used = used - $2 WHERE id = $1 RETURNING used",
-			bal.ID, out.Quantity).Scan(&bal.Used); err != nil {
+			bal.ID, out.Quantity-out.Overage).Scan(&bal.Used); err != nil {
 			return fmt.Errorf("restore balance %d: %w", bal.ID, err)
 		}
 		out.Balance = bal

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
 
 	"github.com/billingd/billingd/benefits"
 	"github.com/billingd/billingd/billing"
@@ -53,19 +54,25 @@ func (s *Store) Benefits(ctx context.Context, page Page) ([]benefits.Benefit, er
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (benefits.Benefit, error) { return scanBenefit(r) })
 }
 
-const planBenefitColumns = `pb.plan_id, pb.benefit_id, b.name, pb.quantity, coalesce(pb.renewal_period, ''), pb.grace_days`
+const planBenefitColumns = `pb.plan_id, pb.benefit_id, b.name, pb.quantity, coalesce(pb.renewal_period, ''), pb.grace_days,
+	pb.overage_unit_price, pb.unit_price`
 
 func scanPlanBenefit(row pgx.Row) (PlanBenefit, error) {
 	var p PlanBenefit
-	err := row.Scan(&p.PlanID, &p.BenefitID, &p.BenefitName, &p.Quantity, &p.Period, &p.GraceDays)
+	var overage decimal.NullDecimal
+	err := row.Scan(&p.PlanID, &p.BenefitID, &p.BenefitName, &p.Quantity, &p.Period, &p.GraceDays, &overage, &p.UnitPrice)
+	if overage.Valid {
+		p.OverageUnitPrice = &overage.Decimal
+	}
 	return p, err
 }
 
-// SetPlanBenefit creates or replaces the terms under which a plan grants a benefit; new
-// terms apply to the balances opened afterwards. build validates the terms against the
-// plan. A package carries one benefit: a second one is a conflict.
+// SetPlanBenefit creates or replaces the terms under which a plan grants a benefit, and
+// the price per use a package lists for it (nil: none); new terms apply to the balances
+// opened afterwards. build validates both against the plan. A package lists several
+// services (issue 19 item 2).
 func (s *Store) SetPlanBenefit(ctx context.Context, planID, benefitID int64,
-	build func(billing.Plan) (benefits.Terms, error),
+	build func(billing.Plan) (benefits.Terms, *decimal.Decimal, error),
 ) (PlanBenefit, error) {
 	var out PlanBenefit
 	err := RetryTx(ctx, s.Pool, func(tx pgx.Tx) error {
@@ -80,30 +87,24 @@ func (s *Store) SetPlanBenefit(ctx context.Context, planID, benefitID int64,
 		if !exists {
 			return billing.Fieldf("benefit_id", "no benefit with id %d", benefitID)
 		}
-		terms, err := build(plan)
+		terms, unitPrice, err := build(plan)
 		if err != nil {
 			return err
-		}
-		if plan.Kind == billing.KindPackage {
-			var other int64
-			err := tx.QueryRow(ctx, "SELECT benefit_id FROM plan_benefits WHERE plan_id = $1 AND benefit_id <> $2 LIMIT 1", planID, benefitID).Scan(&other)
-			if err == nil {
-				return fmt.Errorf("%w: package %d already carries benefit %d; a package's uses are of one benefit", billing.ErrConflict, planID, other)
-			}
-			if !errors.Is(err, pgx.ErrNoRows) {
-				return fmt.Errorf("look up package benefit: %w", err)
-			}
 		}
 		var period *string
 		if !terms.PerCycle() {
 			p := string(terms.Period)
 			period = &p
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO plan_benefits (plan_id, benefit_id, quantity, renewal_period, grace_days)
-			VALUES ($1, $2, $3, $4, $5)
+		if err := benefits.ValidateOveragePrice(terms.PerCycle(), terms.OverageUnitPrice); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO plan_benefits (plan_id, benefit_id, quantity, renewal_period, grace_days, overage_unit_price, unit_price)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)
 			ON CONFLICT (plan_id, benefit_id) DO UPDATE SET quantity = excluded.quantity,
-				renewal_period = excluded.renewal_period, grace_days = excluded.grace_days, updated_at = now()`,
-			planID, benefitID, terms.Quantity, period, terms.GraceDays); err != nil {
+				renewal_period = excluded.renewal_period, grace_days = excluded.grace_days,
+				overage_unit_price = excluded.overage_unit_price, unit_price = excluded.unit_price, updated_at = now()`,
+			planID, benefitID, terms.Quantity, period, terms.GraceDays, terms.OverageUnitPrice, unitPrice); err != nil {
 			return fmt.Errorf("set plan benefit: %w", err)
 		}
 		out, err = scanPlanBenefit(tx.QueryRow(ctx, "SELECT "+planBenefitColumns+` FROM plan_benefits pb
@@ -174,10 +175,14 @@ func (g *grantColumns) terms() (*benefits.Terms, *benefits.Override) {
 func grantOf(ctx context.Context, tx pgx.Tx, contractID, planID, benefitID int64) (*benefits.Terms, *benefits.Override, error) {
 	var plan *benefits.Terms
 	var t benefits.Terms
-	err := tx.QueryRow(ctx, `SELECT quantity, coalesce(renewal_period, ''), grace_days FROM plan_benefits
-		WHERE plan_id = $1 AND benefit_id = $2`, planID, benefitID).Scan(&t.Quantity, &t.Period, &t.GraceDays)
+	var overage decimal.NullDecimal
+	err := tx.QueryRow(ctx, `SELECT quantity, coalesce(renewal_period, ''), grace_days, overage_unit_price FROM plan_benefits
+		WHERE plan_id = $1 AND benefit_id = $2`, planID, benefitID).Scan(&t.Quantity, &t.Period, &t.GraceDays, &overage)
 	switch {
 	case err == nil:
+		if overage.Valid {
+			t.OverageUnitPrice = &overage.Decimal
+		}
 		plan = &t
 	case !errors.Is(err, pgx.ErrNoRows):
 		return nil, nil, fmt.Errorf("read plan benefit: %w", err)

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/shopspring/decimal"
 
+	"github.com/billingd/billingd/benefits"
 	"github.com/billingd/billingd/billing"
 )
 
@@ -78,7 +79,7 @@ func GenerateBatch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromID, toID 
 	rows, err := tx.Query(ctx, `SELECT c.id, c.status, c.billing_method, c.price, c.discount, c.on_time_discount,
 			c.adhesion_date, c.activation_date, c.due_rule_kind, coalesce(c.due_day, 0), c.due_shift,
 			p.period, p.installments_per_term, c.adhesion_fee, c.adhesion_installments, c.generate_now,
-			c.term_number, c.adhesion_generated, c.generated_term, c.service_anchor
+			c.term_number, c.adhesion_generated, c.generated_term, c.service_anchor, p.kind = 'package'
 		FROM contracts c JOIN plans p ON p.id = c.plan_id
 		WHERE c.id BETWEEN $1 AND $2 AND c.generation_due_on <= $3
 		ORDER BY c.id FOR NO KEY UPDATE OF c`, fromID, toID, asOf)
@@ -89,6 +90,8 @@ func GenerateBatch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromID, toID 
 		ins      installmentBatch
 		upd      progressColumns
 		contract int64
+		pending  []generated
+		packaged []int64
 	)
 	for rows.Next() {
 		var (
@@ -96,11 +99,12 @@ func GenerateBatch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromID, toID 
 			activation     pgtype.Date
 			anchor         pgtype.Date
 			onTimeDiscount decimal.Decimal
+			isPackage      bool
 		)
 		if err := rows.Scan(&contract, &s.Status, &s.BillingMethod, &s.Price, &s.Discount, &onTimeDiscount,
 			&s.AdhesionDate, &activation, &s.Rule.Kind, &s.Rule.Day, &s.Rule.Shift,
 			&s.Period, &s.PerTerm, &s.AdhesionFee, &s.AdhesionInstallments, &s.GenerateNow,
-			&s.TermNumber, &s.AdhesionGenerated, &s.GeneratedTerm, &anchor); err != nil {
+			&s.TermNumber, &s.AdhesionGenerated, &s.GeneratedTerm, &anchor, &isPackage); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("scan contract: %w", err)
 		}
@@ -118,13 +122,29 @@ func GenerateBatch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromID, toID 
 			if it.Kind == billing.Adhesion {
 				otd = decimal.Zero
 			}
-			ins.add(contract, it, otd, s.AdhesionInstallments)
+			pending = append(pending, generated{contract, it, otd, s.AdhesionInstallments, isPackage})
+		}
+		if isPackage && len(g.Installments) > 0 {
+			packaged = append(packaged, contract)
 		}
 		upd.add(contract, g)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read contracts: %w", err)
+	}
+	// A multi-service package's installments are itemised per service (one query for the
+	// batch's packages, none without them); the rest get billing.ScheduledLines.
+	services, err := contractPackageServices(ctx, tx, packaged)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range pending {
+		if svc := services[p.contract]; p.isPackage && p.it.Kind == billing.Recurring && benefits.Itemised(svc) {
+			ins.addLines(p.contract, p.it, p.onTime, benefits.PackageCycleLines(p.it.Sequence, p.it.ServiceStart, p.it.Amount, p.it.Discount, svc))
+			continue
+		}
+		ins.add(p.contract, p.it, p.onTime, p.adhesionInstallments)
 	}
 	if len(upd.id) == 0 {
 		return map[string]int64{"contracts": 0, "installments_created": 0}, nil
@@ -154,6 +174,15 @@ func GenerateBatch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromID, toID 
 		counts["plan_changes_applied"] = changed
 	}
 	return counts, nil
+}
+
+// generated is an installment generation computed for a contract, waiting for its lines.
+type generated struct {
+	contract             int64
+	it                   billing.ScheduledInstallment
+	onTime               decimal.Decimal
+	adhesionInstallments int
+	isPackage            bool
 }
 
 // progressColumns holds each contract's generation progress for one unnest update.

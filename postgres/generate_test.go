@@ -147,6 +147,7 @@ func TestGenerateSweepRerunCreatesNothing(t *testing.T) {
 	if n := b.count(t, "SELECT count(*) FROM installments"); n != 360 {
 		t.Fatalf("%d installments, want 360", n)
 	}
+	b.checkSeededDues(t, 30, seededFrom20260131)
 }
 
 func TestGenerateSweepAfterCrashCompletesTheRest(t *testing.T) {
@@ -181,6 +182,28 @@ func TestGenerateSweepAfterCrashCompletesTheRest(t *testing.T) {
 	}
 	if n := b.count(t, "SELECT count(*) FROM (SELECT contract_id FROM installments GROUP BY 1 HAVING count(*) <> 12) x"); n != 0 {
 		t.Fatalf("%d contracts without exactly 12 installments", n)
+	}
+	b.checkSeededDues(t, 30, seededFrom20260131)
+}
+
+// seededFrom20260131 are the due dates, worked out by hand, of the 12 installments of a
+// contract dbtest.SeedContracts writes from 2026-01-31 (fixed day 10, shifted to the next
+// business day): 2026-05-10 and 2027-01-10 are Sundays (the 11th), 2026-10-10 a Saturday
+// and the 12th a holiday (Nossa Senhora Aparecida: the 13th).
+const seededFrom20260131 = "2026-02-10 2026-03-10 2026-04-10 2026-05-11 2026-06-10 2026-07-10 2026-08-10 2026-09-10 2026-10-13 2026-11-10 2026-12-10 2027-01-11"
+
+// checkSeededDues checks that each of the n contracts dbtest.SeedContracts wrote (99.90 a
+// month) has exactly its 12 open installments of term 1, of 99.90 with no discount, due on
+// the dates dues lists in sequence order, separated by spaces, and that there are no others.
+func (b *bundle) checkSeededDues(t *testing.T, n int64, dues string) {
+	t.Helper()
+	if got := b.count(t, `SELECT count(*) FROM (SELECT contract_id FROM installments GROUP BY contract_id
+		HAVING string_agg(format('%s %s %s %s %s %s', kind, term, amount, discount, state, due_date), ' ' ORDER BY sequence) =
+			(SELECT string_agg('recurring 1 99.90 0.00 open ' || d, ' ') FROM unnest(string_to_array($1, ' ')) d)) c`, dues); got != n {
+		t.Errorf("%d contracts have their 12 installments of 99.90 due on %s, want %d", got, dues, n)
+	}
+	if got := b.count(t, "SELECT count(*) FROM contracts"); got != n {
+		t.Errorf("%d contracts, want %d", got, n)
 	}
 }
 

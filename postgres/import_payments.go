@@ -8,9 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/cnab240"
@@ -42,6 +44,9 @@ type ImportPaymentsSweep struct {
 	// Now is the clock: a payment dated after today is refused, and ReceivedAt is now.
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Chunk is the most payment settlements one transaction imports; zero means
+	// DefaultImportChunk.
+	Chunk int
 }
 
 // dryRunKey marks a dry run's context.
@@ -150,56 +155,144 @@ func moveTo(dir, sub, name string) error {
 	return nil
 }
 
-// Batch imports the pending files with ids in [fromID, toID].
-func (s ImportPaymentsSweep) Batch(ctx context.Context, tx pgx.Tx, _ time.Time, fromID, toID int64) (map[string]int64, error) {
-	rows, err := tx.Query(ctx, `SELECT id, content FROM payment_files WHERE id BETWEEN $1 AND $2 AND status = 'pending'
-		ORDER BY id FOR UPDATE`, fromID, toID)
-	if err != nil {
-		return nil, fmt.Errorf("lock payment files: %w", err)
+// DefaultImportChunk is the most payment settlements (movements 06 and 17) one chunk of a
+// return file's import takes in, in one transaction, when ImportPaymentsSweep.Chunk is zero.
+const DefaultImportChunk = 5000
+
+func (s ImportPaymentsSweep) chunk() int {
+	if s.Chunk > 0 {
+		return s.Chunk
 	}
-	type pending struct {
-		id      int64
-		content []byte
-	}
-	files, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (pending, error) {
-		var p pending
-		return p, r.Scan(&p.id, &p.content)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("lock payment files: %w", err)
-	}
-	counts := map[string]int64{"files": 0, "settlements": 0, "payments_recorded": 0, "duplicates": 0, "exceptions": 0}
-	for _, f := range files {
-		c, err := s.importFile(ctx, tx, f.id, f.content)
+	return DefaultImportChunk
+}
+
+// Batch imports the pending files with ids in [fromID, toID] whole, chunk after chunk in tx
+// (a dry run; the daemon's workers call BatchChunk, one chunk a transaction).
+func (s ImportPaymentsSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromID, toID int64) (map[string]int64, error) {
+	counts := map[string]int64{}
+	for {
+		c, more, err := s.BatchChunk(ctx, tx, asOf, fromID, toID)
 		if err != nil {
-			return nil, fmt.Errorf("import payment file %d: %w", f.id, err)
+			return nil, err
 		}
-		counts["files"]++
 		for k, v := range c {
 			counts[k] += v
 		}
+		if !more {
+			return counts, nil
+		}
 	}
-	return counts, nil
 }
 
-// importFile imports one locked pending file in tx.
-func (s ImportPaymentsSweep) importFile(ctx context.Context, tx pgx.Tx, id int64, content []byte) (map[string]int64, error) {
-	parsed, err := ParsePaymentFile(content)
+// BatchChunk imports the next chunk (at most Chunk payment settlements) of the first pending
+// file with an id in [fromID, toID], after the line its committed chunks reached
+// (payment_files.imported_through_line), adds what it did to the file's counts and marks the
+// file imported when the chunk reaches its end. It reports whether a pending file remains in
+// the range, for the batch worker to enqueue the next chunk in the same transaction. The file
+// row is locked (FOR UPDATE), so a second replica waits and then takes the next chunk; a chunk
+// taken twice records nothing twice (the payments' references, the exceptions' lines).
+func (s ImportPaymentsSweep) BatchChunk(ctx context.Context, tx pgx.Tx, _ time.Time, fromID, toID int64) (map[string]int64, bool, error) {
+	counts := map[string]int64{"files": 0, "settlements": 0, "payments_recorded": 0, "duplicates": 0, "exceptions": 0}
+	var after int64 // the files up to this id are done with
+	for {
+		var next pgtype.Int8
+		if err := tx.QueryRow(ctx, `SELECT min(id) FROM payment_files WHERE id BETWEEN $1 AND $2 AND id > $3
+			AND status = 'pending'`, fromID, toID, after).Scan(&next); err != nil {
+			return nil, false, fmt.Errorf("look for pending payment files: %w", err)
+		}
+		if !next.Valid {
+			return counts, false, nil
+		}
+		id := next.Int64
+		var (
+			sum     string
+			through int
+		)
+		err := tx.QueryRow(ctx, `SELECT sha256, imported_through_line FROM payment_files WHERE id = $1 AND status = 'pending'
+			FOR UPDATE`, id).Scan(&sum, &through)
+		if errors.Is(err, pgx.ErrNoRows) { // another replica imported it while this one waited for its lock
+			after = id
+			continue
+		}
+		if err != nil {
+			return nil, false, fmt.Errorf("lock payment file %d: %w", id, err)
+		}
+		c, done, err := s.importChunk(ctx, tx, id, sum, through)
+		if err != nil {
+			return nil, false, fmt.Errorf("import payment file %d: %w", id, err)
+		}
+		for k, v := range c {
+			counts[k] += v
+		}
+		if !done {
+			return counts, true, nil
+		}
+		counts["files"]++
+		var left bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM payment_files WHERE id BETWEEN $1 AND $2 AND id > $3
+			AND status = 'pending')`, fromID, toID, id).Scan(&left); err != nil {
+			return nil, false, fmt.Errorf("look for pending payment files: %w", err)
+		}
+		return counts, left, nil
+	}
+}
+
+// parsedFile is the last return file parsed for an import, kept so that the chunks of one
+// file after the first (usually in the same process) neither read its content again nor
+// parse it again. A file's content never changes: its SHA-256 identifies the parse.
+var parsedFile struct {
+	sync.Mutex
+	sha256 string
+	file   *cnab240.File
+}
+
+// parsedPaymentFile returns the parsed content of the stored file id whose SHA-256 is sum.
+func parsedPaymentFile(ctx context.Context, tx pgx.Tx, id int64, sum string) (*cnab240.File, error) {
+	parsedFile.Lock()
+	defer parsedFile.Unlock()
+	if parsedFile.sha256 == sum {
+		return parsedFile.file, nil
+	}
+	var content []byte
+	if err := tx.QueryRow(ctx, "SELECT content FROM payment_files WHERE id = $1", id).Scan(&content); err != nil {
+		return nil, fmt.Errorf("read content: %w", err)
+	}
+	f, err := ParsePaymentFile(content)
 	if err != nil {
 		return nil, err
+	}
+	parsedFile.sha256, parsedFile.file = sum, f
+	return f, nil
+}
+
+// importChunk imports, in tx, the next chunk of the locked pending file id: its payment
+// settlements after line through, at most Chunk of them. It reports whether the file is done.
+func (s ImportPaymentsSweep) importChunk(ctx context.Context, tx pgx.Tx, id int64, sum string, through int) (map[string]int64, bool, error) {
+	parsed, err := parsedPaymentFile(ctx, tx, id, sum)
+	if err != nil {
+		return nil, false, err
 	}
 	ps, err := readPaymentSettings(ctx, tx)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	bi, _, err := issuersOf(ps)
 	if err != nil {
-		return nil, fmt.Errorf("payment settings: %w", err)
+		return nil, false, fmt.Errorf("payment settings: %w", err)
 	}
-	// The settlements that are payments, with the key each is matched on.
+	// The chunk's settlements that are payments, with the key each is matched on.
 	var settlements []cnab240.Settlement
 	var keys []string
+	done, reached := true, through
 	for _, st := range parsed.Settlements {
+		if st.Line <= through {
+			continue
+		}
+		if len(settlements) == s.chunk() {
+			done = false
+			break
+		}
+		reached = st.Line
 		if !st.Movement.IsPayment() {
 			continue
 		}
@@ -211,12 +304,42 @@ func (s ImportPaymentsSweep) importFile(ctx context.Context, tx pgx.Tx, id int64
 		}
 		settlements, keys = append(settlements, st), append(keys, key)
 	}
-	rows, err := tx.Query(ctx, `SELECT nosso_numero, installment_id FROM payment_instruments
-		WHERE bank_code = $1 AND nosso_numero = ANY($2)`, parsed.BankCode, keys)
+	recorded, duplicates, exceptions, err := s.recordSettlements(ctx, tx, id, parsed.BankCode, settlements, keys)
 	if err != nil {
-		return nil, fmt.Errorf("match nosso números: %w", err)
+		return nil, false, err
 	}
-	byKey := map[string]int64{}
+	if _, err := tx.Exec(ctx, `UPDATE payment_files SET imported_through_line = $2, settlements = settlements + $3,
+			recorded = recorded + $4, duplicates = duplicates + $5, exceptions = exceptions + $6,
+			status = CASE WHEN $7 THEN 'imported' ELSE status END, imported_at = CASE WHEN $7 THEN now() END
+		WHERE id = $1`, id, reached, len(settlements), recorded, duplicates, exceptions, done); err != nil {
+		return nil, false, fmt.Errorf("record import: %w", err)
+	}
+	log := s.logger().InfoContext
+	if !done {
+		log = s.logger().DebugContext
+	}
+	log(ctx, "payment file chunk imported", slog.Int64("file_id", id), slog.Int("through_line", reached),
+		slog.Bool("file_done", done), slog.Int("settlements", len(settlements)), slog.Int64("recorded", recorded),
+		slog.Int64("duplicates", duplicates), slog.Int64("exceptions", exceptions))
+	return map[string]int64{"settlements": int64(len(settlements)), "payments_recorded": recorded, "duplicates": duplicates,
+		"exceptions": exceptions}, done, nil
+}
+
+// recordSettlements matches the settlements of file id to installments by their keys and
+// records them (RecordPayments' rules); the unknown and the refused ones are listed as
+// payment exceptions. It returns how many were recorded, were duplicates and were listed.
+func (s ImportPaymentsSweep) recordSettlements(ctx context.Context, tx pgx.Tx, id int64, bank string, settlements []cnab240.Settlement,
+	keys []string,
+) (recorded, duplicates, exceptions int64, err error) {
+	if len(settlements) == 0 {
+		return 0, 0, 0, nil
+	}
+	rows, err := tx.Query(ctx, `SELECT nosso_numero, installment_id FROM payment_instruments
+		WHERE bank_code = $1 AND nosso_numero = ANY($2)`, bank, keys)
+	if err != nil {
+		return 0, 0, 0, fmt.Errorf("match nosso números: %w", err)
+	}
+	byKey := make(map[string]int64, len(keys))
 	if _, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct{}, error) {
 		var k string
 		var inst int64
@@ -224,7 +347,11 @@ func (s ImportPaymentsSweep) importFile(ctx context.Context, tx pgx.Tx, id int64
 		byKey[k] = inst
 		return struct{}{}, err
 	}); err != nil {
-		return nil, fmt.Errorf("match nosso números: %w", err)
+		return 0, 0, 0, fmt.Errorf("match nosso números: %w", err)
+	}
+	chargeByKey, err := chargesByNossoNumero(ctx, tx, bank, keys)
+	if err != nil {
+		return 0, 0, 0, err
 	}
 	var (
 		in      []PaymentIn
@@ -233,23 +360,41 @@ func (s ImportPaymentsSweep) importFile(ctx context.Context, tx pgx.Tx, id int64
 	)
 	for i, st := range settlements {
 		inst, ok := byKey[keys[i]]
+		if charge, isCharge := chargeByKey[keys[i]]; !ok && isCharge {
+			// A grouped charge's boleto: one payment per installment of the charge (grouped.go).
+			members, refusal, err := chargePayments(ctx, tx, charge, PaymentIn{Amount: st.AmountPaid, PaidOn: st.DatePaid,
+				Source: billing.SourceBankFile, Reference: fmt.Sprintf("cnab:%s:%s:%s:%s", bank, keys[i], st.Movement,
+					billing.FormatDate(st.DatePaid))})
+			if err != nil {
+				return 0, 0, 0, err
+			}
+			if refusal != nil {
+				exc.add(PaymentException{Source: billing.SourceBankFile, FileID: id, Line: st.Line, Reference: keys[i],
+					Amount: st.AmountPaid, PaidOn: st.DatePaid, Reason: refusal.Code,
+					Detail: fmt.Sprintf("grouped charge %d: %s", charge, refusal.Error())})
+				continue
+			}
+			for _, m := range members {
+				in, matched = append(in, m), append(matched, i)
+			}
+			continue
+		}
 		if !ok {
 			exc.add(PaymentException{Source: billing.SourceBankFile, FileID: id, Line: st.Line, Reference: keys[i],
 				Amount: st.AmountPaid, PaidOn: st.DatePaid, Reason: records.ExceptionUnknownReference,
-				Detail: fmt.Sprintf("no installment has nosso número %s at bank %s", keys[i], parsed.BankCode)})
+				Detail: fmt.Sprintf("no installment has nosso número %s at bank %s", keys[i], bank)})
 			continue
 		}
 		in = append(in, PaymentIn{InstallmentID: inst, Amount: st.AmountPaid, PaidOn: st.DatePaid, Source: billing.SourceBankFile,
-			Reference: fmt.Sprintf("cnab:%s:%s:%s:%s", parsed.BankCode, keys[i], st.Movement, billing.FormatDate(st.DatePaid))})
+			Reference: fmt.Sprintf("cnab:%s:%s:%s:%s", bank, keys[i], st.Movement, billing.FormatDate(st.DatePaid))})
 		matched = append(matched, i)
 	}
 	now := s.Now()
 	loc := s.Store.location()
 	results, err := s.Store.recordPayments(ctx, tx, now, billing.DateOf(now, loc), loc.String(), in)
 	if err != nil {
-		return nil, err
+		return 0, 0, 0, err
 	}
-	var recorded, duplicates int64
 	for j, r := range results {
 		switch {
 		case r.Duplicate:
@@ -264,14 +409,7 @@ func (s ImportPaymentsSweep) importFile(ctx context.Context, tx pgx.Tx, id int64
 		}
 	}
 	if _, err := exc.insert(ctx, tx); err != nil {
-		return nil, err
+		return 0, 0, 0, err
 	}
-	if _, err := tx.Exec(ctx, `UPDATE payment_files SET status = 'imported', imported_at = now(), settlements = $2, recorded = $3,
-		duplicates = $4, exceptions = $5 WHERE id = $1`, id, len(settlements), recorded, duplicates, len(exc.source)); err != nil {
-		return nil, fmt.Errorf("record import: %w", err)
-	}
-	s.logger().InfoContext(ctx, "payment file imported", slog.Int64("file_id", id), slog.Int("settlements", len(settlements)),
-		slog.Int64("recorded", recorded), slog.Int64("duplicates", duplicates), slog.Int("exceptions", len(exc.source)))
-	return map[string]int64{"settlements": int64(len(settlements)), "payments_recorded": recorded, "duplicates": duplicates,
-		"exceptions": int64(len(exc.source))}, nil
+	return recorded, duplicates, int64(len(exc.source)), nil
 }

@@ -235,4 +235,12 @@ func TestImportPaymentsConcurrentReplicas(t *testing.T) {
 	if recorded[0]+recorded[1] != 50 || b.count(t, "SELECT count(*) FROM payments WHERE source = 'bank_file'") != 50 {
 		t.Errorf("replicas recorded %v, %d payments stored; want 50 once", recorded, b.count(t, "SELECT count(*) FROM payments"))
 	}
+	// Each of the 50 contracts' first installment (99.90, due on 2026-03-10, a Tuesday) is
+	// paid on its due date by one payment of 99.90, all of it principal: no fine, no interest.
+	if got := b.count(t, `SELECT count(*) FROM installments i JOIN payments p ON p.installment_id = i.id
+		WHERE i.sequence = 1 AND i.due_date = '2026-03-10' AND i.state = 'paid' AND i.paid_at = '2026-03-10' AND i.paid_amount = 99.90
+		  AND p.paid_on = '2026-03-10' AND p.amount = 99.90 AND p.principal = 99.90 AND p.fine = 0 AND p.interest = 0 AND p.credit = 0
+		  AND (SELECT count(*) FROM payments q WHERE q.installment_id = i.id) = 1`); got != 50 {
+		t.Errorf("%d first installments paid once, 99.90 on 2026-03-10, want 50", got)
+	}
 }

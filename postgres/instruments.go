@@ -106,10 +106,18 @@ func issuersOf(ps PaymentSettings) (*boleto.Issuer, *pix.Issuer, error) {
 // A re-made instrument keeps its nosso número and txid. New boletos take their sequence
 // numbers from nosso_numero_sequence, one round trip for the batch; the codes are computed in
 // Go (boleto and pix IssueAll) and written with one unnest statement. Without settings it
-// does nothing. It returns how many instruments it wrote.
+// does nothing. The installments of grouped customers get none: groupInstallments puts them
+// in their grouped charge, whose instruments makeChargeInstruments makes instead. It returns
+// how many installment instruments it wrote.
 func makeInstruments(ctx context.Context, tx pgx.Tx, ids []int64) (int64, error) {
 	if len(ids) == 0 {
 		return 0, nil
+	}
+	// Grouped customers' installments are collected by their grouped charge, which carries
+	// the instruments instead (grouped.go).
+	charges, ids, err := groupInstallments(ctx, tx, ids)
+	if err != nil {
+		return 0, err
 	}
 	ps, err := readPaymentSettings(ctx, tx)
 	if err != nil || (ps.Boleto == nil && ps.PIX == nil) {
@@ -118,6 +126,12 @@ func makeInstruments(ctx context.Context, tx pgx.Tx, ids []int64) (int64, error)
 	bi, pi, err := issuersOf(ps)
 	if err != nil {
 		return 0, fmt.Errorf("payment settings: %w", err)
+	}
+	if err := makeChargeInstruments(ctx, tx, charges, bi, pi); err != nil {
+		return 0, err
+	}
+	if len(ids) == 0 {
+		return 0, nil
 	}
 	rows, err := tx.Query(ctx, `SELECT i.id, i.contract_id, i.amount - i.discount - i.on_time_discount, i.due_date, p.sequence
 		FROM installments i LEFT JOIN payment_instruments p ON p.installment_id = i.id

@@ -182,7 +182,13 @@ type installmentBatch struct {
 // adhesionInstallments is the contract's count of adhesion installments), its totals being
 // the sums of its lines.
 func (c *installmentBatch) add(contract int64, it billing.ScheduledInstallment, onTimeDiscount decimal.Decimal, adhesionInstallments int) {
-	lines := billing.ScheduledLines(it, adhesionInstallments)
+	c.addLines(contract, it, onTimeDiscount, billing.ScheduledLines(it, adhesionInstallments))
+}
+
+// addLines appends a scheduled installment of contract with the given lines (a package
+// cycle's itemised lines, benefits.PackageCycleLines), its totals being the sums of its
+// lines rather than it.Amount and it.Discount.
+func (c *installmentBatch) addLines(contract int64, it billing.ScheduledInstallment, onTimeDiscount decimal.Decimal, lines []billing.Line) {
 	amount, discount := billing.LineTotals(lines)
 	c.contract = append(c.contract, contract)
 	c.kind = append(c.kind, string(it.Kind))
@@ -200,9 +206,10 @@ func (c *installmentBatch) add(contract int64, it billing.ScheduledInstallment, 
 	}
 }
 
-// insert writes the batch's installments, their lines (with one subject_plan line for each
-// subject covering a recurring installment's first day of service, billing.SubjectCovers,
-// its amount included in the installment's) and their installment.issued events
+// insert writes the batch's installments, their lines (with their contracts' add-ons,
+// addAddonLines, and one subject_plan line for each subject covering a recurring
+// installment's first day of service, billing.SubjectCovers, its amount included in the
+// installment's) and their installment.issued events
 // (subject installment:<id>, occurred on issuedOn, the as-of date of the run that issues
 // them) in one statement, skipping the installments that already exist (by contract, kind
 // and sequence) with their lines and events, then the created installments' payment
@@ -211,6 +218,9 @@ func (c *installmentBatch) add(contract int64, it billing.ScheduledInstallment, 
 func (c *installmentBatch) insert(ctx context.Context, tx pgx.Tx, issuedOn time.Time) (int64, error) {
 	if len(c.contract) == 0 {
 		return 0, nil
+	}
+	if err := c.addAddonLines(ctx, tx); err != nil { // one query per batch (addons.go)
+		return 0, err
 	}
 	var ids []int64
 	err := tx.QueryRow(ctx, `WITH u AS (

@@ -136,10 +136,12 @@ func seedBeforeLadder(t *testing.T, pool *pgxpool.Pool) {
 			(ARRAY[NULL, 2, 3, 4, 5])[g % 5 + 1]
 		FROM generate_series(1, 60) g, LATERAL (SELECT date '2026-01-01' + (g % 12) AS a) d`)
 	// Today's generation also reads what later migrations added (021: the service anchor
-	// and the scheduled contract changes; 025: the contracts' subjects): empty stand-ins for
-	// this one run, dropped after it.
+	// and the scheduled contract changes; 024: the add-ons; 025: the contracts' subjects):
+	// empty stand-ins for this one run, dropped after it.
 	exec(`ALTER TABLE contracts ADD COLUMN service_anchor date`)
 	exec(`CREATE TABLE contract_changes (id bigint, contract_id bigint, kind text, status text, effective_on date, to_value jsonb)`)
+	exec(`CREATE TABLE contract_addons (id bigint, contract_id bigint, description text, price numeric, active_from date,
+		active_until date, created_at timestamptz)`)
 	exec(`CREATE TABLE contract_subjects (id bigint, contract_id bigint, price numeric, line_description text, started_on date,
 		ended_on date)`)
 	// The generation alone: the schema of before has no activation deadline to expire.
@@ -151,6 +153,7 @@ func seedBeforeLadder(t *testing.T, pool *pgxpool.Pool) {
 		t.Fatal(err)
 	}
 	exec(`DROP TABLE contract_changes`)
+	exec(`DROP TABLE contract_addons`)
 	exec(`DROP TABLE contract_subjects`)
 	exec(`ALTER TABLE contracts DROP COLUMN service_anchor`)
 	// Prepaid contracts pay their first installment; every fourth contract pays its
@@ -326,8 +329,10 @@ func (o *observations) copyAs(to, from string) {
 	}
 }
 
-// checkMigratedRules checks that every rule migrated to the generic ladder
-// delinquency.LadderFromRule gives it, and reads back the same dates.
+// checkMigratedRules checks that every rule migrated to the generic ladder worked out by
+// hand (the warning as the debt notice block_after_days − warning_days after the due date,
+// the suspension warning_days after it; without a warning, no notice and the suspension
+// block_after_days after the due date), and reads back the same dates.
 func checkMigratedRules(t *testing.T, pool *pgxpool.Pool) {
 	t.Helper()
 	store := &postgres.Store{Pool: pool}
@@ -338,9 +343,23 @@ func checkMigratedRules(t *testing.T, pool *pgxpool.Pool) {
 	if len(rules) != 5 {
 		t.Fatalf("%d rules, want 5", len(rules))
 	}
+	generic := func(minOverdue, notice, suspension int) delinquency.Ladder {
+		return delinquency.Ladder{Profile: delinquency.Generic, MinOverdue: minOverdue, ReminderDays: []int{},
+			NoticeDays: notice, SuspensionDays: suspension}
+	}
+	ladders := map[string]delinquency.Ladder{
+		"Default: blocked 10 days after the due date, warned 3 days before": generic(1, 10-3, 3),
+		"no warning":           generic(1, 0, 20),
+		"two late":             generic(2, 15-5, 5),
+		"short":                generic(1, 5-1, 1),
+		"warned the day after": generic(1, 3-2, 2),
+	}
 	for _, r := range rules {
-		want := delinquency.LadderFromRule(r)
-		want.ReminderDays = []int{}
+		want, ok := ladders[r.Name]
+		if !ok {
+			t.Errorf("rule %q is not one of the scenario's", r.Name)
+			continue
+		}
 		if !ladderEqual(r.Ladder, want) {
 			t.Errorf("rule %q (%d days, warned %d before): ladder %+v, want %+v", r.Name, r.BlockAfterDays, r.WarningDays, r.Ladder, want)
 		}

@@ -143,6 +143,11 @@ func RenderNotice(ctx context.Context, tx pgx.Tx, n Notice, now time.Time, loc *
 		return n, err
 	}
 	data := notifications.NewData(cust, c, plan, inst)
+	if inst != nil {
+		if data.Charge, err = chargeNoticeData(ctx, tx, inst.ID); err != nil {
+			return n, err
+		}
+	}
 	if notifications.IsCollection(n.Kind) {
 		if data.Collection, err = collectionData(ctx, tx, n, c, plan, billing.DateOf(now, loc), loc); err != nil {
 			return n, err

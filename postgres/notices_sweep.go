@@ -11,7 +11,8 @@ import (
 // NoticeSweep is send-notices: for each contract it records a coming_due notice for every
 // open installment due within DaysBeforeDue days of the as-of date (due today included) and
 // an overdue notice for every open installment past its due date, each keyed by
-// (contract, kind, installment id), then enqueues delivery of every notice of the range
+// (contract, kind, installment id) — for a grouped charge only on its first open installment,
+// the charge getting one notice — then enqueues delivery of every notice of the range
 // still undelivered, whatever its kind (the notices other sweeps record included).
 //
 // installments.notice_stage remembers which of the two notices an installment already has,
@@ -48,6 +49,14 @@ func (s NoticeSweep) Plan(ctx context.Context, tx pgx.Tx, asOf time.Time, batchS
 		UNION SELECT contract_id FROM notices WHERE state IN (%s)`, s.DaysBeforeDue, states), asOf, batchSize)
 }
 
+// laterInItsCharge is true for an installment (due.id) of a grouped charge that has an open
+// installment of a lower id: a grouped charge gets one notice, on its first open installment,
+// which states the charge (RenderNotice). One primary-key probe per installment announced.
+const laterInItsCharge = `SELECT 1 FROM grouped_charge_installments m
+	JOIN grouped_charge_installments o ON o.charge_id = m.charge_id AND o.installment_id < m.installment_id
+	JOIN installments oi ON oi.id = o.installment_id AND oi.state = 'open'
+	WHERE m.installment_id = due.id`
+
 // Batch implements jobs.Sweep.
 func (s NoticeSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromID, toID int64) (map[string]int64, error) {
 	var created, marked int64
@@ -67,6 +76,7 @@ func (s NoticeSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromI
 		), created AS (
 			INSERT INTO notices (contract_id, kind, reference)
 			SELECT contract_id, kind, id::text FROM due
+			WHERE NOT EXISTS (`+laterInItsCharge+`)
 			ON CONFLICT (contract_id, kind, reference) DO NOTHING RETURNING 1
 		)
 		SELECT (SELECT count(*) FROM created), (SELECT count(*) FROM due)`,

@@ -239,6 +239,14 @@ func TestRecordPaymentsConcurrentReplicas(t *testing.T) {
 	if n := b.count(t, "SELECT count(*) FROM installment_lines WHERE kind = 'late_interest'"); n != 3 {
 		t.Errorf("%d late_interest lines, want 3", n)
 	}
+	// Each of the three, due 2026-03-10 and paid on 03-20: 99.90 and 10 days of 1% a month
+	// (99.90 × 1% ÷ 30 × 10 = 0.333 → 0.33) = 100.23, settled once with a late_interest line.
+	if n := b.count(t, `SELECT count(*) FROM payments p JOIN installments i ON i.id = p.installment_id
+		WHERE i.sequence = 1 AND i.due_date = '2026-03-10' AND i.state = 'paid' AND i.paid_at = '2026-03-20' AND i.paid_amount = 100.23
+		  AND p.amount = 100.23 AND p.principal = 99.90 AND p.fine = 0 AND p.interest = 0.33 AND p.credit = 0
+		  AND (SELECT string_agg(l.amount::text, ' ') FROM installment_lines l WHERE l.installment_id = i.id AND l.kind = 'late_interest') = '0.33'`); n != 3 {
+		t.Errorf("%d installments paid 99.90 + 0.33 of interest on 2026-03-20, want 3", n)
+	}
 }
 
 // TestPaymentsAppendOnly: a payment's columns never change but for its reversal, once, and a

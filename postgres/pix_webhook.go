@@ -46,6 +46,23 @@ func (s *Store) RecordPixNotifications(ctx context.Context, now time.Time, ns []
 			)
 			if ps.PIX != nil {
 				id, ok = pix.ParseTxID(ps.PIX.TxIDPrefix, n.TxID)
+				if charge, isCharge := chargeOfTxID(ps.PIX.TxIDPrefix, n.TxID); isCharge {
+					// A grouped charge's PIX: one payment per installment of the charge (grouped.go).
+					members, refusal, err := chargePayments(ctx, tx, charge, PaymentIn{Amount: n.Amount, PaidOn: paidOn,
+						Source: billing.SourcePIX, Reference: "pix:" + n.EndToEndID})
+					if err != nil {
+						return err
+					}
+					if refusal != nil {
+						exc.add(PaymentException{Source: billing.SourcePIX, EndToEndID: n.EndToEndID, Reference: n.TxID, Amount: n.Amount,
+							PaidOn: paidOn, Reason: refusal.Code, Detail: fmt.Sprintf("grouped charge %d: %s", charge, refusal.Error())})
+						continue
+					}
+					for _, m := range members {
+						in, matched = append(in, m), append(matched, i)
+					}
+					continue
+				}
 			}
 			if !ok {
 				exc.add(PaymentException{Source: billing.SourcePIX, EndToEndID: n.EndToEndID, Reference: n.TxID, Amount: n.Amount,

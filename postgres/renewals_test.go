@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"math"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -40,9 +41,32 @@ func (b *bundle) renewAll(t *testing.T, sweep postgres.RenewSweep, asOf time.Tim
 	return counts
 }
 
-// checkOneNewTerm checks that each of n contracts has exactly two terms and one renewal.
+// renewedTerms are the 24 installments, worked out by hand, of a contract seedDue writes
+// (from 2026-01-15, fixed day 10 shifted to the next business day, 10 paid) once renewed at
+// the plan's 99.90 on 2026-07-20: term 1 from 2026-02-10 (2026-05-10 and 2027-01-10 are
+// Sundays: the 11th; 2026-10-10 a Saturday and the 12th a holiday: the 13th), term 2 from
+// 2027-02-10 (2027-04-10 and 07-10 are Saturdays: the 12th; 2027-10-10 a Sunday: the 11th).
+var renewedTerms = strings.Join([]string{
+	"1/1 paid 99.90 2026-02-10", "1/2 paid 99.90 2026-03-10", "1/3 paid 99.90 2026-04-10", "1/4 paid 99.90 2026-05-11",
+	"1/5 paid 99.90 2026-06-10", "1/6 paid 99.90 2026-07-10", "1/7 paid 99.90 2026-08-10", "1/8 paid 99.90 2026-09-10",
+	"1/9 paid 99.90 2026-10-13", "1/10 paid 99.90 2026-11-10", "1/11 open 99.90 2026-12-10", "1/12 open 99.90 2027-01-11",
+	"2/13 open 99.90 2027-02-10", "2/14 open 99.90 2027-03-10", "2/15 open 99.90 2027-04-12", "2/16 open 99.90 2027-05-10",
+	"2/17 open 99.90 2027-06-10", "2/18 open 99.90 2027-07-12", "2/19 open 99.90 2027-08-10", "2/20 open 99.90 2027-09-10",
+	"2/21 open 99.90 2027-10-11", "2/22 open 99.90 2027-11-10", "2/23 open 99.90 2027-12-10", "2/24 open 99.90 2028-01-10",
+}, "; ")
+
+// checkOneNewTerm checks that each of n contracts has exactly two terms and one renewal,
+// on 2026-07-20 at 99.90, and the 24 installments of renewedTerms.
 func (b *bundle) checkOneNewTerm(t *testing.T, n int) {
 	t.Helper()
+	if got := b.count(t, `SELECT count(*) FROM (SELECT contract_id FROM installments WHERE kind = 'recurring' AND discount = 0 GROUP BY contract_id
+		HAVING string_agg(format('%s/%s %s %s %s', term, sequence, state, amount, due_date), '; ' ORDER BY sequence) = $1) c`, renewedTerms); got != int64(n) {
+		t.Errorf("%d contracts have the installments %s; want %d", got, renewedTerms, n)
+	}
+	if got := b.count(t, `SELECT count(*) FROM renewals WHERE term = 1 AND new_term = 2 AND queued_on = '2026-07-20' AND renewed_on = '2026-07-20'
+		AND price = 99.90`); got != int64(n) {
+		t.Errorf("%d renewals of term 1 queued and renewed on 2026-07-20 at 99.90, want %d", got, n)
+	}
 	for _, c := range []struct {
 		sql  string
 		want int64

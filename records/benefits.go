@@ -62,6 +62,12 @@ type Usage struct {
 	// NextInstallment is the installment of the package's next cycle that this use created;
 	// nil when it created none.
 	NextInstallment *Installment
+	// Overage is how many of the use's units went beyond the quota (billed, not counted in
+	// the balance); OverageUnitPrice their price; OverageInstallmentID the installment whose
+	// overage line bills them (0 while none is open after the use).
+	Overage              int
+	OverageUnitPrice     decimal.Decimal
+	OverageInstallmentID int64
 }
 
 // Balance is one contract's quota of a benefit for a renewal period or a package cycle.
@@ -93,4 +99,7 @@ type UsageReportLine struct {
 	Uses         int64
 	UnitCost     decimal.Decimal
 	TotalCost    decimal.Decimal
+	// Overage is the units of the uses beyond their quota; OverageAmount what they bill.
+	Overage       int64
+	OverageAmount decimal.Decimal
 }

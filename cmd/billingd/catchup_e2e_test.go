@@ -31,7 +31,8 @@ func TestFirstCatchUpRunsJobsInDependencyOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := baseEnv(url, "BILLINGD_RENEW_CONTRACTS_ENABLED=true", "BILLINGD_BLOCK_DELINQUENT_ENABLED=true",
-		"BILLINGD_RESET_BENEFIT_QUOTAS_ENABLED=true", "BILLINGD_SEND_NOTICES_ENABLED=true", "BILLINGD_IMPORT_PAYMENTS_ENABLED=true")
+		"BILLINGD_RESET_BENEFIT_QUOTAS_ENABLED=true", "BILLINGD_SEND_NOTICES_ENABLED=true", "BILLINGD_IMPORT_PAYMENTS_ENABLED=true",
+		"BILLINGD_PAYMENT_DROP_DIR="+t.TempDir()) // import-payments is scheduled only with a drop directory
 	startDaemon(t, env)
 	waitFor(t, 2*time.Minute, "the first catch-up of every job to finish", func() bool {
 		return count(t, pool, `SELECT count(*) FROM job_runs WHERE trigger = 'catch-up' AND state IN ('succeeded', 'failed')`) == len(jobs.Catalogue)

@@ -248,6 +248,17 @@ func testTelecomEndToEnd(t *testing.T) {
 	if got := e.ladder(a); got != "finished termination (terminated)" {
 		t.Errorf("terminated: %s", got)
 	}
+	// Suspended 2026-03-31 to 05-29, 60 days: 1 of March's 31 (93.00 ÷ 31 = 3.00), April's 30
+	// (93.00) and 29 of May's 31 (87.00) = 183.00, capped at the 93.00 of the last
+	// installment still owed, due 05-10 (those due after 05-30 are cancelled).
+	var discount string
+	if err := e.pool.QueryRow(t.Context(), `SELECT string_agg(format('%s days %s, %s on %s', d.blocked_days, d.computed, d.amount, i.due_date), '; ')
+		FROM installment_discounts d JOIN installments i ON i.id = d.installment_id WHERE d.contract_id = $1`, a).Scan(&discount); err != nil {
+		t.Fatal(err)
+	}
+	if want := "60 days 183.00, 93.00 on 2026-05-10"; discount != want {
+		t.Errorf("inactivity discount of the terminated contract: %q, want %q", discount, want)
+	}
 	e.held(4)
 	e.at("2026-06-01 09:00")
 	e.wake()

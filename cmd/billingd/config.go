@@ -60,10 +60,12 @@ type Config struct {
 	// Dunning is the window collection e-mails are sent in (its Zone is Location).
 	Dunning notifications.DunningWindow
 	// EventsPublishInterval is how often the leader publishes events; WebhookTimeout bounds
-	// one delivery; WebhookMaxBackoff bounds the wait before a failed delivery is retried.
+	// one delivery; WebhookMaxBackoff bounds the wait before a failed delivery is retried;
+	// WebhookRetentionDays is how long a delivered delivery is kept (0: forever).
 	EventsPublishInterval time.Duration
 	WebhookTimeout        time.Duration
 	WebhookMaxBackoff     time.Duration
+	WebhookRetentionDays  int
 	// Payments are the business's boleto and PIX settings (nil parts: no instrument of
 	// that kind); serve stores them for every writer of installments.
 	Payments records.PaymentSettings
@@ -272,6 +274,9 @@ func Settings() []Setting {
 			"longest one webhook delivery may take (connecting, sending and reading the answer) before it counts as failed"),
 		duration("BILLINGD_WEBHOOK_MAX_BACKOFF", "5m", func(c *Config) *time.Duration { return &c.WebhookMaxBackoff },
 			"longest wait before a failed webhook delivery is tried again (the wait starts at 1s and doubles with each failure)"),
+		integer("BILLINGD_WEBHOOK_RETENTION_DAYS", "30", 0, 3650, func(c *Config) *int { return &c.WebhookRetentionDays },
+			"days a delivered webhook delivery is kept: the leader deletes older delivered ones hourly (pending, failing and "+
+				"dropped deliveries are never deleted); 0 keeps them all"),
 	}
 	s = append(s, paymentSettings()...)
 	for _, spec := range jobs.Catalogue {
@@ -402,6 +407,12 @@ func loadConfig(lookup func(string) (string, bool)) (*Config, error) {
 		} else if err != nil {
 			return nil, &configError{setting: s.Name, err: err}
 		}
+	}
+	// import-payments has scheduled work only with a drop directory to read: an uploaded file
+	// enqueues its own run (postgres.Store.StorePaymentFile), so without one it is not
+	// scheduled (nor caught up), and records no run every five minutes.
+	if c.PaymentDropDir == "" {
+		c.schedule(jobs.ImportPayments).Enabled = false
 	}
 	return c, nil
 }

@@ -86,7 +86,8 @@ func paymentSettings() []Setting {
 			c.PaymentDropDir = v
 			return nil
 		}, "directory import-payments takes bank return files (CNAB 240) from: each is stored, imported and moved to its done/ subdirectory, "+
-			"or to refused/ with a .error file when malformed; empty: no drop directory (files come by POST /v1/payment-files only)"),
+			"or to refused/ with a .error file when malformed; empty: no drop directory, and import-payments is not scheduled (files come by "+
+			"POST /v1/payment-files only, each upload enqueuing its own run)"),
 		text("BILLINGD_PIX_WEBHOOK_SECRET", "", func(c *Config, v string) error {
 			if v != "" && len(v) < 16 {
 				return errors.New("too short: use at least 16 characters")

@@ -121,8 +121,47 @@ func TestSettingDefaults(t *testing.T) {
 		t.Fatalf("%d schedules, want %d", len(cfg.Schedules), len(want))
 	}
 	for _, s := range cfg.Schedules {
-		if s.Expr != want[s.Spec.Name] || !s.Enabled || s.Cron == nil {
-			t.Errorf("%s: schedule %q enabled %t, want %q enabled", s.Spec.Name, s.Expr, s.Enabled, want[s.Spec.Name])
+		// Without BILLINGD_PAYMENT_DROP_DIR import-payments is not scheduled
+		// (TestImportPaymentsScheduledOnlyWithDropDir).
+		enabled := s.Spec.Name != "import-payments"
+		if s.Expr != want[s.Spec.Name] || s.Enabled != enabled || s.Cron == nil {
+			t.Errorf("%s: schedule %q enabled %t, want %q enabled %t", s.Spec.Name, s.Expr, s.Enabled, want[s.Spec.Name], enabled)
+		}
+	}
+}
+
+// TestImportPaymentsScheduledOnlyWithDropDir: import-payments runs on its schedule only when
+// there is a drop directory to read, and BILLINGD_IMPORT_PAYMENTS_ENABLED=false still turns
+// it off; the other jobs' schedules do not depend on it.
+func TestImportPaymentsScheduledOnlyWithDropDir(t *testing.T) {
+	t.Parallel()
+	drop := t.TempDir()
+	for _, tc := range []struct {
+		dropDir, enabled string
+		want             bool
+	}{
+		{"", "", false},
+		{"", "true", false},
+		{drop, "", true},
+		{drop, "true", true},
+		{drop, "false", false},
+	} {
+		env := map[string]string{"DATABASE_URL": "postgres://x@localhost/x"}
+		if tc.dropDir != "" {
+			env["BILLINGD_PAYMENT_DROP_DIR"] = tc.dropDir
+		}
+		if tc.enabled != "" {
+			env["BILLINGD_IMPORT_PAYMENTS_ENABLED"] = tc.enabled
+		}
+		cfg, err := loadConfig(lookupOf(env))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range cfg.Schedules {
+			want := s.Spec.Name != "import-payments" || tc.want
+			if s.Enabled != want {
+				t.Errorf("drop dir %q, enabled %q: %s enabled %t, want %t", tc.dropDir, tc.enabled, s.Spec.Name, s.Enabled, want)
+			}
 		}
 	}
 }

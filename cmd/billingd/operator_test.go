@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/billingd/billingd/internal/daemontest"
 	"github.com/billingd/billingd/internal/dbtest"
 )
 
@@ -129,7 +130,8 @@ func TestDryRunCLI(t *testing.T) {
 func TestCLIRunAudited(t *testing.T) {
 	t.Parallel()
 	url, pool := migratedDB(t)
-	env := baseEnv(url)
+	clock := daemontest.NewClock(t, true) // the CLI's today is the test's, at any host time
+	env := baseEnv(url, clock.Env())
 	code, stdout, stderr := cli(t, env, "run", "send-notices", "--as-of", "2026-07-20", "--force", "--actor", "ana",
 		"--reason", "rerun after the SMTP outage")
 	if code != 0 || !strings.HasPrefix(stdout, "run 1 enqueued") {
@@ -161,7 +163,7 @@ func TestCLIRunAudited(t *testing.T) {
 			t.Errorf("%s: status set %t, written in the run's transaction %t", actor, !noStatus, inTx)
 		}
 	}
-	today := time.Now().In(saoPauloLoc(t)).Format("2006-01-02")
+	today := clock.Now().In(saoPauloLoc(t)).Format("2006-01-02")
 	want := []string{
 		`cli:ana | cli | CLI | billingd run | rerun after the SMTP outage | {"job": "send-notices", "as_of": "2026-07-20", "force": true, "run_id": 1}`,
 		`cli:` + me.Username + ` | cli | CLI | billingd run |  | {"job": "send-notices", "as_of": "` + today + `", "run_id": 2}`,

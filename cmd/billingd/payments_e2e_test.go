@@ -12,32 +12,35 @@ import (
 
 	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/cnab240"
+	"github.com/billingd/billingd/internal/daemontest"
 )
 
 // TestReturnFileThroughDropDirEndToEnd drives the real daemon: three contracts of a
 // 10-day blocking rule are blocked; a CNAB 240 return file written with cnab240.Write, with
-// settlements of contract 1's overdue installment (its amount due on the date paid, interest
-// included), of an unknown nosso número and of contract 3's installment cancelled with its
-// contract, is dropped in BILLINGD_PAYMENT_DROP_DIR and imported by `billingd run
-// import-payments`: the known installment is paid on the file's date, contract 1 is
-// unblocked within seconds, the other two settlements are listed by GET
-// /v1/payment-exceptions; the next run moves the file to done/, and the same file dropped
-// again changes nothing.
+// settlements of contract 1's overdue installment (93.59 on A+19, worked out by hand: 93.00
+// and 19 days of interest), of an unknown nosso número and of contract 3's installment
+// cancelled with its contract, is dropped in BILLINGD_PAYMENT_DROP_DIR and imported by
+// `billingd run import-payments`: the known installment is paid 93.59 on the file's date,
+// contract 1 is unblocked within seconds, contract 2 stays blocked and its installment
+// open, the other two settlements are listed by GET /v1/payment-exceptions; the next run
+// moves the file to done/, and the same file dropped again changes nothing.
 func TestReturnFileThroughDropDirEndToEnd(t *testing.T) {
 	t.Parallel()
 	url, pool := migratedDB(t)
 	drop := t.TempDir()
+	clock := daemontest.NewClock(t, true) // one business date from the first run to the import, at any host time
 	env := baseEnv(url, "BILLINGD_GENERATE_INSTALLMENTS_ENABLED=false", "BILLINGD_BLOCK_DELINQUENT_ENABLED=false",
 		"BILLINGD_IMPORT_PAYMENTS_ENABLED=false", "BILLINGD_PAYMENT_DROP_DIR="+drop,
 		"BILLINGD_BANK_CODE=001", "BILLINGD_BANK_AGENCY=1234", "BILLINGD_BANK_ACCOUNT=123456", "BILLINGD_BANK_WALLET=17",
-		"BILLINGD_BANK_CONVENIO=1234567", "BILLINGD_BANK_NOSSO_NUMERO_FIRST=1", "BILLINGD_BANK_NOSSO_NUMERO_LAST=9999999999")
+		"BILLINGD_BANK_CONVENIO=1234567", "BILLINGD_BANK_NOSSO_NUMERO_FIRST=1", "BILLINGD_BANK_NOSSO_NUMERO_LAST=9999999999",
+		clock.Env())
 	d := startDaemon(t, env)
 
 	sp, err := time.LoadLocation("America/Sao_Paulo")
 	if err != nil {
 		t.Fatal(err)
 	}
-	today := billing.DateOf(time.Now(), sp)
+	today := clock.Today(sp)
 	a := today.AddDate(0, 0, -20)
 	day := func(offset int) string { return billing.FormatDate(a.AddDate(0, 0, offset)) }
 	var created struct {
@@ -80,9 +83,10 @@ func TestReturnFileThroughDropDirEndToEnd(t *testing.T) {
 	run("block-delinquent", day(7))
 	run("block-delinquent", day(10))
 	type installment struct {
-		ID          int64  `json:"id"`
-		State       string `json:"state"`
-		PaidAt      string `json:"paid_at"`
+		ID          int64   `json:"id"`
+		State       string  `json:"state"`
+		PaidAt      string  `json:"paid_at"`
+		PaidAmount  *string `json:"paid_amount"`
 		Instruments *struct {
 			NossoNumero string `json:"nosso_numero"`
 		} `json:"instruments"`
@@ -115,8 +119,14 @@ func TestReturnFileThroughDropDirEndToEnd(t *testing.T) {
 		t.Fatalf("cancel contract 3: %d", code)
 	}
 	known, cancelled := first(contracts[0], 1), first(contracts[2], 2)
+	// Contract 1's installment is due on A and paid on A+19: 93.00 and 19 days of 1% a month
+	// (93.00 × 1% ÷ 30 × 19 = 0.589 → 0.59), no fine: 93.59.
+	const paid = "93.59"
 	var due installment
 	d.get(fmt.Sprintf("/v1/installments/%d?on=%s", known.ID, day(19)), &due)
+	if due.AmountDue.Balance != paid {
+		t.Errorf("contract 1's installment asks %s on %s, want %s", due.AmountDue.Balance, day(19), paid)
+	}
 	mustDate := func(s string) time.Time {
 		d, err := billing.ParseDate(s)
 		if err != nil {
@@ -131,7 +141,7 @@ func TestReturnFileThroughDropDirEndToEnd(t *testing.T) {
 	}
 	var file bytes.Buffer
 	if err := cnab240.Write(&file, &cnab240.File{BankCode: "001", GeneratedOn: today, Sequence: 41, Settlements: []cnab240.Settlement{
-		settle(known.Instruments.NossoNumero, day(19), due.AmountDue.Balance),
+		settle(known.Instruments.NossoNumero, day(19), paid),
 		settle("12345679999999999", day(19), "93.00"),
 		settle(cancelled.Instruments.NossoNumero, day(19), "93.00"),
 	}}); err != nil {
@@ -146,11 +156,20 @@ func TestReturnFileThroughDropDirEndToEnd(t *testing.T) {
 	}
 	waitFor(t, 10*time.Second, "contract 1 unblocked", func() bool { return status(contracts[0]) == "active" })
 	t.Logf("import → contract unblocked in %s", time.Since(start).Round(time.Millisecond))
-	if got := first(contracts[0], 1); got.State != "paid" || got.PaidAt != day(19) {
-		t.Errorf("known installment %s on %s, want paid on %s", got.State, got.PaidAt, day(19))
+	if got := first(contracts[0], 1); got.State != "paid" || got.PaidAt != day(19) || got.PaidAmount == nil || *got.PaidAmount != paid {
+		t.Errorf("known installment %s on %s (%v), want paid %s on %s", got.State, got.PaidAt, got.PaidAmount, paid, day(19))
 	}
 	if s := status(contracts[1]); s != "blocked" {
 		t.Errorf("contract 2 is %s, want still blocked", s)
+	}
+	if s := status(contracts[2]); s != "cancelled" {
+		t.Errorf("contract 3 is %s, want cancelled", s)
+	}
+	if got := first(contracts[1], 1); got.State != "open" {
+		t.Errorf("contract 2's installment is %s, want open", got.State)
+	}
+	if got := first(contracts[2], 2); got.State != "cancelled" {
+		t.Errorf("contract 3's second installment is %s, want cancelled", got.State)
 	}
 	var excs struct {
 		Items []struct {

@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"testing"
 	"time"
 
+	"github.com/billingd/billingd/internal/daemontest"
 	"github.com/billingd/billingd/internal/dbtest"
 	"github.com/billingd/billingd/jobs"
 	"github.com/billingd/billingd/renewal"
@@ -64,7 +66,10 @@ func TestRenewalSettings(t *testing.T) {
 
 // TestRenewContractsSwitchedOff starts a leader's catch-up with BILLINGD_RENEW_CONTRACTS_ENABLED
 // false: generate-installments is enqueued, renew-contracts is not, and a contract due for
-// renewal stays in its first term.
+// renewal stays in its first term. The runner's clock stands still at the tests' injected
+// start (daemontest.Now), so the catch-up finds the same one slot however long the test
+// takes, and generate-installments is scheduled twelve hours away from the host's hour, so
+// River's real-time schedule cannot add a slot of its own while the test runs.
 func TestRenewContractsSwitchedOff(t *testing.T) {
 	t.Parallel()
 	url, pool := migratedDB(t)
@@ -75,7 +80,11 @@ func TestRenewContractsSwitchedOff(t *testing.T) {
 	if _, err := pool.Exec(ctx, `UPDATE contracts SET generated_term = 1, renewal_check = true`); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := loadConfig(lookupOf(map[string]string{"DATABASE_URL": url, "BILLINGD_RENEW_CONTRACTS_ENABLED": "false"}))
+	now := daemontest.Now(t)
+	t.Logf("the runner's clock stands at %s", now.Format(time.RFC3339Nano))
+	away := fmt.Sprintf("0 %d * * *", (time.Now().In(saoPauloLoc(t)).Hour()+12)%24)
+	cfg, err := loadConfig(lookupOf(map[string]string{"DATABASE_URL": url, "BILLINGD_RENEW_CONTRACTS_ENABLED": "false",
+		"BILLINGD_GENERATE_INSTALLMENTS_SCHEDULE": away}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,8 +92,8 @@ func TestRenewContractsSwitchedOff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runner := &jobs.Runner{Pool: pool, Store: store, Sweeps: sweeps(cfg, store, slog.New(slog.DiscardHandler)), Location: cfg.Location, Now: time.Now,
-		Logger: slog.New(slog.DiscardHandler), BatchSize: 10, BatchTimeout: time.Minute}
+	runner := &jobs.Runner{Pool: pool, Store: store, Sweeps: sweeps(cfg, store, slog.New(slog.DiscardHandler)), Location: cfg.Location,
+		Now: func() time.Time { return now }, Logger: slog.New(slog.DiscardHandler), BatchSize: 10, BatchTimeout: time.Minute}
 	client, err := runner.NewDaemonClient(jobs.DaemonOptions{Schedules: cfg.Schedules, CatchUpDays: 31, SweepWorkers: 1, SoftStopTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)

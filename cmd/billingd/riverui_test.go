@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/billingd/billingd/internal/daemontest"
 )
 
 // TestRiverUIRefusesCrossSiteChanges sends the real River UI of a running daemon what a
@@ -17,13 +19,16 @@ import (
 func TestRiverUIRefusesCrossSiteChanges(t *testing.T) {
 	t.Parallel()
 	url, pool := migratedDB(t)
-	d := startDaemon(t, baseEnv(url, "BILLINGD_GENERATE_INSTALLMENTS_ENABLED=false"))
+	// A running injected clock: the date sent is read before the daemon reads its own, so it
+	// is never after the daemon's today, even when midnight passes in between.
+	clock := daemontest.NewClock(t, false)
+	d := startDaemon(t, baseEnv(url, "BILLINGD_GENERATE_INSTALLMENTS_ENABLED=false", clock.Env()))
 	sp, err := time.LoadLocation("America/Sao_Paulo")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if code := d.send(http.MethodPost, "/v1/runs", fmt.Sprintf(`{"job": "generate-installments", "as_of": %q}`,
-		time.Now().In(sp).Format(time.DateOnly)), nil); code != http.StatusAccepted {
+		clock.Now().In(sp).Format(time.DateOnly)), nil); code != http.StatusAccepted {
 		t.Fatalf("POST /v1/runs: %d", code)
 	}
 	waitFor(t, 60*time.Second, "the run to finish", func() bool {

@@ -107,7 +107,8 @@ func cmdServe(ctx context.Context, args []string, lookup func(string) (string, b
 		// A signature's timestamp is the wall clock a receiver compares with its own, never the
 		// business clock a test may set.
 		Webhooks: &jobs.Webhooks{Store: store, Logger: logger, Client: jobs.NewWebhookClient(cfg.WebhookTimeout), Now: time.Now,
-			MaxBackoff: cfg.WebhookMaxBackoff, PublishInterval: cfg.EventsPublishInterval, Metrics: jobs.NewWebhookMetrics(reg)},
+			MaxBackoff: cfg.WebhookMaxBackoff, PublishInterval: cfg.EventsPublishInterval, Metrics: jobs.NewWebhookMetrics(reg),
+			DeliveryRetention: time.Duration(cfg.WebhookRetentionDays) * 24 * time.Hour},
 	})
 	if err != nil {
 		return err

@@ -17,7 +17,8 @@ import (
 // TestWebhooksEndToEnd drives the binary: a receiver registered through the API is down
 // while a contract is created and its installments generated (`billingd run`), the daemon
 // is stopped and started again, and once the receiver is up it gets every event of the
-// contract, once each after de-duplication, in seq order, each signature verified.
+// contract, once each after de-duplication, in seq order, each signature verified; the 12
+// installments it is told of carry their hand-worked due dates and 93.00.
 func TestWebhooksEndToEnd(t *testing.T) {
 	t.Parallel()
 	const secret = "e2e-webhook-secret-0123"
@@ -107,5 +108,19 @@ func TestWebhooksEndToEnd(t *testing.T) {
 	}
 	if n := count(t, pool, "SELECT count(*) FROM events"); n != events {
 		t.Errorf("%d events written, want %d", n, events)
+	}
+	// The 12 installments the receiver was told of, worked out by hand: 93.00 each, due on the
+	// 10th from July 2026 or the next business day (2026-10-10 a Saturday and the 12th a
+	// holiday; 2027-01-10 a Sunday; 2027-04-10 a Saturday).
+	const wantIssued = "1 2026-07-10 93.00; 2 2026-08-10 93.00; 3 2026-09-10 93.00; 4 2026-10-13 93.00; 5 2026-11-10 93.00; " +
+		"6 2026-12-10 93.00; 7 2027-01-11 93.00; 8 2027-02-10 93.00; 9 2027-03-10 93.00; 10 2027-04-12 93.00; " +
+		"11 2027-05-10 93.00; 12 2027-06-10 93.00"
+	var issued string
+	if err := pool.QueryRow(t.Context(), `SELECT string_agg(format('%s %s %s', payload->>'sequence', payload->>'due_date', payload->>'amount'),
+		'; ' ORDER BY (payload->>'sequence')::int) FROM events WHERE kind = 'installment.issued'`).Scan(&issued); err != nil {
+		t.Fatal(err)
+	}
+	if issued != wantIssued {
+		t.Errorf("installment.issued events\n%s\nwant\n%s", issued, wantIssued)
 	}
 }

@@ -18,7 +18,7 @@ import (
 // Daemon is a running `billingd serve` process whose JSON log lines, read from its stderr,
 // are kept for the test to inspect.
 type Daemon struct {
-	t    *testing.T
+	t    testing.TB
 	name string
 	cmd  *exec.Cmd
 	addr string
@@ -31,7 +31,7 @@ type Daemon struct {
 // Start starts `binary serve` with env, names it name in failure messages and waits, up to a
 // minute, until it logs that it listens; it fails the test when the daemon does not get
 // there. The daemon is killed when the test ends, unless it already stopped.
-func Start(t *testing.T, binary, name string, env []string) *Daemon {
+func Start(t testing.TB, binary, name string, env []string) *Daemon {
 	t.Helper()
 	cmd := exec.Command(binary, "serve")
 	cmd.Env = env

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -55,14 +56,22 @@ func Build(race bool) (path string, cleanup func(), err error) {
 }
 
 // Main is the whole of a TestMain: it builds the binary as Build does, stores its path in
-// *binary, runs the tests, removes the binary and exits with the tests' status.
+// *binary, starts the tests' injected clock (Now) and runs the tests, removes the binary
+// and exits with the tests' status. Only listing the tests (-test.list) builds nothing.
 func Main(m *testing.M, race bool, binary *string) {
+	// Listing the tests (go test -list, as make test-midnight does) needs no binary.
+	flag.Parse()
+	if f := flag.Lookup("test.list"); f != nil && f.Value.String() != "" {
+		os.Exit(m.Run())
+	}
 	path, cleanup, err := Build(race)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	*binary = path
+	// The injected clocks run on from when the tests start, not from before the build.
+	processStart = time.Now()
 	code := m.Run()
 	cleanup()
 	os.Exit(code)
@@ -90,24 +99,20 @@ func Env(databaseURL, token string, extra ...string) []string {
 }
 
 // ClockEnv is the environment variable a binary built by Build reads its clock from: a
-// file holding the time now (cmd/billingd/clock_testclock.go).
+// file holding the time now, running on or frozen (cmd/billingd/clock_testclock.go; see
+// NewClock and SetClock).
 const ClockEnv = "BILLINGD_TEST_NOW_FILE"
 
 // SetClock writes t to the clock file path (see ClockEnv): the daemons and commands whose
 // environment names it read the time now as t, running on from this moment.
 func SetClock(t testing.TB, path string, now time.Time) {
 	t.Helper()
-	if err := os.WriteFile(path+".tmp", []byte(now.Format(time.RFC3339)+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(path+".tmp", path); err != nil {
-		t.Fatal(err)
-	}
+	writeClock(t, path, now, false)
 }
 
 // CLI runs binary with args in env to completion, within three minutes, and returns its exit
 // status, stdout and stderr. A failure to run it fails the test.
-func CLI(t *testing.T, binary string, env []string, args ...string) (code int, stdout, stderr string) {
+func CLI(t testing.TB, binary string, env []string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -126,7 +131,7 @@ func CLI(t *testing.T, binary string, env []string, args ...string) (code int, s
 
 // MigratedDB returns the URL of a fresh migrated database of its own for the test and a pool
 // on it, closed when the test ends.
-func MigratedDB(t *testing.T) (string, *pgxpool.Pool) {
+func MigratedDB(t testing.TB) (string, *pgxpool.Pool) {
 	t.Helper()
 	url := dbtest.NewURL(t)
 	return url, OpenPool(t, url)
@@ -134,7 +139,7 @@ func MigratedDB(t *testing.T) (string, *pgxpool.Pool) {
 
 // OpenPool opens a pool on the database at url, closed when the test ends; a failure fails
 // the test.
-func OpenPool(t *testing.T, url string) *pgxpool.Pool {
+func OpenPool(t testing.TB, url string) *pgxpool.Pool {
 	t.Helper()
 	pool, err := postgres.Open(context.Background(), url, nil)
 	if err != nil {
@@ -146,7 +151,7 @@ func OpenPool(t *testing.T, url string) *pgxpool.Pool {
 
 // WaitFor polls cond every 50 milliseconds until it holds, and fails the test, naming what
 // it waited for, when timeout passes first.
-func WaitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+func WaitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for !cond() {
@@ -159,7 +164,7 @@ func WaitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 
 // Count runs sql, a query returning one integer, and returns that integer; an error fails
 // the test.
-func Count(t *testing.T, pool *pgxpool.Pool, sql string, args ...any) int64 {
+func Count(t testing.TB, pool *pgxpool.Pool, sql string, args ...any) int64 {
 	t.Helper()
 	n, err := TryCount(pool, sql, args...)
 	if err != nil {

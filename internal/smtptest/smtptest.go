@@ -31,6 +31,8 @@ type Message struct {
 	Header mail.Header
 	// Auth is the username the client authenticated as; empty without AUTH.
 	Auth string
+	// TLS reports whether the message came over TLS (after STARTTLS, or implicit TLS).
+	TLS bool
 }
 
 // Fault is a way the server misbehaves, from the next command on, until another is set.
@@ -203,7 +205,7 @@ func (s *Server) Up() {
 	if err != nil {
 		s.tb.Fatalf("smtptest: listen: %v", err)
 	}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }))
+	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &session{s: s, conn: c}, nil }))
 	srv.Domain = "localhost"
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
 	srv.ErrorLog = log.New(io.Discard, "", 0)
@@ -246,6 +248,7 @@ func (s *Server) CopiesByMessageID() map[string]int {
 
 type session struct {
 	s    *Server
+	conn *smtp.Conn
 	auth string
 	from string
 	to   []string
@@ -313,7 +316,8 @@ func (x *session) Data(r io.Reader) error {
 			x.s.mu.Unlock()
 			return errors.New("unparsable message")
 		}
-		x.s.msgs = append(x.s.msgs, Message{From: x.from, To: x.to, Raw: raw, Header: m.Header, Auth: x.auth})
+		_, overTLS := x.conn.TLSConnectionState()
+		x.s.msgs = append(x.s.msgs, Message{From: x.from, To: x.to, Raw: raw, Header: m.Header, Auth: x.auth, TLS: overTLS})
 	}
 	x.s.mu.Unlock()
 	// The message is kept: a slow server has taken responsibility for it before it says so.

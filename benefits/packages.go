@@ -1,0 +1,182 @@
+package benefits
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/billingd/billingd/billing"
+)
+
+// A multi-service package (issue 19 item 2, seed 003's pet shop) lists several services —
+// benefits of the catalogue — each with its quantity per cycle and, optionally, its price per
+// use in the package (bath ×4 at 35.00, nail trim ×2 at 15.00, ear cleaning ×2 at 10.00).
+// A cycle is used up when every service's quantity is; the use that does it opens the next
+// cycle, whose installment charges the package's price itemised, one line per service.
+
+// PackageService is one service a package lists, as a contract resolves it: its benefit,
+// its name, the quantity one cycle holds (0: withdrawn from the contract), its price per
+// use in the package (nil: none listed), whether it is active in the catalogue, and the
+// current cycle's balance: Granted (0 while the service's balance is not open: then
+// Quantity) and Used.
+type PackageService struct {
+	BenefitID int64
+	Name      string
+	Quantity  int
+	UnitPrice *decimal.Decimal
+	Active    bool
+	Granted   int
+	Used      int
+}
+
+// PackageUnitPrice validates the price per use a package lists for a service (raw nil: none
+// listed). Only a package lists one; it is money in cents, not negative.
+func PackageUnitPrice(plan billing.Plan, raw *string) (*decimal.Decimal, error) {
+	if raw == nil {
+		return nil, nil
+	}
+	if plan.Kind != billing.KindPackage {
+		return nil, billing.Fieldf("unit_price", "only a package's services have a price per use; omit unit_price for a plan")
+	}
+	d, err := billing.ParseMoney(*raw)
+	if err != nil {
+		return nil, billing.Fieldf("unit_price", "%v", err)
+	}
+	return &d, nil
+}
+
+// CycleUsedUp reports whether a package cycle's services are used up: every active service
+// with a quantity has used all its balance grants (its quantity while its balance is not
+// open). A package with no such service is never used up (an inactive service is refused,
+// so it could never be used up either).
+func CycleUsedUp(services []PackageService) bool {
+	counted := 0
+	for _, s := range services {
+		if !s.Active || s.Quantity < 1 {
+			continue
+		}
+		granted := s.Quantity
+		if s.Granted > 0 {
+			granted = s.Granted
+		}
+		if s.Used < granted {
+			return false
+		}
+		counted++
+	}
+	return counted > 0
+}
+
+// SplitPackagePrice splits a package's price among its services, in cents, summing to the
+// price exactly. Each service weighs its quantity × its listed unit price; when no service
+// lists a price (or they all list zero), each weighs its quantity. Shares are the price ×
+// weight ÷ total weight rounded down to the cent, and the cents left over go one each to
+// the services with the largest remainders (ties: the earlier service). So when the listed
+// prices add up to the price (4 × 35.00 + 2 × 15.00 + 2 × 10.00 = 190.00), each service
+// is charged exactly its quantity × unit price. Services with no quantity get zero.
+func SplitPackagePrice(price decimal.Decimal, services []PackageService) []decimal.Decimal {
+	weights := make([]decimal.Decimal, len(services))
+	total := decimal.Zero
+	for i, s := range services {
+		if s.UnitPrice != nil {
+			weights[i] = s.UnitPrice.Mul(decimal.NewFromInt(int64(max(s.Quantity, 0))))
+			total = total.Add(weights[i])
+		}
+	}
+	if !total.IsPositive() {
+		total = decimal.Zero
+		for i, s := range services {
+			weights[i] = decimal.NewFromInt(int64(max(s.Quantity, 0)))
+			total = total.Add(weights[i])
+		}
+	}
+	out := make([]decimal.Decimal, len(services))
+	if !total.IsPositive() {
+		for i := range out {
+			out[i] = decimal.Zero
+		}
+		return out
+	}
+	cents := price.Shift(2).Round(0).IntPart()
+	rems := make([]decimal.Decimal, len(services))
+	given := int64(0)
+	for i, w := range weights {
+		exact := decimal.NewFromInt(cents).Mul(w).Div(total)
+		floor := exact.Floor()
+		rems[i] = exact.Sub(floor)
+		out[i] = floor
+		given += floor.IntPart()
+	}
+	for left := cents - given; left > 0; left-- {
+		best := -1
+		for i := range rems {
+			if weights[i].IsPositive() && (best < 0 || rems[i].GreaterThan(rems[best])) {
+				best = i
+			}
+		}
+		out[best] = out[best].Add(decimal.NewFromInt(1))
+		rems[best] = decimal.NewFromInt(-1)
+	}
+	for i := range out {
+		out[i] = out[i].Shift(-2)
+	}
+	return out
+}
+
+// PackageServiceSourceKey is the source key of a package cycle's line for a service:
+// "package_service:<benefit id>".
+func PackageServiceSourceKey(benefitID int64) string {
+	return fmt.Sprintf("package_service:%d", benefitID)
+}
+
+// PackageCycleLines returns the lines of the installment of package cycle sequence, opened on
+// from: one plan line per service with a quantity (SplitPackagePrice's share of price, the
+// quantity, and the unit price when the share is the quantity × a price in cents), and a
+// discount line for discount when it is positive. LineTotals of the result is (price,
+// discount). With fewer than two services it is billing.ScheduledLines' single plan line.
+func PackageCycleLines(sequence int, from time.Time, price, discount decimal.Decimal, services []PackageService) []billing.Line {
+	listed := withQuantity(services)
+	if len(listed) < 2 {
+		return billing.ScheduledLines(billing.ScheduledInstallment{Kind: billing.Recurring, Sequence: sequence,
+			ServiceStart: from, Amount: price, Discount: discount}, 0)
+	}
+	shares := SplitPackagePrice(price, listed)
+	var lines []billing.Line
+	for i, s := range listed {
+		q := decimal.NewFromInt(int64(s.Quantity))
+		l := billing.Line{Kind: billing.LinePlan, SourceKey: PackageServiceSourceKey(s.BenefitID), Quantity: q,
+			Amount: shares[i], Description: PackageServiceDescription(s.Name, s.Quantity, sequence, from)}
+		if unit := shares[i].Div(q); unit.Equal(unit.Round(2)) {
+			unit = unit.Round(2)
+			l.UnitPrice = &unit
+		}
+		lines = append(lines, l)
+	}
+	if discount.IsPositive() {
+		lines = append(lines, billing.Line{Kind: billing.LineDiscount, SourceKey: billing.LineDiscount,
+			Description: billing.FixedDiscountDescription, Quantity: decimal.NewFromInt(1), Amount: discount.Neg()})
+	}
+	return lines
+}
+
+// Itemised reports whether a package's cycles are itemised: it lists two or more services
+// with a quantity (a one-service package's cycle is its single plan line).
+func Itemised(services []PackageService) bool { return len(withQuantity(services)) >= 2 }
+
+// withQuantity returns the services with a quantity (not withdrawn), in order.
+func withQuantity(services []PackageService) []PackageService {
+	var out []PackageService
+	for _, s := range services {
+		if s.Quantity > 0 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// PackageServiceDescription describes a package cycle's line for a service: "Banho ×4,
+// package cycle 2: uses from 2026-07-05".
+func PackageServiceDescription(name string, quantity, sequence int, from time.Time) string {
+	return fmt.Sprintf("%s ×%d, package cycle %d: uses from %s", name, quantity, sequence, billing.FormatDate(from))
+}
