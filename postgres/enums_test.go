@@ -43,6 +43,7 @@ func TestCheckConstraintsMatchGoLists(t *testing.T) {
 		"email_templates.scope":                     records.TemplateScopes,
 		"installment_lines.kind":                    billing.LineKinds,
 		"installment_changes.kind":                  records.InstallmentChangeKinds,
+		"installment_redates.cause":                 records.RedateCauses,
 		"installments.kind":                         billing.InstallmentKinds,
 		"installments.state":                        records.InstallmentStates,
 		"job_runs.state":                            records.RunStates,

@@ -13,6 +13,7 @@ import (
 const (
 	TimelineIssued         = "installment.issued"
 	TimelineLineAdded      = "installment.line_added"
+	TimelineRedated        = "installment.redated"
 	TimelinePaid           = "payment.recorded"
 	TimelineReversed       = "payment.reversed"
 	TimelineNoticeWritten  = "notice.written"

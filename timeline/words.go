@@ -323,3 +323,57 @@ func ContractChange(kind, from, to string, effective time.Time, actor, reason, e
 	}
 	return w
 }
+
+// shiftWords names the shift that moves a nominal due date off a non-business day, by shift.
+var shiftWords = map[string]string{
+	string(billing.ShiftNext):     "next business day rule",
+	string(billing.ShiftPrevious): "previous business day rule",
+	string(billing.ShiftNone):     "no shift: due on the nominal date",
+}
+
+// changeWords say what a contract change that re-dates installments did, by cause.
+var changeWords = map[string]string{
+	records.RedateDueDayChange: "the due-date rule changed",
+	records.RedatePause:        "the contract was paused",
+	records.RedateResume:       "the contract was resumed",
+	records.RedatePlanChange:   "the plan changed",
+}
+
+// Redated says that an installment (its sequence) was re-dated: its effective due date before
+// and after (and its nominal one when that moved too), why (the holiday, the contract change
+// or the operator's change that moved it, with who and why) and the due-date rule that
+// computed its new date, whose shift is named in the reason.
+func Redated(r records.InstallmentRedate, sequence int) Words {
+	what := fmt.Sprintf("installment %d moved from %s to %s", sequence, fd(r.FromEffective), fd(r.ToEffective))
+	if !r.FromNominal.Equal(r.ToNominal) {
+		what += fmt.Sprintf(" (nominal due date %s to %s)", fd(r.FromNominal), fd(r.ToNominal))
+	}
+	shift, ok := shiftWords[r.RuleShift]
+	if !ok {
+		shift = "shift " + r.RuleShift
+	}
+	why := r.Reason
+	if why == "" {
+		why = "no reason given"
+	}
+	var reason string
+	if r.Cause == records.RedateHolidayAdded {
+		reason = fd(r.Holiday) + " was made a holiday"
+		if r.HolidayName != "" {
+			reason += ", " + r.HolidayName
+		}
+	} else if r.Cause == records.RedateHolidayRemoved {
+		reason = fd(r.Holiday) + " is no longer a holiday"
+	} else if r.Cause == records.RedateInstallmentPatch {
+		reason = fmt.Sprintf("an operator set its nominal due date to %s (installment change %d by %s: %s)",
+			fd(r.ToNominal), r.InstallmentChangeID, r.Actor, why)
+	} else {
+		did, ok := changeWords[r.Cause]
+		if !ok {
+			did = r.Cause
+		}
+		reason = fmt.Sprintf("%s (contract change %d by %s: %s)", did, r.ChangeID, r.Actor, why)
+	}
+	rule := DueRule(billing.DueDateRule{Kind: billing.DueRuleKind(r.RuleKind), Day: r.RuleDay, Shift: billing.Shift(r.RuleShift)})
+	return Words{What: what, Reason: reason + " (" + shift + ")", Rule: rule}
+}
