@@ -23,7 +23,8 @@ import (
 // run their days in a second, so each step stamps the rows it wrote with its day's time.
 var stampedColumns = [][2]string{{"installments", "created_at"}, {"installment_lines", "created_at"},
 	{"notices", "created_at"}, {"notices", "failed_at"}, {"payments", "recorded_at"}, {"events", "created_at"}, {"renewals", "created_at"},
-	{"renewals", "updated_at"}, {"audit_log", "at"}, {"block_episodes", "created_at"}, {"benefit_usages", "created_at"}}
+	{"renewals", "updated_at"}, {"audit_log", "at"}, {"block_episodes", "created_at"}, {"benefit_usages", "created_at"},
+	{"installment_redates", "at"}}
 
 // stepClock stamps the rows written since its last stamp with a São Paulo time, as if the
 // step had run then (payments' append-only trigger is bypassed for the stamp only, with

@@ -185,12 +185,28 @@ type redate struct {
 }
 
 // redates collects the installments a change moves or re-prices and writes them: one
-// statement for their dates, then changeLines for their plan lines (removed and added again
-// with the new period in words and the new amount) and any proration lines.
+// statement for their dates, which also records each installment whose nominal or effective
+// due date moved (installment_redates, with cause and the contract change of its contract
+// in changes, whose actor and reason it copies), then changeLines for their plan lines
+// (removed and added again with the new period in words and the new amount) and any
+// proration lines.
 type redates struct {
 	items     []redate
 	proration []NewLine
 	contracts []int64
+	// cause is the records.Redate* cause of the re-datings; changes the contract change
+	// that made them, by contract.
+	cause   string
+	changes map[int64]int64
+}
+
+// by sets the cause of the re-datings and the contract change of a contract that made them.
+func (r *redates) by(cause string, contractID, changeID int64) {
+	r.cause = cause
+	if r.changes == nil {
+		r.changes = map[int64]int64{}
+	}
+	r.changes[contractID] = changeID
 }
 
 func (r *redates) add(from openRecurring, to billing.ScheduledInstallment) {
@@ -199,13 +215,13 @@ func (r *redates) add(from openRecurring, to billing.ScheduledInstallment) {
 
 func (r *redates) write(ctx context.Context, tx pgx.Tx) error {
 	var (
-		ids                      []int64
+		ids, changeIDs           []int64
 		start, end, nominal, due []pgtype.Date
 		change                   LineChange
 		one                      = decimal.NewFromInt(1)
 	)
 	for _, it := range r.items {
-		ids = append(ids, it.from.id)
+		ids, changeIDs = append(ids, it.from.id), append(changeIDs, r.changes[it.from.contract])
 		start, end = append(start, date(it.to.ServiceStart)), append(end, date(it.to.ServiceEnd))
 		nominal, due = append(nominal, date(it.to.NominalDue)), append(due, date(it.to.EffectiveDue))
 		desc := billing.PlanLineDescription(it.from.term, it.from.sequence, it.to.ServiceStart, it.to.ServiceEnd)
@@ -220,9 +236,21 @@ func (r *redates) write(ctx context.Context, tx pgx.Tx) error {
 			SourceKey: billing.LinePlan, Description: desc, Quantity: one, UnitPrice: &price, Amount: price}})
 	}
 	if len(ids) > 0 {
-		if _, err := tx.Exec(ctx, `UPDATE installments i SET service_start = u.s, service_end = u.e, nominal_due = u.n, due_date = u.d
-			FROM unnest($1::bigint[], $2::date[], $3::date[], $4::date[], $5::date[]) AS u(id, s, e, n, d)
-			WHERE i.id = u.id AND i.state = 'open'`, ids, start, end, nominal, due); err != nil {
+		// The installments are locked (recurringOf): old reads their dates before the UPDATE,
+		// in the statement's one snapshot.
+		if _, err := tx.Exec(ctx, `WITH u AS (SELECT * FROM unnest($1::bigint[], $2::date[], $3::date[], $4::date[], $5::date[], $6::bigint[])
+				AS u(id, s, e, n, d, change))
+			, old AS (SELECT i.id, i.contract_id, i.nominal_due, i.due_date FROM installments i JOIN u ON u.id = i.id)
+			, moved AS (UPDATE installments i SET service_start = u.s, service_end = u.e, nominal_due = u.n, due_date = u.d
+				FROM u WHERE i.id = u.id AND i.state = 'open' RETURNING i.id, i.nominal_due, i.due_date, u.change)
+			INSERT INTO installment_redates (installment_id, contract_id, cause, from_nominal, to_nominal, from_effective,
+				to_effective, rule_kind, rule_day, rule_shift, change_id, actor, reason)
+			SELECT o.id, o.contract_id, $7::text, o.nominal_due, m.nominal_due, o.due_date, m.due_date,
+				c.due_rule_kind, c.due_day, c.due_shift, ch.id, coalesce(ch.actor, ''), coalesce(ch.reason, '')
+			FROM moved m JOIN old o ON o.id = m.id JOIN contracts c ON c.id = o.contract_id
+			LEFT JOIN contract_changes ch ON ch.id = m.change
+			WHERE (o.nominal_due, o.due_date) IS DISTINCT FROM (m.nominal_due, m.due_date) ORDER BY o.id`,
+			ids, start, end, nominal, due, changeIDs, r.cause); err != nil {
 			return fmt.Errorf("re-date %d installments: %w", len(ids), err)
 		}
 	}

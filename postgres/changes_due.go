@@ -99,6 +99,7 @@ func (s *Store) ChangeDueDateRule(ctx context.Context, contractID int64, req rec
 		}
 		extra["redated"] = len(r.items)
 		r.contracts = []int64{contractID}
+		r.by(records.RedateDueDayChange, contractID, rec.ID)
 		if _, err := tx.Exec(ctx, `UPDATE contracts SET due_rule_kind = $2, due_day = nullif($3, 0), due_shift = $4,
 				service_anchor = $5, updated_at = now() WHERE id = $1`,
 			contractID, newRule.Kind, newRule.Day, newRule.Shift, newSpec.Start); err != nil {

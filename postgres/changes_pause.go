@@ -106,6 +106,7 @@ func (s *Store) PauseContract(ctx context.Context, contractID int64, req records
 			out = rec
 			return err
 		}
+		r.by(records.RedatePause, contractID, rec.ID)
 		if _, err := tx.Exec(ctx, `UPDATE contracts SET service_anchor = $2, paused_from = $3, paused_until = $4, updated_at = now()
 			WHERE id = $1`, contractID, spec.Start, first.start, until); err != nil {
 			return fmt.Errorf("pause contract %d: %w", contractID, err)
@@ -224,6 +225,7 @@ func (s *Store) ResumeContract(ctx context.Context, contractID int64, req record
 			out = rec
 			return err
 		}
+		r.by(records.RedateResume, contractID, rec.ID)
 		// A pause resumed before it used a month is no pause at all.
 		if _, err := tx.Exec(ctx, `UPDATE contracts SET service_anchor = $2,
 				paused_from = CASE WHEN $4 THEN NULL ELSE paused_from END,

@@ -240,6 +240,7 @@ func applyPlanChanges(ctx context.Context, tx pgx.Tx, on time.Time, due []pendin
 			}
 			extra["proration"] = info
 		}
+		r.by(records.RedatePlanChange, p.contract, p.id)
 		planIDs, prices = append(planIDs, t.plan), append(prices, t.price)
 		onDays, extras = append(onDays, date(on)), append(extras, extra)
 		appliedContracts = append(appliedContracts, p.contract)

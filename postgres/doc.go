@@ -39,7 +39,7 @@
 //     (activateOnFirstPayment);
 //   - one installment's change or cancellation (ChangeInstallment, CancelInstallment): the
 //     installment's contract, then (to re-date) the holidays lock, then the installment, its
-//     lines and its installment_changes row;
+//     lines and its installment_changes (and installment_redates) rows;
 //   - a customer's change (UpdateCustomer): the customer, then, when its e-mail changes, its
 //     contracts in id order, then their undelivered notices;
 //   - manual renewal (RenewContract): contract (lockRenewalCandidates), then installments,

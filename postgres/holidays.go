@@ -57,8 +57,10 @@ func lockHolidaysForChange(ctx context.Context, tx pgx.Tx) error {
 // (nominal date, shift) → due date pairs are computed here and written by one set-based
 // UPDATE, which locks the installments by contract and id and leaves paid and cancelled
 // installments, and those already on their date, alone; the moved installments' payment
-// instruments are re-made for their new date (makeInstruments). It returns how many moved.
-func redateAround(ctx context.Context, tx pgx.Tx, day time.Time, withDay, after *billing.Calendar) (int64, error) {
+// instruments are re-made for their new date (makeInstruments). The same statement records
+// each re-dating (installment_redates, cause records.RedateHolidayAdded or
+// RedateHolidayRemoved, the holiday's name) from the UPDATE's rows. It returns how many moved.
+func redateAround(ctx context.Context, tx pgx.Tx, day time.Time, withDay, after *billing.Calendar, cause, name string) (int64, error) {
 	from, to := day, day
 	for !withDay.IsBusinessDay(from.AddDate(0, 0, -1)) {
 		from = from.AddDate(0, 0, -1)
@@ -80,15 +82,21 @@ func redateAround(ctx context.Context, tx pgx.Tx, day time.Time, withDay, after 
 	// the bound lets the open-installments index (due_date) find them.
 	var ids []int64
 	err := tx.QueryRow(ctx, `WITH moved AS (
-			SELECT i.id, u.due FROM installments i
+			SELECT i.id, i.contract_id, i.nominal_due, i.due_date AS old_due, u.due,
+				c.due_rule_kind, c.due_day, c.due_shift FROM installments i
 			JOIN contracts c ON c.id = i.contract_id
 			JOIN unnest($1::date[], $2::text[], $3::date[]) AS u(nominal, shift, due)
 				ON u.nominal = i.nominal_due AND u.shift = c.due_shift
 			WHERE i.state = 'open' AND i.due_date BETWEEN $4 AND $5 AND i.due_date <> u.due
 			ORDER BY i.contract_id, i.id FOR UPDATE OF i)
 		, u AS (UPDATE installments i SET due_date = m.due FROM moved m WHERE i.id = m.id RETURNING i.id)
+		, r AS (INSERT INTO installment_redates (installment_id, contract_id, cause, from_nominal, to_nominal,
+				from_effective, to_effective, rule_kind, rule_day, rule_shift, holiday, holiday_name)
+			SELECT m.id, m.contract_id, $6::text, m.nominal_due, m.nominal_due, m.old_due, m.due,
+				m.due_rule_kind, m.due_day, m.due_shift, $7::date, $8::text
+			FROM moved m JOIN u ON u.id = m.id ORDER BY m.id)
 		SELECT coalesce(array_agg(id), '{}') FROM u`,
-		nominal, shift, due, date(from.AddDate(0, 0, -1)), date(to.AddDate(0, 0, 1))).Scan(&ids)
+		nominal, shift, due, date(from.AddDate(0, 0, -1)), date(to.AddDate(0, 0, 1)), cause, date(day), name).Scan(&ids)
 	if err != nil {
 		return 0, fmt.Errorf("re-date open installments around %s: %w", billing.FormatDate(day), err)
 	}

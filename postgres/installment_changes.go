@@ -48,8 +48,15 @@ func (s *Store) ChangeInstallment(ctx context.Context, id int64, p records.Insta
 					id, p.DueDate, due); err != nil {
 					return fmt.Errorf("re-date installment %d: %w", id, err)
 				}
-				if _, err := tx.Exec(ctx, `INSERT INTO installment_changes (installment_id, contract_id, kind, old_due_date, new_due_date,
-						reason, actor) VALUES ($1, $2, 'redate', $3, $4, $5, $6)`, id, in.ContractID, in.DueDate, due, p.Reason, actor); err != nil {
+				// The change is recorded twice: in the installment's history of operators'
+				// changes, and among the re-datings of the contract's timeline.
+				if _, err := tx.Exec(ctx, `WITH ch AS (INSERT INTO installment_changes (installment_id, contract_id, kind,
+							old_due_date, new_due_date, reason, actor) VALUES ($1, $2, 'redate', $3, $4, $5, $6) RETURNING id)
+						INSERT INTO installment_redates (installment_id, contract_id, cause, from_nominal, to_nominal, from_effective,
+							to_effective, rule_kind, rule_day, rule_shift, installment_change_id, actor, reason)
+						SELECT $1, $2, $7::text, $8::date, $9::date, $3::date, $4::date, c.due_rule_kind, c.due_day, c.due_shift, ch.id, $6, $5
+						FROM ch, contracts c WHERE c.id = $2`,
+					id, in.ContractID, in.DueDate, due, p.Reason, actor, records.RedateInstallmentPatch, in.NominalDue, p.DueDate); err != nil {
 					return fmt.Errorf("record the re-dating of installment %d: %w", id, err)
 				}
 			}

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/billingd/billingd/billing"
+	"github.com/billingd/billingd/records"
 )
 
 // Store keeps plans, customers, contracts, installments and holidays. It is built once, in
@@ -106,7 +107,7 @@ func (s *Store) AddHoliday(ctx context.Context, h billing.Holiday) (int64, error
 		if err != nil {
 			return err
 		}
-		moved, err = redateAround(ctx, tx, h.Date, cal, cal)
+		moved, err = redateAround(ctx, tx, h.Date, cal, cal, records.RedateHolidayAdded, h.Name)
 		return err
 	})
 	return moved, err
@@ -124,18 +125,19 @@ func (s *Store) DeleteHoliday(ctx context.Context, day time.Time) (int64, error)
 		if err != nil {
 			return err
 		}
-		tag, err := tx.Exec(ctx, "DELETE FROM holidays WHERE day = $1", day)
+		var name string
+		err = tx.QueryRow(ctx, "DELETE FROM holidays WHERE day = $1 RETURNING name", day).Scan(&name)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("%w: no operator holiday on %s", billing.ErrNotFound, billing.FormatDate(day))
+		}
 		if err != nil {
 			return fmt.Errorf("delete holiday: %w", err)
-		}
-		if tag.RowsAffected() == 0 {
-			return fmt.Errorf("%w: no operator holiday on %s", billing.ErrNotFound, billing.FormatDate(day))
 		}
 		after, err := LoadCalendar(ctx, tx)
 		if err != nil {
 			return err
 		}
-		moved, err = redateAround(ctx, tx, day, before, after)
+		moved, err = redateAround(ctx, tx, day, before, after, records.RedateHolidayRemoved, name)
 		return err
 	})
 	return moved, err

@@ -89,7 +89,7 @@ func compareEntries(a, b records.TimelineEntry) int {
 	return 0
 }
 
-// Timeline returns contract id's timeline: the installments issued (with their lines),
+// Timeline returns contract id's timeline: the installments issued (with their lines) and re-dated,
 // payments and reversals (with their source as stored), notices written, sent and failed,
 // block episodes, the outbox's events no other table records (suspensions, restores,
 // terminations), renewals, benefit uses, contract changes, operators' actions naming the contract, its
@@ -122,6 +122,7 @@ func (s *Store) Timeline(ctx context.Context, id int64, limit int, today time.Ti
 			func() error { return c.uses(ctx, tx, id) },
 			func() error { return c.operators(ctx, tx, id) },
 			func() error { return c.changes(ctx, tx, id) },
+			func() error { return c.redates(ctx, tx, id, seqs) },
 		} {
 			if err := read(); err != nil {
 				return fmt.Errorf("timeline of contract %d: %w", id, err)
@@ -293,6 +294,42 @@ func (c *timelineCollector) payments(ctx context.Context, tx pgx.Tx, id int64, s
 			e := c.add(c.day(rat), &rat, records.TimelineReversed, timeline.Reversed(p, seqs[p.InstallmentID]), ids)
 			e.Amount, e.Source = &p.Amount, p.Source
 		}
+	}
+	return nil
+}
+
+// redates adds the installments' re-datings (installment_redates): by a holiday, a contract
+// change, an operator's new due date.
+func (c *timelineCollector) redates(ctx context.Context, tx pgx.Tx, id int64, seqs map[int64]int) error {
+	rows, err := tx.Query(ctx, `SELECT id, installment_id, contract_id, cause, from_nominal, to_nominal, from_effective, to_effective,
+			rule_kind, coalesce(rule_day, 0), rule_shift, holiday, holiday_name, coalesce(change_id, 0),
+			coalesce(installment_change_id, 0), actor, reason, at
+		FROM installment_redates WHERE contract_id = $1 ORDER BY at, id LIMIT $2`, id, c.limit)
+	if err != nil {
+		return fmt.Errorf("read re-datings: %w", err)
+	}
+	got, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (records.InstallmentRedate, error) {
+		var r records.InstallmentRedate
+		var holiday pgtype.Date
+		err := row.Scan(&r.ID, &r.InstallmentID, &r.ContractID, &r.Cause, &r.FromNominal, &r.ToNominal, &r.FromEffective, &r.ToEffective,
+			&r.RuleKind, &r.RuleDay, &r.RuleShift, &holiday, &r.HolidayName, &r.ChangeID, &r.InstallmentChangeID, &r.Actor, &r.Reason, &r.At)
+		r.Holiday = holiday.Time
+		return r, err
+	})
+	if err != nil {
+		return fmt.Errorf("read re-datings: %w", err)
+	}
+	for i, r := range got {
+		at := r.At
+		if i == c.limit-1 {
+			c.bound(len(got), c.day(at), &at)
+			break
+		}
+		ids := map[string]int64{"installment": r.InstallmentID, "redate": r.ID}
+		if r.ChangeID != 0 {
+			ids["change"] = r.ChangeID
+		}
+		c.add(c.day(at), &at, records.TimelineRedated, timeline.Redated(r, seqs[r.InstallmentID]), ids)
 	}
 	return nil
 }

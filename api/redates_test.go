@@ -1,0 +1,110 @@
+package api_test
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// redatedRows are the installment.redated rows of contract c's timeline, without their ids.
+func (b *bundle) redatedRows(c int64) []string {
+	b.t.Helper()
+	ids := regexp.MustCompile(` \{[^}]*\}`)
+	var out []string
+	for _, r := range timelineRows(b.t, b.must(http.StatusOK, "GET", fmt.Sprintf("/v1/contracts/%d/timeline", c), nil).raw) {
+		if strings.Contains(r, " installment.redated ") {
+			out = append(out, ids.ReplaceAllString(r, ""))
+		}
+	}
+	return out
+}
+
+// TestTimelineRedates is issue 17 item 2: every re-dating of an installment is on its
+// contract's timeline, in order, with the dates, the words of why and the rule that decided.
+// Two contracts of 50.00 due on the 10th (shift next) from 2026-07-10; "paid" has paid its
+// installment 9 (nominally due Wednesday 2027-03-10).
+//   - 10:00 2027-03-10 made a holiday: open's installment 9 moves to Thursday 2027-03-11;
+//     paid's, paid, stays and gets no entry. The same holiday again is a 409 recording nothing.
+//   - 10:30 the holiday removed: installment 9 back to 2027-03-10.
+//   - 11:00 due day 20 from 2026-07-20 (today): installments 2 to 12 (open, nominally due after
+//     it) move to the 20th; 9 from 2027-03-10 to Saturday 2027-03-20, shifted to Monday
+//     2027-03-22. The same request again records nothing.
+//   - 11:30 an operator sets installment 10's nominal due date to Sunday 2027-04-25: due
+//     Monday 2027-04-26 (it was 2027-04-20, a Tuesday).
+func TestTimelineRedates(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	clock := newStepClock(b)
+	plan := b.plan("50.00", "")
+	contract := func() int64 {
+		return b.contract(plan, map[string]any{"adhesion_date": "2026-07-10",
+			"due_date_rule": map[string]any{"kind": "fixed_day", "day": 10, "shift": "next"}}).id(t)
+	}
+	open, paid := contract(), contract()
+	b.generate("2026-07-20")
+	clock.stamp("2026-07-20 02:00")
+	b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/installments/%d/payments", b.installmentID(paid, "recurring", 9)),
+		`{"amount": "50.00", "paid_at": "2026-07-20"}`)
+	clock.stamp("2026-07-20 09:00")
+
+	b.must(http.StatusCreated, "POST", "/v1/holidays", `{"date": "2027-03-10", "name": "Aniversário da cidade"}`)
+	clock.stamp("2026-07-20 10:00")
+	b.must(http.StatusConflict, "POST", "/v1/holidays", `{"date": "2027-03-10", "name": "Aniversário da cidade"}`)
+	clock.stamp("2026-07-20 10:05")
+	b.must(http.StatusNoContent, "DELETE", "/v1/holidays/2027-03-10", nil)
+	clock.stamp("2026-07-20 10:30")
+	rule := map[string]any{"due_date_rule": map[string]any{"kind": "fixed_day", "day": 20}, "effective_on": "2026-07-20", "reason": "salário no dia 20"}
+	ch := b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/contracts/%d/due-date-rule", open), rule).body
+	clock.stamp("2026-07-20 11:00")
+	b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/contracts/%d/due-date-rule", open), rule)
+	clock.stamp("2026-07-20 11:10")
+	b.must(http.StatusOK, "PATCH", fmt.Sprintf("/v1/installments/%d", b.installmentID(open, "recurring", 10)),
+		`{"due_date": "2027-04-25", "reason": "cliente pediu"}`)
+	clock.stamp("2026-07-20 11:30")
+
+	holiday := "2026-07-20 10:00 installment.redated | installment 9 moved from 2027-03-10 to 2027-03-11 | " +
+		"2027-03-10 was made a holiday, Aniversário da cidade (next business day rule) | due_date_rule fixed_day 10, shift next"
+	removed := "2026-07-20 10:30 installment.redated | installment 9 moved from 2027-03-11 to 2027-03-10 | " +
+		"2027-03-10 is no longer a holiday (next business day rule) | due_date_rule fixed_day 10, shift next"
+	// due is the row of installment seq moved by the due day change from the 10th (effective
+	// from) to the 20th (effective to).
+	due := func(seq int, fromNominal, from, toNominal, to string) string {
+		return fmt.Sprintf("2026-07-20 11:00 installment.redated | installment %d moved from %s to %s (nominal due date %s to %s) | "+
+			"the due-date rule changed (contract change %v by bootstrap: salário no dia 20) (next business day rule) | due_date_rule fixed_day 20, shift next",
+			seq, from, to, fromNominal, toNominal, ch["id"])
+	}
+	sameRows(t, "open's re-datings", b.redatedRows(open), []string{
+		holiday,
+		removed,
+		due(2, "2026-08-10", "2026-08-10", "2026-08-20", "2026-08-20"),
+		due(3, "2026-09-10", "2026-09-10", "2026-09-20", "2026-09-21"),
+		due(4, "2026-10-10", "2026-10-13", "2026-10-20", "2026-10-20"),
+		due(5, "2026-11-10", "2026-11-10", "2026-11-20", "2026-11-23"),
+		due(6, "2026-12-10", "2026-12-10", "2026-12-20", "2026-12-21"),
+		due(7, "2027-01-10", "2027-01-11", "2027-01-20", "2027-01-20"),
+		due(8, "2027-02-10", "2027-02-10", "2027-02-20", "2027-02-22"),
+		due(9, "2027-03-10", "2027-03-10", "2027-03-20", "2027-03-22"),
+		due(10, "2027-04-10", "2027-04-12", "2027-04-20", "2027-04-20"),
+		due(11, "2027-05-10", "2027-05-10", "2027-05-20", "2027-05-20"),
+		due(12, "2027-06-10", "2027-06-10", "2027-06-20", "2027-06-21"),
+		"2026-07-20 11:30 installment.redated | installment 10 moved from 2027-04-20 to 2027-04-26 (nominal due date 2027-04-20 to 2027-04-25) | " +
+			"an operator set its nominal due date to 2027-04-25 (installment change 1 by bootstrap: cliente pediu) (next business day rule) | due_date_rule fixed_day 20, shift next",
+	})
+	sameRows(t, "paid's re-datings", b.redatedRows(paid), nil)
+	sameRows(t, "paid's installments 8 to 10", b.installments(paid)[7:10], []string{
+		"recurring 8 2027-02-10 50.00 open", "recurring 9 2027-03-10 50.00 paid", "recurring 10 2027-04-12 50.00 open"})
+	// The re-datings are in order with the other entries of installment 9: issued at 02:00,
+	// moved three times, its plan line written again for its new period by the due day change.
+	nine := fmt.Sprintf("installment=%d", b.installmentID(open, "recurring", 9))
+	var kinds []string
+	for _, r := range timelineRows(t, b.must(http.StatusOK, "GET", fmt.Sprintf("/v1/contracts/%d/timeline", open), nil).raw) {
+		if strings.Contains(r, nine+" ") || strings.Contains(r, nine+"}") {
+			kinds = append(kinds, strings.Join(strings.Fields(r)[:3], " "))
+		}
+	}
+	sameRows(t, "installment 9's entries", kinds, []string{"2026-07-20 02:00 installment.issued",
+		"2026-07-20 10:00 installment.redated", "2026-07-20 10:30 installment.redated",
+		"2026-07-20 11:00 installment.line_added", "2026-07-20 11:00 installment.redated"})
+}
