@@ -108,6 +108,7 @@ var enumSources = map[string][]string{
 	"AuditEntry.source":                         records.AuditSources,
 	"DryRunReport.job":                          jobs.Names(),
 	"DryRunEffect.action":                       records.EffectActions,
+	"TimelineEntry.kind":                        records.TimelineKinds(),
 }
 
 // TestOpenAPIEnums checks every enumeration of openapi.json against the Go list the code

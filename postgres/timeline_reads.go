@@ -89,8 +89,7 @@ func (c *timelineCollector) episodes(ctx context.Context, tx pgx.Tx, id int64, t
 func (c *timelineCollector) events(ctx context.Context, tx pgx.Tx, id int64, ruleName string) error {
 	rows, err := tx.Query(ctx, `SELECT id, kind, subject_key, occurred_on, created_at, payload FROM events
 		WHERE contract_id = $1 AND kind <> ALL($2) ORDER BY occurred_on, created_at, id LIMIT $3`,
-		id, []string{records.EventInstallmentIssued, records.EventInstallmentPaid, records.EventInstallmentReversed,
-			records.EventContractRenewed, records.EventContractActivated}, c.limit)
+		id, records.TimelineSkippedEvents, c.limit)
 	if err != nil {
 		return fmt.Errorf("read events: %w", err)
 	}

@@ -1,6 +1,7 @@
 package records
 
 import (
+	"slices"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -32,6 +33,31 @@ const (
 	TimelineRun            = "run"
 	TimelineOperator       = "operator"
 )
+
+// TimelineOwnKinds are the kinds of timeline entries read from billingd's own tables, in the
+// order the documentation lists them (TimelineTrustUnlock is not written by any read yet).
+var TimelineOwnKinds = []string{TimelineIssued, TimelineLineAdded, TimelineRedated, TimelinePaid, TimelineReversed,
+	TimelineNoticeWritten, TimelineNoticeSent, TimelineNoticeFailed, TimelineBlockStarted, TimelineBlockEnded,
+	TimelineRenewalQueued, TimelineRenewed, TimelineBenefitUsed, TimelineBenefitRevoked, TimelineChangeAsked, TimelineChangeApplied,
+	TimelineChangeDropped, TimelineRun, TimelineOperator}
+
+// TimelineSkippedEvents are the outbox's event kinds a timeline leaves out, because another
+// table records them (installments, payments, renewals) or the contract's own field does
+// (its activation date); every other event kind is an entry of its own.
+var TimelineSkippedEvents = []string{EventInstallmentIssued, EventInstallmentPaid, EventInstallmentReversed,
+	EventContractRenewed, EventContractActivated}
+
+// TimelineKinds returns every kind a timeline entry can have: TimelineOwnKinds, then the
+// event kinds of the outbox not in TimelineSkippedEvents.
+func TimelineKinds() []string {
+	out := slices.Clone(TimelineOwnKinds)
+	for _, k := range EventKinds {
+		if !slices.Contains(TimelineSkippedEvents, k) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
 
 // DefaultTimelineLimit and MaxTimelineLimit bound a timeline: the oldest entries up to the
 // limit are returned and Truncated says whether more exist.

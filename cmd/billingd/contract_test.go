@@ -10,12 +10,14 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/billingd/billingd/billing"
 	"github.com/billingd/billingd/internal/dbtest"
 	"github.com/billingd/billingd/postgres"
 )
 
 // TestContractCLI: `billingd contract ID` needs no daemon: it prints the explain and the
-// timeline of a contract generated on 2026-06-01 as text and as the API's JSON, and refuses
+// timeline of a contract generated on 2026-06-01 (one installment re-dated by a holiday)
+// as text and as the API's JSON, and refuses
 // a missing, bad or unknown id, a bad date, a bad output and a bad limit with exit status 2
 // and one line.
 func TestContractCLI(t *testing.T) {
@@ -31,6 +33,12 @@ func TestContractCLI(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	// Installment 10, nominally due Wednesday 2027-03-10, moves to Thursday 2027-03-11 when
+	// that day is made a holiday: the timeline prints the re-dating under the 12 issued.
+	store := &postgres.Store{Pool: pool, Location: time.UTC}
+	if moved, err := store.AddHoliday(ctx, billing.Holiday{Date: time.Date(2027, 3, 10, 0, 0, 0, 0, time.UTC), Name: "Aniversário da cidade"}); err != nil || moved != 1 {
+		t.Fatalf("add holiday: %d moved, %v; want 1", moved, err)
+	}
 	env := baseEnv(url)
 
 	code, stdout, stderr := cli(t, env, "contract", "1", "--on", "2026-07-20")
@@ -38,7 +46,10 @@ func TestContractCLI(t *testing.T) {
 		t.Fatalf("text: exit %d: %s", code, stderr)
 	}
 	for _, want := range []string{"Contract 1 on 2026-07-20: active\n", "collection:   suspended since 2026-06-20\n",
-		"Overdue on 2026-07-20:\n", "Timeline (12 entries):\n", "installment.issued"} {
+		"Overdue on 2026-07-20:\n", "Timeline (13 entries):\n", "installment.issued",
+		"  installment.redated  ", "  installment 10 moved from 2027-03-10 to 2027-03-11\n",
+		"  why: 2027-03-10 was made a holiday, Aniversário da cidade (next business day rule)\n",
+		"  rule: due_date_rule fixed_day 10, shift next\n"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("text output lacks %q:\n%s", want, stdout)
 		}
