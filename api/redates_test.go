@@ -108,3 +108,50 @@ func TestTimelineRedates(t *testing.T) {
 		"2026-07-20 10:00 installment.redated", "2026-07-20 10:30 installment.redated",
 		"2026-07-20 11:00 installment.line_added", "2026-07-20 11:00 installment.redated"})
 }
+
+// TestExplainJudgesAsOfTheDate is issue 17 item 5: explain judges the installments as they
+// stood on the date asked, not as they stand now. A contract of 50.00 due on the 10th (shift
+// next, no fine nor interest) from 2026-05-10: installment 1 due Monday 2026-05-11 (the 10th
+// is a Sunday), 2 due Wednesday 2026-06-10, 3 due Friday 2026-07-10.
+//   - installment 1 paid on 2026-05-11, the payment reversed today (2026-07-20);
+//   - installment 2 paid late, on 2026-07-15;
+//   - 2026-07-10 made a holiday today: installment 3 moves to Monday 2026-07-13.
+//
+// On 2026-06-20: 1 was paid (its reversal came later), 2 was overdue since 2026-06-11.
+// On 2026-07-12: also 3, due 2026-07-10 then, overdue since 2026-07-11.
+// Today: 1 is overdue since 2026-05-12, 2 is paid, 3 is overdue since 2026-07-14.
+func TestExplainJudgesAsOfTheDate(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	plan := b.plan("50.00", "")
+	c := b.contract(plan, map[string]any{"adhesion_date": "2026-05-10", "late_fine_percent": "0.00", "monthly_interest_percent": "0.00",
+		"due_date_rule": map[string]any{"kind": "fixed_day", "day": 10, "shift": "next"}}).id(t)
+	b.generate("2026-07-20")
+	first := b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/installments/%d/payments", b.installmentID(c, "recurring", 1)),
+		`{"amount": "50.00", "paid_at": "2026-05-11"}`).body
+	b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/installments/%d/payments", b.installmentID(c, "recurring", 2)),
+		`{"amount": "50.00", "paid_at": "2026-07-15"}`)
+	b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/payments/%v/reverse", first["id"]), `{"reason": "chargeback"}`)
+	b.must(http.StatusCreated, "POST", "/v1/holidays", `{"date": "2026-07-10", "name": "Feriado municipal"}`)
+	// The re-dating was recorded today (the test's clock), after both dates asked.
+	b.exec("UPDATE installment_redates SET at = '2026-07-20 10:00-03'")
+	overdue := func(on string) []string {
+		var out []string
+		for _, r := range explainRows(t, b.must(http.StatusOK, "GET", fmt.Sprintf("/v1/contracts/%d/explain?on=%s", c, on), nil).raw) {
+			if strings.HasPrefix(r, "overdue ") || strings.HasPrefix(r, "installments: ") {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	next := func(seq int, due string) string {
+		return fmt.Sprintf("installments: generated | term 1 is generated: 12 installments; the next open one is installment %d of 50.00, due %s | due_date_rule fixed_day 10, shift next",
+			b.installmentID(c, "recurring", seq), due)
+	}
+	sameRows(t, "on 2026-06-20", overdue("2026-06-20"), []string{next(2, "2026-06-10"),
+		"overdue 2 due 2026-06-10 since 2026-06-11 50.00"})
+	sameRows(t, "on 2026-07-12", overdue("2026-07-12"), []string{next(2, "2026-06-10"),
+		"overdue 2 due 2026-06-10 since 2026-06-11 50.00", "overdue 3 due 2026-07-10 since 2026-07-11 50.00"})
+	sameRows(t, "today", overdue("2026-07-20"), []string{next(1, "2026-05-11"),
+		"overdue 1 due 2026-05-11 since 2026-05-12 50.00", "overdue 3 due 2026-07-13 since 2026-07-14 50.00"})
+}

@@ -2,16 +2,15 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
-	"github.com/shopspring/decimal"
 
 	"github.com/billingd/billingd/benefits"
 	"github.com/billingd/billingd/billing"
+	"github.com/billingd/billingd/delinquency"
 	"github.com/billingd/billingd/records"
 	"github.com/billingd/billingd/renewal"
 	"github.com/billingd/billingd/timeline"
@@ -23,8 +22,10 @@ import (
 // open recurring installments of the current term as renew-contracts counts them, and
 // renewal.Decide over the thresholds that apply: the plan's, else global), generation
 // (billing.Generate's conditions) and benefit uses (benefits.Check). The installments are
-// judged as they stand now: on a past date, one paid since counts as paid. All of it is
-// read in one read-only snapshot.
+// judged as they stood on the date (installmentsOn): one paid after it is open on it, one
+// whose payment was reversed after it is paid on it, one re-dated after it has its due date
+// of then. The contract's stored state (status, ladder step, block episodes, renewals,
+// term) is read as it stands now. All of it is read in one read-only snapshot.
 func (s *Store) Explain(ctx context.Context, id int64, on time.Time, global renewal.Thresholds) (records.Explanation, error) {
 	out := records.Explanation{ContractID: id, On: on}
 	err := pgx.BeginTxFunc(ctx, s.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
@@ -44,18 +45,35 @@ func (s *Store) Explain(ctx context.Context, id int64, on time.Time, global rene
 				p.renewal_queue_threshold, p.renewal_threshold,
 				contract_renews_automatically(c.status, c.billing_method, c.auto_renew, c.ignore_auto_renewal, c.term_number, c.generated_term),
 				r.name,
-				(SELECT count(*) FROM installments i WHERE i.contract_id = c.id AND i.term = c.term_number AND i.state = 'open' AND i.kind = 'recurring'),
 				(SELECT count(*) FROM installments i WHERE i.contract_id = c.id)
 			FROM contracts c JOIN plans p ON p.id = c.plan_id
 			JOIN blocking_rules r ON r.id = coalesce(c.blocking_rule_id, (SELECT id FROM blocking_rules WHERE is_default))
-			WHERE c.id = $1`, id).Scan(&generated, &due, &perTerm, &planQueue, &planRenewal, &automatic, &ruleName, &open, &count); err != nil {
+			WHERE c.id = $1`, id).Scan(&generated, &due, &perTerm, &planQueue, &planRenewal, &automatic, &ruleName, &count); err != nil {
 			return fmt.Errorf("read contract %d: %w", id, err)
+		}
+		all, err := installmentsOn(ctx, tx, id, on, s.location())
+		if err != nil {
+			return err
+		}
+		var next Installment
+		for _, x := range all {
+			if x.state != billing.InstallmentOpen {
+				continue
+			}
+			if x.inst.Kind == billing.Recurring && x.inst.Term == k.TermNumber {
+				open++
+			}
+			if next.ID == 0 {
+				next = x.inst
+				next.DueDate, next.State = x.due, billing.InstallmentOpen
+			}
 		}
 		states, err := loadLadder(ctx, tx, ladderQuery{ids: []int64{id}, asOf: on, allOpen: true, loc: s.location()})
 		if err != nil {
 			return err
 		}
 		if len(states) == 1 {
+			ladderOn(&states[0].state, all, on)
 			pos := records.LadderPosition{Profile: string(states[0].state.Ladder.Profile), Position: positionOf(states[0], on)}
 			out.Verdicts = append(out.Verdicts, timeline.Collection(k.Status, pos, ruleName, on))
 		}
@@ -75,24 +93,29 @@ func (s *Store) Explain(ctx context.Context, id int64, on time.Time, global rene
 		rf.Contract.RenewedIntoCurrent = rf.Previous != nil && rf.Previous.State == records.RenewalRenewed
 		out.Verdicts = append(out.Verdicts, timeline.Renewal(rf))
 		inf := timeline.InstallmentFacts{Contract: k, GeneratedTerm: generated, Count: count, GenerationDue: optDate(due)}
-		next, err := scanInstallment(tx.QueryRow(ctx, "SELECT "+installmentColumns+` FROM installments
-			WHERE contract_id = $1 AND state = 'open' ORDER BY due_date, id LIMIT 1`, id))
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("read the next open installment of contract %d: %w", id, err)
-		}
 		inf.NextOpen = next
 		out.Verdicts = append(out.Verdicts, timeline.Installments(inf, on))
 		st := benefits.UseState{Blocked: k.Status == billing.StatusBlocked, UsedAt: on}
-		if st.Settled, st.OverdueSince, err = settlement(ctx, tx, id, useContract{billingMethod: k.BillingMethod,
-			activation: date(k.ActivationDate)}, on); err != nil {
-			return err
+		// The first charge settled, and the first installment overdue, on the date.
+		for _, x := range all {
+			if x.state == billing.InstallmentPaid && (st.Settled.IsZero() || x.settledOn.Before(st.Settled)) {
+				st.Settled = x.settledOn
+			}
 		}
-		if err := s.healthGate(ctx, tx, id, &st); err != nil {
-			return err
+		if k.BillingMethod == billing.BillNone {
+			st.Settled = k.ActivationDate
+		}
+		out.Overdue = overdueFrom(all, on)
+		if len(out.Overdue) > 0 {
+			st.OverdueSince = out.Overdue[0].DueDate
+		}
+		// The health rule's gate (healthGate's) over the ladder state of the date.
+		if len(states) == 1 && states[0].state.Ladder.Profile == delinquency.Health9656 {
+			g, counts := delinquency.BenefitGate(states[0].state, on)
+			st.HealthGated, st.DelinquentFrom, st.DaysInDefault = counts, g.From, g.DaysInDefault
 		}
 		out.Verdicts = append(out.Verdicts, timeline.Benefits(st))
-		out.Overdue, err = overdueOn(ctx, tx, id, on)
-		return err
+		return nil
 	})
 	return out, err
 }
@@ -121,21 +144,4 @@ func (s *Store) termRenewals(ctx context.Context, tx pgx.Tx, id int64, term int)
 		return nil, fmt.Errorf("read renewals of contract %d: %w", id, err)
 	}
 	return out, nil
-}
-
-// overdueOn lists contract id's installments overdue on date on (the SQL rule
-// installment_overdue), oldest first.
-func overdueOn(ctx context.Context, tx pgx.Tx, id int64, on time.Time) ([]records.OverdueInstallment, error) {
-	rows, err := tx.Query(ctx, `SELECT id, sequence, term, due_date, amount - discount FROM installments
-		WHERE contract_id = $1 AND installment_overdue(state, due_date, $2) ORDER BY due_date, id`, id, on)
-	if err != nil {
-		return nil, fmt.Errorf("read overdue installments of contract %d: %w", id, err)
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (records.OverdueInstallment, error) {
-		var o records.OverdueInstallment
-		var amount decimal.Decimal
-		err := r.Scan(&o.ID, &o.Sequence, &o.Term, &o.DueDate, &amount)
-		o.Amount, o.OverdueSince = amount, o.DueDate.AddDate(0, 0, 1)
-		return o, err
-	})
 }
