@@ -361,6 +361,30 @@ func TestPauseTwoMonths(t *testing.T) {
 		t.Errorf("the same resume again: %s", again.raw)
 	}
 	sameRows(t, "schedule after the resume", b.schedule(c)[7:8], []string{"8 2026-09-10..2026-10-09 2026-09-10 2026-09-10 99.90 open"})
+	// The timeline holds each installment's two moves (issue 17): the pause's, then the
+	// resume's (the test's own UPDATEs of installment 8 above are not re-datings).
+	moved := func(seq int, from, fromNominal, to, toNominal, why string) string {
+		return fmt.Sprintf("installment %d moved from %s to %s (nominal due date %s to %s) | %s (next business day rule) | due_date_rule fixed_day 10, shift next",
+			seq, from, to, fromNominal, toNominal, why)
+	}
+	paused := fmt.Sprintf("the contract was paused (contract change %v by bootstrap: viagem)", r.body["id"])
+	resumed := fmt.Sprintf("the contract was resumed (contract change %v by bootstrap: no reason given)", res["id"])
+	var whats []string
+	for _, row := range b.redatedRows(c) {
+		whats = append(whats, strings.SplitN(row, " | ", 2)[1])
+	}
+	sameRows(t, "re-datings", whats, []string{
+		moved(8, "2026-08-10", "2026-08-10", "2026-10-13", "2026-10-10", paused),
+		moved(9, "2026-09-10", "2026-09-10", "2026-11-10", "2026-11-10", paused),
+		moved(10, "2026-10-13", "2026-10-10", "2026-12-10", "2026-12-10", paused),
+		moved(11, "2026-11-10", "2026-11-10", "2027-01-11", "2027-01-10", paused),
+		moved(12, "2026-12-10", "2026-12-10", "2027-02-10", "2027-02-10", paused),
+		moved(8, "2026-10-13", "2026-10-10", "2026-09-10", "2026-09-10", resumed),
+		moved(9, "2026-11-10", "2026-11-10", "2026-10-13", "2026-10-10", resumed),
+		moved(10, "2026-12-10", "2026-12-10", "2026-11-10", "2026-11-10", resumed),
+		moved(11, "2027-01-11", "2027-01-10", "2026-12-10", "2026-12-10", resumed),
+		moved(12, "2027-02-10", "2027-02-10", "2027-01-11", "2027-01-10", resumed),
+	})
 	if got := b.must(http.StatusOK, "GET", fmt.Sprintf("/v1/contracts/%d", c), nil).body; got["paused_until"] != "2026-09-09" {
 		t.Errorf("pause window after the resume: %v..%v", got["paused_from"], got["paused_until"])
 	}

@@ -304,6 +304,7 @@ func (b *bundle) snapshot() string {
 		"SELECT coalesce(string_agg(l::text, '|' ORDER BY id), '') FROM installment_lines l",
 		"SELECT coalesce(string_agg(p::text, '|' ORDER BY id), '') FROM payments p",
 		"SELECT coalesce(string_agg(h::text, '|' ORDER BY day), '') FROM holidays h",
+		"SELECT coalesce(string_agg(r::text, '|' ORDER BY id), '') FROM installment_redates r",
 	} {
 		var s string
 		if err := b.pool.QueryRow(context.Background(), q).Scan(&s); err != nil {
