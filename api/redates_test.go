@@ -117,7 +117,8 @@ func TestTimelineRedates(t *testing.T) {
 //   - installment 2 paid late, on 2026-07-15;
 //   - 2026-07-10 made a holiday today: installment 3 moves to Monday 2026-07-13.
 //
-// On 2026-06-20: 1 was paid (its reversal came later), 2 was overdue since 2026-06-11.
+// On 2026-06-05: 1 was paid (its reversal came later), 2 not due yet: benefits allowed.
+// On 2026-06-20: 1 was paid, 2 was overdue since 2026-06-11 (benefits refused from its due date).
 // On 2026-07-12: also 3, due 2026-07-10 then, overdue since 2026-07-11.
 // Today: 1 is overdue since 2026-05-12, 2 is paid, 3 is overdue since 2026-07-14.
 func TestExplainJudgesAsOfTheDate(t *testing.T) {
@@ -138,7 +139,7 @@ func TestExplainJudgesAsOfTheDate(t *testing.T) {
 	overdue := func(on string) []string {
 		var out []string
 		for _, r := range explainRows(t, b.must(http.StatusOK, "GET", fmt.Sprintf("/v1/contracts/%d/explain?on=%s", c, on), nil).raw) {
-			if strings.HasPrefix(r, "overdue ") || strings.HasPrefix(r, "installments: ") {
+			if strings.HasPrefix(r, "overdue ") || strings.HasPrefix(r, "installments: ") || strings.HasPrefix(r, "benefits: ") {
 				out = append(out, r)
 			}
 		}
@@ -148,10 +149,15 @@ func TestExplainJudgesAsOfTheDate(t *testing.T) {
 		return fmt.Sprintf("installments: generated | term 1 is generated: 12 installments; the next open one is installment %d of 50.00, due %s | due_date_rule fixed_day 10, shift next",
 			b.installmentID(c, "recurring", seq), due)
 	}
-	sameRows(t, "on 2026-06-20", overdue("2026-06-20"), []string{next(2, "2026-06-10"),
+	delinquent := func(since string) string {
+		return "benefits: refused: delinquent | the contract has an installment overdue since " + since + " | benefits.Check"
+	}
+	sameRows(t, "on 2026-06-05", overdue("2026-06-05"), []string{next(2, "2026-06-10"),
+		"benefits: allowed | nothing of the contract refuses a use; each benefit's grant, grace period and quota still apply | benefits.Check"})
+	sameRows(t, "on 2026-06-20", overdue("2026-06-20"), []string{next(2, "2026-06-10"), delinquent("2026-06-10"),
 		"overdue 2 due 2026-06-10 since 2026-06-11 50.00"})
-	sameRows(t, "on 2026-07-12", overdue("2026-07-12"), []string{next(2, "2026-06-10"),
+	sameRows(t, "on 2026-07-12", overdue("2026-07-12"), []string{next(2, "2026-06-10"), delinquent("2026-06-10"),
 		"overdue 2 due 2026-06-10 since 2026-06-11 50.00", "overdue 3 due 2026-07-10 since 2026-07-11 50.00"})
-	sameRows(t, "today", overdue("2026-07-20"), []string{next(1, "2026-05-11"),
+	sameRows(t, "today", overdue("2026-07-20"), []string{next(1, "2026-05-11"), delinquent("2026-05-11"),
 		"overdue 1 due 2026-05-11 since 2026-05-12 50.00", "overdue 3 due 2026-07-13 since 2026-07-14 50.00"})
 }

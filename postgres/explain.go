@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -109,9 +110,12 @@ func (s *Store) Explain(ctx context.Context, id int64, on time.Time, global rene
 		if len(out.Overdue) > 0 {
 			st.OverdueSince = out.Overdue[0].DueDate
 		}
-		// The health rule's gate (healthGate's) over the ladder state of the date.
+		// The health rule's gate (healthGate's) over the ladder state of the date, whose open
+		// installments are, as healthGate reads them, those overdue on it.
 		if len(states) == 1 && states[0].state.Ladder.Profile == delinquency.Health9656 {
-			g, counts := delinquency.BenefitGate(states[0].state, on)
+			gate := states[0].state
+			gate.Open = slices.DeleteFunc(slices.Clone(gate.Open), func(in delinquency.Installment) bool { return !in.Due.Before(on) })
+			g, counts := delinquency.BenefitGate(gate, on)
 			st.HealthGated, st.DelinquentFrom, st.DaysInDefault = counts, g.From, g.DaysInDefault
 		}
 		out.Verdicts = append(out.Verdicts, timeline.Benefits(st))

@@ -13,8 +13,9 @@ import (
 )
 
 // ChangeInstallment re-dates one open installment, changes what it asks, or both, and records
-// each change (installment_changes) with the operator (the request's audit actor) and the
-// reason, in one transaction. The new due date is the nominal one: its effective date is
+// each change (installment_changes; a re-dating also in installment_redates, for the
+// contract's timeline) with the operator (the request's audit actor) and the reason, in one
+// transaction. The new due date is the nominal one: its effective date is
 // shifted over the banking calendar by the contract's shift, as generation does, so a
 // holiday added or removed later moves it like any other; the ladder, the notices and
 // delinquency read the effective date. A new total (amount less discount) is reached by an
