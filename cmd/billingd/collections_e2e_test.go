@@ -133,11 +133,16 @@ func (e *ladderE2E) wake() {
 	}
 }
 
-// mail waits for the n-th e-mail and returns its subject and body (the plain text part,
-// or the raw message when it is not multipart).
+// mail waits for the n-th e-mail and for its notice to be recorded as sent (the server
+// holds the message a moment before the daemon commits that it was accepted, and the
+// ladder's next step counts from that record), and returns its subject and body (the plain
+// text part, or the raw message when it is not multipart).
 func (e *ladderE2E) mail(n int) (string, string) {
 	e.t.Helper()
 	waitFor(e.t, 30*time.Second, fmt.Sprintf("e-mail %d", n), func() bool { return e.sink.Count() >= n })
+	waitFor(e.t, 30*time.Second, fmt.Sprintf("e-mail %d recorded as sent", n), func() bool {
+		return count(e.t, e.pool, "SELECT count(*) FROM notices WHERE state = 'sent'") >= n
+	})
 	m := e.sink.Messages()[n-1]
 	subject, err := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
 	if err != nil {
