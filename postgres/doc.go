@@ -18,7 +18,8 @@
 // when it reaches them by an installment (RecordPayments reads the installments'
 // contracts, locks them in id order, then locks the installments in id order: marking a
 // recurring installment paid also flags its contract for renewal, through the
-// installments_renewal_check trigger) or by a use (ReverseUse). The write paths and where
+// installments_renewal_check trigger, once per statement since migration 030, which locks
+// the flagged contracts in id order) or by a use (ReverseUse). The write paths and where
 // each takes its locks:
 //
 //   - payments (RecordPayments, every source: the API, a bank file, PIX): the batch's
