@@ -27,23 +27,41 @@ import (
 // The sweep also ends package cycles by date (plans.cycle_months, issue 19 item 2): for
 // each contract of a package plan that sets it, the batch opens every cycle owed as of the
 // date (openDatedCycles) with its balances and installment, counted as
-// package_cycles_opened and package_installments_created. Those contracts are found
-// through plans and contracts_plan, so the contracts of other plans cost the sweep nothing.
+// package_cycles_opened and package_installments_created. Those contracts are found by
+// the ids of those plans (datedPlans, read first) through contracts_plan (plan_id, id), so
+// the contracts of other plans cost the sweep nothing, and with no such plan the sweep
+// reads no contract it did not read before.
 type ResetBenefitQuotasSweep struct{}
 
 // Plan implements jobs.Sweep.
 func (ResetBenefitQuotasSweep) Plan(ctx context.Context, tx pgx.Tx, asOf time.Time, batchSize int) ([]int64, error) {
-	return planByIndex(ctx, tx, `SELECT contract_id AS id FROM benefit_balances WHERE next_reset_on <= $1
-		UNION `+datedPackages, asOf, batchSize)
+	const due = `SELECT DISTINCT contract_id AS id FROM benefit_balances WHERE next_reset_on <= $1`
+	plans, err := datedPlans(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	if len(plans) == 0 {
+		return planByIndex(ctx, tx, due, asOf, batchSize)
+	}
+	return planByIndex(ctx, tx, due+` UNION `+datedPackages("$3"), asOf, batchSize, plans)
 }
 
 // Batch implements jobs.Sweep.
 func (ResetBenefitQuotasSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromID, toID int64) (map[string]int64, error) {
 	// The contracts first, then their balances (see the lock order in doc.go).
 	// A package contract whose cycles end on a date is locked in the same statement.
-	if _, err := lockContracts(ctx, tx, `id IN (SELECT contract_id FROM benefit_balances
-		WHERE contract_id BETWEEN $1 AND $2 AND cycle IS NULL AND next_reset_on <= $3
-		UNION ALL SELECT id FROM (`+datedPackages+`) dated WHERE id BETWEEN $1 AND $2)`, fromID, toID, asOf); err != nil {
+	plans, err := datedPlans(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	periods := `SELECT contract_id FROM benefit_balances WHERE contract_id BETWEEN $1 AND $2 AND cycle IS NULL AND next_reset_on <= $3`
+	if len(plans) == 0 {
+		_, err = lockContracts(ctx, tx, `id IN (`+periods+`)`, fromID, toID, asOf)
+	} else {
+		_, err = lockContracts(ctx, tx, `id IN (`+periods+` UNION ALL `+datedPackages("$4")+`
+			AND id BETWEEN $1 AND $2)`, fromID, toID, asOf, plans)
+	}
+	if err != nil {
 		return nil, err
 	}
 	// The UPDATE drives the read: it takes each due balance's marker with one write (and
@@ -112,7 +130,7 @@ func (ResetBenefitQuotasSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.T
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read due balances: %w", err)
 	}
-	cycles, installments, err := openDatedCycles(ctx, tx, asOf, fromID, toID)
+	cycles, installments, err := openDatedCycles(ctx, tx, asOf, fromID, toID, plans)
 	if err != nil {
 		return nil, err
 	}

@@ -13,12 +13,26 @@ import (
 	"github.com/billingd/billingd/billing"
 )
 
-// datedPackages selects the contracts whose package plan ends its cycles on a date
-// (plans.cycle_months) and whose status still lets the customer use benefits: the
-// candidates of reset-benefit-quotas' dated cycles. It reaches contracts through plans and
-// contracts_plan, so a contract of any other plan is never read.
-const datedPackages = `SELECT c.id FROM plans p JOIN contracts c ON c.plan_id = p.id
-	WHERE p.kind = 'package' AND p.cycle_months IS NOT NULL AND c.status IN ('active', 'suspended_partial', 'blocked')`
+// datedPackages is the query of the contracts on the package plans whose ids the parameter
+// param holds (datedPlans) and whose status still lets the customer use benefits: the
+// candidates of reset-benefit-quotas' dated cycles. With the plans' ids as a parameter the
+// planner reads those contracts through contracts_plan (plan_id, id) alone; a contract of
+// any other plan is never read.
+func datedPackages(param string) string {
+	return `SELECT id FROM contracts WHERE plan_id = ANY (` + param + `::bigint[])
+		AND status IN ('active', 'suspended_partial', 'blocked')`
+}
+
+// datedPlans returns the ids of the package plans that set cycle_months (few, or none: then
+// reset-benefit-quotas reads no package contract at all).
+func datedPlans(ctx context.Context, tx pgx.Tx) ([]int64, error) {
+	rows, err := tx.Query(ctx, `SELECT id FROM plans WHERE kind = 'package' AND cycle_months IS NOT NULL ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("read the packages whose cycles end on a date: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	return ids, wrap(err, "read the packages whose cycles end on a date")
+}
 
 // datedCycle is what opening a contract's dated package cycles reads about it.
 type datedCycle struct {
@@ -30,32 +44,34 @@ type datedCycle struct {
 	price, discount, onTimeDiscount decimal.Decimal
 }
 
-// openDatedCycles opens, for the package contracts of [fromID, toID] whose plan sets
-// cycle_months (already locked by the batch), every cycle owed by date as of asOf
-// (benefits.CyclesDue: the current cycle — the latest any service's balance holds, else cycle
-// 1 from the settlement of the first charge — ends cycle_months after it opened, the next
-// opens that day, and so on while that day is on or before asOf). It writes, in a few
+// openDatedCycles opens, for the package contracts of [fromID, toID] on plans (the package
+// plans that set cycle_months, datedPlans; already locked by the batch), every cycle owed
+// by date as of asOf (benefits.CyclesDue: the current cycle — the latest any service's
+// balance holds, else cycle 1 from the settlement of the first charge — ends cycle_months
+// after it opened, the next opens that day, and so on while that day is on or before
+// asOf). It writes, in a few
 // statements for the whole batch, a balance of each owed cycle for every service with a
 // quantity (keyed like a use's, benefit_balances_cycle_key, so a cycle the other path opened
 // is never opened twice) and, for a billed contract, the recurring installment of each owed
 // cycle with its itemised lines (benefits.PackageCycleLines), due as the next cycle of a use
 // on its opening day (benefits.NextCycleDue), unless it exists. It returns how many cycles it
 // opened and how many installments it created.
-func openDatedCycles(ctx context.Context, tx pgx.Tx, asOf time.Time, fromID, toID int64) (opened, created int64, err error) {
+func openDatedCycles(ctx context.Context, tx pgx.Tx, asOf time.Time, fromID, toID int64, plans []int64) (opened, created int64, err error) {
+	if len(plans) == 0 {
+		return 0, 0, nil
+	}
 	rows, err := tx.Query(ctx, `SELECT c.id, p.cycle_months, p.installments_per_term, coalesce(cur.cycle, 1), c.billing_method,
-			c.activation_date, coalesce(cur.opened, s.settled), coalesce(cur.anchor, s.settled), d.due,
+			c.activation_date, s.settled, cur.opened, cur.anchor, d.due,
 			c.due_rule_kind, coalesce(c.due_day, 0), c.due_shift, c.price, c.discount, c.on_time_discount
 		FROM contracts c
 		JOIN plans p ON p.id = c.plan_id
 		LEFT JOIN LATERAL (SELECT b.cycle, min(b.period_start) AS opened, min(b.anchor) AS anchor FROM benefit_balances b
 			WHERE b.contract_id = c.id AND b.cycle IS NOT NULL GROUP BY b.cycle ORDER BY b.cycle DESC LIMIT 1) cur ON true
-		CROSS JOIN LATERAL (SELECT CASE WHEN c.billing_method = 'no_billing' THEN c.activation_date
-				ELSE (SELECT min(i.paid_at) FROM installments i WHERE i.contract_id = c.id AND i.state = 'paid') END AS settled) s
+		CROSS JOIN LATERAL (SELECT min(i.paid_at) AS settled FROM installments i WHERE i.contract_id = c.id AND i.state = 'paid') s
 		CROSS JOIN LATERAL (SELECT max(i.nominal_due) AS due FROM installments i WHERE i.contract_id = c.id
 			AND i.kind = 'recurring' AND i.sequence <= coalesce(cur.cycle, 1)) d
-		WHERE c.id BETWEEN $1 AND $2 AND p.kind = 'package' AND p.cycle_months IS NOT NULL
-			AND c.status IN ('active', 'suspended_partial', 'blocked')
-		ORDER BY c.id`, fromID, toID)
+		WHERE c.id BETWEEN $1 AND $2 AND c.plan_id = ANY ($3::bigint[]) AND c.status IN ('active', 'suspended_partial', 'blocked')
+		ORDER BY c.id`, fromID, toID, plans)
 	if err != nil {
 		return 0, 0, fmt.Errorf("read dated package cycles: %w", err)
 	}
@@ -66,10 +82,19 @@ func openDatedCycles(ctx context.Context, tx pgx.Tx, asOf time.Time, fromID, toI
 	)
 	for rows.Next() {
 		var c datedCycle
-		if err := rows.Scan(&c.contract, &c.months, &c.perTerm, &c.current, &c.billingMethod, &c.activation, &c.opened, &c.anchor,
-			&c.due, &c.rule.Kind, &c.rule.Day, &c.rule.Shift, &c.price, &c.discount, &c.onTimeDiscount); err != nil {
+		var settled pgtype.Date
+		if err := rows.Scan(&c.contract, &c.months, &c.perTerm, &c.current, &c.billingMethod, &c.activation, &settled, &c.opened,
+			&c.anchor, &c.due, &c.rule.Kind, &c.rule.Day, &c.rule.Shift, &c.price, &c.discount, &c.onTimeDiscount); err != nil {
 			rows.Close()
 			return 0, 0, fmt.Errorf("scan dated package cycle: %w", err)
+		}
+		// Cycle 1 starts, as its balances do (lockCycleBalance), on the settlement of the first
+		// charge, or the activation day of a contract without billing.
+		if c.billingMethod == billing.BillNone {
+			settled = c.activation
+		}
+		if !c.opened.Valid {
+			c.opened, c.anchor = settled, settled
 		}
 		due := benefits.CyclesDue(c.rule, optDate(c.activation), c.current, optDate(c.opened), c.months, asOf, optDate(c.due))
 		if len(due) == 0 {
