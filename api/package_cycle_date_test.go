@@ -230,8 +230,9 @@ func TestPackageCycleEndsOnDate(t *testing.T) {
 // or after it: 04-10, Sunday 05-10 → Monday 05-11, 06-10. A contract that used cycle 1 up on
 // 2026-03-20 opened cycle 2 that day (due 04-10); its date counts from the use, so it ends on
 // 04-20 (not 04-05), when cycle 3 opens, due 05-10 → 05-11, and cycle 4 on 05-20, due 06-10.
-// A contract of the same package without cycle_months gets nothing. The sweep runs as
-// planned, two contracts a batch.
+// A contract of a package without cycle_months gets nothing, nor does one whose first
+// charge is unpaid (its cycle 1 has not started). The sweep runs as planned, two contracts
+// a batch.
 func TestPackageCyclesMissedAndUsedUp(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -240,6 +241,7 @@ func TestPackageCyclesMissedAndUsedUp(t *testing.T) {
 	missed := b.paidContract(pkg, "2026-03-02", "2026-03-05", 1)
 	usedUp := b.paidContract(pkg, "2026-03-02", "2026-03-05", 1)
 	never := b.paidContract(byUse, "2026-03-02", "2026-03-05", 1)
+	unpaid := b.paidContract(pkg, "2026-03-02", "", 0)
 	for _, u := range []struct {
 		benefit  int64
 		quantity int
@@ -289,11 +291,19 @@ func TestPackageCyclesMissedAndUsedUp(t *testing.T) {
 	if got := b.cycleBalances(never); len(got) != 0 {
 		t.Errorf("balances of the package ending by use only %q, want none", got)
 	}
+	// Nor does a contract whose first charge is not settled: its cycle 1 has not started.
+	want = []string{"recurring 1 2026-03-10 190.00 open"}
+	if got := b.installments(unpaid); !reflect.DeepEqual(got, want) {
+		t.Errorf("installments of the unpaid contract %q, want %q", got, want)
+	}
+	if got := b.cycleBalances(unpaid); len(got) != 0 {
+		t.Errorf("balances of the unpaid contract %q, want none", got)
+	}
 	if got := b.resetPlanned("2026-06-05", 2); got["package_cycles_opened"] != 0 || got["package_installments_created"] != 0 {
 		t.Errorf("rerun as of 2026-06-05: %v, want nothing", got)
 	}
 	b.rerunChangesNothing("2026-06-05")
-	for _, c := range []int64{missed, usedUp, never} {
+	for _, c := range []int64{missed, usedUp, never, unpaid} {
 		b.linesSumToTotals(c, "190.00")
 	}
 }
