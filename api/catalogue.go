@@ -22,6 +22,8 @@ type planRequest struct {
 	InstallmentsPerTerm int     `json:"installments_per_term"`
 	MinPrice            *string `json:"min_price"`
 	UsesPerCycle        *int    `json:"uses_per_cycle"`
+	// CycleMonths: a package's cycle also ends this many months after it opened (null: by use only).
+	CycleMonths *int `json:"cycle_months"`
 	// RenewalQueueThreshold and RenewalThreshold override the global thresholds, both or neither.
 	RenewalQueueThreshold *int `json:"renewal_queue_threshold"`
 	RenewalThreshold      *int `json:"renewal_threshold"`
@@ -83,7 +85,9 @@ type planResponse struct {
 	InstallmentsPerTerm int     `json:"installments_per_term"`
 	MinPrice            *string `json:"min_price"`
 	UsesPerCycle        *int    `json:"uses_per_cycle"`
-	CreatedAt           string  `json:"created_at"`
+	// CycleMonths is how many months a package's cycle lasts at most (null: until used up).
+	CycleMonths *int   `json:"cycle_months"`
+	CreatedAt   string `json:"created_at"`
 	// The plan's renewal thresholds; null means the global defaults.
 	RenewalQueueThreshold *int `json:"renewal_queue_threshold"`
 	RenewalThreshold      *int `json:"renewal_threshold"`
@@ -94,7 +98,7 @@ func toPlan(p billing.Plan) planResponse {
 	return planResponse{
 		ID: p.ID, Name: p.Name, Kind: p.Kind, Price: money(p.Price), Period: string(p.Period),
 		InstallmentsPerTerm: p.InstallmentsPerTerm, MinPrice: optMoney(p.MinPrice), UsesPerCycle: p.UsesPerCycle,
-		CreatedAt:             p.CreatedAt.UTC().Format(time.RFC3339),
+		CycleMonths: p.CycleMonths, CreatedAt: p.CreatedAt.UTC().Format(time.RFC3339),
 		RenewalQueueThreshold: p.RenewalQueueThreshold, RenewalThreshold: p.RenewalThreshold, lateResponse: toLate(p.Late),
 	}
 }
@@ -105,7 +109,7 @@ func (s *Server) createPlan(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := billing.Plan{Name: strings.TrimSpace(req.Name), Kind: req.Kind, Period: billing.Period(req.Period),
-		InstallmentsPerTerm: req.InstallmentsPerTerm, UsesPerCycle: req.UsesPerCycle,
+		InstallmentsPerTerm: req.InstallmentsPerTerm, UsesPerCycle: req.UsesPerCycle, CycleMonths: req.CycleMonths,
 		RenewalQueueThreshold: req.RenewalQueueThreshold, RenewalThreshold: req.RenewalThreshold}
 	if p.Kind == "" {
 		p.Kind = billing.KindPlan

@@ -17,6 +17,9 @@ type planChangeRequest struct {
 	MinPrice              *string `json:"min_price"`
 	RenewalQueueThreshold *int    `json:"renewal_queue_threshold"`
 	RenewalThreshold      *int    `json:"renewal_threshold"`
+	// CycleMonths sets a package's cycle_months; null returns it to "by use only". A change
+	// counts from the current cycle's opening day.
+	CycleMonths *int `json:"cycle_months"`
 	// ResetRenewalThresholds removes the plan's thresholds: the global defaults apply.
 	ResetRenewalThresholds bool `json:"reset_renewal_thresholds"`
 	// The late settings: a value sets it, null returns it to the default.
@@ -58,6 +61,9 @@ func (s *Server) updatePlan(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		resetNulls(keys, &p.Late)
+		if _, sent := keys["cycle_months"]; sent {
+			p.CycleMonths = req.CycleMonths
+		}
 		switch {
 		case req.ResetRenewalThresholds:
 			p.RenewalQueueThreshold, p.RenewalThreshold = nil, nil

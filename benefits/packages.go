@@ -180,3 +180,63 @@ func withQuantity(services []PackageService) []PackageService {
 func PackageServiceDescription(name string, quantity, sequence int, from time.Time) string {
 	return fmt.Sprintf("%s ×%d, package cycle %d: uses from %s", name, quantity, sequence, billing.FormatDate(from))
 }
+
+// A package plan may also end its cycles on a date (cycle_months, issue 19 item 2: "a new
+// cycle starts when the cycle's services are used up, or on a date, whichever comes first").
+// Cycle 1 opens on the settlement of the contract's first charge (the day its balances
+// start); a later cycle on the day the one before was used up or ended. A cycle ends by date
+// cycle_months after it opened (CycleEndsOn) unless a use used it up before; either way the
+// next cycle opens, with every service's quantity afresh, and its installment is created.
+// The uses an ended cycle did not take lapse: they are not carried into the next cycle, and
+// once the next cycle is open every use counts against it.
+
+// CycleEndsOn returns the day a package cycle opened on opened ends by date when its plan
+// sets months (cycle_months): opened plus months, on opened's day of the month clamped to a
+// shorter month (2026-01-31 + 1 month: 2026-02-28; 2028-01-31: 2028-02-29). The next cycle
+// opens on that day, so a use on it counts in the next cycle.
+func CycleEndsOn(opened time.Time, months int) time.Time {
+	return billing.AddMonthsClamped(opened, months, opened.Day())
+}
+
+// CyclesOwed returns the opening days of the package cycles owed as of asOf after the
+// current cycle, opened on opened, when the plan sets months (cycle_months): the next cycle
+// opens on the day the current one ends (CycleEndsOn), the one after on the day that one
+// ends, and so on while that day is on or before asOf — several when runs were missed, each
+// counted from its own opening (2026-01-31 + 1 month: 02-28, then 03-28, 04-28). None when
+// months is under 1 (the plan's cycles end only by use) or opened is zero (no cycle has
+// started: the first charge is not settled).
+func CyclesOwed(opened time.Time, months int, asOf time.Time) []time.Time {
+	if opened.IsZero() {
+		return nil
+	}
+	if months < 1 {
+		return nil
+	}
+	var out []time.Time
+	for end := CycleEndsOn(opened, months); !end.After(asOf); end = CycleEndsOn(end, months) {
+		out = append(out, end)
+	}
+	return out
+}
+
+// OwedCycle is a package cycle a contract is owed by date: its number, the day it opens and
+// the nominal due date of the installment that pays for it.
+type OwedCycle struct {
+	Cycle      int
+	Opened     time.Time
+	NominalDue time.Time
+}
+
+// CyclesDue returns the package cycles owed as of asOf after cycle current, opened on opened,
+// when the plan sets months (CyclesOwed), numbered from current+1, each with the nominal due
+// date of its installment: NextCycleDue with the cycle's opening day as the use's day and
+// after the due date of the cycle before (previousDue, the latest recurring installment's,
+// for the first).
+func CyclesDue(rule billing.DueDateRule, activation time.Time, current int, opened time.Time, months int, asOf, previousDue time.Time) []OwedCycle {
+	var out []OwedCycle
+	for i, day := range CyclesOwed(opened, months, asOf) {
+		previousDue = NextCycleDue(rule, activation, day, previousDue)
+		out = append(out, OwedCycle{Cycle: current + 1 + i, Opened: day, NominalDue: previousDue})
+	}
+	return out
+}

@@ -38,6 +38,9 @@ type Plan struct {
 	InstallmentsPerTerm int
 	MinPrice            *decimal.Decimal
 	UsesPerCycle        *int
+	// CycleMonths is, for a package, the months after which a cycle ends if its services are
+	// not used up before (whichever comes first); nil: a cycle ends only by use.
+	CycleMonths *int
 	// RenewalQueueThreshold and RenewalThreshold override the global renewal thresholds
 	// together; nil means the defaults.
 	RenewalQueueThreshold *int
@@ -67,7 +70,31 @@ func (p Plan) Validate() error {
 	if p.Period.Months() == 0 {
 		return Fieldf("period", "want monthly, bimonthly, quarterly, semiannual or annual, got %q", p.Period)
 	}
+	if err := p.validCycleMonths(); err != nil {
+		return err
+	}
 	return ResolveLateRule(LateSettings{}, p.Late).Validate()
+}
+
+// Bounds of a package's cycle_months.
+const (
+	MinCycleMonths = 1
+	MaxCycleMonths = 24
+)
+
+// validCycleMonths checks a plan's cycle_months: only a package sets it, from
+// MinCycleMonths to MaxCycleMonths.
+func (p Plan) validCycleMonths() error {
+	if p.CycleMonths == nil {
+		return nil
+	}
+	if p.Kind != KindPackage {
+		return Fieldf("cycle_months", "only a package's cycle ends on a date; omit cycle_months for a plan")
+	}
+	if n := *p.CycleMonths; n < MinCycleMonths || n > MaxCycleMonths {
+		return Fieldf("cycle_months", "must be between %d and %d months, got %d", MinCycleMonths, MaxCycleMonths, n)
+	}
+	return nil
 }
 
 // Customer is who contracts and pays.

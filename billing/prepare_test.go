@@ -155,7 +155,7 @@ func TestContractPrepareFills(t *testing.T) {
 // TestPlanValidate: each of a plan's rules, at and past its bounds.
 func TestPlanValidate(t *testing.T) {
 	t.Parallel()
-	one, zero := 1, 0
+	one, zero, twentyFour, twentyFive := 1, 0, 24, 25
 	minPrice := money("100.00")
 	interest := money("10.01")
 	tests := []struct {
@@ -178,6 +178,18 @@ func TestPlanValidate(t *testing.T) {
 			"required for a package: how many uses one installment holds"},
 		{"a package of one use", func(p *billing.Plan) { p.Kind, p.UsesPerCycle = billing.KindPackage, &one }, "", ""},
 		{"a plan with uses", func(p *billing.Plan) { p.UsesPerCycle = &one }, "uses_per_cycle", "only a package has uses per cycle"},
+		{"a package ending after 1 month", func(p *billing.Plan) { p.Kind, p.UsesPerCycle, p.CycleMonths = billing.KindPackage, &one, &one },
+			"", ""},
+		{"a package ending after 24 months", func(p *billing.Plan) {
+			p.Kind, p.UsesPerCycle, p.CycleMonths = billing.KindPackage, &one, &twentyFour
+		}, "", ""},
+		{"a package ending after 0 months", func(p *billing.Plan) { p.Kind, p.UsesPerCycle, p.CycleMonths = billing.KindPackage, &one, &zero },
+			"cycle_months", "must be between 1 and 24 months, got 0"},
+		{"a package ending after 25 months", func(p *billing.Plan) {
+			p.Kind, p.UsesPerCycle, p.CycleMonths = billing.KindPackage, &one, &twentyFive
+		}, "cycle_months", "must be between 1 and 24 months, got 25"},
+		{"a plan with cycle months", func(p *billing.Plan) { p.CycleMonths = &one }, "cycle_months",
+			"only a package's cycle ends on a date; omit cycle_months for a plan"},
 		{"an unknown period", func(p *billing.Plan) { p.Period = "weekly" }, "period",
 			`want monthly, bimonthly, quarterly, semiannual or annual, got "weekly"`},
 		{"interest above 10% a month", func(p *billing.Plan) { p.Late.MonthlyInterestPercent = &interest }, "monthly_interest_percent",

@@ -69,7 +69,7 @@ var Catalogue = []Spec{
 	},
 	{
 		Name:            ResetBenefitQuotas,
-		Description:     "opens the new period's benefit balance of every grant whose renewal period ended as of the date",
+		Description:     "opens the new period's benefit balance of every grant whose renewal period ended as of the date, and the next cycle (with its installment) of every package whose cycle ended by date (cycle_months)",
 		DefaultSchedule: "5 0 * * *",
 	},
 	{

@@ -23,18 +23,45 @@ import (
 // already opened, each through its own partial index). Grants withdrawn, package cycles, contracts
 // cancelled or finished and subjects no longer covered are closed without a new period; a
 // subject's balance renews on its own plan's terms.
+//
+// The sweep also ends package cycles by date (plans.cycle_months, issue 19 item 2): for
+// each contract of a package plan that sets it, the batch opens every cycle owed as of the
+// date (openDatedCycles) with its balances and installment, counted as
+// package_cycles_opened and package_installments_created. Those contracts are found by
+// the ids of those plans (datedPlans, read first) through contracts_plan (plan_id, id), so
+// the contracts of other plans cost the sweep nothing, and with no such plan the sweep
+// reads no contract it did not read before.
 type ResetBenefitQuotasSweep struct{}
 
 // Plan implements jobs.Sweep.
 func (ResetBenefitQuotasSweep) Plan(ctx context.Context, tx pgx.Tx, asOf time.Time, batchSize int) ([]int64, error) {
-	return planByIndex(ctx, tx, `SELECT DISTINCT contract_id AS id FROM benefit_balances WHERE next_reset_on <= $1`, asOf, batchSize)
+	const due = `SELECT DISTINCT contract_id AS id FROM benefit_balances WHERE next_reset_on <= $1`
+	plans, err := datedPlans(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	if len(plans) == 0 {
+		return planByIndex(ctx, tx, due, asOf, batchSize)
+	}
+	return planByIndex(ctx, tx, due+` UNION `+datedPackages("$3"), asOf, batchSize, plans)
 }
 
 // Batch implements jobs.Sweep.
 func (ResetBenefitQuotasSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.Time, fromID, toID int64) (map[string]int64, error) {
 	// The contracts first, then their balances (see the lock order in doc.go).
-	if _, err := lockContracts(ctx, tx, `id IN (SELECT contract_id FROM benefit_balances
-		WHERE contract_id BETWEEN $1 AND $2 AND cycle IS NULL AND next_reset_on <= $3)`, fromID, toID, asOf); err != nil {
+	// A package contract whose cycles end on a date is locked in the same statement.
+	plans, err := datedPlans(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	periods := `SELECT contract_id FROM benefit_balances WHERE contract_id BETWEEN $1 AND $2 AND cycle IS NULL AND next_reset_on <= $3`
+	if len(plans) == 0 {
+		_, err = lockContracts(ctx, tx, `id IN (`+periods+`)`, fromID, toID, asOf)
+	} else {
+		_, err = lockContracts(ctx, tx, `id IN (`+periods+` UNION ALL `+datedPackages("$4")+`
+			AND id BETWEEN $1 AND $2)`, fromID, toID, asOf, plans)
+	}
+	if err != nil {
 		return nil, err
 	}
 	// The UPDATE drives the read: it takes each due balance's marker with one write (and
@@ -103,8 +130,16 @@ func (ResetBenefitQuotasSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.T
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read due balances: %w", err)
 	}
+	cycles, installments, err := openDatedCycles(ctx, tx, asOf, fromID, toID, plans)
+	if err != nil {
+		return nil, err
+	}
+	counts := map[string]int64{"balances_due": int64(len(done)), "balances_opened": 0}
+	if cycles > 0 || installments > 0 {
+		counts["package_cycles_opened"], counts["package_installments_created"] = cycles, installments
+	}
 	if len(done) == 0 {
-		return map[string]int64{"balances_due": 0, "balances_opened": 0}, nil
+		return counts, nil
 	}
 	tag, err := tx.Exec(ctx, `INSERT INTO benefit_balances (contract_id, benefit_id, anchor, period_start, period_end, granted,
 			next_reset_on, subject_id)
@@ -121,5 +156,6 @@ func (ResetBenefitQuotasSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.T
 	if err != nil {
 		return nil, fmt.Errorf("open balances: %w", err)
 	}
-	return map[string]int64{"balances_due": int64(len(done)), "balances_opened": tag.RowsAffected()}, nil
+	counts["balances_opened"] = tag.RowsAffected()
+	return counts, nil
 }

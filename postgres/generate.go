@@ -33,10 +33,10 @@ func (GenerateSweep) Plan(ctx context.Context, tx pgx.Tx, asOf time.Time, batchS
 }
 
 // planByIndex cuts the ids the due query returns (ascending) into batches of batchSize and
-// returns each batch's first id.
-func planByIndex(ctx context.Context, tx pgx.Tx, dueQuery string, asOf time.Time, batchSize int) ([]int64, error) {
+// returns each batch's first id. The due query reads asOf as $1 and args as $3, $4….
+func planByIndex(ctx context.Context, tx pgx.Tx, dueQuery string, asOf time.Time, batchSize int, args ...any) ([]int64, error) {
 	rows, err := tx.Query(ctx, `SELECT id FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM (`+dueQuery+`) due) numbered
-		WHERE (n - 1) % $2 = 0 ORDER BY id`, asOf, batchSize)
+		WHERE (n - 1) % $2 = 0 ORDER BY id`, append([]any{asOf, batchSize}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("plan batches: %w", err)
 	}

@@ -51,9 +51,11 @@ func fillRenewalStates(ctx context.Context, q Queryer, cs []billing.Contract) er
 }
 
 // UpdatePlan locks a plan, applies change (which validates) and stores the plan's name,
-// price, minimum price, renewal thresholds and late settings. The plan's active contracts are flagged for
-// renew-contracts, whose thresholds and plan price may have changed. A plan price change
-// applies to existing contracts at their next renewal (renewal_price_mode plan_price).
+// price, minimum price, renewal thresholds, late settings and a package's cycle_months. The
+// plan's active contracts are flagged for renew-contracts, whose thresholds and plan price
+// may have changed. A plan price change applies to existing contracts at their next renewal
+// (renewal_price_mode plan_price); a new cycle_months, to each contract's current cycle,
+// counted from its opening day, at the next reset-benefit-quotas run.
 func (s *Store) UpdatePlan(ctx context.Context, id int64, change func(*billing.Plan) error) (billing.Plan, error) {
 	var out billing.Plan
 	err := RetryTx(ctx, s.Pool, func(tx pgx.Tx) error {
@@ -66,9 +68,9 @@ func (s *Store) UpdatePlan(ctx context.Context, id int64, change func(*billing.P
 		}
 		out, err = scanPlan(tx.QueryRow(ctx, `UPDATE plans SET name = $2, price = $3, min_price = $4,
 				renewal_queue_threshold = $5, renewal_threshold = $6, late_fine_percent = $7, monthly_interest_percent = $8,
-				updated_at = now()
+				cycle_months = $9, updated_at = now()
 			WHERE id = $1 RETURNING `+planColumns, id, p.Name, p.Price, p.MinPrice, p.RenewalQueueThreshold, p.RenewalThreshold,
-			p.Late.FinePercent, p.Late.MonthlyInterestPercent))
+			p.Late.FinePercent, p.Late.MonthlyInterestPercent, p.CycleMonths))
 		if err != nil {
 			return fmt.Errorf("update plan %d: %w", id, err)
 		}

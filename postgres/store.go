@@ -44,16 +44,20 @@ func (s *Store) location() *time.Location {
 }
 
 const planColumns = `id, name, kind, price, period, installments_per_term, min_price, uses_per_cycle, created_at,
-	renewal_queue_threshold, renewal_threshold, late_fine_percent, monthly_interest_percent`
+	renewal_queue_threshold, renewal_threshold, late_fine_percent, monthly_interest_percent, cycle_months`
 
 func scanPlan(row pgx.Row) (billing.Plan, error) {
 	var p billing.Plan
-	var uses *int32
+	var uses, months *int32
 	err := row.Scan(&p.ID, &p.Name, &p.Kind, &p.Price, &p.Period, &p.InstallmentsPerTerm, &p.MinPrice, &uses, &p.CreatedAt,
-		&p.RenewalQueueThreshold, &p.RenewalThreshold, &p.Late.FinePercent, &p.Late.MonthlyInterestPercent)
+		&p.RenewalQueueThreshold, &p.RenewalThreshold, &p.Late.FinePercent, &p.Late.MonthlyInterestPercent, &months)
 	if uses != nil {
 		n := int(*uses)
 		p.UsesPerCycle = &n
+	}
+	if months != nil {
+		n := int(*months)
+		p.CycleMonths = &n
 	}
 	return p, err
 }
@@ -61,10 +65,10 @@ func scanPlan(row pgx.Row) (billing.Plan, error) {
 // CreatePlan stores a new plan.
 func (s *Store) CreatePlan(ctx context.Context, p billing.Plan) (billing.Plan, error) {
 	out, err := writeRow(ctx, s.Pool, scanPlan, `INSERT INTO plans (name, kind, price, period, installments_per_term, min_price, uses_per_cycle,
-			renewal_queue_threshold, renewal_threshold, late_fine_percent, monthly_interest_percent)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING `+planColumns,
+			renewal_queue_threshold, renewal_threshold, late_fine_percent, monthly_interest_percent, cycle_months)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING `+planColumns,
 		p.Name, p.Kind, p.Price, p.Period, p.InstallmentsPerTerm, p.MinPrice, p.UsesPerCycle, p.RenewalQueueThreshold, p.RenewalThreshold,
-		p.Late.FinePercent, p.Late.MonthlyInterestPercent)
+		p.Late.FinePercent, p.Late.MonthlyInterestPercent, p.CycleMonths)
 	if err != nil {
 		return billing.Plan{}, fmt.Errorf("create plan: %w", err)
 	}
