@@ -66,8 +66,9 @@ func (ResetBenefitQuotasSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.T
 	}
 	// The UPDATE drives the read: it takes each due balance's marker with one write (and
 	// the row lock), and the SELECT joins the terms that decide the next period. Only
-	// period balances carry the marker (a CHECK says so): "cycle IS NULL" lets the batch
-	// reach its contract range through the period key instead of reading the whole table.
+	// period balances carry the marker (a CHECK says so); the batch reaches its contract
+	// range through benefit_balances_reset_by_contract (migration 031), and the contracts
+	// and the overlap check through the range too, instead of reading the whole tables.
 	rows, err := tx.Query(ctx, `WITH due AS (
 			UPDATE benefit_balances SET next_reset_on = NULL
 			WHERE contract_id BETWEEN $1 AND $2 AND cycle IS NULL AND next_reset_on <= $3
@@ -75,7 +76,7 @@ func (ResetBenefitQuotasSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.T
 		SELECT b.id, b.contract_id, b.benefit_id, b.anchor, b.period_end, c.status, coalesce(b.subject_id, 0), s.ended_on,
 			`+grantSelect+`
 		FROM due b
-		JOIN contracts c ON c.id = b.contract_id
+		JOIN contracts c ON c.id = b.contract_id AND c.id BETWEEN $1 AND $2
 		LEFT JOIN contract_subjects s ON s.id = b.subject_id
 		LEFT JOIN plan_benefits pb ON pb.plan_id = coalesce(s.plan_id, c.plan_id) AND pb.benefit_id = b.benefit_id
 		LEFT JOIN contract_benefit_overrides o ON o.contract_id = b.contract_id AND o.benefit_id = b.benefit_id
@@ -147,12 +148,12 @@ func (ResetBenefitQuotasSweep) Batch(ctx context.Context, tx pgx.Tx, asOf time.T
 		FROM unnest($1::bigint[], $2::bigint[], $3::date[], $4::date[], $5::date[], $6::int[], $7::date[], $8::bigint[])
 			AS n(contract_id, benefit_id, anchor, period_start, period_end, granted, next_reset_on, subject_id)
 		WHERE NOT EXISTS (SELECT 1 FROM benefit_balances x WHERE n.subject_id = 0 AND x.contract_id = n.contract_id
-				AND x.benefit_id = n.benefit_id AND x.cycle IS NULL AND x.subject_id IS NULL
+				AND x.contract_id BETWEEN $9 AND $10 AND x.benefit_id = n.benefit_id AND x.cycle IS NULL AND x.subject_id IS NULL
 				AND x.period_start <= n.period_end AND x.period_end >= n.period_start)
 			AND NOT EXISTS (SELECT 1 FROM benefit_balances x WHERE x.subject_id = n.subject_id AND x.benefit_id = n.benefit_id
 				AND x.cycle IS NULL AND x.period_start <= n.period_end AND x.period_end >= n.period_start)
 		ON CONFLICT DO NOTHING`,
-		contract, benefit, anchor, start, end, granted, nextDue, subject)
+		contract, benefit, anchor, start, end, granted, nextDue, subject, fromID, toID)
 	if err != nil {
 		return nil, fmt.Errorf("open balances: %w", err)
 	}
