@@ -286,6 +286,8 @@ func notAutomatic(c renewal.Contract) string {
 		return "it is " + c.Status
 	case c.BillingMethod == billing.BillNone:
 		return "it has no billing (no_billing)"
+	case c.Package:
+		return "it is a package contract: its cycles bill it (by use or by date), not renewals"
 	case !c.AutoRenew:
 		return "auto_renew is off: only an operator renews it"
 	case c.IgnoreAutoRenewal:

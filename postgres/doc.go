@@ -100,7 +100,9 @@
 //   - contract_renews_automatically(…): the statement of renewal.Contract.Automatic that
 //     flags every such contract when the global renewal thresholds change (one UPDATE over
 //     the whole book). Its home is the Go rule; TestAutomaticRenewalRuleMatchesSQL evaluates
-//     both on every combination of the columns they read and requires equal answers.
+//     both on every combination of the columns they read and requires equal answers. The
+//     Go rule also leaves out a package's contract (the plan's kind, not a contract column):
+//     the SQL flags such a contract too, and the batch examines it and leaves it.
 //
 // Both are LANGUAGE sql IMMUTABLE functions of one expression, so the planner inlines them:
 // a sweep's plan is the one of the expression written out and keeps its partial index

@@ -39,17 +39,17 @@ func (s *Store) Explain(ctx context.Context, id int64, on time.Time, global rene
 			generated, perTerm, open, count int
 			due                             pgtype.Date
 			planQueue, planRenewal          *int
-			automatic                       bool
+			automatic, isPackage            bool
 			ruleName                        string
 		)
 		if err := tx.QueryRow(ctx, `SELECT c.generated_term, c.generation_due_on, p.installments_per_term,
 				p.renewal_queue_threshold, p.renewal_threshold,
 				contract_renews_automatically(c.status, c.billing_method, c.auto_renew, c.ignore_auto_renewal, c.term_number, c.generated_term),
 				r.name,
-				(SELECT count(*) FROM installments i WHERE i.contract_id = c.id)
+				(SELECT count(*) FROM installments i WHERE i.contract_id = c.id), p.kind = 'package'
 			FROM contracts c JOIN plans p ON p.id = c.plan_id
 			JOIN blocking_rules r ON r.id = coalesce(c.blocking_rule_id, (SELECT id FROM blocking_rules WHERE is_default))
-			WHERE c.id = $1`, id).Scan(&generated, &due, &perTerm, &planQueue, &planRenewal, &automatic, &ruleName, &count); err != nil {
+			WHERE c.id = $1`, id).Scan(&generated, &due, &perTerm, &planQueue, &planRenewal, &automatic, &ruleName, &count, &isPackage); err != nil {
 			return fmt.Errorf("read contract %d: %w", id, err)
 		}
 		all, err := installmentsOn(ctx, tx, id, on, s.location())
@@ -86,10 +86,10 @@ func (s *Store) Explain(ctx context.Context, id int64, on time.Time, global rene
 		if planOwn {
 			applied = renewal.Thresholds{Queue: *planQueue, Renewal: *planRenewal}
 		}
-		rf := timeline.RenewalFacts{Automatic: automatic, Open: open, Applied: applied.For(perTerm), PlanOwn: planOwn,
+		rf := timeline.RenewalFacts{Automatic: automatic && !isPackage, Open: open, Applied: applied.For(perTerm), PlanOwn: planOwn,
 			Current: renewals[k.TermNumber], Previous: renewals[k.TermNumber-1],
 			Contract: renewal.Contract{Status: k.Status, BillingMethod: k.BillingMethod, AutoRenew: k.AutoRenew,
-				IgnoreAutoRenewal: k.IgnoreAutoRenewal, TermNumber: k.TermNumber, GeneratedTerm: generated}}
+				IgnoreAutoRenewal: k.IgnoreAutoRenewal, TermNumber: k.TermNumber, GeneratedTerm: generated, Package: isPackage}}
 		rf.Contract.QueuedForCurrent = rf.Current != nil && rf.Current.State == records.RenewalQueued
 		rf.Contract.RenewedIntoCurrent = rf.Previous != nil && rf.Previous.State == records.RenewalRenewed
 		out.Verdicts = append(out.Verdicts, timeline.Renewal(rf))

@@ -35,13 +35,14 @@ func (s *Store) ForecastBasis(ctx context.Context, id int64) (forecast.Basis, *b
 				c.adhesion_date, c.activation_date, c.due_rule_kind, coalesce(c.due_day, 0), c.due_shift,
 				p.period, p.installments_per_term, c.adhesion_fee, c.adhesion_installments, c.generate_now,
 				c.term_number, c.adhesion_generated, c.generated_term, c.auto_renew, c.ignore_auto_renewal,
-				c.renewal_price_mode, c.suggested_price, p.price, p.renewal_queue_threshold, p.renewal_threshold
+				c.renewal_price_mode, c.suggested_price, p.price, p.renewal_queue_threshold, p.renewal_threshold,
+				p.kind = 'package'
 			FROM contracts c JOIN plans p ON p.id = c.plan_id WHERE c.id = $1`, id).Scan(
 			&planID, &g.Status, &g.BillingMethod, &g.Price, &g.Discount, &b.OnTimeDiscount,
 			&g.AdhesionDate, &activation, &g.Rule.Kind, &g.Rule.Day, &g.Rule.Shift,
 			&g.Period, &g.PerTerm, &g.AdhesionFee, &g.AdhesionInstallments, &g.GenerateNow,
 			&g.TermNumber, &g.AdhesionGenerated, &g.GeneratedTerm, &b.Renewal.AutoRenew, &b.Renewal.IgnoreAutoRenewal,
-			&b.PriceMode, &b.Suggested, &b.PlanPrice, &q, &r)
+			&b.PriceMode, &b.Suggested, &b.PlanPrice, &q, &r, &b.Renewal.Package)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("%w: contract %d", billing.ErrNotFound, id)
 		}
@@ -99,7 +100,7 @@ func (s *Store) SimulationBasis(ctx context.Context, c billing.Contract, usePlan
 		b.Generation.Rule.Shift = c.Rule.EffectiveShift()
 		b.OnTimeDiscount = c.OnTimeDiscount
 		b.Renewal = renewal.Contract{Status: c.Status, BillingMethod: c.BillingMethod, AutoRenew: c.AutoRenew,
-			IgnoreAutoRenewal: c.IgnoreAutoRenewal, TermNumber: c.TermNumber}
+			IgnoreAutoRenewal: c.IgnoreAutoRenewal, TermNumber: c.TermNumber, Package: plan.Kind == billing.KindPackage}
 		if plan.RenewalQueueThreshold != nil && plan.RenewalThreshold != nil {
 			b.PlanThresholds = &renewal.Thresholds{Queue: *plan.RenewalQueueThreshold, Renewal: *plan.RenewalThreshold}
 		}

@@ -127,7 +127,7 @@ func lockRenewalCandidates(ctx context.Context, tx pgx.Tx, where string, args ..
 	rows, err := tx.Query(ctx, `SELECT c.id, c.status, c.billing_method, c.auto_renew, c.ignore_auto_renewal, c.term_number,
 			c.generated_term, c.price, c.discount, c.on_time_discount, c.renewal_price_mode, c.suggested_price,
 			coalesce(c.service_anchor, c.activation_date), c.due_rule_kind, coalesce(c.due_day, 0), c.due_shift,
-			p.period, p.installments_per_term, p.price, p.renewal_queue_threshold, p.renewal_threshold
+			p.period, p.installments_per_term, p.price, p.renewal_queue_threshold, p.renewal_threshold, p.kind = 'package'
 		FROM contracts c JOIN plans p ON p.id = c.plan_id
 		WHERE `+where+` ORDER BY c.id FOR NO KEY UPDATE OF c`, args...)
 	if err != nil {
@@ -139,7 +139,7 @@ func lockRenewalCandidates(ctx context.Context, tx pgx.Tx, where string, args ..
 		err := r.Scan(&c.id, &c.state.Status, &c.state.BillingMethod, &c.state.AutoRenew, &c.state.IgnoreAutoRenewal,
 			&c.state.TermNumber, &c.state.GeneratedTerm, &c.price, &c.discount, &c.onTime, &c.mode, &c.suggested,
 			&activation, &c.rule.Kind, &c.rule.Day, &c.rule.Shift, &c.period, &c.perTerm, &c.planPrice,
-			&c.planQueue, &c.planRenewal)
+			&c.planQueue, &c.planRenewal, &c.state.Package)
 		c.activation = optDate(activation)
 		return c, err
 	})
@@ -356,7 +356,7 @@ func (w *renewalWrites) flush(ctx context.Context, tx pgx.Tx) (map[string]int64,
 
 // RenewContract renews a contract by hand as of on, whatever its open installments,
 // auto_renew or ignore_auto_renewal: billing.ErrConflict when it is cancelled, finished, pending
-// activation, without billing, its term not generated yet, already renewed for its term
+// activation, without billing, a package's (its cycles bill it), its term not generated yet, already renewed for its term
 // (see renewal.Contract.ManualRefusal), or its renewal price does not cover its discounts.
 func (s *Store) RenewContract(ctx context.Context, id int64, on time.Time) (billing.Contract, error) {
 	err := RetryTx(ctx, s.Pool, func(tx pgx.Tx) error {

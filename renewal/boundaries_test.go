@@ -269,3 +269,31 @@ func checkField(t *testing.T, err error, field string) {
 		t.Errorf("error %v, want a field error on %s", err, field)
 	}
 }
+
+// TestPackageContractIsNotRenewed pins issue 19's package rule: a package contract's charges
+// come from its cycles, so neither the sweep nor an operator renews it, whatever its other
+// columns say; the same contract on a plan is renewed.
+func TestPackageContractIsNotRenewed(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		pkg     bool
+		wantWhy string
+	}{
+		{"a plan's contract", false, ""},
+		{"a package's contract", true, "it is a package contract: a new cycle's charge comes when the cycle's services are used up (or on its date), not from a renewal"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := renewal.Contract{Status: billing.StatusActive, BillingMethod: billing.BillPerInstallment, AutoRenew: true,
+				TermNumber: 1, GeneratedTerm: 1, Package: tt.pkg}
+			if got := c.ManualRefusal(); got != tt.wantWhy {
+				t.Errorf("ManualRefusal() = %q, want %q", got, tt.wantWhy)
+			}
+			if got := c.Automatic(); got != (tt.wantWhy == "") {
+				t.Errorf("Automatic() = %t, want %t", got, tt.wantWhy == "")
+			}
+		})
+	}
+}

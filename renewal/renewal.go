@@ -105,6 +105,9 @@ type Contract struct {
 	RenewedIntoCurrent bool
 	// QueuedForCurrent says that the current term is in the renewal queue.
 	QueuedForCurrent bool
+	// Package says that the contract's plan is a package (issue 19 item 2): its charges come
+	// from its cycles, opened by use or by date, never from a renewal by the calendar.
+	Package bool
 }
 
 // renewable returns why the contract cannot be renewed at all, or "".
@@ -118,6 +121,9 @@ func (c Contract) renewable() string {
 	if c.BillingMethod == billing.BillNone {
 		return "it has no billing (no_billing): it has no installments to renew"
 	}
+	if c.Package {
+		return "it is a package contract: a new cycle's charge comes when the cycle's services are used up (or on its date), not from a renewal"
+	}
 	if c.GeneratedTerm < c.TermNumber {
 		return fmt.Sprintf("the installments of its term %d are not generated yet", c.TermNumber)
 	}
@@ -125,7 +131,7 @@ func (c Contract) renewable() string {
 }
 
 // Automatic reports whether the renew-contracts sweep looks after the contract: active or
-// blocked, automatic renewal on and not ignored, its current term generated.
+// blocked, not a package's, automatic renewal on and not ignored, its current term generated.
 func (c Contract) Automatic() bool {
 	return c.renewable() == "" && c.AutoRenew && !c.IgnoreAutoRenewal
 }
