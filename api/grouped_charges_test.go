@@ -69,7 +69,7 @@ func TestGroupedChargeEndToEnd(t *testing.T) {
 	before := b.snapshot()
 	path := fmt.Sprintf("/v1/grouped-charges/%d/payments", id)
 	r := b.send("POST", path, map[string]any{"amount": "149.84", "paid_at": "2026-07-10"})
-	if e := r.err(t); r.status != http.StatusUnprocessableEntity || e.Field != "amount" || e.Message != "amount: a grouped charge is paid whole: want 149.85, got 149.84" {
+	if e := r.err(t); r.status != http.StatusUnprocessableEntity || e.Field != "amount" || e.Message != "amount: a grouped charge is paid whole: want 149.85 on 2026-07-10, got 149.84" {
 		t.Errorf("partial payment: %d %s", r.status, r.raw)
 	}
 	if b.snapshot() != before {
