@@ -3,8 +3,11 @@ package api_test
 import (
 	"fmt"
 	"net/http"
+	"reflect"
 	"testing"
 	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/billingd/billingd/boleto"
 )
@@ -69,7 +72,7 @@ func TestGroupedChargeEndToEnd(t *testing.T) {
 	before := b.snapshot()
 	path := fmt.Sprintf("/v1/grouped-charges/%d/payments", id)
 	r := b.send("POST", path, map[string]any{"amount": "149.84", "paid_at": "2026-07-10"})
-	if e := r.err(t); r.status != http.StatusUnprocessableEntity || e.Field != "amount" || e.Message != "amount: a grouped charge is paid whole: want 149.85, got 149.84" {
+	if e := r.err(t); r.status != http.StatusUnprocessableEntity || e.Field != "amount" || e.Message != "amount: a grouped charge is paid whole: want 149.85 on 2026-07-10, got 149.84" {
 		t.Errorf("partial payment: %d %s", r.status, r.raw)
 	}
 	if b.snapshot() != before {
@@ -132,5 +135,92 @@ func TestGroupedChargeEndToEnd(t *testing.T) {
 	one := b.must(http.StatusOK, "GET", fmt.Sprintf("/v1/grouped-charges/%d", id), nil)
 	if one.body["state"] != "paid" || one.body["due_date"] != "2026-07-10" {
 		t.Errorf("GET the paid charge: %s", one.raw)
+	}
+}
+
+// TestGroupedChargePaidLate: a customer billed grouped with two contracts (99.90 and 49.95,
+// on a plan with a 2.00% fine and the default 1% a month of interest) due Friday 2026-07-10
+// pays the charge on 2026-07-20, ten days late. It asks 153.35 that day: 99.90 + 2.00 fine +
+// 0.33 interest = 102.23 and 49.95 + 1.00 + 0.17 = 51.12. The on-time 149.85 is refused
+// (422 naming amount and the 153.35 asked on 2026-07-20) and writes nothing; 153.35 pays
+// each installment what it asks, both paid on 2026-07-20 with their late_fine and
+// late_interest lines — for 99.90 the very lines of a per-installment contract of 99.90 on
+// the same plan paid 102.23 that day; the same payment again answers the same payments and
+// writes nothing.
+func TestGroupedChargePaidLate(t *testing.T) {
+	t.Parallel()
+	b, _ := paymentsFixture(t)
+	customer := b.customer()
+	plan := func(price string) int64 {
+		return b.must(http.StatusCreated, "POST", "/v1/plans", map[string]any{"name": "Plano com multa", "price": price,
+			"period": "monthly", "installments_per_term": 12, "late_fine_percent": "2.00"}).id(t)
+	}
+	p99, p49 := plan("99.90"), plan("49.95")
+	contract := func(customer, plan int64, method string) int64 {
+		return b.must(http.StatusCreated, "POST", "/v1/contracts", map[string]any{"customer_id": customer, "plan_id": plan,
+			"billing_method": method, "adhesion_date": "2026-07-01", "due_date_rule": map[string]any{"kind": "fixed_day", "day": 10}}).id(t)
+	}
+	c1, c2 := contract(customer, p99, "grouped"), contract(customer, p49, "grouped")
+	control := contract(b.customer(), p99, "per_installment")
+	b.generate("2026-07-20")
+	id := int64(b.must(http.StatusOK, "GET", fmt.Sprintf("/v1/customers/%d/grouped-charges", customer), nil).items(t)[0]["id"].(float64))
+	path := fmt.Sprintf("/v1/grouped-charges/%d/payments", id)
+
+	before := b.snapshot()
+	r := b.send("POST", path, map[string]any{"amount": "149.85", "paid_at": "2026-07-20", "reference": "late-1"})
+	if e := r.err(t); r.status != http.StatusUnprocessableEntity || e.Field != "amount" || e.Message != "amount: a grouped charge is paid whole: "+
+		"want 153.35 on 2026-07-20 (149.85 of principal plus 3.50 of fine and interest accrued after the due date), got 149.85" {
+		t.Errorf("the on-time amount paid late: %d %s", r.status, r.raw)
+	}
+	if b.snapshot() != before {
+		t.Error("a refused charge payment wrote to the database")
+	}
+
+	b.must(http.StatusOK, "POST", fmt.Sprintf("/v1/installments/%d/payments", b.installmentID(control, "recurring", 1)),
+		map[string]any{"amount": "102.23", "paid_at": "2026-07-20"})
+	paid := b.must(http.StatusOK, "POST", path, map[string]any{"amount": "153.35", "paid_at": "2026-07-20", "reference": "late-1"})
+	pays := paid.body["payments"].([]any)
+	if paid.body["state"] != "paid" || paid.body["amount"] != "0.00" || len(pays) != 2 {
+		t.Fatalf("paid charge %s", paid.raw)
+	}
+	total := decimal.Zero
+	for i, want := range []struct {
+		contract                              int64
+		amount, principal, fine, interest, at string
+	}{{c1, "102.23", "99.90", "2.00", "0.33", "2026-07-20"}, {c2, "51.12", "49.95", "1.00", "0.17", "2026-07-20"}} {
+		p := pays[i].(map[string]any)
+		inst := b.installmentID(want.contract, "recurring", 1)
+		if int64(p["contract_id"].(float64)) != want.contract || p["amount"] != want.amount || p["principal"] != want.principal ||
+			p["fine"] != want.fine || p["interest"] != want.interest || p["paid_at"] != want.at ||
+			p["reference"] != fmt.Sprintf("api:late-1:installment:%d", inst) {
+			t.Errorf("payment %d: %v, want %s (%s + %s + %s) of contract %d", i, p, want.amount, want.principal, want.fine, want.interest, want.contract)
+		}
+		total = total.Add(decimal.RequireFromString(p["amount"].(string)))
+		got := b.must(http.StatusOK, "GET", fmt.Sprintf("/v1/installments/%d", inst), nil).body
+		if got["state"] != "paid" || got["paid_at"] != want.at || got["paid_amount"] != want.amount || got["amount"] != want.amount ||
+			got["discount"] != "0.00" {
+			t.Errorf("contract %d's installment after the charge's late payment: %v", want.contract, got)
+		}
+		wantLines := []string{
+			fmt.Sprintf("late_fine %s: late fine of 2.00%% (settled 2026-07-20, late after 2026-07-10)", want.fine),
+			fmt.Sprintf("late_interest %s × 10 at <nil>: interest of 1.00%% a month pro rata die for 10 days on the principal "+
+				"outstanding (settled 2026-07-20)", want.interest),
+		}
+		lines := b.linesOf(want.contract, "recurring", 1)
+		if len(lines) != 3 || !reflect.DeepEqual(lines[1:], wantLines) {
+			t.Errorf("contract %d's lines\n%q\nwant the plan line and\n%q", want.contract, lines, wantLines)
+		}
+	}
+	if !total.Equal(decimal.RequireFromString("153.35")) {
+		t.Errorf("the charge's payments add up to %s, want 153.35", total)
+	}
+	if got, want := b.linesOf(c1, "recurring", 1)[1:], b.linesOf(control, "recurring", 1)[1:]; !reflect.DeepEqual(got, want) {
+		t.Errorf("the grouped 99.90's late lines %q differ from the single 99.90's %q", got, want)
+	}
+
+	afterPay := b.snapshot()
+	again := b.must(http.StatusOK, "POST", path, map[string]any{"amount": "153.35", "paid_at": "2026-07-20", "reference": "late-1"})
+	if fmt.Sprint(again.body["payments"]) != fmt.Sprint(paid.body["payments"]) || b.snapshot() != afterPay {
+		t.Errorf("the same payment again: %s", again.raw)
 	}
 }

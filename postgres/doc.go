@@ -32,8 +32,10 @@
 //   - payment instruments (makeInstruments): written after the installments they belong to,
 //     in the transaction that created, re-dated or re-lined them, under its locks; a grouped
 //     customer's charges (groupInstallments) after those installments, FOR UPDATE in id order,
-//     then their instruments; a payment of a grouped charge reads the charge's installments and
-//     records their payments as RecordPayments does (contracts, then installments);
+//     then their instruments; a payment of a grouped charge takes the holidays lock (shared,
+//     LoadCalendar: what each installment asks on the payment's date) before any row lock,
+//     reads the charge's installments unlocked and records their payments as RecordPayments
+//     does (contracts, then installments);
 //   - cancel, activate, trust unlock, renewal settings (changeContract): contract, then its
 //     installments, block episode and segments, notices; a payment that settles the first
 //     installment of a contract waiting for it activates the contract it already holds

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -198,31 +199,33 @@ func chargeMemberRef(ref string, installment int64) string {
 
 // chargePayments returns the payments of installments that payment p of grouped charge
 // charge makes (p.InstallmentID is ignored): one per open installment of the charge, in id
-// order, of exactly what it asks (billing.SplitChargePayment), each with reference
-// "<p's reference>:installment:<id>". When the charge's payments under p's reference were
-// already recorded it returns them again, so that recording them reports duplicates. A
-// payment that cannot be split is a *billing.PaymentRefusal; an unknown charge is refused as
-// an unknown installment.
-func chargePayments(ctx context.Context, q Queryer, charge int64, p PaymentIn) ([]PaymentIn, *billing.PaymentRefusal, error) {
-	rows, err := q.Query(ctx, `SELECT i.id, i.state, i.amount - i.discount - i.on_time_discount
+// order, of exactly what it asks on p's date under the single-installment payment rules
+// (billing.ChargeMemberOn over its ledger and cal: on time its amount less its discounts;
+// late its principal plus the fine and interest accrued by then), split by
+// billing.SplitChargePayment, each with reference "<p's reference>:installment:<id>". When
+// the charge's payments under p's reference were already recorded it returns them again, so
+// that recording them reports duplicates. A payment that cannot be split is a
+// *billing.PaymentRefusal; an unknown charge is refused as an unknown installment.
+func chargePayments(ctx context.Context, q Queryer, cal *billing.Calendar, charge int64, p PaymentIn) ([]PaymentIn, *billing.PaymentRefusal, error) {
+	rows, err := q.Query(ctx, `SELECT i.id, i.state = 'open'
 		FROM grouped_charge_installments m JOIN installments i ON i.id = m.installment_id
 		WHERE m.charge_id = $1 ORDER BY i.id`, charge)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read grouped charge %d: %w", charge, err)
 	}
-	var open []billing.ChargeMember
+	var open []int64
 	var refs []string
 	all := 0
 	_, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct{}, error) {
-		var m billing.ChargeMember
-		var state string
-		if err := r.Scan(&m.InstallmentID, &state, &m.Asks); err != nil {
+		var id int64
+		var isOpen bool
+		if err := r.Scan(&id, &isOpen); err != nil {
 			return struct{}{}, err
 		}
 		all++
-		refs = append(refs, chargeMemberRef(p.Reference, m.InstallmentID))
-		if state == billing.InstallmentOpen {
-			open = append(open, m)
+		refs = append(refs, chargeMemberRef(p.Reference, id))
+		if isOpen {
+			open = append(open, id)
 		}
 		return struct{}{}, nil
 	})
@@ -256,7 +259,11 @@ func chargePayments(ctx context.Context, q Queryer, charge int64, p PaymentIn) (
 			return again, nil, nil
 		}
 	}
-	shares, err := billing.SplitChargePayment(p.Amount, open)
+	members, err := chargeMembersOn(ctx, q, cal, open, p.PaidOn)
+	if err != nil {
+		return nil, nil, fmt.Errorf("grouped charge %d: %w", charge, err)
+	}
+	shares, err := billing.SplitChargePayment(p.Amount, p.PaidOn, members)
 	if err != nil {
 		var refusal *billing.PaymentRefusal
 		if !errors.As(err, &refusal) {
@@ -264,10 +271,37 @@ func chargePayments(ctx context.Context, q Queryer, charge int64, p PaymentIn) (
 		}
 		return nil, refusal, nil
 	}
-	out := make([]PaymentIn, len(open))
-	for i, m := range open {
+	out := make([]PaymentIn, len(members))
+	for i, m := range members {
 		out[i] = PaymentIn{InstallmentID: m.InstallmentID, Amount: shares[i], PaidOn: p.PaidOn, Source: p.Source,
 			Reference: chargeMemberRef(p.Reference, m.InstallmentID)}
 	}
 	return out, nil, nil
+}
+
+// chargeMembersOn returns what each of the open installments ids (in id order) asks on date
+// on as a member of a grouped charge (billing.ChargeMemberOn over its ledger, unlocked:
+// recordPayments locks and applies the rules again); an installment no longer open is left
+// out.
+func chargeMembersOn(ctx context.Context, q Queryer, cal *billing.Calendar, ids []int64, on time.Time) ([]billing.ChargeMember, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	ledgers, err := readLedgers(ctx, q, ids, false)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]billing.ChargeMember, 0, len(ids))
+	for _, id := range ids {
+		l, ok := ledgers[id]
+		if !ok || l.ledger.State != billing.InstallmentOpen {
+			continue
+		}
+		m, err := billing.ChargeMemberOn(l.ledger, cal, on)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
 }

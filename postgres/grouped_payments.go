@@ -15,8 +15,10 @@ import (
 
 // PayGroupedCharge records a payment of grouped charge id (its amount, date, source and
 // reference; InstallmentID is ignored) as one payment per open installment of the charge, each
-// of exactly what it asks, with RecordPayments' rules, in one transaction. A payment of any
-// other amount than the charge's is refused whole (billing.RefusedChargeAmount), as is a charge
+// of exactly what it asks on the payment's date (late: with the fine and interest accrued by
+// then, which its settlement records as late lines), with RecordPayments' rules, in one
+// transaction. A payment of any other amount than what the charge asks on its date is refused
+// whole (billing.RefusedChargeAmount, naming that amount), as is a charge
 // with nothing open (billing.RefusedChargeSettled) or unknown; the refusal is returned as the
 // error (a *billing.PaymentRefusal). The same payment again (same source and reference) reports
 // its payments as duplicates and records nothing.
@@ -27,7 +29,11 @@ func (s *Store) PayGroupedCharge(ctx context.Context, now time.Time, id int64, p
 	loc := s.location()
 	var out []PaymentResult
 	err := RetryTx(ctx, s.Pool, func(tx pgx.Tx) error {
-		in, refusal, err := chargePayments(ctx, tx, id, p)
+		cal, err := LoadCalendar(ctx, tx)
+		if err != nil {
+			return err
+		}
+		in, refusal, err := chargePayments(ctx, tx, cal, id, p)
 		if err != nil {
 			return err
 		}

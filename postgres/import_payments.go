@@ -353,6 +353,12 @@ func (s ImportPaymentsSweep) recordSettlements(ctx context.Context, tx pgx.Tx, i
 	if err != nil {
 		return 0, 0, 0, err
 	}
+	var cal *billing.Calendar // what a grouped charge asks on a date needs it
+	if len(chargeByKey) > 0 {
+		if cal, err = LoadCalendar(ctx, tx); err != nil {
+			return 0, 0, 0, err
+		}
+	}
 	var (
 		in      []PaymentIn
 		matched []int // index in settlements of each in
@@ -362,7 +368,7 @@ func (s ImportPaymentsSweep) recordSettlements(ctx context.Context, tx pgx.Tx, i
 		inst, ok := byKey[keys[i]]
 		if charge, isCharge := chargeByKey[keys[i]]; !ok && isCharge {
 			// A grouped charge's boleto: one payment per installment of the charge (grouped.go).
-			members, refusal, err := chargePayments(ctx, tx, charge, PaymentIn{Amount: st.AmountPaid, PaidOn: st.DatePaid,
+			members, refusal, err := chargePayments(ctx, tx, cal, charge, PaymentIn{Amount: st.AmountPaid, PaidOn: st.DatePaid,
 				Source: billing.SourceBankFile, Reference: fmt.Sprintf("cnab:%s:%s:%s:%s", bank, keys[i], st.Movement,
 					billing.FormatDate(st.DatePaid))})
 			if err != nil {

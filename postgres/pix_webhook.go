@@ -37,6 +37,7 @@ func (s *Store) RecordPixNotifications(ctx context.Context, now time.Time, ns []
 			in      []PaymentIn
 			matched []int
 			exc     exceptionColumns
+			cal     *billing.Calendar // loaded for the first grouped charge
 		)
 		for i, n := range ns {
 			paidOn := billing.DateOf(n.PaidAt, loc)
@@ -48,7 +49,12 @@ func (s *Store) RecordPixNotifications(ctx context.Context, now time.Time, ns []
 				id, ok = pix.ParseTxID(ps.PIX.TxIDPrefix, n.TxID)
 				if charge, isCharge := chargeOfTxID(ps.PIX.TxIDPrefix, n.TxID); isCharge {
 					// A grouped charge's PIX: one payment per installment of the charge (grouped.go).
-					members, refusal, err := chargePayments(ctx, tx, charge, PaymentIn{Amount: n.Amount, PaidOn: paidOn,
+					if cal == nil {
+						if cal, err = LoadCalendar(ctx, tx); err != nil {
+							return err
+						}
+					}
+					members, refusal, err := chargePayments(ctx, tx, cal, charge, PaymentIn{Amount: n.Amount, PaidOn: paidOn,
 						Source: billing.SourcePIX, Reference: "pix:" + n.EndToEndID})
 					if err != nil {
 						return err
