@@ -254,6 +254,9 @@ func (r *redates) write(ctx context.Context, tx pgx.Tx) error {
 			return fmt.Errorf("re-date %d installments: %w", len(ids), err)
 		}
 	}
+	if err := r.remakeAddonLines(ctx, tx, &change); err != nil {
+		return err
+	}
 	change.Add = append(change.Add, r.proration...)
 	if _, _, err := changeLines(ctx, tx, change); err != nil {
 		return err
@@ -376,3 +379,53 @@ func jsonRoundTrip(v any) any {
 
 // decimalInt is n as a decimal.
 func decimalInt(n int) decimal.Decimal { return decimal.NewFromInt(int64(n)) }
+
+// remakeAddonLines adds to change the add-on lines of the re-dated installments whose new
+// service period bills them otherwise (billing.AddonLine: the period in words, or the days an
+// add-on starting or ending inside it covers): each is removed and added again, and one the
+// new period no longer covers is removed. One read for all the installments.
+func (r *redates) remakeAddonLines(ctx context.Context, tx pgx.Tx, change *LineChange) error {
+	periods := make(map[int64]billing.ScheduledInstallment, len(r.items))
+	ids := make([]int64, 0, len(r.items))
+	for _, it := range r.items {
+		if it.from.start.Equal(it.to.ServiceStart) && it.from.end.Equal(it.to.ServiceEnd) {
+			continue
+		}
+		periods[it.from.id] = it.to
+		ids = append(ids, it.from.id)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := tx.Query(ctx, `SELECT l.id, l.installment_id, l.description, l.amount, a.id, a.description, a.price,
+			a.active_from, a.active_until
+		FROM installment_lines l JOIN contract_addons a ON l.source_key = 'addon:' || a.id AND a.contract_id = l.contract_id
+		WHERE l.installment_id = ANY($1) AND l.kind = 'addon' ORDER BY l.id`, ids)
+	if err != nil {
+		return fmt.Errorf("read the add-on lines of %d re-dated installments: %w", len(ids), err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			lineID, installment, addonID int64
+			desc                         string
+			amount                       decimal.Decimal
+			a                            billing.Addon
+			until                        pgtype.Date
+		)
+		if err := rows.Scan(&lineID, &installment, &desc, &amount, &addonID, &a.Description, &a.Price, &a.From, &until); err != nil {
+			return fmt.Errorf("read an add-on line: %w", err)
+		}
+		a.Until = optDate(until)
+		to := periods[installment]
+		l, ok := billing.AddonLine(addonID, a, to.ServiceStart, to.ServiceEnd)
+		if ok && l.Description == desc && l.Amount.Equal(amount) {
+			continue
+		}
+		change.Remove = append(change.Remove, lineID)
+		if ok {
+			change.Add = append(change.Add, NewLine{InstallmentID: installment, Line: l})
+		}
+	}
+	return wrap(rows.Err(), "read the add-on lines")
+}

@@ -17,7 +17,8 @@ import (
 // (billing.RecurringAt: the rule, its shift over the banking calendar), and the contract's
 // rule columns and service anchor change so that renewal and generation follow. Paid
 // installments keep their dates. The days the first moved period starts later (or earlier)
-// are prorated on it (billing.DueChangeProration, settings.DueChangeProration). A second
+// are prorated on it (billing.DueChangeProration, settings.DueChangeProration), for the
+// contract's plan and for each subject's plan and add-on the installment bills. A second
 // change within settings.DueChangeMinDays of the last is a conflict naming the day the next
 // is allowed; the same request again returns the change it made and applies nothing.
 func (s *Store) ChangeDueDateRule(ctx context.Context, contractID int64, req records.DueRuleChange, settings records.ChangeSettings) (records.ContractChange, error) {
@@ -86,14 +87,37 @@ func (s *Store) ChangeDueDateRule(ctx context.Context, contractID int64, req rec
 			if first {
 				first = false
 				p := billing.DueChangeProration(settings.DueChangeProration, st.c.Price, it.start, it.end, next.ServiceStart)
-				extra["proration"] = map[string]any{"installment_id": it.id, "days": p.Days, "period_days": p.PeriodDays,
+				pr := map[string]any{"installment_id": it.id, "days": p.Days, "period_days": p.PeriodDays,
 					"amount": billing.FormatMoney(p.Amount), "mode": string(settings.DueChangeProration)}
+				extra["proration"] = pr
 				if !p.Amount.IsZero() {
 					r.proration = append(r.proration, NewLine{InstallmentID: it.id, Line: billing.Line{Kind: billing.LineProration,
 						SourceKey: fmt.Sprintf("change:%d", rec.ID), Quantity: decimalInt(abs(p.Days)), Amount: p.Amount,
 						Description: fmt.Sprintf("due day change %d: service from %s instead of %s, %d days of %d at %s",
 							rec.ID, billing.FormatDate(next.ServiceStart), billing.FormatDate(it.start), p.Days, p.PeriodDays,
 							billing.FormatMoney(st.c.Price))}})
+				}
+				covered, err := coveredLines(ctx, tx, it.id)
+				if err != nil {
+					return err
+				}
+				if len(covered) > 0 {
+					total, items := p.Amount, []map[string]any{}
+					for _, l := range covered {
+						lp := billing.DueChangeProration(settings.DueChangeProration, l.Amount, it.start, it.end, next.ServiceStart)
+						items = append(items, map[string]any{"source_key": l.SourceKey, "price": billing.FormatMoney(l.Amount),
+							"amount": billing.FormatMoney(lp.Amount)})
+						total = total.Add(lp.Amount)
+						if lp.Amount.IsZero() {
+							continue
+						}
+						r.proration = append(r.proration, NewLine{InstallmentID: it.id, Line: billing.Line{Kind: billing.LineProration,
+							SourceKey: fmt.Sprintf("change:%d:%s", rec.ID, l.SourceKey), Quantity: decimalInt(abs(lp.Days)), Amount: lp.Amount,
+							Description: fmt.Sprintf("due day change %d: %s, service from %s instead of %s, %d days of %d at %s",
+								rec.ID, l.Description, billing.FormatDate(next.ServiceStart), billing.FormatDate(it.start), lp.Days,
+								lp.PeriodDays, billing.FormatMoney(l.Amount))}})
+					}
+					pr["plan_amount"], pr["covered"], pr["amount"] = billing.FormatMoney(p.Amount), items, billing.FormatMoney(total)
 				}
 			}
 		}
@@ -146,4 +170,24 @@ func abs(n int) int {
 		return -n
 	}
 	return n
+}
+
+// coveredLines reads what installment id bills for its service period besides the contract's
+// plan: its subjects' plan lines and its add-ons' lines (kinds subject_plan and addon), in
+// source order, each with its description up to the service period it names.
+func coveredLines(ctx context.Context, tx pgx.Tx, id int64) ([]billing.Line, error) {
+	rows, err := tx.Query(ctx, `SELECT source_key, split_part(description, ', service ', 1), amount FROM installment_lines
+		WHERE installment_id = $1 AND kind IN ('subject_plan', 'addon') AND amount > 0 ORDER BY id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("read the subjects' and add-ons' lines of installment %d: %w", id, err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (billing.Line, error) {
+		var l billing.Line
+		err := r.Scan(&l.SourceKey, &l.Description, &l.Amount)
+		return l, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the subjects' and add-ons' lines of installment %d: %w", id, err)
+	}
+	return out, nil
 }
