@@ -18,7 +18,7 @@ func TestWebhookEndpoints(t *testing.T) {
 	const secret = "whsec-do-not-show-0123"
 	r := b.must(http.StatusCreated, "POST", "/v1/webhooks", fmt.Sprintf(`{"url": "https://erp.example.com/billingd", "secret": %q}`, secret))
 	id := r.id(t)
-	if r.header.Get("Location") != fmt.Sprintf("/v1/webhooks/%d", id) || len(r.body["kinds"].([]any)) != 8 ||
+	if r.header.Get("Location") != fmt.Sprintf("/v1/webhooks/%d", id) || len(r.body["kinds"].([]any)) != 10 ||
 		r.body["pending"] != float64(0) || r.body["oldest_pending_at"] != nil || r.body["deleted_at"] != nil {
 		t.Errorf("created: %s (Location %q)", r.raw, r.header.Get("Location"))
 	}

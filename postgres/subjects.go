@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/billingd/billingd/billing"
+	"github.com/billingd/billingd/records"
 )
 
 // Subjects (issue 19 item 1): a contract covers subjects, each on its own plan, billed on the
@@ -91,6 +92,9 @@ func (s *Store) AddSubject(ctx context.Context, contractID int64, in billing.Sub
 		if err != nil {
 			return fmt.Errorf("add subject to contract %d: %w", contractID, err)
 		}
+		if _, err := recordEvents(ctx, tx, []NewEvent{subjectEvent(records.EventSubjectAdded, out, today)}); err != nil {
+			return err
+		}
 		return billSubject(ctx, tx, out, true, today)
 	})
 	return out, err
@@ -117,6 +121,9 @@ func (s *Store) EndSubject(ctx context.Context, contractID, subjectID int64, tod
 		if out, err = scanSubject(tx.QueryRow(ctx, `UPDATE contract_subjects SET ended_on = $2, updated_at = now()
 			WHERE id = $1 RETURNING `+subjectColumns, subjectID, today)); err != nil {
 			return fmt.Errorf("end subject %d: %w", subjectID, err)
+		}
+		if _, err := recordEvents(ctx, tx, []NewEvent{subjectEvent(records.EventSubjectEnded, out, today)}); err != nil {
+			return err
 		}
 		return billSubject(ctx, tx, out, false, today)
 	})
@@ -252,4 +259,23 @@ func subjectPlanOn(ctx context.Context, tx pgx.Tx, contractID, subjectID int64, 
 		return 0, billing.Fieldf("subject_id", "subject %d is not covered on %s (covered %s)", subjectID, billing.FormatDate(day), covered)
 	}
 	return sub.PlanID, nil
+}
+
+// subjectEvent is the subject.added or subject.ended event of subject sub on day: who or
+// what the contract covers, on which plan, from (and until) which day.
+func subjectEvent(kind string, sub billing.Subject, day time.Time) NewEvent {
+	p := map[string]any{"subject_id": sub.ID, "kind": sub.Kind, "name": sub.Name, "plan_id": sub.PlanID,
+		"price": billing.FormatMoney(sub.Price), "started_on": billing.FormatDate(sub.StartedOn)}
+	for k, v := range map[string]string{"document": sub.Document, "species": sub.Species, "plate": sub.Plate, "model": sub.Model} {
+		if v != "" {
+			p[k] = v
+		}
+	}
+	if !sub.BirthDate.IsZero() {
+		p["birth_date"] = billing.FormatDate(sub.BirthDate)
+	}
+	if !sub.EndedOn.IsZero() {
+		p["ended_on"] = billing.FormatDate(sub.EndedOn)
+	}
+	return NewEvent{Kind: kind, ContractID: sub.ContractID, Subject: fmt.Sprintf("subject:%d", sub.ID), OccurredOn: day, Payload: p}
 }

@@ -17,11 +17,17 @@ const (
 	EventContractRestored   = "contract.restored"
 	EventContractTerminated = "contract.terminated"
 	EventContractRenewed    = "contract.renewed"
+	// EventSubjectAdded and EventSubjectEnded say that a contract covers a subject (a
+	// person, a pet, a vehicle) from a day, or no longer does: what an assistance network
+	// checks before it serves a beneficiary or a plate.
+	EventSubjectAdded = "subject.added"
+	EventSubjectEnded = "subject.ended"
 )
 
 // EventKinds are every event kind, in the order the documentation lists them.
 var EventKinds = []string{EventInstallmentIssued, EventInstallmentPaid, EventInstallmentReversed,
-	EventContractActivated, EventContractSuspended, EventContractRestored, EventContractTerminated, EventContractRenewed}
+	EventContractActivated, EventContractSuspended, EventContractRestored, EventContractTerminated, EventContractRenewed,
+	EventSubjectAdded, EventSubjectEnded}
 
 // Event is one state change of the outbox, as a receiver reads it.
 type Event struct {

@@ -235,6 +235,8 @@ func Event(kind string, payload map[string]any, ruleName string) Words {
 		return Words{What: "service restored", Reason: reason, Rule: rule}
 	case records.EventContractTerminated:
 		return Words{What: "contract terminated", Reason: "the collection ladder reached its termination step; what is owed stays owed", Rule: rule}
+	case records.EventSubjectAdded, records.EventSubjectEnded:
+		return subjectWords(kind, payload)
 	}
 	return Words{What: kind, Reason: fmt.Sprintf("event %s", kind)}
 }
@@ -376,4 +378,23 @@ func Redated(r records.InstallmentRedate, sequence int) Words {
 	}
 	rule := DueRule(billing.DueDateRule{Kind: billing.DueRuleKind(r.RuleKind), Day: r.RuleDay, Shift: billing.Shift(r.RuleShift)})
 	return Words{What: what, Reason: reason + " (" + shift + ")", Rule: rule}
+}
+
+// subjectWords says that a contract began or stopped covering a subject (a subject.added or
+// subject.ended event's payload).
+func subjectWords(kind string, payload map[string]any) Words {
+	what, _ := payload["kind"].(string)
+	name, _ := payload["name"].(string)
+	if plate, _ := payload["plate"].(string); plate != "" {
+		name = plate
+	}
+	price, _ := payload["price"].(string)
+	if kind == records.EventSubjectEnded {
+		return Words{What: fmt.Sprintf("%s %s no longer covered", what, name),
+			Reason: "an operator ended the subject (DELETE /v1/contracts/{id}/subjects/{subject_id}): the days left of its period are credited",
+			Rule:   "subjects are prorated like a plan change"}
+	}
+	return Words{What: fmt.Sprintf("%s %s covered at %s a period", what, name, price),
+		Reason: "an operator added the subject (POST /v1/contracts/{id}/subjects): the days left of its period are charged",
+		Rule:   "subjects are prorated like a plan change"}
 }
