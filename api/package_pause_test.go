@@ -152,3 +152,28 @@ func TestPackagePauseResumed(t *testing.T) {
 		t.Errorf("forecast of a package by use: %v", f)
 	}
 }
+
+// TestPackageSecondPauseInOneCycle: a package of cycle_months 24, cycle 1 opened on
+// 2026-03-05 and paused a month from 2026-03-20 (so it ends on 2028-04-05 instead of
+// 2028-03-05). A year later, when BILLINGD_PAUSE_MIN_MONTHS (12) allows another pause, a
+// second one from 2027-03-20 would fall in the same cycle, and the contract keeps only its
+// latest window: it is refused (409) naming the cycle and its moved end, and nothing changes.
+func TestPackageSecondPauseInOneCycle(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	pkg, _, _, _ := b.petPackage(map[string]any{"cycle_months": 24})
+	c := b.paidContract(pkg, "2026-03-02", "2026-03-05", 1)
+	r := b.at("2026-03-10").must(http.StatusOK, "POST", fmt.Sprintf("/v1/contracts/%d/pause", c), map[string]any{"from": "2026-03-20", "months": 1})
+	if to := r.body["to"].(map[string]any); to["cycle_ends_on"] != "2028-04-05" {
+		t.Errorf("pause: %s", r.raw)
+	}
+	before := b.snapshot()
+	e := b.at("2027-03-20").must(http.StatusConflict, "POST", fmt.Sprintf("/v1/contracts/%d/pause", c),
+		map[string]any{"from": "2027-03-20", "months": 1}).err(t)
+	if !strings.Contains(e.Message, "package cycle 1 (opened 2026-03-05) already holds the pause 2026-03-20 to 2026-04-19, which moved its end to 2028-04-05") {
+		t.Errorf("second pause in cycle 1: %+v", e)
+	}
+	if after := b.snapshot(); after != before {
+		t.Errorf("a refused pause wrote:\n%s\nwant\n%s", after, before)
+	}
+}
