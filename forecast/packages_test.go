@@ -157,3 +157,30 @@ func TestPackageCycleLines(t *testing.T) {
 			it.Term, it.Kind, billing.FormatDate(it.ServiceStart), strings.Join(got, "; "), strings.Join(want, "; "))
 	}
 }
+
+// TestPackageCycleTerm: a cycle's installment belongs to the term its sequence falls in,
+// installments_per_term at a time (2 a term: cycles 2 and 3 are in terms 1 and 2).
+func TestPackageCycleTerm(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		perTerm int
+		want    []int
+	}{{1, []int{2, 3}}, {2, []int{1, 2}}, {0, []int{2, 3}}} {
+		t.Run(fmt.Sprint(tt.perTerm), func(t *testing.T) {
+			t.Parallel()
+			b := petBasis()
+			b.Generation.PerTerm = tt.perTerm
+			f, err := Compute(b, day("2026-03-10"), day("2026-05-31"), thresholds, billing.NewCalendar())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []int
+			for _, it := range f.Installments {
+				got = append(got, it.Term)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("terms of cycles 2 and 3 with %d a term: %v, want %v", tt.perTerm, got, tt.want)
+			}
+		})
+	}
+}
