@@ -177,3 +177,36 @@ func TestPackageSecondPauseInOneCycle(t *testing.T) {
 		t.Errorf("a refused pause wrote:\n%s\nwant\n%s", after, before)
 	}
 }
+
+// TestPackageSimulationCycles: the simulation of seed 003's package (cycle_months 1, day 10)
+// adhering today, 2026-07-20, forecasts like a saved contract's forecast: installment 1 due
+// 2026-08-10, paid on time, opens cycle 1 that day; cycle 2 opens 2026-09-10 (due that day)
+// and cycle 3 on 2026-10-10, due Saturday 10-10 → Tuesday 10-13 (10-12 a holiday), 190.00
+// each; no renewal.
+func TestPackageSimulationCycles(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	pkg, _, _, _ := b.petPackage(map[string]any{"cycle_months": 1})
+	body := map[string]any{"customer_id": b.customer(), "plan_id": pkg, "adhesion_date": "2026-07-20",
+		"due_date_rule": map[string]any{"kind": "fixed_day", "day": 10}}
+	sim := b.must(http.StatusOK, "POST", "/v1/simulations?until=2026-10-31", body).body
+	id := b.must(http.StatusCreated, "POST", "/v1/contracts", body).id(t)
+	saved := b.must(http.StatusOK, "GET", fmt.Sprintf("/v1/contracts/%d/forecast?until=2026-10-31", id), nil).body
+	for name, f := range map[string]map[string]any{"simulation": sim, "forecast": saved} {
+		var cycles, items []string
+		for _, c := range f["package_cycles"].([]any) {
+			c := c.(map[string]any)
+			cycles = append(cycles, fmt.Sprintf("cycle %v opens %v: due %v/%v %v", c["cycle"], c["opens_on"], c["nominal_due"], c["due_date"], c["amount"]))
+		}
+		for _, it := range f["installments"].([]any) {
+			it := it.(map[string]any)
+			items = append(items, fmt.Sprintf("%v %v %v %v", it["source"], it["sequence"], it["due_date"], it["amount"]))
+		}
+		wantCycles := []string{"cycle 2 opens 2026-09-10: due 2026-09-10/2026-09-10 190.00",
+			"cycle 3 opens 2026-10-10: due 2026-10-10/2026-10-13 190.00"}
+		wantItems := []string{"generation 1 2026-08-10 190.00", "package_cycle 2 2026-09-10 190.00", "package_cycle 3 2026-10-13 190.00"}
+		if !reflect.DeepEqual(cycles, wantCycles) || !reflect.DeepEqual(items, wantItems) || len(f["renewals"].([]any)) != 0 {
+			t.Errorf("%s: cycles %q, installments %q; want %q, %q and no renewal", name, cycles, items, wantCycles, wantItems)
+		}
+	}
+}

@@ -146,6 +146,17 @@ func (s *Store) SimulationBasis(ctx context.Context, c billing.Contract, usePlan
 		if b.Grants, err = forecastGrants(ctx, tx, 0, plan.ID); err != nil {
 			return err
 		}
+		if plan.Kind == billing.KindPackage {
+			// Its cycle 1 opens when its first charge is paid (on its due date), or on
+			// activation without billing.
+			b.Package = &forecast.Package{Current: 1, Opened: b.Settled}
+			if plan.CycleMonths != nil {
+				b.Package.CycleMonths = *plan.CycleMonths
+			}
+			if b.Package.Services, err = packageServices(ctx, tx, 0, plan.ID, 0); err != nil {
+				return err
+			}
+		}
 		cal, err = LoadCalendar(ctx, tx)
 		return err
 	})
