@@ -21,6 +21,10 @@ type forecastResponse struct {
 	Renewals       []forecastRenewal     `json:"renewals"`
 	Quotas         []forecastQuota       `json:"quotas"`
 	RenewalStopped *string               `json:"renewal_stopped"`
+	// PackageCycles are a package contract's cycles opening by date by until, and
+	// PackageCyclesNote what they leave out (null for a contract that is not a package).
+	PackageCycles     []forecastPackageCycle `json:"package_cycles"`
+	PackageCyclesNote *string                `json:"package_cycles_note"`
 	// Totals of the installments listed: what they charge, what they discount, and the
 	// difference (before any on-time discount).
 	TotalAmount   string `json:"total_amount"`
@@ -64,11 +68,33 @@ type forecastQuota struct {
 	AvailableFrom string `json:"available_from"`
 }
 
+// forecastPackageCycle is a package cycle a forecast expects to open by date, with its
+// installment.
+type forecastPackageCycle struct {
+	Cycle      int    `json:"cycle"`
+	OpensOn    string `json:"opens_on"`
+	Sequence   int    `json:"sequence"`
+	NominalDue string `json:"nominal_due"`
+	DueDate    string `json:"due_date"`
+	Amount     string `json:"amount"`
+	Discount   string `json:"discount"`
+	Existing   bool   `json:"existing"`
+}
+
 func toForecast(contract *int64, f forecast.Forecast) forecastResponse {
 	out := forecastResponse{ContractID: contract, From: billing.FormatDate(f.From), Until: billing.FormatDate(f.Until),
-		Installments: []forecastInstallment{}, Renewals: []forecastRenewal{}, Quotas: []forecastQuota{}}
+		Installments: []forecastInstallment{}, Renewals: []forecastRenewal{}, Quotas: []forecastQuota{},
+		PackageCycles: []forecastPackageCycle{}}
 	if f.RenewalStopped != "" {
 		out.RenewalStopped = &f.RenewalStopped
+	}
+	if f.CyclesNote != "" {
+		out.PackageCyclesNote = &f.CyclesNote
+	}
+	for _, c := range f.Cycles {
+		out.PackageCycles = append(out.PackageCycles, forecastPackageCycle{Cycle: c.Cycle, OpensOn: billing.FormatDate(c.OpensOn),
+			Sequence: c.Sequence, NominalDue: billing.FormatDate(c.NominalDue), DueDate: billing.FormatDate(c.DueDate),
+			Amount: money(c.Amount), Discount: money(c.Discount), Existing: c.Existing})
 	}
 	var amount, discount decimal.Decimal
 	for _, it := range f.Installments {

@@ -79,7 +79,7 @@ func TestCyclesOwed(t *testing.T) {
 			if tt.opened != "" {
 				opened = day(tt.opened)
 			}
-			if got := dates(CyclesOwed(opened, tt.months, day(tt.asOf))); !reflect.DeepEqual(got, tt.want) {
+			if got := dates(CyclesOwed(opened, tt.months, day(tt.asOf), PauseWindow{})); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("CyclesOwed(%s, %d, %s) = %q, want %q", tt.opened, tt.months, tt.asOf, got, tt.want)
 			}
 		})
@@ -117,7 +117,7 @@ func TestCyclesDue(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			got := []string{}
-			for _, c := range CyclesDue(tt.rule, day("2026-03-02"), tt.current, day(tt.opened), tt.months, day(tt.asOf), day(tt.previousDue)) {
+			for _, c := range CyclesDue(tt.rule, day("2026-03-02"), tt.current, day(tt.opened), tt.months, day(tt.asOf), day(tt.previousDue), PauseWindow{}) {
 				got = append(got, fmt.Sprintf("%d %s %s", c.Cycle, billing.FormatDate(c.Opened), billing.FormatDate(c.NominalDue)))
 			}
 			if !reflect.DeepEqual(got, tt.want) {

@@ -200,12 +200,13 @@ func CycleEndsOn(opened time.Time, months int) time.Time {
 
 // CyclesOwed returns the opening days of the package cycles owed as of asOf after the
 // current cycle, opened on opened, when the plan sets months (cycle_months): the next cycle
-// opens on the day the current one ends (CycleEndsOn), the one after on the day that one
+// opens on the day the current one ends (CycleEndsOnPaused: CycleEndsOn, later by the
+// months of a pause window that touches the cycle), the one after on the day that one
 // ends, and so on while that day is on or before asOf — several when runs were missed, each
 // counted from its own opening (2026-01-31 + 1 month: 02-28, then 03-28, 04-28). None when
 // months is under 1 (the plan's cycles end only by use) or opened is zero (no cycle has
 // started: the first charge is not settled).
-func CyclesOwed(opened time.Time, months int, asOf time.Time) []time.Time {
+func CyclesOwed(opened time.Time, months int, asOf time.Time, pause PauseWindow) []time.Time {
 	if opened.IsZero() {
 		return nil
 	}
@@ -213,7 +214,7 @@ func CyclesOwed(opened time.Time, months int, asOf time.Time) []time.Time {
 		return nil
 	}
 	var out []time.Time
-	for end := CycleEndsOn(opened, months); !end.After(asOf); end = CycleEndsOn(end, months) {
+	for end := CycleEndsOnPaused(opened, months, pause); !end.After(asOf); end = CycleEndsOnPaused(end, months, pause) {
 		out = append(out, end)
 	}
 	return out
@@ -228,13 +229,14 @@ type OwedCycle struct {
 }
 
 // CyclesDue returns the package cycles owed as of asOf after cycle current, opened on opened,
-// when the plan sets months (CyclesOwed), numbered from current+1, each with the nominal due
+// when the plan sets months and the contract has the pause window pause (CyclesOwed), numbered from current+1, each with the nominal due
 // date of its installment: NextCycleDue with the cycle's opening day as the use's day and
 // after the due date of the cycle before (previousDue, the latest recurring installment's,
 // for the first).
-func CyclesDue(rule billing.DueDateRule, activation time.Time, current int, opened time.Time, months int, asOf, previousDue time.Time) []OwedCycle {
+func CyclesDue(rule billing.DueDateRule, activation time.Time, current int, opened time.Time, months int, asOf, previousDue time.Time,
+	pause PauseWindow) []OwedCycle {
 	var out []OwedCycle
-	for i, day := range CyclesOwed(opened, months, asOf) {
+	for i, day := range CyclesOwed(opened, months, asOf, pause) {
 		previousDue = NextCycleDue(rule, activation, day, previousDue)
 		out = append(out, OwedCycle{Cycle: current + 1 + i, Opened: day, NominalDue: previousDue})
 	}

@@ -38,7 +38,7 @@ const (
 )
 
 // Sources are the sources of a forecast's installments, in the order the API documents them.
-var Sources = []string{SourceExisting, SourceGeneration, SourceRenewal}
+var Sources = []string{SourceExisting, SourceGeneration, SourceRenewal, SourcePackageCycle}
 
 // Basis is what a forecast starts from: the contract as stored (or as a simulation would
 // create it), its plan, its open installments and its benefit grants.
@@ -65,6 +65,8 @@ type Basis struct {
 	// installment carries their subject_plan lines (billing.SubjectLines), as the store
 	// writes them.
 	Subjects []billing.Subject
+	// Package is set for a package contract: its cycles, not terms, bring its installments.
+	Package *Package
 }
 
 // Grant is one benefit a contract may use, under its resolved terms.
@@ -124,6 +126,10 @@ type Forecast struct {
 	// RenewalStopped says why the forecast's renewals stop before Until, "" when they do not
 	// (auto_renew off, a renewal price below the discounts…).
 	RenewalStopped string
+	// Cycles are a package contract's cycles opening by date by Until (cycle_months), and
+	// CyclesNote what they leave out ("" for a contract that is not a package).
+	Cycles     []Cycle
+	CyclesNote string
 }
 
 // CheckUntil validates a forecast's horizon: not before from, at most MaxYears after it.
@@ -167,8 +173,20 @@ func Compute(b Basis, from, until time.Time, global renewal.Thresholds, cal *bil
 	}
 	state := b.Renewal
 	state.GeneratedTerm = max(state.GeneratedTerm, g.GeneratedTerm)
-	renewals, stopped, err := renewTerms(b, state, all, from, until, global, cal)
-	if err != nil {
+	var (
+		renewals []renewedTerm
+		stopped  string
+	)
+	if b.Package != nil {
+		// A package contract is not renewed by terms: its cycles bring its installments.
+		var items []Installment
+		f.Cycles, items = packageCycles(b, all, from, until, cal)
+		all = append(all, items...)
+		stopped, f.CyclesNote = NotePackageRenewal, NoteCyclesByDate
+		if b.Package.CycleMonths < 1 {
+			f.CyclesNote = NoteCyclesByUse
+		}
+	} else if renewals, stopped, err = renewTerms(b, state, all, from, until, global, cal); err != nil {
 		return Forecast{}, err
 	}
 	for _, r := range renewals {
@@ -287,7 +305,7 @@ func notAutomatic(c renewal.Contract) string {
 	case c.BillingMethod == billing.BillNone:
 		return "it has no billing (no_billing)"
 	case c.Package:
-		return "it is a package contract: its cycles bill it (by use or by date), not renewals"
+		return NotePackageRenewal
 	case !c.AutoRenew:
 		return "auto_renew is off: only an operator renews it"
 	case c.IgnoreAutoRenewal:

@@ -97,7 +97,7 @@ func TestComputeNotAutomatic(t *testing.T) {
 		}, "it is cancelled"},
 		{"finished", func(b *Basis) { b.Generation.Status, b.Renewal.Status = billing.StatusFinished, billing.StatusFinished }, "it is finished"},
 		{"ignore_auto_renewal", func(b *Basis) { b.Renewal.IgnoreAutoRenewal = true }, "ignore_auto_renewal is set: only an operator renews it"},
-		{"a package's contract", func(b *Basis) { b.Renewal.Package = true }, "it is a package contract: its cycles bill it (by use or by date), not renewals"},
+		{"a package's contract", func(b *Basis) { b.Renewal.Package = true }, NotePackageRenewal},
 		{"term not generated: activated after until", func(b *Basis) { b.Generation.ActivationDate = day("2027-06-10") },
 			"the installments of its term 1 are not generated"},
 	} {

@@ -27,7 +27,9 @@ import (
 // The sweep also ends package cycles by date (plans.cycle_months, issue 19 item 2): for
 // each contract of a package plan that sets it, the batch opens every cycle owed as of the
 // date (openDatedCycles) with its balances and installment, counted as
-// package_cycles_opened and package_installments_created. Those contracts are found by
+// package_cycles_opened and package_installments_created; a pause window (paused_from,
+// paused_until, read in the same query) moves the end of the cycle it touches later by its
+// months (benefits.CycleEndsOnPaused), so no cycle opens inside it. Those contracts are found by
 // the ids of those plans (datedPlans, read first) through contracts_plan (plan_id, id), so
 // the contracts of other plans cost the sweep nothing, and with no such plan the sweep
 // reads no contract it did not read before.

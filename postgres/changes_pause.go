@@ -19,7 +19,8 @@ import (
 // moves with them; the pause window is recorded on the contract, where block-delinquent and
 // benefit uses read it. Refused: a contract not active, with an overdue installment, paused
 // now, or paused less than settings.PauseMinMonths months before (409 naming when); a paid
-// period inside or after the pause (409); a date in the past or a bad length (422).
+// period inside or after the pause (409); a date in the past or a bad length (422). A
+// package contract pauses from req.From itself and moves no installment (pausePackage).
 func (s *Store) PauseContract(ctx context.Context, contractID int64, req records.PauseRequest, settings records.ChangeSettings) (records.ContractChange, error) {
 	var out records.ContractChange
 	err := s.withChangedContract(ctx, contractID, func(tx pgx.Tx, st changeState) error {
@@ -44,6 +45,11 @@ func (s *Store) PauseContract(ctx context.Context, contractID int64, req records
 		if !st.pausedUntil.IsZero() && !st.pausedUntil.Before(req.Today) {
 			return fmt.Errorf("%w: contract %d is paused from %s to %s", billing.ErrConflict, contractID,
 				billing.FormatDate(st.pausedFrom), billing.FormatDate(st.pausedUntil))
+		}
+		if st.plan.Kind == billing.KindPackage {
+			done, err := pausePackage(ctx, tx, contractID, req, settings, st)
+			out = done
+			return err
 		}
 		all, err := recurringOf(ctx, tx, []int64{contractID})
 		if err != nil {
@@ -173,15 +179,6 @@ func (s *Store) ResumeContract(ctx context.Context, contractID int64, req record
 		if st.pausedFrom.IsZero() || st.pausedUntil.Before(req.On) {
 			return fmt.Errorf("%w: contract %d is not paused on %s", billing.ErrConflict, contractID, billing.FormatDate(req.On))
 		}
-		pause, err := scanChange(tx.QueryRow(ctx, `SELECT `+changeColumns+` FROM contract_changes WHERE contract_id = $1
-			AND kind = 'pause' AND status = 'applied' ORDER BY id DESC LIMIT 1`, contractID))
-		if err != nil {
-			return fmt.Errorf("read contract %d's pause: %w", contractID, err)
-		}
-		before, err := billing.ParseDate(fmt.Sprint(pause.From["service_anchor"]))
-		if err != nil {
-			return fmt.Errorf("contract %d's pause %d: service_anchor: %w", contractID, pause.ID, err)
-		}
 		used := 0
 		for billing.AddMonthsClamped(st.pausedFrom, used, st.pausedFrom.Day()).Before(req.On) {
 			used++
@@ -191,30 +188,11 @@ func (s *Store) ResumeContract(ctx context.Context, contractID int64, req record
 			return fmt.Errorf("%w: contract %d's pause ends on %s: nothing to resume", billing.ErrConflict, contractID,
 				billing.FormatDate(st.pausedUntil))
 		}
-		cal, err := LoadCalendar(ctx, tx)
+		r, anchor, err := resumeRedates(ctx, tx, contractID, st, used)
 		if err != nil {
 			return err
 		}
-		all, err := recurringOf(ctx, tx, []int64{contractID})
-		if err != nil {
-			return err
-		}
-		spec := st.spec()
-		spec.Start = billing.PauseAnchor(before, used)
-		var r redates
-		for _, it := range all[contractID] {
-			if it.state != "open" || !it.start.After(st.pausedUntil) {
-				continue
-			}
-			next, ok := billing.RecurringAt(spec, it.sequence, cal)
-			if !ok {
-				return fmt.Errorf("contract %d: no installment %d after the resume", contractID, it.sequence)
-			}
-			next.Amount = it.planAmount
-			r.add(it, next)
-		}
-		r.contracts = []int64{contractID}
-		to := map[string]any{"restart": billing.FormatDate(restart), "months_used": used, "service_anchor": billing.FormatDate(spec.Start),
+		to := map[string]any{"restart": billing.FormatDate(restart), "months_used": used, "service_anchor": billing.FormatDate(anchor),
 			"redated": len(r.items)}
 		ch := records.ContractChange{ContractID: contractID, Kind: billing.ChangeResume, RequestedOn: req.Today, EffectiveOn: req.On,
 			From: map[string]any{"paused_from": billing.FormatDate(st.pausedFrom), "paused_until": billing.FormatDate(st.pausedUntil),
@@ -230,7 +208,7 @@ func (s *Store) ResumeContract(ctx context.Context, contractID int64, req record
 		if _, err := tx.Exec(ctx, `UPDATE contracts SET service_anchor = $2,
 				paused_from = CASE WHEN $4 THEN NULL ELSE paused_from END,
 				paused_until = CASE WHEN $4 THEN NULL ELSE $3::date END, updated_at = now()
-			WHERE id = $1`, contractID, spec.Start, restart.AddDate(0, 0, -1), used == 0); err != nil {
+			WHERE id = $1`, contractID, anchor, restart.AddDate(0, 0, -1), used == 0); err != nil {
 			return fmt.Errorf("resume contract %d: %w", contractID, err)
 		}
 		if err := r.write(ctx, tx); err != nil {
@@ -240,6 +218,50 @@ func (s *Store) ResumeContract(ctx context.Context, contractID int64, req record
 		return err
 	})
 	return out, err
+}
+
+// resumeRedates returns the open periods a resume of contract contractID (locked, st) after
+// used months of its pause moves back — those after the pause, recomputed from the anchor
+// of before the pause plus used months — and that anchor. A package contract moves nothing
+// and keeps its anchor: its installments pay for cycles (the shorter window moves its
+// dated cycle's end by the months it keeps, benefits.CycleEndsOnPaused).
+func resumeRedates(ctx context.Context, tx pgx.Tx, contractID int64, st changeState, used int) (redates, time.Time, error) {
+	var r redates
+	r.contracts = []int64{contractID}
+	if st.plan.Kind == billing.KindPackage {
+		return r, st.anchor, nil
+	}
+	pause, err := scanChange(tx.QueryRow(ctx, `SELECT `+changeColumns+` FROM contract_changes WHERE contract_id = $1
+		AND kind = 'pause' AND status = 'applied' ORDER BY id DESC LIMIT 1`, contractID))
+	if err != nil {
+		return r, time.Time{}, fmt.Errorf("read contract %d's pause: %w", contractID, err)
+	}
+	before, err := billing.ParseDate(fmt.Sprint(pause.From["service_anchor"]))
+	if err != nil {
+		return r, time.Time{}, fmt.Errorf("contract %d's pause %d: service_anchor: %w", contractID, pause.ID, err)
+	}
+	cal, err := LoadCalendar(ctx, tx)
+	if err != nil {
+		return r, time.Time{}, err
+	}
+	all, err := recurringOf(ctx, tx, []int64{contractID})
+	if err != nil {
+		return r, time.Time{}, err
+	}
+	spec := st.spec()
+	spec.Start = billing.PauseAnchor(before, used)
+	for _, it := range all[contractID] {
+		if it.state != "open" || !it.start.After(st.pausedUntil) {
+			continue
+		}
+		next, ok := billing.RecurringAt(spec, it.sequence, cal)
+		if !ok {
+			return r, time.Time{}, fmt.Errorf("contract %d: no installment %d after the resume", contractID, it.sequence)
+		}
+		next.Amount = it.planAmount
+		r.add(it, next)
+	}
+	return r, spec.Start, nil
 }
 
 // appliedAgain finds the applied change of kind a request already made (where, over $3…,

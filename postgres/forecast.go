@@ -26,9 +26,10 @@ func (s *Store) ForecastBasis(ctx context.Context, id int64) (forecast.Basis, *b
 	)
 	err := pgx.BeginTxFunc(ctx, s.Pool, readOnly, func(tx pgx.Tx) error {
 		var (
-			activation pgtype.Date
-			planID     int64
-			q, r       *int
+			activation, pausedFrom, pausedUntil pgtype.Date
+			planID                              int64
+			q, r, cycleMonths                   *int
+			kind                                string
 		)
 		g := &b.Generation
 		err := tx.QueryRow(ctx, `SELECT c.plan_id, c.status, c.billing_method, c.price, c.discount, c.on_time_discount,
@@ -36,13 +37,13 @@ func (s *Store) ForecastBasis(ctx context.Context, id int64) (forecast.Basis, *b
 				p.period, p.installments_per_term, c.adhesion_fee, c.adhesion_installments, c.generate_now,
 				c.term_number, c.adhesion_generated, c.generated_term, c.auto_renew, c.ignore_auto_renewal,
 				c.renewal_price_mode, c.suggested_price, p.price, p.renewal_queue_threshold, p.renewal_threshold,
-				p.kind = 'package'
+				p.kind, p.cycle_months, c.paused_from, c.paused_until
 			FROM contracts c JOIN plans p ON p.id = c.plan_id WHERE c.id = $1`, id).Scan(
 			&planID, &g.Status, &g.BillingMethod, &g.Price, &g.Discount, &b.OnTimeDiscount,
 			&g.AdhesionDate, &activation, &g.Rule.Kind, &g.Rule.Day, &g.Rule.Shift,
 			&g.Period, &g.PerTerm, &g.AdhesionFee, &g.AdhesionInstallments, &g.GenerateNow,
 			&g.TermNumber, &g.AdhesionGenerated, &g.GeneratedTerm, &b.Renewal.AutoRenew, &b.Renewal.IgnoreAutoRenewal,
-			&b.PriceMode, &b.Suggested, &b.PlanPrice, &q, &r, &b.Renewal.Package)
+			&b.PriceMode, &b.Suggested, &b.PlanPrice, &q, &r, &kind, &cycleMonths, &pausedFrom, &pausedUntil)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("%w: contract %d", billing.ErrNotFound, id)
 		}
@@ -64,6 +65,13 @@ func (s *Store) ForecastBasis(ctx context.Context, id int64) (forecast.Basis, *b
 		if b.Grants, err = forecastGrants(ctx, tx, id, planID); err != nil {
 			return err
 		}
+		b.Renewal.Package = kind == billing.KindPackage
+		if kind == billing.KindPackage {
+			pause := benefits.PauseWindow{From: optDate(pausedFrom), Until: optDate(pausedUntil)}
+			if b.Package, err = forecastPackage(ctx, tx, id, g, cycleMonths, pause); err != nil {
+				return err
+			}
+		}
 		rows, err := tx.Query(ctx, "SELECT "+subjectColumns+" FROM contract_subjects WHERE contract_id = $1 ORDER BY id", id)
 		if err != nil {
 			return fmt.Errorf("read subjects of contract %d: %w", id, err)
@@ -78,6 +86,34 @@ func (s *Store) ForecastBasis(ctx context.Context, id int64) (forecast.Basis, *b
 		return forecast.Basis{}, nil, err
 	}
 	return b, cal, nil
+}
+
+// forecastPackage reads what a forecast of package contract id starts from: its current
+// cycle and the day it opened as reset-benefit-quotas reads them (currentPackageCycle),
+// the latest nominal due date of its recurring installments up to that cycle, and its
+// services; cycleMonths is its plan's (nil: cycles by use only) and pause its window.
+func forecastPackage(ctx context.Context, tx pgx.Tx, id int64, g *billing.GenerationState, cycleMonths *int,
+	pause benefits.PauseWindow) (*forecast.Package, error) {
+	p := &forecast.Package{Pause: pause}
+	if cycleMonths != nil {
+		p.CycleMonths = *cycleMonths
+	}
+	var err error
+	if p.Current, p.Opened, err = currentPackageCycle(ctx, tx, id, g.BillingMethod, g.ActivationDate); err != nil {
+		return nil, err
+	}
+	var due pgtype.Date
+	if err := tx.QueryRow(ctx, `SELECT max(nominal_due) FROM installments WHERE contract_id = $1 AND kind = 'recurring'
+		AND sequence <= $2`, id, p.Current).Scan(&due); err != nil {
+		return nil, fmt.Errorf("read the due dates of contract %d: %w", id, err)
+	}
+	p.PreviousDue = optDate(due)
+	services, err := contractPackageServices(ctx, tx, []int64{id})
+	if err != nil {
+		return nil, err
+	}
+	p.Services = services[id]
+	return p, nil
 }
 
 // SimulationBasis validates contract c exactly as CreateContract would (a bad field is a
@@ -110,6 +146,17 @@ func (s *Store) SimulationBasis(ctx context.Context, c billing.Contract, usePlan
 		}
 		if b.Grants, err = forecastGrants(ctx, tx, 0, plan.ID); err != nil {
 			return err
+		}
+		if plan.Kind == billing.KindPackage {
+			// Its cycle 1 opens when its first charge is paid (on its due date), or on
+			// activation without billing.
+			b.Package = &forecast.Package{Current: 1, Opened: b.Settled}
+			if plan.CycleMonths != nil {
+				b.Package.CycleMonths = *plan.CycleMonths
+			}
+			if b.Package.Services, err = packageServices(ctx, tx, 0, plan.ID, 0); err != nil {
+				return err
+			}
 		}
 		cal, err = LoadCalendar(ctx, tx)
 		return err

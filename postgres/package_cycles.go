@@ -40,6 +40,7 @@ type datedCycle struct {
 	months, perTerm, current        int
 	billingMethod                   string
 	activation, opened, anchor, due pgtype.Date
+	pausedFrom, pausedUntil         pgtype.Date
 	rule                            billing.DueDateRule
 	price, discount, onTimeDiscount decimal.Decimal
 }
@@ -48,8 +49,9 @@ type datedCycle struct {
 // plans that set cycle_months, datedPlans; already locked by the batch), every cycle owed
 // by date as of asOf (benefits.CyclesDue: the current cycle — the latest any service's
 // balance holds, else cycle 1 from the settlement of the first charge — ends cycle_months
-// after it opened, the next opens that day, and so on while that day is on or before
-// asOf). It writes, in a few
+// after it opened, later by the months of the contract's pause window (paused_from,
+// paused_until) when it touches the cycle, the next opens that day, and so on while that
+// day is on or before asOf). It writes, in a few
 // statements for the whole batch, a balance of each owed cycle for every service with a
 // quantity (keyed like a use's, benefit_balances_cycle_key, so a cycle the other path opened
 // is never opened twice) and, for a billed contract, the recurring installment of each owed
@@ -62,7 +64,8 @@ func openDatedCycles(ctx context.Context, tx pgx.Tx, asOf time.Time, fromID, toI
 	}
 	rows, err := tx.Query(ctx, `SELECT c.id, p.cycle_months, p.installments_per_term, coalesce(cur.cycle, 1), c.billing_method,
 			c.activation_date, s.settled, cur.opened, cur.anchor, d.due,
-			c.due_rule_kind, coalesce(c.due_day, 0), c.due_shift, c.price, c.discount, c.on_time_discount
+			c.due_rule_kind, coalesce(c.due_day, 0), c.due_shift, c.price, c.discount, c.on_time_discount,
+			c.paused_from, c.paused_until
 		FROM contracts c
 		JOIN plans p ON p.id = c.plan_id
 		LEFT JOIN LATERAL (SELECT b.cycle, min(b.period_start) AS opened, min(b.anchor) AS anchor FROM benefit_balances b
@@ -84,7 +87,8 @@ func openDatedCycles(ctx context.Context, tx pgx.Tx, asOf time.Time, fromID, toI
 		var c datedCycle
 		var settled pgtype.Date
 		if err := rows.Scan(&c.contract, &c.months, &c.perTerm, &c.current, &c.billingMethod, &c.activation, &settled, &c.opened,
-			&c.anchor, &c.due, &c.rule.Kind, &c.rule.Day, &c.rule.Shift, &c.price, &c.discount, &c.onTimeDiscount); err != nil {
+			&c.anchor, &c.due, &c.rule.Kind, &c.rule.Day, &c.rule.Shift, &c.price, &c.discount, &c.onTimeDiscount,
+			&c.pausedFrom, &c.pausedUntil); err != nil {
 			rows.Close()
 			return 0, 0, fmt.Errorf("scan dated package cycle: %w", err)
 		}
@@ -96,7 +100,8 @@ func openDatedCycles(ctx context.Context, tx pgx.Tx, asOf time.Time, fromID, toI
 		if !c.opened.Valid {
 			c.opened, c.anchor = settled, settled
 		}
-		due := benefits.CyclesDue(c.rule, optDate(c.activation), c.current, optDate(c.opened), c.months, asOf, optDate(c.due))
+		pause := benefits.PauseWindow{From: optDate(c.pausedFrom), Until: optDate(c.pausedUntil)}
+		due := benefits.CyclesDue(c.rule, optDate(c.activation), c.current, optDate(c.opened), c.months, asOf, optDate(c.due), pause)
 		if len(due) == 0 {
 			continue
 		}
