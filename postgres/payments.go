@@ -287,12 +287,14 @@ func writePayments(ctx context.Context, tx pgx.Tx, in []PaymentIn, pending []pen
 			principal, fine, interest, credit)
 		SELECT u.id, u.installment_id, i.contract_id, u.amount, u.paid_on, u.source, u.reference,
 			u.principal, u.fine, u.interest, u.credit
-		FROM unnest($1::bigint[], $2::bigint[], $3::numeric[], $4::date[], $5::text[], $6::text[], $7::numeric[], $8::numeric[],
-			$9::numeric[], $10::numeric[]) AS u(id, installment_id, amount, paid_on, source, reference, principal, fine, interest, credit)
+		FROM unnest($1::bigint[], $2::bigint[], $3::text[]::numeric[], $4::date[], $5::text[], $6::text[], $7::text[]::numeric[],
+			$8::text[]::numeric[], $9::text[]::numeric[], $10::text[]::numeric[])
+			AS u(id, installment_id, amount, paid_on, source, reference, principal, fine, interest, credit)
 		JOIN installments i ON i.id = u.installment_id
 		WHERE i.id = ANY($2)
 		RETURNING `+paymentColumns,
-		c.id, c.installment, c.amount, c.paidOn, c.source, c.reference, c.principal, c.fine, c.interest, c.credit)
+		c.id, c.installment, numericTexts(c.amount), c.paidOn, c.source, c.reference, numericTexts(c.principal), numericTexts(c.fine),
+		numericTexts(c.interest), numericTexts(c.credit))
 	if err != nil {
 		return fmt.Errorf("record %d payments: %w", len(pending), err)
 	}
@@ -314,11 +316,12 @@ func writePayments(ctx context.Context, tx pgx.Tx, in []PaymentIn, pending []pen
 // settled, with paid_amount the sum of their payments and, for those settled late, the
 // amount grown by their late lines (billing.LateLines, keyed by the settling payment), in
 // one UPDATE of each installment, in id order; then it writes those lines (keyed by a
-// payment id taken from the sequence in this transaction, so none exists yet: a conflict is
-// an error, never a line skipped with its amount counted) and re-makes nothing (a paid
-// installment has no instrument to re-make). One write of each installment instead of one
-// for its state and another for its lines' totals: the installments' writes are most of a
-// large return file's import.
+// payment id taken from the sequence in this transaction, so none exists yet: a plain
+// insert, a conflict is an error, never a line skipped with its amount counted) and their
+// installment.paid events (paidEvents, keyed by the same payment), and re-makes nothing (a
+// paid installment has no instrument to re-make). One write of each installment instead of
+// one for its state and another for its lines' totals: the installments' writes are most of
+// a large return file's import.
 func settle(ctx context.Context, tx pgx.Tx, ledgers map[int64]*ledgerRow, pending []pendingPayment) error {
 	var settled []*ledgerRow
 	for _, l := range ledgers {
@@ -335,7 +338,7 @@ func settle(ctx context.Context, tx pgx.Tx, ledgers map[int64]*ledgerRow, pendin
 		paidAt      []pgtype.Date
 		paid, grown []decimal.Decimal
 		lines       lineColumns
-		events      []NewEvent
+		events      paidEvents
 	)
 	for _, l := range settled {
 		pp := pending[l.settledBy]
@@ -358,53 +361,38 @@ func settle(ctx context.Context, tx pgx.Tx, ledgers map[int64]*ledgerRow, pendin
 		paidAt = append(paidAt, date(l.inst.PaidAt))
 		paid = append(paid, total)
 		grown = append(grown, late)
-		events = append(events, paidEvent(l.inst, pp.id))
+		events.add(l.inst, pp.id)
 	}
 	if _, err := tx.Exec(ctx, `UPDATE installments i SET state = 'paid', paid_at = u.paid_at, paid_amount = u.paid,
 			amount = i.amount + u.late
-		FROM unnest($1::bigint[], $2::date[], $3::numeric[], $4::numeric[]) AS u(id, paid_at, paid, late)
+		FROM unnest($1::bigint[], $2::date[], $3::text[]::numeric[], $4::text[]::numeric[]) AS u(id, paid_at, paid, late)
 		WHERE i.id = u.id AND i.id = ANY($1)`,
-		ids, paidAt, paid, grown); err != nil {
+		ids, paidAt, numericTexts(paid), numericTexts(grown)); err != nil {
 		return fmt.Errorf("settle %d installments: %w", len(ids), err)
 	}
 	if n := len(lines.owner); n > 0 {
 		tag, err := tx.Exec(ctx, `INSERT INTO installment_lines (installment_id, contract_id, kind, description, quantity, unit_price,
 				amount, source_key)
 			SELECT n.installment_id, i.contract_id, n.kind, n.description, n.quantity, n.unit_price, n.amount, n.source_key
-			FROM unnest($1::bigint[], $2::text[], $3::text[], $4::numeric[], $5::numeric[], $6::numeric[], $7::text[])
+			FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]::numeric[], $5::text[]::numeric[], $6::text[]::numeric[],
+				$7::text[])
 				WITH ORDINALITY AS n(installment_id, kind, description, quantity, unit_price, amount, source_key, lord)
 			JOIN installments i ON i.id = n.installment_id
 			WHERE i.id = ANY($1)
-			ORDER BY n.lord
-			ON CONFLICT (installment_id, source_key) DO NOTHING`,
-			lines.owner, lines.kind, lines.description, lines.quantity, lines.unitPrice, lines.amount, lines.sourceKey)
+			ORDER BY n.lord`,
+			lines.owner, lines.kind, lines.description, numericTexts(lines.quantity), nullNumericTexts(lines.unitPrice),
+			numericTexts(lines.amount), lines.sourceKey)
 		if err != nil {
 			return fmt.Errorf("late lines of %d installments: %w", len(ids), err)
 		}
 		if tag.RowsAffected() != int64(n) {
-			return fmt.Errorf("late lines of %d installments: wrote %d of %d (a line of a new payment already existed)",
-				len(ids), tag.RowsAffected(), n)
+			return fmt.Errorf("late lines of %d installments: wrote %d of %d", len(ids), tag.RowsAffected(), n)
 		}
 	}
-	if _, err := recordEvents(ctx, tx, events); err != nil {
+	if err := events.insert(ctx, tx); err != nil {
 		return fmt.Errorf("paid events of %d installments: %w", len(ids), err)
 	}
 	return nil
-}
-
-// paidEvent is the installment.paid event of an installment the payment settles (subject
-// payment:<id>, since an installment reopened by a reversal may be paid again), on its
-// settlement date.
-func paidEvent(inst Installment, payment int64) NewEvent {
-	var paid decimal.Decimal
-	if inst.PaidAmount != nil {
-		paid = *inst.PaidAmount
-	}
-	return NewEvent{Kind: records.EventInstallmentPaid, ContractID: inst.ContractID, Subject: fmt.Sprintf("payment:%d", payment),
-		OccurredOn: inst.PaidAt, Payload: map[string]any{"installment_id": inst.ID, "payment_id": payment,
-			"paid_on": billing.FormatDate(inst.PaidAt), "paid_amount": billing.FormatMoney(paid),
-			"amount": billing.FormatMoney(inst.Amount), "discount": billing.FormatMoney(inst.Discount),
-			"due_date": billing.FormatDate(inst.DueDate)}}
 }
 
 // paymentsRecorded hands the batch's payments to the follow-ups, one entry per contract.
