@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
@@ -36,20 +38,44 @@ func NewFollowUps(logger *slog.Logger) (*FollowUps, error) {
 // episode whose payments settled an installment it enqueues, in one insert, the job that
 // unblocks the contract if the payments end its delinquency as of their latest date
 // (UnblockArgs). A partial payment leaves its installment open, so it cannot end a block.
+// The contracts of one date share their jobs, up to UnblockBatch contracts a job (a return
+// file's chunk is a few jobs, not one a contract); a lone contract gets a job of its own.
 func (f *FollowUps) PaymentsRecorded(ctx context.Context, tx pgx.Tx, ps []postgres.PaymentRecorded) error {
-	var jobs []river.InsertManyParams
+	byDate := map[string][]UnblockContract{}
+	var dates []string
+	var requested time.Time
+	n := 0
 	for _, p := range ps {
 		if !p.BlockEpisodeOpen || len(p.Settled) == 0 {
 			continue
 		}
-		jobs = append(jobs, river.InsertManyParams{Args: UnblockArgs{ContractID: p.ContractID,
-			InstallmentID: p.Settled[len(p.Settled)-1].ID, PaidAt: billing.FormatDate(p.PaidOn), RequestedAt: p.ReceivedAt}})
+		d := billing.FormatDate(p.PaidOn)
+		if _, ok := byDate[d]; !ok {
+			dates = append(dates, d)
+		}
+		n++
+		byDate[d] = append(byDate[d], UnblockContract{ContractID: p.ContractID, InstallmentID: p.Settled[len(p.Settled)-1].ID})
+		if p.ReceivedAt.After(requested) {
+			requested = p.ReceivedAt
+		}
+	}
+	var jobs []river.InsertManyParams
+	for _, d := range dates {
+		cs := byDate[d]
+		if len(cs) == 1 {
+			jobs = append(jobs, river.InsertManyParams{Args: UnblockArgs{ContractID: cs[0].ContractID,
+				InstallmentID: cs[0].InstallmentID, PaidAt: d, RequestedAt: requested}})
+			continue
+		}
+		for part := range slices.Chunk(cs, UnblockBatch) {
+			jobs = append(jobs, river.InsertManyParams{Args: UnblockArgs{PaidAt: d, RequestedAt: requested, Contracts: part}})
+		}
 	}
 	if len(jobs) == 0 {
 		return nil
 	}
 	if _, err := f.client.InsertManyTx(ctx, tx, jobs); err != nil {
-		return fmt.Errorf("enqueue the unblock of %d contracts: %w", len(jobs), err)
+		return fmt.Errorf("enqueue the unblock of %d contracts: %w", n, err)
 	}
 	return nil
 }

@@ -125,6 +125,12 @@ func closeEpisodes(ctx context.Context, tx pgx.Tx, episodes []int64, ends []time
 // description) that moves the installment's discount (changeLines). A discount with no such
 // installment yet waits for the next one generated. It returns how many it attached.
 func attachDiscounts(ctx context.Context, tx pgx.Tx, from, to int64) (int64, error) {
+	return attachDiscountsWhere(ctx, tx, "d.contract_id BETWEEN $1 AND $2", from, to)
+}
+
+// attachDiscountsWhere is attachDiscounts for the pending discounts whose contracts match
+// where (a condition on d.contract_id, with its arguments).
+func attachDiscountsWhere(ctx context.Context, tx pgx.Tx, where string, args ...any) (int64, error) {
 	rows, err := tx.Query(ctx, `SELECT d.id, d.episode_id, d.reason, d.computed, n.id, n.amount, n.discount, n.on_time_discount
 		FROM installment_discounts d JOIN block_episodes e ON e.id = d.episode_id
 		JOIN LATERAL (SELECT i.id, i.amount, i.discount, i.on_time_discount FROM installments i
@@ -132,8 +138,8 @@ func attachDiscounts(ctx context.Context, tx pgx.Tx, from, to int64) (int64, err
 			  AND (i.due_date >= e.ended_on OR e.end_reason = 'terminated')
 			ORDER BY i.due_date >= e.ended_on DESC, CASE WHEN i.due_date >= e.ended_on THEN i.due_date END, i.due_date DESC, i.id
 			LIMIT 1) n ON true
-		WHERE d.installment_id IS NULL AND d.contract_id BETWEEN $1 AND $2
-		ORDER BY d.id FOR UPDATE OF d`, from, to)
+		WHERE d.installment_id IS NULL AND `+where+`
+		ORDER BY d.id FOR UPDATE OF d`, args...)
 	if err != nil {
 		return 0, fmt.Errorf("read pending discounts: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -200,46 +201,76 @@ type UnblockResult struct {
 // it is off the ladder). A contract with nothing to close, or still suspended as of paidAt,
 // is left as it is.
 func (s *Store) UnblockAfterPayment(ctx context.Context, contract int64, paidAt, today time.Time) (UnblockResult, error) {
-	var res UnblockResult
+	res, err := s.UnblockAfterPayments(ctx, []int64{contract}, paidAt, today)
+	if err != nil {
+		return UnblockResult{}, err
+	}
+	return res[contract], nil
+}
+
+// UnblockAfterPayments is UnblockAfterPayment for many contracts paid on the same date, in
+// one transaction: their contracts locked in id order, one ladder read, one close of the
+// episodes that end, one attach of their discounts and one store of their positions
+// (a return file's chunk settles thousands of blocked contracts at once). It returns what it
+// did of each contract; a contract left as it is has the zero UnblockResult.
+func (s *Store) UnblockAfterPayments(ctx context.Context, contracts []int64, paidAt, today time.Time) (map[int64]UnblockResult, error) {
+	ids := slices.Clone(contracts)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	var res map[int64]UnblockResult
 	err := RetryTx(ctx, s.Pool, func(tx pgx.Tx) error {
-		res = UnblockResult{}
-		states, err := loadLadder(ctx, tx, ladderQuery{ids: []int64{contract}, asOf: paidAt, lock: true, loc: s.location()})
-		if err != nil || len(states) == 0 || states[0].episode == nil {
-			return err
-		}
-		c := states[0]
-		st := c.state
-		st.StepSince = time.Time{}
-		st.Suspended, st.SuspendedSince = false, time.Time{}
-		p := delinquency.PositionAt(st, paidAt)
-		if p.Step.Suspends() || p.Step == delinquency.StepTermination {
-			return nil
-		}
-		n, notices, err := closeEpisodes(ctx, tx, []int64{c.episode.id}, []time.Time{today}, records.EndedByPayment)
+		res = make(map[int64]UnblockResult, len(ids))
+		states, err := loadLadder(ctx, tx, ladderQuery{ids: ids, asOf: paidAt, lock: true, loc: s.location()})
 		if err != nil {
 			return err
 		}
-		if _, err := attachDiscounts(ctx, tx, contract, contract); err != nil {
+		var (
+			episodes, closing []int64
+			ends              []time.Time
+			m                 ladderMoves
+		)
+		for _, c := range states {
+			if c.episode == nil {
+				continue
+			}
+			st := c.state
+			st.StepSince = time.Time{}
+			st.Suspended, st.SuspendedSince = false, time.Time{}
+			p := delinquency.PositionAt(st, paidAt)
+			if p.Step.Suspends() || p.Step == delinquency.StepTermination {
+				continue
+			}
+			notice := c.noticeID
+			if p.Step.Rank() < delinquency.StepDebtNotice.Rank() {
+				notice = 0
+			}
+			step, since := p.Step.Stored(), p.Since
+			if step == delinquency.StepNone {
+				since = time.Time{}
+			}
+			episodes, ends, closing = append(episodes, c.episode.id), append(ends, today), append(closing, c.id)
+			m.steps = append(m.steps, stepMove{contract: c.id, step: step, since: since, notice: notice})
+			// closeEpisodes makes a partially suspended or blocked contract active.
+			res[c.id] = UnblockResult{Episode: c.episode.id,
+				Unblocked: c.status == string(billing.StatusBlocked) || c.status == string(billing.StatusSuspendedPartial)}
+		}
+		if len(episodes) == 0 {
+			return nil
+		}
+		_, notices, err := closeEpisodes(ctx, tx, episodes, ends, records.EndedByPayment)
+		if err != nil {
 			return err
 		}
-		var m ladderMoves
-		notice := c.noticeID
-		if p.Step.Rank() < delinquency.StepDebtNotice.Rank() {
-			notice = 0
+		if _, err := attachDiscountsWhere(ctx, tx, "d.contract_id = ANY($1)", closing); err != nil {
+			return err
 		}
-		step, since := p.Step.Stored(), p.Since
-		if step == delinquency.StepNone {
-			since = time.Time{}
-		}
-		m.steps = []stepMove{{contract: contract, step: step, since: since, notice: notice}}
 		if err := m.storeSteps(ctx, tx); err != nil {
 			return err
 		}
-		res = UnblockResult{Episode: c.episode.id, Unblocked: n > 0}
 		return noticesRecorded(ctx, tx, s.FollowUps, notices)
 	})
 	if err != nil {
-		return UnblockResult{}, fmt.Errorf("unblock contract %d after a payment of %s: %w", contract, billing.FormatDate(paidAt), err)
+		return nil, fmt.Errorf("unblock %d contracts after payments of %s: %w", len(ids), billing.FormatDate(paidAt), err)
 	}
 	return res, nil
 }

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -72,31 +73,23 @@ func (l *ledgerRow) record() Installment {
 func readLedgers(ctx context.Context, q Queryer, ids []int64, lock bool) (map[int64]*ledgerRow, error) {
 	forUpdate := ""
 	if lock {
-		forUpdate = " FOR UPDATE OF i"
+		forUpdate = " FOR UPDATE"
 	}
-	rows, err := q.Query(ctx, "SELECT "+prefixed("i.", installmentColumns)+`, c.allow_credit,
-			c.late_fine_percent, c.monthly_interest_percent, p.late_fine_percent, p.monthly_interest_percent
-		FROM installments i JOIN contracts c ON c.id = i.contract_id JOIN plans p ON p.id = c.plan_id
-		WHERE i.id = ANY($1) ORDER BY i.id`+forUpdate, ids)
+	rows, err := q.Query(ctx, "SELECT "+installmentColumns+" FROM installments WHERE id = ANY($1) ORDER BY id"+forUpdate, ids)
 	if err != nil {
 		return nil, fmt.Errorf("read installments: %w", err)
 	}
 	out := map[int64]*ledgerRow{}
+	var contracts []int64
 	_, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct{}, error) {
 		l := &ledgerRow{settledBy: -1}
-		var contract, plan billing.LateSettings
 		scan := installmentScan{i: &l.inst}
-		dest := append(scan.dest(), &l.allowCredit, &contract.FinePercent, &contract.MonthlyInterestPercent,
-			&plan.FinePercent, &plan.MonthlyInterestPercent)
-		if err := r.Scan(dest...); err != nil {
+		if err := r.Scan(scan.dest()...); err != nil {
 			return struct{}{}, err
 		}
 		scan.finish()
-		l.ledger = billing.Ledger{InstallmentID: l.inst.ID, ContractID: l.inst.ContractID, State: l.inst.State,
-			PaidAt: l.inst.PaidAt, Rule: billing.ResolveLateRule(contract, plan),
-			Receivable: billing.Receivable{Amount: l.inst.Amount, Discount: l.inst.Discount,
-				OnTimeDiscount: l.inst.OnTimeDiscount, EffectiveDue: l.inst.DueDate}}
 		out[l.inst.ID] = l
+		contracts = append(contracts, l.inst.ContractID)
 		return struct{}{}, nil
 	})
 	if err != nil {
@@ -104,6 +97,46 @@ func readLedgers(ctx context.Context, q Queryer, ids []int64, lock bool) (map[in
 	}
 	if len(out) == 0 {
 		return out, nil
+	}
+	// Their contracts' terms by the contracts' own key, in a statement of their own: joined
+	// to the installments in one statement, the planner hashed the whole contracts table for
+	// each call (68 of 96 ms of a 5,000-installment chunk of a return file at 100,000
+	// contracts, growing with them).
+	slices.Sort(contracts)
+	contracts = slices.Compact(contracts)
+	type terms struct {
+		allowCredit bool
+		rule        billing.LateRule
+	}
+	byContract := make(map[int64]terms, len(contracts))
+	rows, err = q.Query(ctx, `SELECT c.id, c.allow_credit, c.late_fine_percent, c.monthly_interest_percent, p.late_fine_percent,
+			p.monthly_interest_percent
+		FROM contracts c JOIN plans p ON p.id = c.plan_id WHERE c.id = ANY($1)`, contracts)
+	if err != nil {
+		return nil, fmt.Errorf("read late rules: %w", err)
+	}
+	_, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct{}, error) {
+		var id int64
+		var t terms
+		var contract, plan billing.LateSettings
+		if err := r.Scan(&id, &t.allowCredit, &contract.FinePercent, &contract.MonthlyInterestPercent, &plan.FinePercent,
+			&plan.MonthlyInterestPercent); err != nil {
+			return struct{}{}, err
+		}
+		t.rule = billing.ResolveLateRule(contract, plan)
+		byContract[id] = t
+		return struct{}{}, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read late rules: %w", err)
+	}
+	for _, l := range out {
+		t := byContract[l.inst.ContractID]
+		l.allowCredit = t.allowCredit
+		l.ledger = billing.Ledger{InstallmentID: l.inst.ID, ContractID: l.inst.ContractID, State: l.inst.State,
+			PaidAt: l.inst.PaidAt, Rule: t.rule,
+			Receivable: billing.Receivable{Amount: l.inst.Amount, Discount: l.inst.Discount,
+				OnTimeDiscount: l.inst.OnTimeDiscount, EffectiveDue: l.inst.DueDate}}
 	}
 	rows, err = q.Query(ctx, `SELECT installment_id, id, source_key, amount FROM installment_lines
 		WHERE installment_id = ANY($1) AND kind IN ('late_fine', 'late_interest') ORDER BY installment_id, id`, ids)

@@ -287,25 +287,44 @@ func writePayments(ctx context.Context, tx pgx.Tx, in []PaymentIn, pending []pen
 			principal, fine, interest, credit)
 		SELECT u.id, u.installment_id, i.contract_id, u.amount, u.paid_on, u.source, u.reference,
 			u.principal, u.fine, u.interest, u.credit
-		FROM unnest($1::bigint[], $2::bigint[], $3::numeric[], $4::date[], $5::text[], $6::text[], $7::numeric[], $8::numeric[],
-			$9::numeric[], $10::numeric[]) AS u(id, installment_id, amount, paid_on, source, reference, principal, fine, interest, credit)
+		FROM unnest($1::bigint[], $2::bigint[], $3::text[]::numeric[], $4::date[], $5::text[], $6::text[], $7::text[]::numeric[],
+			$8::text[]::numeric[], $9::text[]::numeric[], $10::text[]::numeric[])
+			AS u(id, installment_id, amount, paid_on, source, reference, principal, fine, interest, credit)
 		JOIN installments i ON i.id = u.installment_id
 		WHERE i.id = ANY($2)
-		RETURNING `+paymentColumns,
-		c.id, c.installment, c.amount, c.paidOn, c.source, c.reference, c.principal, c.fine, c.interest, c.credit)
+		RETURNING id, contract_id, recorded_at`,
+		c.id, c.installment, numericTexts(c.amount), c.paidOn, c.source, c.reference, numericTexts(c.principal), numericTexts(c.fine),
+		numericTexts(c.interest), numericTexts(c.credit))
 	if err != nil {
 		return fmt.Errorf("record %d payments: %w", len(pending), err)
 	}
-	written, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Payment, error) { return scanPayment(r) })
-	if err != nil {
+	// Only what the database makes is read back (the payment's contract, its recorded_at):
+	// the rest is what was written, as the database holds it (cents, the date's day),
+	// instead of decoding 5,000 rows of five numerics each for a chunk of a return file.
+	type made struct {
+		contract int64
+		recorded time.Time
+	}
+	byID := make(map[int64]made, len(pending))
+	if _, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct{}, error) {
+		var id int64
+		var m made
+		err := r.Scan(&id, &m.contract, &m.recorded)
+		byID[id] = m
+		return struct{}{}, err
+	}); err != nil {
 		return fmt.Errorf("record %d payments: %w", len(pending), err)
 	}
-	byID := make(map[int64]Payment, len(written))
-	for _, p := range written {
-		byID[p.ID] = p
+	if len(byID) != len(pending) {
+		return fmt.Errorf("record %d payments: wrote %d", len(pending), len(byID))
 	}
 	for _, pp := range pending {
-		out[pp.index].Payment = byID[pp.id]
+		p, imp, m := in[pp.index], pp.applied.Imputation, byID[pp.id]
+		y, mo, d := p.PaidOn.Date()
+		out[pp.index].Payment = Payment{ID: pp.id, InstallmentID: p.InstallmentID, ContractID: m.contract, Amount: p.Amount.Round(2),
+			PaidOn: time.Date(y, mo, d, 0, 0, 0, 0, time.UTC), Source: p.Source, Reference: p.Reference,
+			Principal: imp.Principal.Round(2), Fine: imp.Fine.Round(2), Interest: imp.Interest.Round(2), Credit: imp.Credit.Round(2),
+			RecordedAt: m.recorded}
 	}
 	return nil
 }
@@ -314,11 +333,12 @@ func writePayments(ctx context.Context, tx pgx.Tx, in []PaymentIn, pending []pen
 // settled, with paid_amount the sum of their payments and, for those settled late, the
 // amount grown by their late lines (billing.LateLines, keyed by the settling payment), in
 // one UPDATE of each installment, in id order; then it writes those lines (keyed by a
-// payment id taken from the sequence in this transaction, so none exists yet: a conflict is
-// an error, never a line skipped with its amount counted) and re-makes nothing (a paid
-// installment has no instrument to re-make). One write of each installment instead of one
-// for its state and another for its lines' totals: the installments' writes are most of a
-// large return file's import.
+// payment id taken from the sequence in this transaction, so none exists yet: a plain
+// insert, a conflict is an error, never a line skipped with its amount counted) and their
+// installment.paid events (paidEvents, keyed by the same payment), and re-makes nothing (a
+// paid installment has no instrument to re-make). One write of each installment instead of
+// one for its state and another for its lines' totals: the installments' writes are most of
+// a large return file's import.
 func settle(ctx context.Context, tx pgx.Tx, ledgers map[int64]*ledgerRow, pending []pendingPayment) error {
 	var settled []*ledgerRow
 	for _, l := range ledgers {
@@ -335,7 +355,7 @@ func settle(ctx context.Context, tx pgx.Tx, ledgers map[int64]*ledgerRow, pendin
 		paidAt      []pgtype.Date
 		paid, grown []decimal.Decimal
 		lines       lineColumns
-		events      []NewEvent
+		events      paidEvents
 	)
 	for _, l := range settled {
 		pp := pending[l.settledBy]
@@ -358,53 +378,38 @@ func settle(ctx context.Context, tx pgx.Tx, ledgers map[int64]*ledgerRow, pendin
 		paidAt = append(paidAt, date(l.inst.PaidAt))
 		paid = append(paid, total)
 		grown = append(grown, late)
-		events = append(events, paidEvent(l.inst, pp.id))
+		events.add(l.inst, pp.id)
 	}
 	if _, err := tx.Exec(ctx, `UPDATE installments i SET state = 'paid', paid_at = u.paid_at, paid_amount = u.paid,
 			amount = i.amount + u.late
-		FROM unnest($1::bigint[], $2::date[], $3::numeric[], $4::numeric[]) AS u(id, paid_at, paid, late)
+		FROM unnest($1::bigint[], $2::date[], $3::text[]::numeric[], $4::text[]::numeric[]) AS u(id, paid_at, paid, late)
 		WHERE i.id = u.id AND i.id = ANY($1)`,
-		ids, paidAt, paid, grown); err != nil {
+		ids, paidAt, numericTexts(paid), numericTexts(grown)); err != nil {
 		return fmt.Errorf("settle %d installments: %w", len(ids), err)
 	}
 	if n := len(lines.owner); n > 0 {
 		tag, err := tx.Exec(ctx, `INSERT INTO installment_lines (installment_id, contract_id, kind, description, quantity, unit_price,
 				amount, source_key)
 			SELECT n.installment_id, i.contract_id, n.kind, n.description, n.quantity, n.unit_price, n.amount, n.source_key
-			FROM unnest($1::bigint[], $2::text[], $3::text[], $4::numeric[], $5::numeric[], $6::numeric[], $7::text[])
+			FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]::numeric[], $5::text[]::numeric[], $6::text[]::numeric[],
+				$7::text[])
 				WITH ORDINALITY AS n(installment_id, kind, description, quantity, unit_price, amount, source_key, lord)
 			JOIN installments i ON i.id = n.installment_id
 			WHERE i.id = ANY($1)
-			ORDER BY n.lord
-			ON CONFLICT (installment_id, source_key) DO NOTHING`,
-			lines.owner, lines.kind, lines.description, lines.quantity, lines.unitPrice, lines.amount, lines.sourceKey)
+			ORDER BY n.lord`,
+			lines.owner, lines.kind, lines.description, numericTexts(lines.quantity), nullNumericTexts(lines.unitPrice),
+			numericTexts(lines.amount), lines.sourceKey)
 		if err != nil {
 			return fmt.Errorf("late lines of %d installments: %w", len(ids), err)
 		}
 		if tag.RowsAffected() != int64(n) {
-			return fmt.Errorf("late lines of %d installments: wrote %d of %d (a line of a new payment already existed)",
-				len(ids), tag.RowsAffected(), n)
+			return fmt.Errorf("late lines of %d installments: wrote %d of %d", len(ids), tag.RowsAffected(), n)
 		}
 	}
-	if _, err := recordEvents(ctx, tx, events); err != nil {
+	if err := events.insert(ctx, tx); err != nil {
 		return fmt.Errorf("paid events of %d installments: %w", len(ids), err)
 	}
 	return nil
-}
-
-// paidEvent is the installment.paid event of an installment the payment settles (subject
-// payment:<id>, since an installment reopened by a reversal may be paid again), on its
-// settlement date.
-func paidEvent(inst Installment, payment int64) NewEvent {
-	var paid decimal.Decimal
-	if inst.PaidAmount != nil {
-		paid = *inst.PaidAmount
-	}
-	return NewEvent{Kind: records.EventInstallmentPaid, ContractID: inst.ContractID, Subject: fmt.Sprintf("payment:%d", payment),
-		OccurredOn: inst.PaidAt, Payload: map[string]any{"installment_id": inst.ID, "payment_id": payment,
-			"paid_on": billing.FormatDate(inst.PaidAt), "paid_amount": billing.FormatMoney(paid),
-			"amount": billing.FormatMoney(inst.Amount), "discount": billing.FormatMoney(inst.Discount),
-			"due_date": billing.FormatDate(inst.DueDate)}}
 }
 
 // paymentsRecorded hands the batch's payments to the follow-ups, one entry per contract.
